@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Each file opens its own databases; two workers match the two cores this project targets.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+})
