@@ -1,0 +1,91 @@
+import { z } from 'zod'
+
+/**
+ * Who is calling: the user an API token belongs to (image-gen routes act as this user) and
+ * whether the token may reach the stores that have no users.
+ */
+export interface Actor {
+  userId: number | null
+  admin: boolean
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+
+/** Everything a route handler gets: the store's repository and the validated request. */
+export interface RouteContext<Repo, P, Q, B> {
+  repo: Repo
+  params: P
+  query: Q
+  body: B
+  actor: Actor
+}
+
+/**
+ * ApiRoute describes one HTTP route of a store, independent of the server library: the HTTP
+ * server mounts it under `/api/<store>`, validates params, query and body with the zod schemas
+ * (400 naming the field), checks access, and the same schemas produce the OpenAPI document.
+ */
+export interface ApiRoute<Repo = any> {
+  method: HttpMethod
+  /** Relative to `/api/<store>`, with `:name` parameters: `/images/:id`. */
+  path: string
+  summary: string
+  params?: z.ZodType
+  query?: z.ZodType
+  body?: z.ZodType
+  /** The success body; omit for 204 No Content. */
+  response?: z.ZodType
+  /** Success status: 200 by default, 201 for creation, 204 without a body. */
+  status?: 200 | 201 | 204
+  /**
+   * `admin` (default): an admin token (or the open local mode). `user`: any token with a user;
+   * the handler must scope everything to `actor.userId`.
+   */
+  access?: 'admin' | 'user'
+  handler(ctx: RouteContext<Repo, any, any, any>): Promise<unknown>
+}
+
+/** What `route` accepts: an ApiRoute whose handler is typed by its own schemas. */
+export type RouteSpec<Repo, P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> = Omit<
+  ApiRoute<Repo>,
+  'handler' | 'params' | 'query' | 'body'
+> & {
+  params?: P
+  query?: Q
+  body?: B
+  handler(ctx: RouteContext<Repo, z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>
+}
+
+/**
+ * routesFor returns a `route` function for one repository type: each route's handler is typed
+ * by the schemas given beside it (`routesFor<MyRepository>()`).
+ */
+export function routesFor<Repo>() {
+  return function route<
+    P extends z.ZodType = z.ZodObject<Record<string, never>>,
+    Q extends z.ZodType = z.ZodObject<Record<string, never>>,
+    B extends z.ZodType = z.ZodUndefined,
+  >(spec: RouteSpec<Repo, P, Q, B>): ApiRoute<Repo> {
+    return spec as unknown as ApiRoute<Repo>
+  }
+}
+
+/** `{ id }` path parameter, a positive whole number. */
+export const idParams = z.object({ id: z.coerce.number().int().positive() })
+
+/** `?after=…&limit=…` of a keyset-paginated list. */
+export const pageQuery = z.object({
+  after: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+})
+
+/** The body of a keyset page: `{ items, next }`. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next: z.string().nullable() })
+}
+
+/** A timestamp as the repositories return it: ISO-8601 UTC. */
+export const isoTimestamp = z.string().describe('ISO-8601 timestamp, UTC')
+
+/** A JSON object column. */
+export const jsonObject = z.record(z.string(), z.unknown())

@@ -1,0 +1,57 @@
+import type { Database } from '../database.js'
+import type { StoreDefinition } from '../store.js'
+import type { BackupManifest } from './manifest.js'
+
+/** Progress of a long step: `done` of `total` units (pages on SQLite, steps on PostgreSQL). */
+export type ProgressListener = (progress: { phase: string; done: number; total: number }) => void
+
+/** Snapshot is what a backup's snapshot held. */
+export interface Snapshot {
+  schemaVersion: number
+  rowCounts: Record<string, number>
+}
+
+/** RestoreRequest is one restore, handed to the engine once the backup has been verified. */
+export interface RestoreRequest {
+  definition: StoreDefinition<any>
+  /** The store's location (SQLite path or postgres:// URL), as the user gave it. */
+  location: string
+  /** The verified backup file on local disk. */
+  backupPath: string
+  manifest: BackupManifest
+  /** Where a SQLite restore point is written (PostgreSQL keeps it as a renamed schema). */
+  restorePointDir: string
+  now: Date
+  onProgress?: ProgressListener
+}
+
+export interface RestoreOutcome {
+  /** The schema version after migrating the restored database forward. */
+  schemaVersion: number
+  /** The restore point kept (SQLite file), or null when none was needed or it was dropped. */
+  restorePoint: string | null
+  rowCounts: Record<string, number>
+}
+
+/**
+ * BackupEngine is everything of backup and restore that differs between SQLite and PostgreSQL;
+ * backup.ts and restore.ts hold the rest, for both.
+ */
+export interface BackupEngine {
+  readonly extension: 'db' | 'dump'
+  /**
+   * snapshot writes a consistent copy of the open store to `destination` and returns the row
+   * counts and schema version of that same snapshot. Other writers keep writing meanwhile.
+   */
+  snapshot(
+    db: Database,
+    location: string,
+    definition: StoreDefinition<any>,
+    destination: string,
+    onProgress?: ProgressListener,
+  ): Promise<Snapshot>
+  /** verifyFile checks a backup file against its manifest and returns what is wrong (none: []). */
+  verifyFile(path: string, manifest: BackupManifest): Promise<string[]>
+  /** restore swaps the backup in, migrates it forward, and on failure puts the original back. */
+  restore(request: RestoreRequest): Promise<RestoreOutcome>
+}

@@ -1,0 +1,8 @@
+export * from './manifest.js'
+export * from './retention.js'
+export * from './targets.js'
+export type * from './engine.js'
+export * from './backup.js'
+export * from './restore.js'
+export { runTool } from './postgres-backup.js'
+export { sqliteFilePath } from './sqlite-backup.js'

@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process'
+import type pg from 'pg'
+import { ConfigError, ConflictError, GenmediaError } from '../errors.js'
+import { MIGRATION_TABLE } from '../migrator.js'
+import { createPostgresPool, parsePostgresLocation, quoteIdentifier } from '../postgres-engine.js'
+import { openStore } from '../store.js'
+import type { BackupEngine, RestoreOutcome, RestoreRequest } from './engine.js'
+import type { BackupManifest } from './manifest.js'
+
+/** What to install when a PostgreSQL client tool is missing. */
+const INSTALL_HINT =
+  'install the PostgreSQL client tools of the server’s major version (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq) and put them on PATH'
+
+interface ToolResult {
+  stdout: string
+  stderr: string
+}
+
+/**
+ * runTool runs a PostgreSQL client tool (pg_dump, pg_restore) and returns its output; throws
+ * ConfigError naming what to install when it is not on PATH, GenmediaError with its message
+ * when it fails.
+ */
+export function runTool(tool: string, args: readonly string[]): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'ENOENT'
+          ? new ConfigError(`${tool} is not on PATH: ${INSTALL_HINT}`)
+          : error,
+      )
+    })
+    child.on('close', (code) => {
+      if (code === 0) resolve({ stdout, stderr })
+      else {
+        const message = stderr.trim().split('\n').slice(-3).join(' ') || `exit code ${code}`
+        reject(new GenmediaError('tool_failed', `${tool} failed: ${message}`))
+      }
+    })
+  })
+}
+
+async function schemaExists(pool: pg.Pool, schema: string): Promise<boolean> {
+  const { rows } = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
+  return rows.length > 0
+}
+
+async function readSnapshot(
+  client: pg.PoolClient | pg.Pool,
+  schema: string,
+  tables: readonly string[],
+) {
+  const { rows } = await client.query<{ present: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AS present',
+    [`${quoteIdentifier(schema)}.${MIGRATION_TABLE}`],
+  )
+  let schemaVersion = 0
+  if (rows[0]?.present) {
+    const result = await client.query<{ v: number | null }>(
+      `SELECT MAX(version) AS v FROM ${quoteIdentifier(schema)}.${MIGRATION_TABLE}`,
+    )
+    schemaVersion = Number(result.rows[0]?.v ?? 0)
+  }
+  const rowCounts: Record<string, number> = {}
+  for (const table of tables) {
+    if (schemaVersion === 0) {
+      rowCounts[table] = 0
+      continue
+    }
+    const result = await client.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`,
+    )
+    rowCounts[table] = Number(result.rows[0]?.n ?? 0)
+  }
+  return { schemaVersion, rowCounts }
+}
+
+/**
+ * postgresBackupEngine dumps a store's schema with `pg_dump --format=custom`, taken in a
+ * snapshot exported from a REPEATABLE READ transaction in which the row counts are read too, so
+ * the manifest describes exactly what the dump holds. Verification lists the dump with
+ * `pg_restore --list`; restore renames the current schema to a restore point, restores into a
+ * fresh schema, migrates it forward, and renames the restore point back if anything fails.
+ */
+export const postgresBackupEngine: BackupEngine = {
+  extension: 'dump',
+
+  async snapshot(db, location, definition, destination, onProgress) {
+    const { connectionString, schema } = parsePostgresLocation(location, definition.schema)
+    // Fail before holding a snapshot when the tool is missing.
+    await runTool('pg_dump', ['--version'])
+    const client = await db.pgPool!.connect()
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      const { rows } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')
+      const snapshot = await readSnapshot(client, schema, definition.tables)
+      onProgress?.({ phase: 'dump', done: 0, total: 1 })
+      await runTool('pg_dump', [
+        '--format=custom',
+        `--schema=${quoteIdentifier(schema)}`,
+        `--snapshot=${rows[0]!.id}`,
+        `--file=${destination}`,
+        `--dbname=${connectionString}`,
+      ])
+      onProgress?.({ phase: 'dump', done: 1, total: 1 })
+      await client.query('COMMIT')
+      return snapshot
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  },
+
+  async verifyFile(path: string, manifest: BackupManifest): Promise<string[]> {
+    let listing: string
+    try {
+      listing = (await runTool('pg_restore', ['--list', path])).stdout
+    } catch (error) {
+      if (error instanceof ConfigError) throw error
+      return [`pg_restore --list: ${(error as Error).message}`]
+    }
+    const problems: string[] = []
+    for (const table of Object.keys(manifest.rowCounts)) {
+      const entry = new RegExp(`\\bTABLE DATA ${manifest.schema} ${table}\\b`)
+      if (!entry.test(listing)) problems.push(`the dump holds no data of table ${table}`)
+    }
+    return problems
+  },
+
+  async restore(request: RestoreRequest): Promise<RestoreOutcome> {
+    const { definition, manifest, now, onProgress } = request
+    const pgLocation = parsePostgresLocation(request.location, definition.schema)
+    const target = pgLocation.schema
+    const source = manifest.schema ?? definition.schema
+    const pool = createPostgresPool(pgLocation, 1)
+    const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14)
+    const restorePoint = `${target}_restore_point_${stamp}`.slice(-63)
+    let renamed = false
+    try {
+      if (source !== target && (await schemaExists(pool, source))) {
+        throw new ConflictError(
+          `the backup holds schema ${source}, which exists in this database beside ${target}; restore it into a database without ${source}`,
+        )
+      }
+      onProgress?.({ phase: 'restore point', done: 0, total: 3 })
+      if (await schemaExists(pool, target)) {
+        await pool.query(
+          `ALTER SCHEMA ${quoteIdentifier(target)} RENAME TO ${quoteIdentifier(restorePoint)}`,
+        )
+        renamed = true
+      }
+      try {
+        onProgress?.({ phase: 'restore', done: 1, total: 3 })
+        await runTool('pg_restore', [
+          `--dbname=${pgLocation.connectionString}`,
+          '--no-owner',
+          '--no-privileges',
+          '--exit-on-error',
+          '--single-transaction',
+          request.backupPath,
+        ])
+        if (source !== target) {
+          await pool.query(
+            `ALTER SCHEMA ${quoteIdentifier(source)} RENAME TO ${quoteIdentifier(target)}`,
+          )
+        }
+        onProgress?.({ phase: 'migrate', done: 2, total: 3 })
+        // Opening a store migrates it to the latest version, each step in its own transaction.
+        const store = await openStore(definition, { location: request.location, poolSize: 2 })
+        await store.close()
+        const result = await readSnapshot(pool, target, definition.tables)
+        if (renamed) await pool.query(`DROP SCHEMA ${quoteIdentifier(restorePoint)} CASCADE`)
+        onProgress?.({ phase: 'done', done: 3, total: 3 })
+        return { ...result, restorePoint: null }
+      } catch (error) {
+        await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(target)} CASCADE`)
+        if (source !== target) {
+          await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(source)} CASCADE`)
+        }
+        if (renamed) {
+          await pool.query(
+            `ALTER SCHEMA ${quoteIdentifier(restorePoint)} RENAME TO ${quoteIdentifier(target)}`,
+          )
+        }
+        throw error
+      }
+    } finally {
+      await pool.end()
+    }
+  },
+}

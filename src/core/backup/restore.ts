@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { resolveStoreLocation, type Env } from '../config.js'
+import { Database, isPostgresUrl } from '../database.js'
+import { SchemaVersionError, ValidationError } from '../errors.js'
+import { describeStore, openStore, type StoreDefinition } from '../store.js'
+import { BACKUP_ENGINES, BackupVerificationError, verifyBackupFile } from './backup.js'
+import type { ProgressListener } from './engine.js'
+import { MANIFEST_SUFFIX, manifestNameOf, parseManifest, type BackupManifest } from './manifest.js'
+import { defaultBackupDir, openBackupTarget, type BackupTarget, type LocalCopy } from './targets.js'
+
+export interface RestoreOptions {
+  /** The store's location; default: resolved from `env`. */
+  location?: string
+  env?: Env
+  cwd?: string
+  /** Where the SQLite restore point is kept; default `<GENMEDIA_DATA_DIR>/backups/<store>/restore-points`. */
+  restorePointDir?: string
+  now?: Date
+  onProgress?: ProgressListener
+}
+
+export interface RestoreResult {
+  store: string
+  backup: string
+  location: string
+  /** The backup's schema version and the version after migrating forward. */
+  fromVersion: number
+  schemaVersion: number
+  rowCounts: Record<string, number>
+  /** The SQLite restore point kept (the database as it was before), or null. */
+  restorePoint: string | null
+}
+
+/** BackupSource names a backup: a file on disk (its manifest beside it) or one in a target. */
+export type BackupSource = { path: string } | { target: BackupTarget; file: string }
+
+/**
+ * resolveBackupSource reads the BACKUP argument of `restore`: an existing file path, else a
+ * backup file name in `--from` (a folder or s3:// URL; default the backups folder).
+ */
+export function resolveBackupSource(
+  backup: string,
+  from: string | undefined,
+  env: Env = process.env,
+  cwd = process.cwd(),
+): BackupSource {
+  if (!from && existsSync(join(cwd, backup))) return { path: join(cwd, backup) }
+  if (!from && existsSync(backup)) return { path: backup }
+  return { target: openBackupTarget(from, env, cwd), file: basename(backup) }
+}
+
+async function fetchSource(
+  source: BackupSource,
+  store: string,
+): Promise<{ copy: LocalCopy; manifest: BackupManifest; name: string }> {
+  if ('path' in source) {
+    // The manifest's own path names its backup too.
+    const path = source.path.endsWith(MANIFEST_SUFFIX)
+      ? source.path.slice(0, -MANIFEST_SUFFIX.length)
+      : source.path
+    const manifestPath = manifestNameOf(path)
+    if (!existsSync(manifestPath)) {
+      throw new ValidationError(`${path} has no manifest beside it (${manifestPath})`, 'backup')
+    }
+    const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath)
+    return { copy: { path, release: async () => undefined }, manifest, name: path }
+  }
+  const manifest = await source.target.readManifest(store, source.file)
+  const copy = await source.target.fetch(store, source.file)
+  return { copy, manifest, name: `${source.target.description}/${store}/${source.file}` }
+}
+
+/**
+ * restoreStore replaces a store's database with a backup: it verifies the backup (checksum,
+ * integrity, row counts), refuses one of another store, another engine or a newer schema
+ * version, keeps a restore point of the current database, swaps the backup in atomically,
+ * migrates it forward if it is older, and puts the restore point back if any step fails.
+ * Stop other processes using the store first: they would keep the old database open.
+ */
+export async function restoreStore(
+  definition: StoreDefinition<any>,
+  source: BackupSource,
+  options: RestoreOptions = {},
+): Promise<RestoreResult> {
+  const location =
+    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const { copy, manifest, name } = await fetchSource(source, definition.name)
+  try {
+    if (manifest.store !== definition.name) {
+      throw new ValidationError(
+        `${name} is a backup of ${manifest.store}, not of ${definition.name}`,
+        'backup',
+      )
+    }
+    const engine = isPostgresUrl(location) ? 'postgres' : 'sqlite'
+    if (manifest.engine !== engine) {
+      throw new ValidationError(
+        `${name} is a ${manifest.engine} backup; ${definition.name} is on ${engine} at ${location}`,
+        'backup',
+      )
+    }
+    if (manifest.schemaVersion > definition.migrations.length) {
+      throw new SchemaVersionError(
+        `${name} is at schema version ${manifest.schemaVersion}, newer than this genmedia's ${definition.migrations.length}: upgrade genmedia to restore it`,
+      )
+    }
+    options.onProgress?.({ phase: 'verify', done: 0, total: 1 })
+    const problems = await verifyBackupFile(copy.path, manifest)
+    if (problems.length > 0) throw new BackupVerificationError(`${name} does not verify`, problems)
+    const outcome = await BACKUP_ENGINES[engine].restore({
+      definition,
+      location,
+      backupPath: copy.path,
+      manifest,
+      restorePointDir:
+        options.restorePointDir ??
+        join(defaultBackupDir(options.env, options.cwd), definition.name, 'restore-points'),
+      now: options.now ?? new Date(),
+      onProgress: options.onProgress,
+    })
+    return {
+      store: definition.name,
+      backup: name,
+      location: isPostgresUrl(location) ? new URL(location).origin : location,
+      fromVersion: manifest.schemaVersion,
+      ...outcome,
+    }
+  } finally {
+    await copy.release()
+  }
+}
+
+/**
+ * storeHasData tells whether a store's database exists and holds any row in its tables (what
+ * `restore` asks `--yes` for before replacing).
+ */
+export async function storeHasData(
+  definition: StoreDefinition<any>,
+  location: string,
+): Promise<boolean> {
+  if (!(await Database.exists(location, definition.schema))) return false
+  const store = await openStore(definition, { location, readOnly: true }).catch(() => undefined)
+  if (!store) return true
+  try {
+    const state = await describeStore(store)
+    return Object.values(state.rowCounts).some((n) => n > 0)
+  } finally {
+    await store.close()
+  }
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import type { Database } from '../database.js'
+import { MIGRATION_TABLE } from '../migrator.js'
+import { openSqliteFile } from '../sqlite-engine.js'
+import { openStore } from '../store.js'
+import type { BackupEngine, RestoreRequest, RestoreOutcome } from './engine.js'
+import type { BackupManifest } from './manifest.js'
+
+/** Pages copied per step of the online backup between which other work (progress) runs. */
+const PAGES_PER_STEP = 1000
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
+
+/** sqliteFilePath is the file of a SQLite location (`sqlite:` prefix allowed), absolute. */
+export function sqliteFilePath(location: string): string {
+  return resolve(location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location)
+}
+
+function readSnapshot(handle: BetterSqlite3.Database, tables: readonly string[]) {
+  const hasMigrations = handle
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+    .get(MIGRATION_TABLE)
+  const version = hasMigrations
+    ? Number(
+        (handle.prepare(`SELECT MAX(version) AS v FROM ${MIGRATION_TABLE}`).get() as { v: number })
+          .v ?? 0,
+      )
+    : 0
+  const rowCounts: Record<string, number> = {}
+  for (const table of tables) {
+    rowCounts[table] =
+      version === 0
+        ? 0
+        : Number(
+            (handle.prepare(`SELECT COUNT(*) AS n FROM ${quote(table)}`).get() as { n: number }).n,
+          )
+  }
+  return { schemaVersion: version, rowCounts }
+}
+
+/** fsyncPath flushes a file (or folder) to disk. */
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * swapIn replaces the SQLite file `target` with a copy of `source` atomically: the copy is
+ * written beside the target, flushed, the target's -wal/-shm (already checkpointed) removed, and
+ * the copy renamed over the target. A reader sees the old file or the new one, never a mix.
+ */
+async function swapIn(source: string, target: string): Promise<void> {
+  const tmp = join(
+    dirname(target),
+    `.${basename(target)}.restoring-${randomBytes(6).toString('hex')}`,
+  )
+  try {
+    await copyFile(source, tmp)
+    await fsyncPath(tmp)
+    for (const suffix of ['-wal', '-shm', '-journal']) await rm(target + suffix, { force: true })
+    await rename(tmp, target)
+    await fsyncPath(dirname(target))
+  } finally {
+    await rm(tmp, { force: true })
+  }
+}
+
+function restorePointPath(dir: string, store: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15)
+  let path = join(dir, `${store}_restore_point_${stamp}.db`)
+  for (let n = 2; existsSync(path); n++) path = join(dir, `${store}_restore_point_${stamp}-${n}.db`)
+  return path
+}
+
+/**
+ * sqliteBackupEngine backs SQLite stores up with SQLite's online backup API, inside one read
+ * transaction on the source: the copy, its row counts and its schema version come from the same
+ * snapshot, the backup never restarts when another process writes, and in WAL mode writers are
+ * not blocked meanwhile.
+ */
+export const sqliteBackupEngine: BackupEngine = {
+  extension: 'db',
+
+  async snapshot(db: Database, _location, definition, destination, onProgress) {
+    const handle = db.sqliteHandle
+    if (!handle) throw new Error('a SQLite backup needs a SQLite database')
+    handle.exec('BEGIN')
+    try {
+      // The first read of a deferred transaction fixes its snapshot; the backup below reads the
+      // same one because it runs on this connection inside this transaction.
+      const snapshot = readSnapshot(handle, definition.tables)
+      await handle.backup(destination, {
+        progress: ({ totalPages, remainingPages }) => {
+          onProgress?.({ phase: 'copy', done: totalPages - remainingPages, total: totalPages })
+          return PAGES_PER_STEP
+        },
+      })
+      const total = handle.pragma('page_count', { simple: true }) as number
+      onProgress?.({ phase: 'copy', done: total, total })
+      // A backup is one self-contained file: no WAL beside it, whatever mode the source uses.
+      const copy = new BetterSqlite3(destination)
+      try {
+        copy.pragma('journal_mode = DELETE')
+      } finally {
+        copy.close()
+      }
+      return snapshot
+    } finally {
+      handle.exec('COMMIT')
+    }
+  },
+
+  async verifyFile(path: string, manifest: BackupManifest): Promise<string[]> {
+    const problems: string[] = []
+    let handle: BetterSqlite3.Database
+    try {
+      handle = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+    } catch (error) {
+      return [`cannot open the backup: ${(error as Error).message}`]
+    }
+    try {
+      const result = handle.pragma('integrity_check') as { integrity_check: string }[]
+      const messages = result.map((r) => r.integrity_check)
+      if (messages.length !== 1 || messages[0] !== 'ok') {
+        problems.push(`integrity_check: ${messages.slice(0, 3).join('; ')}`)
+      }
+      const found = readSnapshot(handle, Object.keys(manifest.rowCounts))
+      if (found.schemaVersion !== manifest.schemaVersion) {
+        problems.push(
+          `schema version ${found.schemaVersion} in the file, ${manifest.schemaVersion} in the manifest`,
+        )
+      }
+      for (const [table, expected] of Object.entries(manifest.rowCounts)) {
+        if (found.rowCounts[table] !== expected) {
+          problems.push(
+            `${table} holds ${found.rowCounts[table]} rows, the manifest says ${expected}`,
+          )
+        }
+      }
+    } catch (error) {
+      problems.push(`reading the backup failed: ${(error as Error).message}`)
+    } finally {
+      handle.close()
+    }
+    return problems
+  },
+
+  async restore(request: RestoreRequest): Promise<RestoreOutcome> {
+    const { definition, now, onProgress } = request
+    const target = sqliteFilePath(request.location)
+    await mkdir(dirname(target), { recursive: true })
+    let restorePoint: string | null = null
+    if (existsSync(target)) {
+      onProgress?.({ phase: 'restore point', done: 0, total: 3 })
+      await mkdir(request.restorePointDir, { recursive: true })
+      restorePoint = restorePointPath(request.restorePointDir, definition.name, now)
+      const handle = openSqliteFile(target)
+      try {
+        await handle.backup(restorePoint)
+        // Everything committed is in the main file once the WAL is checkpointed; closing the
+        // last connection then removes the WAL, so nothing of the old database is left beside it.
+        handle.pragma('wal_checkpoint(TRUNCATE)')
+      } finally {
+        handle.close()
+      }
+    }
+    try {
+      onProgress?.({ phase: 'swap', done: 1, total: 3 })
+      await swapIn(request.backupPath, target)
+      onProgress?.({ phase: 'migrate', done: 2, total: 3 })
+      const store = await openStore(definition, { location: target })
+      try {
+        const schemaVersion = await store.migrator.currentVersion()
+        const rowCounts = readSnapshot(store.db.sqliteHandle!, definition.tables).rowCounts
+        onProgress?.({ phase: 'done', done: 3, total: 3 })
+        return { schemaVersion, restorePoint, rowCounts }
+      } finally {
+        await store.close()
+      }
+    } catch (error) {
+      if (restorePoint) await swapIn(restorePoint, target)
+      else for (const suffix of ['', '-wal', '-shm']) await rm(target + suffix, { force: true })
+      throw error
+    }
+  },
+}

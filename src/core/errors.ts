@@ -1,0 +1,117 @@
+/**
+ * GenmediaError is the base of every error genmedia throws on purpose. `code` is stable and
+ * machine-readable (the CLI prints it with `--json`, the HTTP API maps it to a status).
+ */
+export class GenmediaError extends Error {
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** ValidationError is bad input; `field` names the offending column or option. */
+export class ValidationError extends GenmediaError {
+  readonly field: string | undefined
+
+  constructor(message: string, field?: string, options?: { cause?: unknown }) {
+    super('invalid_input', message, options)
+    this.field = field
+  }
+}
+
+/** NotFoundError: the row, store or file asked for does not exist. */
+export class NotFoundError extends GenmediaError {
+  constructor(message: string) {
+    super('not_found', message)
+  }
+}
+
+/** ConflictError: the request is valid but collides with the current state (already claimed, duplicate). */
+export class ConflictError extends GenmediaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('conflict', message, options)
+  }
+}
+
+/** SchemaVersionError: the database and the code disagree on the schema (newer database, edited migration). */
+export class SchemaVersionError extends GenmediaError {
+  constructor(message: string) {
+    super('schema_version', message)
+  }
+}
+
+/** ConfigError: a setting or location cannot be used. */
+export class ConfigError extends GenmediaError {
+  constructor(message: string) {
+    super('config', message)
+  }
+}
+
+/**
+ * translateDatabaseError turns the engines' constraint errors into ValidationError or
+ * ConflictError naming the column, so callers see the same error on SQLite and PostgreSQL.
+ * Named CHECK constraints are mapped to their column through `columnsByConstraint` (from the
+ * store definition). Any other error is returned unchanged.
+ */
+export function translateDatabaseError(
+  error: unknown,
+  columnsByConstraint: Readonly<Record<string, string>> = {},
+): unknown {
+  if (error instanceof GenmediaError || !(error instanceof Error)) return error
+  const e = error as Error & {
+    code?: string
+    constraint?: string
+    column?: string
+    detail?: string
+    table?: string
+  }
+  const message = e.message ?? ''
+  // SQLite: "CHECK constraint failed: final_score >= 0 AND final_score <= 10" or "...: check_score_range"
+  if (e.code === 'SQLITE_CONSTRAINT_CHECK' || e.code === '23514') {
+    const name = e.constraint ?? message.replace(/^.*CHECK constraint failed:\s*/i, '')
+    return new ValidationError(
+      `value violates check constraint ${name}`,
+      columnsByConstraint[name] ?? columnFromConstraint(name, message, e.table),
+      {
+        cause: error,
+      },
+    )
+  }
+  if (e.code === 'SQLITE_CONSTRAINT_NOTNULL' || e.code === '23502') {
+    const column = e.column ?? /NOT NULL constraint failed: \w+\.(\w+)/.exec(message)?.[1]
+    return new ValidationError(`${column ?? 'a column'} is required`, column, { cause: error })
+  }
+  if (
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    e.code === '23505'
+  ) {
+    const column =
+      /UNIQUE constraint failed: \w+\.(\w+)/.exec(message)?.[1] ??
+      /Key \((\w+)/.exec(e.detail ?? '')?.[1]
+    return new ConflictError(`${column ?? 'a unique value'} already exists`, { cause: error })
+  }
+  if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || e.code === '23503') {
+    const column = /Key \((\w+)/.exec(e.detail ?? '')?.[1]
+    return new ValidationError(
+      `${column ?? 'a reference'} points to a row that does not exist`,
+      column,
+      {
+        cause: error,
+      },
+    )
+  }
+  return error
+}
+
+function columnFromConstraint(name: string, message: string, table?: string): string | undefined {
+  // PostgreSQL names an unnamed check `<table>_<column>_check` and reports the table.
+  if (table && name.startsWith(`${table}_`) && name.endsWith('_check')) {
+    return name.slice(table.length + 1, -'_check'.length)
+  }
+  // An unnamed SQLite check reports its expression, which starts with the column.
+  return /^\(?\s*"?(\w+)"?/.exec(name)?.[1] ?? /(\w+)\s*(?:>=|<=|IN|BETWEEN)/i.exec(message)?.[1]
+}

@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto'
+import type { Transaction } from 'kysely'
+import type { Database } from './database.js'
+import type { SqlDialect } from './dialect.js'
+import { SchemaVersionError } from './errors.js'
+
+/**
+ * Migration is one reversible schema step, written once for both engines: `up` and `down`
+ * return the SQL statements to run, built with the dialect's helpers.
+ */
+export interface Migration {
+  /** 1, 2, 3, … in order, without gaps. */
+  version: number
+  name: string
+  up(dialect: SqlDialect): string[]
+  down(dialect: SqlDialect): string[]
+}
+
+export const MIGRATION_TABLE = 'genmedia_migrations'
+
+export type MigrationState = 'applied' | 'pending' | 'modified' | 'unknown'
+
+export interface MigrationStatus {
+  version: number
+  name: string
+  state: MigrationState
+  appliedAt: string | null
+}
+
+export interface MigrationResult {
+  from: number
+  to: number
+  applied: number[]
+  reverted: number[]
+}
+
+interface AppliedRow {
+  version: number
+  name: string
+  checksum: string
+  applied_at: string
+}
+
+/** checksumOf is the SHA-256 of the SQL a migration runs on this engine. */
+export function checksumOf(migration: Migration, dialect: SqlDialect): string {
+  return createHash('sha256').update(migration.up(dialect).join('\n;\n')).digest('hex')
+}
+
+/**
+ * Migrator applies a store's migrations to one database. Every step runs in its own transaction
+ * holding the migration lock, and re-reads the applied versions under that lock, so two
+ * processes migrating at once apply each step exactly once.
+ */
+export class Migrator {
+  readonly #db: Database
+  readonly #migrations: readonly Migration[]
+  readonly #lockKey: string
+
+  constructor(db: Database, migrations: readonly Migration[], lockKey: string) {
+    migrations.forEach((m, i) => {
+      if (m.version !== i + 1) {
+        throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`)
+      }
+    })
+    this.#db = db
+    this.#migrations = migrations
+    this.#lockKey = lockKey
+  }
+
+  /** The newest version this code knows. */
+  get latestVersion(): number {
+    return this.#migrations.length
+  }
+
+  /** currentVersion is the highest applied version, 0 for an empty database. */
+  async currentVersion(): Promise<number> {
+    const applied = await this.#readApplied()
+    return applied.reduce((max, row) => Math.max(max, row.version), 0)
+  }
+
+  /** status lists every known migration and any applied one the code does not know. */
+  async status(): Promise<MigrationStatus[]> {
+    const applied = new Map((await this.#readApplied()).map((row) => [row.version, row]))
+    const list: MigrationStatus[] = this.#migrations.map((m) => {
+      const row = applied.get(m.version)
+      applied.delete(m.version)
+      if (!row) return { version: m.version, name: m.name, state: 'pending', appliedAt: null }
+      const state = row.checksum === checksumOf(m, this.#db.dialect) ? 'applied' : 'modified'
+      return { version: m.version, name: m.name, state, appliedAt: row.applied_at }
+    })
+    for (const row of applied.values()) {
+      list.push({
+        version: row.version,
+        name: row.name,
+        state: 'unknown',
+        appliedAt: row.applied_at,
+      })
+    }
+    return list.sort((a, b) => a.version - b.version)
+  }
+
+  /**
+   * check throws SchemaVersionError when the database is newer than the code or an applied
+   * migration has been edited since it ran. Pending migrations are not an error.
+   */
+  async check(): Promise<void> {
+    const status = await this.status()
+    const unknown = status.filter((s) => s.state === 'unknown')
+    if (unknown.length > 0) {
+      const newest = Math.max(...unknown.map((s) => s.version))
+      throw new SchemaVersionError(
+        `${this.#describe()} is at schema version ${newest}, newer than this genmedia's ${this.latestVersion}: upgrade genmedia to open it`,
+      )
+    }
+    const modified = status.find((s) => s.state === 'modified')
+    if (modified) {
+      throw new SchemaVersionError(
+        `migration ${modified.version} (${modified.name}) of ${this.#describe()} was changed after it was applied: its checksum no longer matches`,
+      )
+    }
+  }
+
+  /**
+   * migrateTo brings the database to `target` (default: latest), applying `up` or `down` steps
+   * in order. Idempotent: at the target it does nothing.
+   */
+  async migrateTo(target = this.latestVersion): Promise<MigrationResult> {
+    if (!Number.isInteger(target) || target < 0 || target > this.latestVersion) {
+      throw new SchemaVersionError(
+        `cannot migrate ${this.#describe()} to version ${target}: versions run from 0 to ${this.latestVersion}`,
+      )
+    }
+    await this.check()
+    const from = await this.currentVersion()
+    const result: MigrationResult = { from, to: from, applied: [], reverted: [] }
+    for (;;) {
+      const step = await this.#withLock(async (trx) => {
+        const current = (await this.#readApplied(trx)).reduce((m, r) => Math.max(m, r.version), 0)
+        if (current === target) return undefined
+        if (current < target) {
+          const migration = this.#migrations[current]!
+          await this.#runStatements(trx, migration.up(this.#db.dialect))
+          await this.#db.query(
+            `INSERT INTO ${MIGRATION_TABLE} (version, name, checksum, applied_at) VALUES (${this.#params(4)})`,
+            [
+              migration.version,
+              migration.name,
+              checksumOf(migration, this.#db.dialect),
+              new Date().toISOString(),
+            ],
+            trx,
+          )
+          return { direction: 'up' as const, version: migration.version }
+        }
+        const migration = this.#migrations[current - 1]!
+        await this.#runStatements(trx, migration.down(this.#db.dialect))
+        await this.#db.query(
+          `DELETE FROM ${MIGRATION_TABLE} WHERE version = ${this.#params(1)}`,
+          [migration.version],
+          trx,
+        )
+        return { direction: 'down' as const, version: migration.version }
+      })
+      if (!step) break
+      if (step.direction === 'up') {
+        result.applied.push(step.version)
+        result.to = step.version
+      } else {
+        result.reverted.push(step.version)
+        result.to = step.version - 1
+      }
+    }
+    return result
+  }
+
+  async #runStatements(trx: Transaction<any>, statements: string[]): Promise<void> {
+    for (const statement of statements) await this.#db.query(statement, [], trx)
+  }
+
+  async #withLock<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.#db.transaction(async (trx) => {
+      const lock = this.#db.dialect.transactionLock(this.#lockKey)
+      if (lock) await this.#db.query(lock, [], trx)
+      await this.#db.query(
+        `CREATE TABLE IF NOT EXISTS ${MIGRATION_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+        [],
+        trx,
+      )
+      return fn(trx)
+    })
+  }
+
+  async #readApplied(executor?: Transaction<any>): Promise<AppliedRow[]> {
+    try {
+      return await this.#db.query<AppliedRow>(
+        `SELECT version, name, checksum, applied_at FROM ${MIGRATION_TABLE} ORDER BY version`,
+        [],
+        executor,
+      )
+    } catch (error) {
+      const e = error as { code?: string; message?: string }
+      if (e.code === '42P01' || /no such table/.test(e.message ?? '')) return []
+      throw error
+    }
+  }
+
+  #params(count: number): string {
+    return Array.from({ length: count }, (_, i) => this.#db.dialect.parameter(i + 1)).join(', ')
+  }
+
+  #describe(): string {
+    return this.#db.schema ? `schema ${this.#db.schema} at ${this.#db.location}` : this.#db.location
+  }
+}

@@ -1,0 +1,80 @@
+import { sql, type SelectQueryBuilder } from 'kysely'
+import { ValidationError } from './errors.js'
+
+export const DEFAULT_PAGE_SIZE = 50
+export const MAX_PAGE_SIZE = 500
+
+/** Page is one slice of a keyset-paginated list; `next` is the cursor of the following page. */
+export interface Page<T> {
+  items: T[]
+  next: string | null
+}
+
+export interface KeysetOptions {
+  /** The column to sort by; it must not be NULL. Ties are broken by `id`. */
+  sortColumn: string
+  direction: 'asc' | 'desc'
+  /** The unique tie-breaker column (default `id`). */
+  idColumn?: string
+  /** The cursor returned as `next` by the previous page. */
+  after?: string | null
+  limit?: number
+}
+
+export function encodeCursor(values: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url')
+}
+
+/** decodeCursor reads a cursor made by encodeCursor; anything else throws ValidationError('after'). */
+export function decodeCursor(cursor: string, length: number): unknown[] {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
+    if (Array.isArray(values) && values.length === length) return values
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError('after is not a cursor returned by this list', 'after')
+}
+
+/** pageSize validates a requested limit: 1 to MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE. */
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new ValidationError(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`, 'limit')
+  }
+  return Math.min(limit, MAX_PAGE_SIZE)
+}
+
+/**
+ * paginate runs a select by keyset: rows after the cursor in (sortColumn, id) order, never by
+ * OFFSET, so every page costs the same however deep it is. Returns raw rows; `next` is null on
+ * the last page.
+ */
+export async function paginate<Row extends Record<string, unknown>>(
+  query: SelectQueryBuilder<any, any, Row>,
+  options: KeysetOptions,
+): Promise<Page<Row>> {
+  const idColumn = options.idColumn ?? 'id'
+  const limit = pageSize(options.limit)
+  const op = options.direction === 'desc' ? '<' : '>'
+  let q = query as SelectQueryBuilder<any, any, any>
+  if (options.after) {
+    const [sortValue, idValue] = decodeCursor(options.after, 2)
+    const sortRef = sql.ref(options.sortColumn)
+    const idRef = sql.ref(idColumn)
+    q = q.where(
+      sql<boolean>`(${sortRef} ${sql.raw(op)} ${sortValue} OR (${sortRef} = ${sortValue} AND ${idRef} ${sql.raw(op)} ${idValue}))`,
+    )
+  }
+  const rows = (await q
+    .orderBy(options.sortColumn, options.direction)
+    .orderBy(idColumn, options.direction)
+    .limit(limit + 1)
+    .execute()) as Row[]
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  const sortKey = options.sortColumn.split('.').pop()!
+  const idKey = idColumn.split('.').pop()!
+  const next = rows.length > limit && last ? encodeCursor([last[sortKey], last[idKey]]) : null
+  return { items, next }
+}

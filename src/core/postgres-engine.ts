@@ -1,0 +1,121 @@
+import pg from 'pg'
+import { PostgresDialect } from 'kysely'
+
+const OID = {
+  INT8: 20,
+  NUMERIC: 1700,
+  JSON: 114,
+  JSONB: 3802,
+  TIMESTAMP: 1114,
+  TIMESTAMPTZ: 1184,
+  DATE: 1082,
+} as const
+
+const parseTimestamptz = pg.types.getTypeParser(OID.TIMESTAMPTZ, 'text') as (v: string) => Date
+
+/**
+ * Type parsers that make PostgreSQL rows look like SQLite rows to the stores: counts and
+ * averages (int8, numeric) are numbers, JSON stays text for the store's codec to parse (as it
+ * does on SQLite), and timestamps are ISO-8601 strings in UTC.
+ */
+const TYPES = {
+  getTypeParser(oid: number, format?: string): (value: string) => unknown {
+    switch (oid) {
+      case OID.INT8:
+      case OID.NUMERIC:
+        return Number
+      case OID.JSON:
+      case OID.JSONB:
+      case OID.DATE:
+        return (v: string) => v
+      case OID.TIMESTAMPTZ:
+        return (v: string) => toIso(parseTimestamptz(v))
+      case OID.TIMESTAMP:
+        return (v: string) => toIso(new Date(`${v.replace(' ', 'T')}Z`))
+      default:
+        return pg.types.getTypeParser(oid, (format ?? 'text') as 'text')
+    }
+  },
+}
+
+function toIso(date: Date): string | Date {
+  return Number.isNaN(date.getTime()) ? date : date.toISOString()
+}
+
+export interface PostgresLocation {
+  connectionString: string
+  /** The schema the store lives in, from `?schema=` or the store's default. */
+  schema: string
+}
+
+/**
+ * parsePostgresLocation splits genmedia's own `schema` parameter off a postgres:// URL; the rest
+ * is handed to node-postgres unchanged.
+ */
+export function parsePostgresLocation(url: string, defaultSchema: string): PostgresLocation {
+  const parsed = new URL(url)
+  const schema = parsed.searchParams.get('schema') ?? defaultSchema
+  parsed.searchParams.delete('schema')
+  return { connectionString: parsed.toString(), schema }
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+/**
+ * createPostgresPool opens a pool of connections to the server. Use `sessionPool` to hand its
+ * connections to Kysely: each works inside the store's schema and in UTC.
+ */
+export function createPostgresPool(location: PostgresLocation, max = 10): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: location.connectionString,
+    max,
+    types: TYPES,
+    idleTimeoutMillis: 10_000,
+  })
+  // An idle client's error (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined)
+  return pool
+}
+
+/**
+ * sessionPool wraps a pool so that every connection, before its first use, is set to work
+ * inside `schema` (search_path) and in UTC: the seeds' unqualified SQL then runs unchanged.
+ */
+export function sessionPool(pool: pg.Pool, schema: string) {
+  const prepared = new WeakSet<pg.PoolClient>()
+  const setup = `SET search_path TO ${quoteIdentifier(schema)}; SET TIME ZONE 'UTC'`
+  return {
+    async connect(): Promise<pg.PoolClient> {
+      const client = await pool.connect()
+      if (!prepared.has(client)) {
+        try {
+          await client.query(setup)
+        } catch (error) {
+          client.release(error as Error)
+          throw error
+        }
+        prepared.add(client)
+      }
+      return client
+    },
+    end: () => pool.end(),
+  }
+}
+
+/** ensureSchema creates the store's schema if it is missing. Safe to run concurrently. */
+export async function ensureSchema(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
+  } catch (error) {
+    // At least on PostgreSQL, IF NOT EXISTS does not stop two concurrent creators from
+    // colliding on the catalog's unique index: the loser sees 23505 or 42P06.
+    const code = (error as { code?: string }).code
+    if (code !== '23505' && code !== '42P06') throw error
+  }
+}
+
+export function createPostgresDialect(pool: pg.Pool, schema: string): PostgresDialect {
+  return new PostgresDialect({ pool: sessionPool(pool, schema) as unknown as pg.Pool })
+}

@@ -1,0 +1,200 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import {
+  CompiledQuery,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type SqliteDialectConfig,
+  type Driver,
+} from 'kysely'
+
+/** SQLITE_PRAGMAS are set on every connection, in this order (ARCHITECTURE.md, seed 004). */
+export const SQLITE_PRAGMAS = [
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'foreign_keys = ON',
+  // Short on purpose: SQLite's busy handler sleeps synchronously and would stall the event loop
+  // (and any other handle on the same file in this process); longer waits are retried
+  // asynchronously by the driver below.
+  'busy_timeout = 20',
+  'temp_store = MEMORY',
+  'cache_size = -64000',
+] as const
+
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * openSqliteFile opens (creating its folder) a SQLite file with genmedia's pragmas. The caller
+ * owns the handle and must close it.
+ */
+export function openSqliteFile(
+  path: string,
+  options: { readonly?: boolean } = {},
+): BetterSqlite3.Database {
+  if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true })
+  const db = new BetterSqlite3(path, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  })
+  for (const pragma of SQLITE_PRAGMAS) {
+    if (options.readonly && pragma.startsWith('journal_mode')) continue
+    db.pragma(pragma)
+  }
+  return db
+}
+
+/**
+ * toSqliteValue converts what better-sqlite3 cannot bind: booleans become 0/1 and Dates the text
+ * form of SQLite's own CURRENT_TIMESTAMP (`YYYY-MM-DD HH:MM:SS`, UTC), so that stored values and
+ * `datetime('now', …)` compare as text.
+ */
+export function toSqliteValue(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0
+  if (value instanceof Date) return sqliteTimestampOf(value)
+  return value
+}
+
+// The last Date formatted, and its text: a batch binds its one shared "now" once per row.
+let lastDate: Date | undefined
+let lastTime = NaN
+let lastText = ''
+
+/** sqliteTimestampOf is formatSqliteTimestamp, remembering the last Date it formatted. */
+function sqliteTimestampOf(date: Date): string {
+  const time = date.getTime()
+  if (date !== lastDate || time !== lastTime) {
+    lastText = formatSqliteTimestamp(date)
+    lastDate = date
+    lastTime = time
+  }
+  return lastText
+}
+
+export function formatSqliteTimestamp(date: Date): string {
+  const iso = date.toISOString() // 2026-01-08T12:00:00.123Z
+  const ms = iso.slice(20, 23)
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${ms === '000' ? '' : `.${ms}`}`
+}
+
+function convertParameters(parameters: ReadonlyArray<unknown>): unknown[] {
+  return parameters.map(toSqliteValue)
+}
+
+/**
+ * CachingDatabase is what Kysely's SQLite driver sees: a better-sqlite3 database whose
+ * `prepare` returns a cached statement for SQL it has seen before. Kysely prepares on every
+ * execution, which costs three times a raw read (shared/BASELINES.md).
+ */
+class CachingDatabase {
+  readonly #db: BetterSqlite3.Database
+  readonly #statements = new Map<string, BetterSqlite3.Statement>()
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db
+  }
+
+  prepare(sql: string) {
+    let stmt = this.#statements.get(sql)
+    if (!stmt) {
+      stmt = this.#db.prepare(sql)
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = this.#statements.keys().next().value
+        if (oldest !== undefined) this.#statements.delete(oldest)
+      }
+      this.#statements.set(sql, stmt)
+    }
+    const statement = stmt
+    return {
+      reader: statement.reader,
+      all: (parameters: ReadonlyArray<unknown>) => statement.all(convertParameters(parameters)),
+      run: (parameters: ReadonlyArray<unknown>) => statement.run(convertParameters(parameters)),
+      iterate: (parameters: ReadonlyArray<unknown>) =>
+        statement.iterate(convertParameters(parameters)),
+    }
+  }
+
+  close(): void {
+    this.#statements.clear()
+    this.#db.close()
+  }
+}
+
+/** How long a statement keeps retrying while another connection holds the write lock. */
+export const SQLITE_BUSY_DEADLINE_MS = 30_000
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string }).code
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
+}
+
+/**
+ * GenmediaSqliteDriver is Kysely's SQLite driver with two changes. Every transaction begins
+ * IMMEDIATE: a deferred transaction that reads and then writes fails with SQLITE_BUSY when
+ * another connection wrote in between, which no retry can fix; taking the write lock up front
+ * makes it wait instead. And a statement that meets a lock outside a transaction is retried
+ * asynchronously with backoff until SQLITE_BUSY_DEADLINE_MS, so callers never see SQLITE_BUSY
+ * and waiting never blocks the event loop.
+ */
+class GenmediaSqliteDriver extends SqliteDriver {
+  readonly #handle: BetterSqlite3.Database
+  readonly #wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>()
+
+  constructor(config: SqliteDialectConfig, handle: BetterSqlite3.Database) {
+    super(config)
+    this.#handle = handle
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection()
+    let wrapped = this.#wrapped.get(connection)
+    if (!wrapped) {
+      wrapped = {
+        executeQuery: (query) => this.#retryWhileBusy(() => connection.executeQuery(query)),
+        streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+      }
+      this.#wrapped.set(connection, wrapped)
+    }
+    return wrapped
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+
+  async #retryWhileBusy<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + SQLITE_BUSY_DEADLINE_MS
+    let delay = 1
+    for (;;) {
+      try {
+        return await fn()
+      } catch (error) {
+        // Inside a transaction a retry would replay one statement of a half-done unit of work.
+        if (!isBusy(error) || this.#handle.inTransaction || Date.now() > deadline) throw error
+        await new Promise((resolve) => setTimeout(resolve, delay))
+        delay = Math.min(delay * 2, 50)
+      }
+    }
+  }
+}
+
+class GenmediaSqliteDialect extends SqliteDialect {
+  readonly #driverConfig: SqliteDialectConfig
+  readonly #handle: BetterSqlite3.Database
+
+  constructor(config: SqliteDialectConfig, handle: BetterSqlite3.Database) {
+    super(config)
+    this.#driverConfig = config
+    this.#handle = handle
+  }
+
+  override createDriver(): Driver {
+    return new GenmediaSqliteDriver(this.#driverConfig, this.#handle)
+  }
+}
+
+/** createSqliteDialect wraps an open better-sqlite3 handle in genmedia's Kysely dialect. */
+export function createSqliteDialect(db: BetterSqlite3.Database): SqliteDialect {
+  return new GenmediaSqliteDialect({ database: new CachingDatabase(db) }, db)
+}

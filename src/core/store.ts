@@ -1,0 +1,188 @@
+import { Database } from './database.js'
+import { resolveStoreLocation, type Env } from './config.js'
+import { Migrator, type Migration } from './migrator.js'
+import { NotFoundError } from './errors.js'
+import type { ApiRoute } from './api.js'
+
+/** Sample-data summary: rows added per table. */
+export type SeedSummary = Record<string, number>
+
+/**
+ * StoreDefinition registers one store (one database of one seed): everything the CLI, the HTTP
+ * server, backups and doctor need to handle it without store-specific code.
+ */
+export interface StoreDefinition<Repo = unknown> {
+  /** CLI and API name, kebab-case: `ai-artist`. */
+  name: string
+  /** The seed document it implements: `004`. */
+  seed: string
+  /** One line for people. */
+  description: string
+  /** File name under GENMEDIA_DATA_DIR: `ai_artist.db`. */
+  defaultFile: string
+  /** PostgreSQL schema: `ai_artist`. */
+  schema: string
+  /** The seed's own location variables, e.g. `TRENDS_DB_PATH`. */
+  legacyEnv?: readonly string[]
+  migrations: readonly Migration[]
+  /** Tables whose row counts describe the store (state, doctor, backups). */
+  tables: readonly string[]
+  /**
+   * The tables that hold data rather than configuration the migrations write (default: all
+   * of `tables`); the store counts as empty, and `init --seed` seeds it, when these are empty.
+   */
+  dataTables?: readonly string[]
+  /** Named CHECK constraints → the column they guard, for errors that name the column. */
+  columnsByConstraint?: Readonly<Record<string, string>>
+  createRepository(db: Database): Repo
+  /**
+   * The store's named queries (every query its seed shows, and the lists its repository pages
+   * through), each as a call with sample arguments that works on the sample data. Doctor
+   * EXPLAINs the SQL each one sends; the benchmarks time them at scale.
+   */
+  namedQueries: readonly NamedQuery<Repo>[]
+  /** The store's HTTP routes, mounted under `/api/<name>` by `genmedia serve`. */
+  api?: readonly ApiRoute<Repo>[]
+  /** Adds sample data to a freshly migrated store. */
+  seedSampleData(repo: Repo, db: Database): Promise<SeedSummary>
+}
+
+/** NamedQuery is one of a store's queries, runnable with sample arguments. */
+export interface NamedQuery<Repo> {
+  name: string
+  /** lookup and list queries must use an index; aggregations are reported as they are. */
+  kind: 'lookup' | 'list' | 'aggregate'
+  run(repo: Repo): Promise<unknown>
+}
+
+export function defineStore<Repo>(definition: StoreDefinition<Repo>): StoreDefinition<Repo> {
+  return definition
+}
+
+export interface OpenStoreOptions {
+  /** A SQLite path or postgres:// URL; default: resolved from the environment. */
+  location?: string
+  env?: Env
+  cwd?: string
+  /** Apply pending migrations on open (default true). A newer database is refused either way. */
+  migrate?: boolean
+  /** Open without creating or changing anything (implies migrate: false; SQLite read-only). */
+  readOnly?: boolean
+  poolSize?: number
+}
+
+/** OpenStore is an open store: its database, repository and migrator. */
+export interface OpenStore<Repo = unknown> {
+  readonly definition: StoreDefinition<Repo>
+  readonly db: Database
+  readonly repo: Repo
+  readonly migrator: Migrator
+  close(): Promise<void>
+}
+
+export function createMigrator(definition: StoreDefinition<any>, db: Database): Migrator {
+  return new Migrator(db, definition.migrations, `genmedia:migrate:${definition.schema}`)
+}
+
+/**
+ * openStore opens a store's database, refuses one from a newer genmedia (SchemaVersionError),
+ * applies pending migrations unless `migrate: false`, and builds its repository.
+ */
+export async function openStore<Repo>(
+  definition: StoreDefinition<Repo>,
+  options: OpenStoreOptions = {},
+): Promise<OpenStore<Repo>> {
+  const location =
+    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const db = await Database.open(location, {
+    schema: definition.schema,
+    columnsByConstraint: definition.columnsByConstraint,
+    poolSize: options.poolSize,
+    create: !options.readOnly,
+  })
+  try {
+    const migrator = createMigrator(definition, db)
+    if (options.migrate === false || options.readOnly) await migrator.check()
+    else await migrator.migrateTo()
+    const repo = definition.createRepository(db)
+    return {
+      definition,
+      db,
+      migrator,
+      repo,
+      async close() {
+        // A repository holding resources of its own (a blob store client) releases them first.
+        await (repo as { close?: () => Promise<void> }).close?.()
+        await db.close()
+      },
+    }
+  } catch (error) {
+    await db.close()
+    throw error
+  }
+}
+
+/** isStoreEmpty tells whether a store holds no data (its dataTables are empty). */
+export function isStoreEmpty(definition: StoreDefinition<any>, state: StoreState): boolean {
+  return (definition.dataTables ?? definition.tables).every((t) => (state.rowCounts[t] ?? 0) === 0)
+}
+
+/** seedStore adds a store's sample data and refreshes the planner's statistics. */
+export async function seedStore(store: OpenStore<any>): Promise<SeedSummary> {
+  const summary = await store.definition.seedSampleData(store.repo, store.db)
+  await store.db.analyze()
+  return summary
+}
+
+/** StoreState is what `init --check`, `start` and the API report of a store. */
+export interface StoreState {
+  store: string
+  seed: string
+  engine: string
+  location: string
+  schema: string | null
+  schemaVersion: number
+  latestVersion: number
+  rowCounts: Record<string, number>
+  sizeBytes: number
+}
+
+/** describeStore reads a store's state without changing it. */
+export async function describeStore(store: OpenStore<any>): Promise<StoreState> {
+  const { db, definition } = store
+  const rowCounts: Record<string, number> = {}
+  const version = await store.migrator.currentVersion()
+  for (const table of definition.tables) {
+    if (version === 0) {
+      rowCounts[table] = 0
+      continue
+    }
+    const [row] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`)
+    rowCounts[table] = Number(row?.n ?? 0)
+  }
+  return {
+    store: definition.name,
+    seed: definition.seed,
+    engine: db.engine,
+    location: db.location,
+    schema: db.schema ?? null,
+    schemaVersion: version,
+    latestVersion: store.migrator.latestVersion,
+    rowCounts,
+    sizeBytes: await db.sizeBytes(),
+  }
+}
+
+/** findStore looks a store up by name in a registry, or throws NotFoundError listing the names. */
+export function findStore(
+  registry: readonly StoreDefinition<any>[],
+  name: string,
+): StoreDefinition<any> {
+  const found = registry.find((s) => s.name === name)
+  if (!found) {
+    throw new NotFoundError(
+      `no store named ${name}; stores: ${registry.map((s) => s.name).join(', ')}`,
+    )
+  }
+  return found
+}

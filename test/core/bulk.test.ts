@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  ConflictError,
+  createCodec,
+  insertMany,
+  openStore,
+  type OpenStore,
+} from '../../src/core/index.js'
+import { toSqliteValue } from '../../src/core/sqlite-engine.js'
+import { aiArtistStore, type AiArtistRepository } from '../../src/stores/ai-artist/index.js'
+import { ENGINES, useEngine } from '../engines.js'
+
+const COLUMNS = ['filename', 'prompt', 'model_id', 'is_featured', 'tags', 'created_at']
+const codec = createCodec({
+  json: ['tags', 'generation_params'],
+  timestamp: ['created_at', 'updated_at'],
+})
+
+describe('bulk encoding', () => {
+  it('encodes values over already encoded defaults, converting only what the values give', () => {
+    const now = new Date('2025-03-01T10:00:00Z')
+    const defaults = codec.encode({ tags: [], generation_params: { steps: 30 }, created_at: now })
+    expect(defaults).toEqual({ tags: '[]', generation_params: '{"steps":30}', created_at: now })
+    const row = codec.encode(
+      { tags: ['a'], created_at: '2025-01-02 03:04:05', prompt: null },
+      defaults,
+    )
+    expect(row).toEqual({
+      tags: '["a"]',
+      generation_params: '{"steps":30}',
+      created_at: new Date('2025-01-02T03:04:05Z'),
+      prompt: null,
+    })
+    // A key the values give, even as null, wins over the default, as a spread would.
+    expect(codec.encode({ generation_params: null }, defaults).generation_params).toBeNull()
+  })
+
+  it('binds a Date by its time, also when the same Date object changes between rows', () => {
+    const date = new Date('2025-01-01T00:00:00Z')
+    expect(toSqliteValue(date)).toBe('2025-01-01 00:00:00')
+    expect(toSqliteValue(date)).toBe('2025-01-01 00:00:00')
+    date.setTime(Date.parse('2025-01-01T00:00:01.250Z'))
+    expect(toSqliteValue(date)).toBe('2025-01-01 00:00:01.250')
+    expect(toSqliteValue(new Date('2024-12-31T23:59:59Z'))).toBe('2024-12-31 23:59:59')
+    expect(toSqliteValue(true)).toBe(1)
+  })
+})
+
+describe.each(ENGINES)('insertMany on $name', (engine) => {
+  const ctx = useEngine(engine)
+  let store: OpenStore<AiArtistRepository> | undefined
+  afterEach(async () => {
+    await store?.close()
+    store = undefined
+  })
+  const open = async () => {
+    store = await openStore(aiArtistStore, { location: ctx.freshLocation('bulk') })
+    return store
+  }
+  const rows = (count: number, start = 0) => {
+    const shared = new Date('2025-02-03T04:05:06Z')
+    return Array.from({ length: count }, (_, i) =>
+      codec.encode({
+        filename: `f${start + i}.png`,
+        prompt: `p${i}`,
+        model_id: 'm',
+        is_featured: i % 2 === 0,
+        tags: [`t${i}`],
+        created_at: i % 3 === 0 ? shared : new Date(Date.UTC(2025, 0, 1, 0, 0, i)),
+      }),
+    )
+  }
+
+  it('stores every value as given, in its own transaction or the caller’s', async () => {
+    const { db, repo } = await open()
+    expect(await insertMany(db, 'generated_images', COLUMNS, rows(700))).toBe(700)
+    await db.transaction(async (trx) => {
+      await insertMany(db, 'generated_images', COLUMNS, rows(3, 700), trx)
+    })
+    const page = await repo.listImages({}, { limit: 500 })
+    expect(page.items).toHaveLength(500)
+    const byName = new Map(
+      [...page.items, ...(await repo.listImages({}, { limit: 500, after: page.next })).items].map(
+        (i) => [i.filename, i],
+      ),
+    )
+    expect(byName.size).toBe(703)
+    expect(byName.get('f0.png')).toMatchObject({
+      is_featured: true,
+      tags: ['t0'],
+      created_at: '2025-02-03T04:05:06.000Z',
+    })
+    expect(byName.get('f5.png')).toMatchObject({
+      is_featured: false,
+      tags: ['t5'],
+      created_at: '2025-01-01T00:00:05.000Z',
+    })
+    expect(byName.get('f701.png')).toMatchObject({ created_at: '2025-01-01T00:00:01.000Z' })
+  })
+
+  it('is all or nothing and reports a constraint as ConflictError', async () => {
+    const { db, repo } = await open()
+    const batch = [...rows(5), ...rows(1)]
+    await expect(insertMany(db, 'generated_images', COLUMNS, batch)).rejects.toBeInstanceOf(
+      ConflictError,
+    )
+    await expect(
+      db.transaction(async (trx) => {
+        await insertMany(db, 'generated_images', COLUMNS, rows(2, 10), trx)
+        await insertMany(db, 'generated_images', COLUMNS, rows(1, 10), trx)
+      }),
+    ).rejects.toBeInstanceOf(ConflictError)
+    expect((await repo.listImages()).items).toEqual([])
+  })
+
+  it('sends its statements where captureQueries records them', async () => {
+    const { db } = await open()
+    const { queries } = await db.captureQueries(() =>
+      insertMany(db, 'generated_images', COLUMNS, rows(2)),
+    )
+    expect(queries.filter((q) => /^INSERT INTO "generated_images"/.test(q.sql))).toHaveLength(1)
+  })
+})

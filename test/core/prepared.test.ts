@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { openStore, prepareQuery, type OpenStore } from '../../src/core/index.js'
+import { aiArtistStore, type AiArtistRepository } from '../../src/stores/ai-artist/index.js'
+import { ENGINES, useEngine } from '../engines.js'
+
+describe.each(ENGINES)('prepareQuery on $name', (engine) => {
+  const ctx = useEngine(engine)
+  let store: OpenStore<AiArtistRepository> | undefined
+
+  afterEach(async () => {
+    await store?.close()
+    store = undefined
+  })
+
+  const open = async () => {
+    store = await openStore(aiArtistStore, { location: ctx.freshLocation('prepared') })
+    await store.repo.addImages([
+      { filename: 'a.png', prompt: 'a', model_id: 'm', status: 'curated' },
+      { filename: 'b.png', prompt: 'b', model_id: 'm' },
+      { filename: 'c.png', prompt: 'c', model_id: 'n', status: 'curated' },
+    ])
+    return store
+  }
+
+  it('runs one compiled shape with new parameters each time', async () => {
+    const { db } = await open()
+    const byModel = prepareQuery(db, (k) =>
+      k
+        .selectFrom('generated_images')
+        .select('filename')
+        .where('model_id', '=', '')
+        .where('status', '=', '')
+        .orderBy('id'),
+    )
+    expect(await byModel.execute(['m', 'curated'])).toEqual([{ filename: 'a.png' }])
+    expect(await byModel.execute(['n', 'curated'])).toEqual([{ filename: 'c.png' }])
+    expect(await byModel.takeFirst(['m', 'pending'])).toEqual({ filename: 'b.png' })
+    expect(await byModel.takeFirst(['x', 'pending'])).toBeUndefined()
+    expect(byModel.sql).toMatch(/generated_images/)
+  })
+
+  it('is seen by captureQueries, with its parameters', async () => {
+    const { db, repo } = await open()
+    const { queries } = await db.captureQueries(() => repo.getImage(2))
+    expect(queries).toHaveLength(1)
+    expect(queries[0]!.parameters).toEqual([2])
+  })
+
+  it('waits for an open transaction instead of reading inside it', async () => {
+    const { db, repo } = await open()
+    const id = (await repo.getImageByFilename('b.png')).id
+    let reading: Promise<unknown> | undefined
+    await db
+      .transaction(async (trx) => {
+        await trx
+          .updateTable('generated_images')
+          .set({ prompt: 'changed' })
+          .where('id', '=', id)
+          .execute()
+        reading = repo.getImage(id)
+        // Rolled back: a read that joined this transaction would have seen 'changed'.
+        throw new Error('roll back')
+      })
+      .catch(() => undefined)
+    expect(await reading).toMatchObject({ prompt: 'b' })
+  })
+})
