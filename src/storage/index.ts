@@ -1,0 +1,5 @@
+export * from './blob-store.js'
+export * from './keys.js'
+export * from './local-blob-store.js'
+export * from './s3-blob-store.js'
+export * from './open-blob-store.js'

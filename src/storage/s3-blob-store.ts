@@ -1,0 +1,151 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { NotFoundError, ValidationError } from '../core/errors.js'
+import {
+  assertBucketName,
+  assertSafeKey,
+  assertSafePrefix,
+  DEFAULT_BUCKET,
+  expirySeconds,
+  type BlobInfo,
+  type BlobStore,
+  type StoredBlob,
+  type UrlOptions,
+} from './blob-store.js'
+
+export interface S3BlobStoreOptions {
+  bucket?: string
+  /** The service's endpoint (MinIO, R2, GCS interoperability, s3rver); default AWS S3. */
+  endpoint?: string
+  /** Default `us-east-1` (R2 and GCS accept `auto`). */
+  region?: string
+  /** Path-style URLs (`endpoint/bucket/key`), as MinIO and s3rver need; default true with an endpoint. */
+  forcePathStyle?: boolean
+  /** Explicit credentials; without them the AWS SDK's default chain (environment, profile, role) is used. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+}
+
+/**
+ * S3BlobStore keeps objects in one bucket of an S3-compatible service through the AWS SDK: AWS
+ * S3, Google Cloud Storage's interoperability endpoint, MinIO, Cloudflare R2. The bucket must
+ * exist. URLs are presigned GET URLs.
+ */
+export class S3BlobStore implements BlobStore {
+  readonly kind = 's3' as const
+  readonly bucket: string
+  readonly client: S3Client
+  #closed = false
+
+  constructor(options: S3BlobStoreOptions = {}) {
+    this.bucket = assertBucketName(options.bucket ?? DEFAULT_BUCKET)
+    this.client = new S3Client({
+      region: options.region ?? 'us-east-1',
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+      credentials: options.credentials,
+    })
+  }
+
+  async put(key: string, bytes: Uint8Array, contentType: string): Promise<BlobInfo> {
+    assertSafeKey(key)
+    if (!contentType) throw new ValidationError('contentType is required', 'contentType')
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: bytes,
+        ContentType: contentType,
+        ContentLength: bytes.byteLength,
+      }),
+    )
+    return { key, size: bytes.byteLength, contentType, lastModified: new Date() }
+  }
+
+  async get(key: string): Promise<StoredBlob> {
+    assertSafeKey(key)
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
+      const bytes = Buffer.from(await out.Body!.transformToByteArray())
+      return {
+        key,
+        bytes,
+        size: bytes.byteLength,
+        contentType: out.ContentType ?? 'application/octet-stream',
+        lastModified: out.LastModified ?? new Date(0),
+      }
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(`no object ${key} in bucket ${this.bucket}`)
+      throw error
+    }
+  }
+
+  async head(key: string): Promise<BlobInfo | undefined> {
+    assertSafeKey(key)
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      return {
+        key,
+        size: out.ContentLength ?? 0,
+        contentType: out.ContentType ?? 'application/octet-stream',
+        lastModified: out.LastModified ?? new Date(0),
+      }
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.head(key)) !== undefined
+  }
+
+  async delete(key: string): Promise<void> {
+    assertSafeKey(key)
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+  }
+
+  async list(prefix = ''): Promise<string[]> {
+    assertSafePrefix(prefix)
+    const keys: string[] = []
+    let token: string | undefined
+    do {
+      const out = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix || undefined,
+          ContinuationToken: token,
+        }),
+      )
+      for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key)
+      token = out.IsTruncated ? out.NextContinuationToken : undefined
+    } while (token)
+    return keys.sort()
+  }
+
+  /** url returns a presigned GET URL valid for `expiresIn` seconds (default one hour). */
+  async url(key: string, options?: UrlOptions): Promise<string> {
+    assertSafeKey(key)
+    const expiresIn = expirySeconds(options)
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn,
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.client.destroy()
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } }
+  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404
+}
