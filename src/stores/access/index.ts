@@ -1,0 +1,26 @@
+import { defineStore } from '../../core/index.js'
+import { migrations } from './migrations.js'
+import { AccessRepository } from './repository.js'
+
+export { AccessRepository, type ApiToken } from './repository.js'
+
+/**
+ * The access store: genmedia's own, not a seed's. It holds the HTTP API's tokens (hashed), so
+ * that backups, doctor and `init` cover it like every other store.
+ */
+export const accessStore = defineStore<AccessRepository>({
+  name: 'access',
+  seed: '—',
+  description: 'API tokens of the HTTP server (stored hashed)',
+  defaultFile: 'access.db',
+  schema: 'genmedia_access',
+  migrations,
+  tables: ['api_tokens'],
+  columnsByConstraint: { check_token_grants: 'user_id' },
+  createRepository: (db) => new AccessRepository(db),
+  namedQueries: [
+    { name: 'authenticate', kind: 'lookup', run: (r) => r.authenticate('gm_unknown') },
+    { name: 'hasActiveTokens', kind: 'lookup', run: (r) => r.hasActiveTokens() },
+  ],
+  seedSampleData: async () => ({ api_tokens: 0 }),
+})

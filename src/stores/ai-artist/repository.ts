@@ -1,0 +1,591 @@
+import { z } from 'zod'
+import { sql, type Kysely } from 'kysely'
+import {
+  ConflictError,
+  createCodec,
+  inspectSchema,
+  insertMany,
+  NotFoundError,
+  paginate,
+  parseEach,
+  parseInput,
+  prepareQuery,
+  parseTimestamp,
+  type Database,
+  type IndexInfo,
+  type Page,
+  type PreparedQuery,
+} from '../../core/index.js'
+import { IMAGE_STATUSES, TRAINING_STATUSES } from './migrations.js'
+import type {
+  AiArtistTables,
+  CreationSession,
+  DailyCreationStatistics,
+  GeneratedImage,
+  ImageFilter,
+  QualityTier,
+  TrainingSession,
+  TrainingStatistics,
+} from './types.js'
+
+const score = (max: number) => z.number().min(0).max(max).nullable().optional()
+const jsonObject = z.record(z.string(), z.unknown())
+
+/** What `addImage` accepts: columns of `generated_images`; `filename`, `prompt`, `model_id` required. */
+export const newImageSchema = z.strictObject({
+  filename: z.string().min(1),
+  prompt: z.string().min(1),
+  negative_prompt: z.string().nullable().optional(),
+  source_url: z.string().nullable().optional(),
+  source_query: z.string().nullable().optional(),
+  model_id: z.string().min(1),
+  generation_params: jsonObject.optional(),
+  seed: z.number().int().nullable().optional(),
+  aesthetic_score: score(10),
+  clip_score: score(1),
+  technical_score: score(1),
+  final_score: score(10),
+  diversity_score: z.number().nullable().optional(),
+  status: z.enum(IMAGE_STATUSES).optional(),
+  is_featured: z.boolean().optional(),
+  tags: z.array(z.string()).optional(),
+  created_at: z.union([z.string(), z.date()]).optional(),
+})
+export type NewImage = z.input<typeof newImageSchema>
+
+/** What `updateImage` accepts: any column but id, created_at and updated_at. */
+export const imagePatchSchema = newImageSchema.omit({ created_at: true }).partial()
+export type ImagePatch = z.input<typeof imagePatchSchema>
+
+export const imageFilterSchema = z.strictObject({
+  status: z.enum(IMAGE_STATUSES).optional(),
+  model_id: z.string().optional(),
+  min_score: z.number().min(0).max(10).optional(),
+  tag: z.string().optional(),
+  featured: z.boolean().optional(),
+  created_after: z.union([z.string(), z.date()]).optional(),
+  created_before: z.union([z.string(), z.date()]).optional(),
+})
+
+export const newTrainingSchema = z.strictObject({
+  name: z.string().min(1),
+  model_path: z.string().min(1),
+  config: jsonObject.optional(),
+  dataset_size: z.number().int().min(0).nullable().optional(),
+  started_at: z.union([z.string(), z.date()]).optional(),
+})
+export type NewTrainingSession = z.input<typeof newTrainingSchema>
+
+export const trainingResultSchema = z.strictObject({
+  final_loss: z.number().nullable().optional(),
+  training_time_seconds: z.number().min(0).nullable().optional(),
+  metrics: jsonObject.optional(),
+  completed_at: z.union([z.string(), z.date()]).optional(),
+})
+export type TrainingResult = z.input<typeof trainingResultSchema>
+
+export const newCreationSchema = z.strictObject({
+  theme: z.string().nullable().optional(),
+  started_at: z.union([z.string(), z.date()]).optional(),
+})
+
+const countSchema = z.number().int().min(0)
+
+const IMAGE_COLUMNS = [
+  'filename',
+  'prompt',
+  'negative_prompt',
+  'source_url',
+  'source_query',
+  'model_id',
+  'generation_params',
+  'seed',
+  'aesthetic_score',
+  'clip_score',
+  'technical_score',
+  'final_score',
+  'diversity_score',
+  'status',
+  'is_featured',
+  'tags',
+  'created_at',
+  'updated_at',
+] as const
+
+const images = createCodec<GeneratedImage>({
+  json: ['generation_params', 'tags'],
+  boolean: ['is_featured'],
+  timestamp: ['created_at', 'updated_at'],
+})
+const trainings = createCodec<TrainingSession>({
+  json: ['config', 'metrics'],
+  timestamp: ['started_at', 'completed_at'],
+})
+const creations = createCodec<CreationSession>({ timestamp: ['started_at', 'completed_at'] })
+
+/**
+ * AiArtistRepository is the typed API of the ai-artist store (seed 004): generated artwork with
+ * its scores and curation, LoRA training runs, and automated creation sessions. Every query the
+ * seed shows is a method here. Methods throw ValidationError for bad input (naming the field)
+ * and NotFoundError for a missing id.
+ */
+export class AiArtistRepository {
+  readonly #db: Database<AiArtistTables>
+  readonly #k: Kysely<AiArtistTables>
+  /** The hot read, compiled once (BASELINES.md: building and compiling per call costs). */
+  readonly #imageById: PreparedQuery<Record<string, unknown>>
+
+  constructor(db: Database<AiArtistTables>) {
+    this.#db = db
+    this.#k = db.kysely
+    this.#imageById = prepareQuery(db, (k) =>
+      k.selectFrom('generated_images').selectAll().where('id', '=', 0),
+    )
+  }
+
+  // ── images ──────────────────────────────────────────────────────────────
+
+  /** addImage inserts one generated image and returns it as stored. */
+  async addImage(input: NewImage): Promise<GeneratedImage> {
+    const values = images.encode(parseInput(newImageSchema, input))
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('generated_images')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return images.decode(row)
+  }
+
+  /**
+   * addImages inserts many images in one transaction through one reused prepared statement (the
+   * bulk path for imports and sample data). All or nothing; returns the count.
+   */
+  async addImages(inputs: readonly NewImage[]): Promise<number> {
+    const now = new Date()
+    // One set of defaults for the batch: every row shares its `now` (formatted once on SQLite)
+    // and its encoded JSON defaults.
+    const defaults = images.encode({
+      negative_prompt: '',
+      generation_params: {},
+      status: 'pending',
+      is_featured: false,
+      tags: [],
+      created_at: now,
+      updated_at: now,
+    })
+    const rows = parseEach(newImageSchema, inputs, 'image').map((parsed) =>
+      images.encode(parsed, defaults),
+    )
+    try {
+      return await insertMany(this.#db, 'generated_images', IMAGE_COLUMNS, rows)
+    } catch (error) {
+      throw this.#db.translateError(error)
+    }
+  }
+
+  /** getImage returns the image with `id`, or throws NotFoundError. */
+  async getImage(id: number): Promise<GeneratedImage> {
+    const row = await this.#imageById.takeFirst([id])
+    if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
+    return images.decode(row)
+  }
+
+  /** getImageByFilename returns the image stored under `filename`, or throws NotFoundError. */
+  async getImageByFilename(filename: string): Promise<GeneratedImage> {
+    const row = await this.#k
+      .selectFrom('generated_images')
+      .selectAll()
+      .where('filename', '=', filename)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`no generated image has filename ${filename}`)
+    return images.decode(row)
+  }
+
+  /** updateImage changes the given columns; `updated_at` moves, `created_at` never does. */
+  async updateImage(id: number, patch: ImagePatch): Promise<GeneratedImage> {
+    const values = images.encode(parseInput(imagePatchSchema, patch))
+    if (Object.keys(values).length === 0) return this.getImage(id)
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('generated_images')
+        // Set here as well as by the update_timestamp trigger: SQLite's RETURNING shows the row
+        // before AFTER triggers ran.
+        .set({ ...values, updated_at: sql`CURRENT_TIMESTAMP` } as never)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
+    return images.decode(row)
+  }
+
+  /** curateImage marks an image curated (kept for the gallery). */
+  curateImage(id: number): Promise<GeneratedImage> {
+    return this.updateImage(id, { status: 'curated' })
+  }
+
+  /** rejectImage marks an image rejected; a rejected image is no longer featured. */
+  rejectImage(id: number): Promise<GeneratedImage> {
+    return this.updateImage(id, { status: 'rejected', is_featured: false })
+  }
+
+  /** featureImage sets or clears the gallery's featured flag. */
+  featureImage(id: number, featured = true): Promise<GeneratedImage> {
+    return this.updateImage(id, { is_featured: featured })
+  }
+
+  /** deleteImage removes an image; throws NotFoundError when there is none. */
+  async deleteImage(id: number): Promise<void> {
+    const result = await this.#k
+      .deleteFrom('generated_images')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (Number(result.numDeletedRows) === 0) {
+      throw new NotFoundError(`generated image ${id} does not exist`)
+    }
+  }
+
+  /**
+   * listImages returns images newest first, filtered, one keyset page at a time: pass the
+   * returned `next` as `after` for the following page.
+   */
+  async listImages(
+    filter: ImageFilter = {},
+    page: { after?: string | null; limit?: number } = {},
+  ): Promise<Page<GeneratedImage>> {
+    const f = parseInput(imageFilterSchema, filter)
+    let q = this.#k.selectFrom('generated_images').selectAll()
+    if (f.status) q = q.where('status', '=', f.status)
+    if (f.model_id) q = q.where('model_id', '=', f.model_id)
+    if (f.min_score !== undefined) q = q.where('final_score', '>=', f.min_score)
+    if (f.featured !== undefined) q = q.where('is_featured', '=', f.featured)
+    if (f.tag) q = q.where(this.#db.dialect.jsonArrayContains('tags', f.tag))
+    if (f.created_after) {
+      q = q.where('created_at', '>=', parseTimestamp(f.created_after, 'created_after') as never)
+    }
+    if (f.created_before) {
+      q = q.where('created_at', '<', parseTimestamp(f.created_before, 'created_before') as never)
+    }
+    const result = await paginate(q, {
+      sortColumn: 'created_at',
+      direction: 'desc',
+      after: page.after,
+      limit: page.limit,
+    })
+    return { items: images.decodeAll(result.items), next: result.next }
+  }
+
+  /** countImagesByStatus returns how many images each status has (every status present). */
+  async countImagesByStatus(): Promise<Record<string, number>> {
+    const rows = await this.#k
+      .selectFrom('generated_images')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute()
+    const counts: Record<string, number> = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0]))
+    for (const row of rows) counts[row.status] = Number(row.count)
+    return counts
+  }
+
+  // ── the seed's common queries ───────────────────────────────────────────
+
+  /** Seed: "Get Recent High-Quality Images" — curated, final_score ≥ minScore, newest first. */
+  async listRecentHighQuality(minScore = 7.0, limit = 10): Promise<GeneratedImage[]> {
+    const rows = await this.#k
+      .selectFrom('generated_images')
+      .selectAll()
+      .where('status', '=', 'curated')
+      .where('final_score', '>=', minScore)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute()
+    return images.decodeAll(rows)
+  }
+
+  /** Seed: "Get Uncurated Images for Processing" — pending, oldest first. */
+  async listUncurated(limit = 100): Promise<Pick<GeneratedImage, 'id' | 'filename' | 'prompt'>[]> {
+    return this.#k
+      .selectFrom('generated_images')
+      .select(['id', 'filename', 'prompt'])
+      .where('status', '=', 'pending')
+      .orderBy('created_at', 'asc')
+      .limit(limit)
+      .execute()
+  }
+
+  /** Seed's EXPLAIN example: the top curated images by final score. */
+  async listTopCurated(limit = 10): Promise<GeneratedImage[]> {
+    const rows = await this.#k
+      .selectFrom('generated_images')
+      .selectAll()
+      .where('status', '=', 'curated')
+      .orderBy('final_score', 'desc')
+      .limit(limit)
+      .execute()
+    return images.decodeAll(rows)
+  }
+
+  /** Seed: "Quality Distribution" of curated images by tier. */
+  async getQualityDistribution(): Promise<QualityTier[]> {
+    return this.#db.query<QualityTier>(`SELECT
+    CASE
+        WHEN final_score >= 8.0 THEN 'Excellent'
+        WHEN final_score >= 6.0 THEN 'Good'
+        WHEN final_score >= 4.0 THEN 'Fair'
+        ELSE 'Poor'
+    END as quality_tier,
+    COUNT(*) as count,
+    AVG(final_score) as avg_score
+FROM generated_images
+WHERE status = 'curated'
+GROUP BY quality_tier`)
+  }
+
+  // ── training sessions ───────────────────────────────────────────────────
+
+  /** startTraining records a LoRA training run as `running`. */
+  async startTraining(input: NewTrainingSession): Promise<TrainingSession> {
+    const values = trainings.encode(parseInput(newTrainingSchema, input))
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('training_sessions')
+        .values({ ...values, status: 'running' } as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return trainings.decode(row)
+  }
+
+  /**
+   * completeTraining records a run's loss, time and metrics and marks it completed. The time
+   * defaults to the seconds since it started. Throws NotFoundError for an unknown id and
+   * ValidationError when the run is not running.
+   */
+  async completeTraining(id: number, result: TrainingResult = {}): Promise<TrainingSession> {
+    const r = parseInput(trainingResultSchema, result)
+    const completedAt = r.completed_at ? parseTimestamp(r.completed_at, 'completed_at') : new Date()
+    return this.#finishTraining(id, 'completed', completedAt, () => ({
+      final_loss: r.final_loss ?? null,
+      training_time_seconds: r.training_time_seconds,
+      metrics: r.metrics,
+    }))
+  }
+
+  /** failTraining marks a running run failed; `error` is kept in its metrics. */
+  async failTraining(id: number, error: string): Promise<TrainingSession> {
+    return this.#finishTraining(id, 'failed', new Date(), (current) => ({
+      metrics: { ...current.metrics, error },
+    }))
+  }
+
+  async #finishTraining(
+    id: number,
+    status: 'completed' | 'failed',
+    completedAt: Date,
+    valuesFor: (current: TrainingSession) => {
+      final_loss?: number | null
+      training_time_seconds?: number | null
+      metrics?: object
+    },
+  ): Promise<TrainingSession> {
+    const current = await this.getTraining(id)
+    if (current.status !== 'running') {
+      throw new ConflictError(`training session ${id} is ${current.status}, not running`)
+    }
+    const values = valuesFor(current)
+    const seconds =
+      values.training_time_seconds ??
+      Math.max(0, (completedAt.getTime() - Date.parse(current.started_at)) / 1000)
+    const encoded = trainings.encode({
+      ...values,
+      training_time_seconds: seconds,
+      completed_at: completedAt,
+      status,
+    })
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('training_sessions')
+        .set(encoded as never)
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (!row) throw new NotFoundError(`training session ${id} is no longer running`)
+    return trainings.decode(row)
+  }
+
+  async getTraining(id: number): Promise<TrainingSession> {
+    const row = await this.#k
+      .selectFrom('training_sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`training session ${id} does not exist`)
+    return trainings.decode(row)
+  }
+
+  /** listTrainingSessions returns runs newest first, optionally of one status. */
+  async listTrainingSessions(
+    filter: { status?: (typeof TRAINING_STATUSES)[number] } = {},
+    page: { after?: string | null; limit?: number } = {},
+  ): Promise<Page<TrainingSession>> {
+    const f = parseInput(z.strictObject({ status: z.enum(TRAINING_STATUSES).optional() }), filter)
+    let q = this.#k.selectFrom('training_sessions').selectAll()
+    if (f.status) q = q.where('status', '=', f.status)
+    const result = await paginate(q, { sortColumn: 'started_at', direction: 'desc', ...page })
+    return { items: trainings.decodeAll(result.items), next: result.next }
+  }
+
+  /** Seed: "Training Session Statistics", newest first. */
+  async getTrainingSessionStatistics(): Promise<TrainingStatistics[]> {
+    return this.#db.query<TrainingStatistics>(`SELECT
+    name,
+    dataset_size,
+    final_loss,
+    training_time_seconds / 3600.0 as training_hours,
+    status
+FROM training_sessions
+ORDER BY started_at DESC`)
+  }
+
+  // ── creation sessions ───────────────────────────────────────────────────
+
+  /** startCreationSession opens an automated creation batch. */
+  async startCreationSession(
+    input: z.input<typeof newCreationSchema> = {},
+  ): Promise<CreationSession> {
+    const values = creations.encode(parseInput(newCreationSchema, input))
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('creation_sessions')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return creations.decode(row)
+  }
+
+  /**
+   * recordCreation adds to a session's counts of images created and kept (atomically, so
+   * concurrent workers may report into one session).
+   */
+  async recordCreation(
+    id: number,
+    counts: { created: number; kept: number },
+  ): Promise<CreationSession> {
+    const created = parseInput(countSchema, counts.created)
+    const kept = parseInput(countSchema, counts.kept)
+    const row = await this.#k
+      .updateTable('creation_sessions')
+      .set((eb) => ({
+        images_created: eb('images_created', '+', created),
+        images_kept: eb('images_kept', '+', kept),
+      }))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`creation session ${id} does not exist`)
+    return creations.decode(row)
+  }
+
+  /**
+   * completeCreationSession closes a session with its average score; without one, the average
+   * final score of the images created since the session started is used.
+   */
+  async completeCreationSession(
+    id: number,
+    result: { avg_score?: number | null; completed_at?: string | Date } = {},
+  ): Promise<CreationSession> {
+    const r = parseInput(
+      z.strictObject({
+        avg_score: z.number().min(0).max(10).nullable().optional(),
+        completed_at: z.union([z.string(), z.date()]).optional(),
+      }),
+      result,
+    )
+    const session = await this.getCreationSession(id)
+    const completedAt = r.completed_at ? parseTimestamp(r.completed_at, 'completed_at') : new Date()
+    let avg = r.avg_score
+    if (avg === undefined) {
+      const [row] = await this.#k
+        .selectFrom('generated_images')
+        .select((eb) => eb.fn.avg<number>('final_score').as('avg'))
+        .where('created_at', '>=', parseTimestamp(session.started_at, 'started_at') as never)
+        .where('created_at', '<=', completedAt as never)
+        .execute()
+      avg = row?.avg === null || row?.avg === undefined ? null : Number(row.avg)
+    }
+    const row = await this.#k
+      .updateTable('creation_sessions')
+      .set({ avg_score: avg, completed_at: completedAt })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return creations.decode(row)
+  }
+
+  async getCreationSession(id: number): Promise<CreationSession> {
+    const row = await this.#k
+      .selectFrom('creation_sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`creation session ${id} does not exist`)
+    return creations.decode(row)
+  }
+
+  async listCreationSessions(
+    page: { after?: string | null; limit?: number } = {},
+  ): Promise<Page<CreationSession>> {
+    const q = this.#k.selectFrom('creation_sessions').selectAll()
+    const result = await paginate(q, { sortColumn: 'started_at', direction: 'desc', ...page })
+    return { items: creations.decodeAll(result.items), next: result.next }
+  }
+
+  /** Seed: "Daily Creation Statistics", newest day first. */
+  async getDailyCreationStatistics(): Promise<DailyCreationStatistics[]> {
+    const rows = await this.#db.query<DailyCreationStatistics>(`SELECT
+    DATE(started_at) as date,
+    COUNT(*) as sessions,
+    SUM(images_created) as total_created,
+    SUM(images_kept) as total_kept,
+    ROUND(AVG(avg_score), 2) as avg_quality
+FROM creation_sessions
+GROUP BY DATE(started_at)
+ORDER BY date DESC`)
+    return rows.map((r) => ({
+      ...r,
+      total_created: Number(r.total_created),
+      total_kept: Number(r.total_kept),
+    }))
+  }
+
+  // ── the seed's monitoring queries ───────────────────────────────────────
+
+  /** Seed: "Database Size", in megabytes (the file on SQLite, the schema on PostgreSQL). */
+  async getDatabaseSize(): Promise<{ size_mb: number }> {
+    return { size_mb: (await this.#db.sizeBytes()) / 1024 / 1024 }
+  }
+
+  /** Seed: "Table Statistics": each table with its row count. */
+  async getTableStatistics(): Promise<{ name: string; row_count: number }[]> {
+    const out = []
+    for (const name of ['generated_images', 'training_sessions', 'creation_sessions'] as const) {
+      const [row] = await this.#k
+        .selectFrom(name)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .execute()
+      out.push({ name, row_count: Number(row?.n ?? 0) })
+    }
+    return out
+  }
+
+  /** Seed: "Index Usage": the indexes of `generated_images` and their columns. */
+  async getIndexUsage(): Promise<IndexInfo[]> {
+    const schema = await inspectSchema(this.#db)
+    return schema.indexes.filter((i) => i.table === 'generated_images')
+  }
+}
