@@ -1,0 +1,474 @@
+import { z } from 'zod'
+import {
+  ConflictError,
+  idParams,
+  isoTimestamp,
+  jsonObject,
+  NotFoundError,
+  pageOf,
+  pageQuery,
+  routesFor,
+  ValidationError,
+  type ApiRoute,
+} from '../../core/index.js'
+import {
+  newPromptSetSchema,
+  newUploadSchema,
+  promptPatchSchema,
+  queueVideoSchema,
+  statusOf,
+  uploadFailureSchema,
+  uploadResultSchema,
+  videoFailureSchema,
+  videoResultSchema,
+} from './inputs.js'
+import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
+import type { VideoBatchRepository } from './repository.js'
+
+/** NothingToClaimError: a worker asked for the next pending video and none is waiting (409). */
+export class NothingToClaimError extends ConflictError {
+  override readonly code = 'nothing_to_claim'
+
+  constructor() {
+    super('no pending video is waiting to be claimed')
+  }
+}
+
+const text = z.string().nullable()
+const wholeNumber = z.number().int()
+
+export const imageSchema = z.strictObject({
+  id: wholeNumber,
+  timestamp: isoTimestamp,
+  original_filename: z.string(),
+  original_path: text,
+  file_size_bytes: wholeNumber.nullable(),
+  upload_url: text,
+  uploaded_filename: text,
+  uploaded_path: text,
+  downloaded_size_bytes: wholeNumber.nullable(),
+  processing_time_seconds: z.number().nullable(),
+  status: z.enum(IMAGE_STATUSES),
+  error_message: text,
+  descriptive_name: text,
+  processed_path: text,
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+  origin_image_id: wholeNumber.nullable(),
+})
+
+export const promptSetSchema = z.strictObject({
+  id: wholeNumber,
+  image_id: wholeNumber,
+  image_prompt: text,
+  video_prompt: text,
+  refined_video_prompt: text,
+  creative_video_prompt_1: text,
+  creative_video_prompt_2: text,
+  creative_video_prompt_3: text,
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+  source_file: text,
+})
+
+export const videoSchema = z.strictObject({
+  id: wholeNumber,
+  image_id: wholeNumber,
+  prompt_id: wholeNumber.nullable(),
+  video_filename: text,
+  video_path: text,
+  prompt_used: text,
+  prompt_type: text,
+  generation_service: text,
+  generation_time_seconds: z.number().nullable(),
+  file_size_bytes: wholeNumber.nullable(),
+  status: z.enum(VIDEO_STATUSES),
+  error_message: text,
+  created_at: isoTimestamp,
+  metadata: jsonObject.nullable(),
+  claimed_at: isoTimestamp.nullable(),
+  claimed_by: text,
+  source_key: text,
+})
+
+const lineageEntrySchema = imageSchema.extend({ depth: wholeNumber.min(1) })
+
+export const imageLineageSchema = z.strictObject({
+  image: imageSchema,
+  ancestors: z.array(lineageEntrySchema).describe('parent first, up to the original'),
+  descendants: z.array(lineageEntrySchema).describe('children first'),
+})
+
+const countsOf = <T extends readonly [string, ...string[]]>(statuses: T) =>
+  z.strictObject(
+    Object.fromEntries(statuses.map((s) => [s, wholeNumber.min(0)])) as Record<
+      T[number],
+      z.ZodNumber
+    >,
+  )
+
+const positiveId = z.coerce.number().int().positive()
+const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) })
+
+const route = routesFor<VideoBatchRepository>()
+
+/** Throws a 400 naming `field` when the row a body refers to does not exist. */
+async function referenced<T>(field: string, find: () => Promise<T>): Promise<T> {
+  try {
+    return await find()
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new ValidationError(error.message, field)
+    throw error
+  }
+}
+
+const imageRoutes = [
+  route({
+    method: 'GET',
+    path: '/images',
+    summary: 'List images newest first, by status or origin image, by keyset page',
+    query: pageQuery.extend({
+      status: statusOf(IMAGE_STATUSES).optional(),
+      origin_image_id: positiveId.optional(),
+    }),
+    response: pageOf(imageSchema),
+    handler: ({ repo, query: { after, limit, ...filter } }) =>
+      repo.listImages(filter, { after, limit }),
+  }),
+  route({
+    method: 'GET',
+    path: '/images/:id',
+    summary: 'Get one image',
+    params: idParams,
+    response: imageSchema,
+    handler: ({ repo, params }) => repo.getImage(params.id),
+  }),
+  route({
+    method: 'GET',
+    path: '/images/by-filename/:filename',
+    summary: 'Images whose original or uploaded file name is :filename (an empty list if none)',
+    params: z.object({ filename: z.string().min(1) }),
+    response: z.array(imageSchema),
+    handler: ({ repo, params }) => repo.findImagesByFilename(params.filename),
+  }),
+  route({
+    method: 'POST',
+    path: '/images',
+    summary: 'Register an image about to be uploaded (pending)',
+    body: newUploadSchema,
+    response: imageSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.registerUpload(body),
+  }),
+  route({
+    method: 'POST',
+    path: '/images/:id/complete',
+    summary: 'Mark a pending upload success, with its URLs and timing (409 if not pending)',
+    params: idParams,
+    body: uploadResultSchema.optional(),
+    response: imageSchema,
+    handler: ({ repo, params, body }) => repo.completeUpload(params.id, body ?? {}),
+  }),
+  route({
+    method: 'POST',
+    path: '/images/:id/fail',
+    summary: 'Mark a pending upload failed, with its error and timing (409 if not pending)',
+    params: idParams,
+    body: uploadFailureSchema,
+    response: imageSchema,
+    handler: ({ repo, params, body }) => repo.failUpload(params.id, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/images/:id/retry',
+    summary: 'Put a failed upload back to pending, clearing its error (409 if not failed)',
+    params: idParams,
+    response: imageSchema,
+    handler: ({ repo, params }) => repo.retryUpload(params.id),
+  }),
+  route({
+    method: 'POST',
+    path: '/images/:id/derive',
+    summary: 'Register an image generated from image :id (pending, origin_image_id = :id)',
+    params: idParams,
+    body: newUploadSchema.omit({ origin_image_id: true }),
+    response: imageSchema,
+    status: 201,
+    handler: ({ repo, params, body }) => repo.deriveImage(params.id, body),
+  }),
+  route({
+    method: 'GET',
+    path: '/images/:id/lineage',
+    summary: 'An image with its whole ancestry and all its descendants, each with its depth',
+    params: idParams,
+    response: imageLineageSchema,
+    handler: ({ repo, params }) => repo.getImageLineage(params.id),
+  }),
+  route({
+    method: 'GET',
+    path: '/images/:id/prompts',
+    summary: "An image's prompt sets, oldest first",
+    params: idParams,
+    response: z.array(promptSetSchema),
+    handler: async ({ repo, params }) => {
+      await repo.getImage(params.id)
+      return repo.listPromptSetsForImage(params.id)
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/images/legacy-placeholder',
+    summary: 'Get the legacy placeholder image, creating it when first needed (idempotent)',
+    response: imageSchema,
+    handler: ({ repo }) => repo.getLegacyPlaceholder(),
+  }),
+]
+
+const promptRoutes = [
+  route({
+    method: 'GET',
+    path: '/prompts/:id',
+    summary: 'Get one prompt set',
+    params: idParams,
+    response: promptSetSchema,
+    handler: ({ repo, params }) => repo.getPromptSet(params.id),
+  }),
+  route({
+    method: 'POST',
+    path: '/prompts',
+    summary: 'Record the prompt set written for an image (400 naming image_id if no such image)',
+    body: newPromptSetSchema,
+    response: promptSetSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.addPromptSet(body),
+  }),
+  route({
+    method: 'POST',
+    path: '/prompts/legacy',
+    summary: 'Record a prompt set without a reference image (it points at the legacy placeholder)',
+    body: newPromptSetSchema.omit({ image_id: true }),
+    response: promptSetSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.addLegacyPromptSet(body),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/prompts/:id',
+    summary: 'Change prompt columns of a prompt set',
+    params: idParams,
+    body: promptPatchSchema,
+    response: promptSetSchema,
+    handler: ({ repo, params, body }) => repo.updatePromptSet(params.id, body),
+  }),
+]
+
+const videoRoutes = [
+  route({
+    method: 'GET',
+    path: '/videos',
+    summary: 'List videos newest first, by status, image or prompt set, by keyset page',
+    query: pageQuery.extend({
+      status: statusOf(VIDEO_STATUSES).optional(),
+      image_id: positiveId.optional(),
+      prompt_id: positiveId.optional(),
+    }),
+    response: pageOf(videoSchema),
+    handler: ({ repo, query: { after, limit, ...filter } }) =>
+      repo.listVideos(filter, { after, limit }),
+  }),
+  route({
+    method: 'GET',
+    path: '/videos/:id',
+    summary: 'Get one video',
+    params: idParams,
+    response: videoSchema,
+    handler: ({ repo, params }) => repo.getVideo(params.id),
+  }),
+  route({
+    method: 'POST',
+    path: '/videos',
+    summary: 'Queue a video for a prompt set (pending; 400 naming prompt_id if no such set)',
+    body: queueVideoSchema,
+    response: videoSchema,
+    status: 201,
+    handler: async ({ repo, body }) => {
+      await referenced('prompt_id', () => repo.getPromptSet(body.prompt_id))
+      return repo.queueVideo(body)
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/videos/claim',
+    summary:
+      'Worker: atomically claim the oldest unclaimed pending video (200 with it; 409 with code nothing_to_claim when the queue is empty)',
+    body: z.strictObject({ worker: z.string().min(1).max(200) }),
+    response: videoSchema,
+    handler: async ({ repo, body }) => {
+      const video = await repo.claimNextVideo(body.worker)
+      if (!video) throw new NothingToClaimError()
+      return video
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/videos/:id/complete',
+    summary: 'Mark a pending video completed with its file, size, timing (409 if not pending)',
+    params: idParams,
+    body: videoResultSchema,
+    response: videoSchema,
+    handler: ({ repo, params, body }) => repo.completeVideo(params.id, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/videos/:id/fail',
+    summary: 'Mark a pending video failed with its error and timing (409 if not pending)',
+    params: idParams,
+    body: videoFailureSchema,
+    response: videoSchema,
+    handler: ({ repo, params, body }) => repo.failVideo(params.id, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/videos/:id/release',
+    summary: 'Return a claimed, still pending video to the queue (409 if not pending)',
+    params: idParams,
+    response: videoSchema,
+    handler: ({ repo, params }) => repo.releaseVideo(params.id),
+  }),
+  route({
+    method: 'POST',
+    path: '/videos/release-stale',
+    summary: 'Return to the queue every pending video claimed more than older_than_seconds ago',
+    body: z.strictObject({ older_than_seconds: z.number().min(0) }),
+    response: z.strictObject({ released: wholeNumber.min(0) }),
+    handler: async ({ repo, body }) => ({
+      released: await repo.releaseStaleClaims(body.older_than_seconds),
+    }),
+  }),
+]
+
+const queryRoutes = [
+  route({
+    method: 'GET',
+    path: '/queries/status-counts',
+    summary: 'How many images and videos each status has (every status present)',
+    response: z.strictObject({
+      images: countsOf(IMAGE_STATUSES),
+      videos: countsOf(VIDEO_STATUSES),
+    }),
+    handler: async ({ repo }) => ({
+      images: await repo.countImagesByStatus(),
+      videos: await repo.countVideosByStatus(),
+    }),
+  }),
+  route({
+    method: 'GET',
+    path: '/queries/completed-videos-with-prompts',
+    summary: 'Seed: completed videos with their prompts, slowest generation first',
+    query: limitQuery,
+    response: z.array(
+      z.strictObject({
+        video_id: wholeNumber,
+        descriptive_name: text,
+        video_prompt: text,
+        video_filename: text,
+        generation_time_seconds: z.number().nullable(),
+        status: z.enum(VIDEO_STATUSES),
+      }),
+    ),
+    handler: ({ repo, query }) => repo.listCompletedVideosWithPrompts(query.limit),
+  }),
+  route({
+    method: 'GET',
+    path: '/queries/legacy-prompts',
+    summary: 'Seed: prompts without reference images (legacy), by keyset page',
+    query: pageQuery,
+    response: pageOf(
+      z.strictObject({ id: wholeNumber, video_prompt: text, descriptive_name: text }),
+    ),
+    handler: ({ repo, query }) => repo.listLegacyPrompts(query),
+  }),
+  route({
+    method: 'GET',
+    path: '/queries/video-statistics',
+    summary: 'Seed: video generation statistics (count, mean time, mean size per status)',
+    response: z.array(
+      z.strictObject({
+        status: z.enum(VIDEO_STATUSES),
+        count: wholeNumber,
+        avg_time: z.number().nullable(),
+        avg_size: z.number().nullable(),
+      }),
+    ),
+    handler: ({ repo }) => repo.getVideoStatistics(),
+  }),
+  route({
+    method: 'GET',
+    path: '/queries/uploaded-images',
+    summary: 'Seed: images with upload metadata (successful uploads, slowest first)',
+    query: limitQuery,
+    response: z.array(
+      z.strictObject({
+        id: wholeNumber,
+        descriptive_name: text,
+        upload_url: text,
+        file_size_bytes: wholeNumber.nullable(),
+        processing_time_seconds: z.number().nullable(),
+        status: z.enum(IMAGE_STATUSES),
+      }),
+    ),
+    handler: ({ repo, query }) => repo.listUploadedImages(query.limit),
+  }),
+  route({
+    method: 'GET',
+    path: '/queries/generated-images-with-origins',
+    summary: 'Seed: generated images with their origin images, newest first, by keyset page',
+    query: pageQuery,
+    response: pageOf(
+      z.strictObject({
+        id: wholeNumber,
+        generated_image: text,
+        origin_image: text,
+        generation_date: isoTimestamp,
+      }),
+    ),
+    handler: ({ repo, query }) => repo.listGeneratedImagesWithOrigins(query),
+  }),
+  route({
+    method: 'GET',
+    path: '/queries/image-chains',
+    summary: 'Seed: image generation chains (images with derivatives, most first)',
+    response: z.array(
+      z.strictObject({
+        original_image_id: wholeNumber,
+        original_image: text,
+        derivatives_count: wholeNumber.min(1),
+      }),
+    ),
+    handler: ({ repo }) => repo.getImageChains(),
+  }),
+  route({
+    method: 'GET',
+    path: '/queries/original-images',
+    summary: 'Seed: original (not derived) successful images, newest first, by keyset page',
+    query: pageQuery,
+    response: pageOf(
+      z.strictObject({
+        id: wholeNumber,
+        descriptive_name: text,
+        upload_url: text,
+        status: z.enum(IMAGE_STATUSES),
+        created_at: isoTimestamp,
+      }),
+    ),
+    handler: ({ repo, query }) => repo.listOriginalImages(query),
+  }),
+]
+
+/** The video-batch store over HTTP, under /api/video-batch. */
+export const videoBatchApi: ApiRoute<VideoBatchRepository>[] = [
+  ...imageRoutes,
+  ...promptRoutes,
+  ...videoRoutes,
+  ...queryRoutes,
+]

@@ -1,0 +1,151 @@
+import type { Migration } from '../../core/index.js'
+
+/** Image statuses (seed 000: "Status Values" of images). */
+export const IMAGE_STATUSES = ['pending', 'success', 'failed', 'legacy'] as const
+/** Video statuses (seed 000: "Status Values" of videos). */
+export const VIDEO_STATUSES = ['pending', 'completed', 'failed'] as const
+
+/** The legacy placeholder image (seed 000: "Special Records"). */
+export const LEGACY_PLACEHOLDER = {
+  original_filename: 'legacy_placeholder',
+  descriptive_name: 'Legacy System Migration',
+  status: 'legacy',
+} as const
+
+const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
+
+/** Seed 000's schema: images (with its self-reference), prompts, videos, and the indexes its Maintenance section asks for. */
+const initial: Migration = {
+  version: 1,
+  name: 'initial schema (seed 000)',
+  up: (d) => {
+    const ts = `${d.textTimestamp.type} NOT NULL DEFAULT ${d.textTimestamp.currentDefault}`
+    return [
+      ...d.compatibilityFunctions(),
+      `CREATE TABLE images (
+    id ${d.autoIncrementPrimaryKey},
+    timestamp ${ts},
+    original_filename TEXT NOT NULL,
+    original_path TEXT,
+    file_size_bytes ${d.bigIntegerType},
+    upload_url TEXT,
+    uploaded_filename TEXT,
+    uploaded_path TEXT,
+    downloaded_size_bytes ${d.bigIntegerType},
+    processing_time_seconds ${d.type('REAL')},
+    status TEXT NOT NULL DEFAULT 'pending',
+    error_message TEXT,
+    descriptive_name TEXT,
+    processed_path TEXT,
+    created_at ${ts},
+    updated_at ${ts},
+    origin_image_id INTEGER REFERENCES images(id),
+    CONSTRAINT check_images_status CHECK (status IN (${list(IMAGE_STATUSES)}))
+)`,
+      `CREATE TABLE prompts (
+    id ${d.autoIncrementPrimaryKey},
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    image_prompt TEXT,
+    video_prompt TEXT,
+    refined_video_prompt TEXT,
+    creative_video_prompt_1 TEXT,
+    creative_video_prompt_2 TEXT,
+    creative_video_prompt_3 TEXT,
+    created_at ${ts},
+    updated_at ${ts}
+)`,
+      `CREATE TABLE videos (
+    id ${d.autoIncrementPrimaryKey},
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    prompt_id INTEGER REFERENCES prompts(id),
+    video_filename TEXT,
+    video_path TEXT,
+    prompt_used TEXT,
+    prompt_type TEXT DEFAULT 'base',
+    generation_service TEXT,
+    generation_time_seconds ${d.type('REAL')},
+    file_size_bytes ${d.bigIntegerType},
+    status TEXT NOT NULL DEFAULT 'pending',
+    error_message TEXT,
+    created_at ${ts},
+    metadata TEXT,
+    CONSTRAINT check_videos_status CHECK (status IN (${list(VIDEO_STATUSES)}))
+)`,
+      'CREATE INDEX idx_images_status ON images(status)',
+      'CREATE INDEX idx_images_origin_image_id ON images(origin_image_id)',
+      'CREATE INDEX idx_prompts_image_id ON prompts(image_id)',
+      'CREATE INDEX idx_videos_image_id ON videos(image_id)',
+      'CREATE INDEX idx_videos_prompt_id ON videos(prompt_id)',
+      'CREATE INDEX idx_videos_status ON videos(status)',
+      ...d.touchTrigger('update_images_timestamp', 'images'),
+      ...d.touchTrigger('update_prompts_timestamp', 'prompts'),
+    ]
+  },
+  down: (d) => [
+    ...d.dropTrigger('update_prompts_timestamp', 'prompts'),
+    ...d.dropTrigger('update_images_timestamp', 'images'),
+    'DROP TABLE IF EXISTS videos',
+    'DROP TABLE IF EXISTS prompts',
+    'DROP TABLE IF EXISTS images',
+    ...d.dropCompatibilityFunctions(),
+  ],
+}
+
+/**
+ * genmedia's additions (docs/seed-deviations/video-batch.md): video claims (`claimed_at`,
+ * `claimed_by`), import identities (`prompts.source_file`, `videos.source_key`), the one-legacy-
+ * placeholder rule, and the indexes that serve the seed's Common Queries.
+ */
+const workflow: Migration = {
+  version: 2,
+  name: 'claims, import identities, query indexes',
+  up: (d) => [
+    'ALTER TABLE videos ADD COLUMN claimed_at ' + d.textTimestamp.type,
+    'ALTER TABLE videos ADD COLUMN claimed_by TEXT',
+    'ALTER TABLE videos ADD COLUMN source_key TEXT',
+    'ALTER TABLE prompts ADD COLUMN source_file TEXT',
+    // The claim query names these literals, so the partial index serves it on both engines
+    // (shared/BASELINES.md: on PostgreSQL a partial index keeps claims fast after ANALYZE).
+    "CREATE INDEX idx_videos_claimable ON videos(id) WHERE status = 'pending' AND claimed_at IS NULL",
+    "CREATE INDEX idx_videos_claimed ON videos(claimed_at) WHERE status = 'pending' AND claimed_at IS NOT NULL",
+    'CREATE UNIQUE INDEX idx_videos_source_key ON videos(source_key)',
+    'CREATE INDEX idx_videos_video_filename ON videos(video_filename)',
+    `CREATE INDEX idx_videos_status_generation_time ON videos(status, generation_time_seconds ${d.indexDescNullsLast}, id DESC)`,
+    'CREATE UNIQUE INDEX idx_prompts_source_file ON prompts(source_file)',
+    // Only the placeholder may be 'legacy': at most one row, even with concurrent importers.
+    "CREATE UNIQUE INDEX idx_images_legacy_placeholder ON images(status) WHERE status = 'legacy'",
+    'CREATE INDEX idx_images_original_filename ON images(original_filename)',
+    'CREATE INDEX idx_images_uploaded_filename ON images(uploaded_filename)',
+    'CREATE INDEX idx_images_descriptive_name ON images(descriptive_name)',
+    `CREATE INDEX idx_images_status_processing_time ON images(status, processing_time_seconds ${d.indexDescNullsLast}, id DESC)`,
+    'CREATE INDEX idx_images_status_origin_created ON images(status, origin_image_id, created_at DESC, id DESC)',
+    'CREATE INDEX idx_images_derived_created ON images(created_at DESC, id DESC) WHERE origin_image_id IS NOT NULL',
+  ],
+  down: () => [
+    'DROP INDEX idx_images_derived_created',
+    'DROP INDEX idx_images_status_origin_created',
+    'DROP INDEX idx_images_status_processing_time',
+    'DROP INDEX idx_images_descriptive_name',
+    'DROP INDEX idx_images_uploaded_filename',
+    'DROP INDEX idx_images_original_filename',
+    'DROP INDEX idx_images_legacy_placeholder',
+    'DROP INDEX idx_prompts_source_file',
+    'DROP INDEX idx_videos_status_generation_time',
+    'DROP INDEX idx_videos_video_filename',
+    'DROP INDEX idx_videos_source_key',
+    'DROP INDEX idx_videos_claimed',
+    'DROP INDEX idx_videos_claimable',
+    'ALTER TABLE prompts DROP COLUMN source_file',
+    'ALTER TABLE videos DROP COLUMN source_key',
+    'ALTER TABLE videos DROP COLUMN claimed_by',
+    'ALTER TABLE videos DROP COLUMN claimed_at',
+  ],
+}
+
+export const migrations: readonly Migration[] = [initial, workflow]
+
+/** Named CHECK constraints and the column each guards, for errors that name the column. */
+export const columnsByConstraint = {
+  check_images_status: 'status',
+  check_videos_status: 'status',
+} as const

@@ -1,0 +1,218 @@
+import type { Kysely } from 'kysely'
+import {
+  NotFoundError,
+  pageSize,
+  paginate,
+  toIsoTimestamp,
+  type Database,
+  type Page,
+} from '../../core/index.js'
+import { imageCodec } from './codecs.js'
+import type {
+  CompletedVideoRow,
+  GeneratedImageRow,
+  ImageChainRow,
+  ImageLineage,
+  LegacyPromptRow,
+  LineageEntry,
+  OriginalImageRow,
+  PageRequest,
+  UploadedImageRow,
+  VideoBatchTables,
+  VideoStatisticsRow,
+} from './types.js'
+
+/** How many generations a lineage walks at most: a guard against a cycle written by hand. */
+export const MAX_LINEAGE_DEPTH = 1000
+
+/**
+ * VideoBatchQueries holds the seed's Common Queries (one method each) and the lineage query the
+ * seed lacks. Lists the seed sorts by a nullable column return the first `limit` rows with NULLs
+ * last on both engines; lists sorted by a timestamp or id are keyset pages.
+ */
+export class VideoBatchQueries {
+  readonly #db: Database<VideoBatchTables>
+  readonly #k: Kysely<VideoBatchTables>
+
+  constructor(db: Database<VideoBatchTables>) {
+    this.#db = db
+    this.#k = db.kysely
+  }
+
+  #p(index: number): string {
+    return this.#db.dialect.parameter(index)
+  }
+
+  /**
+   * Seed: "Get all completed videos with their prompts", slowest generation first. Each video is
+   * paired with its own prompt set (`v.prompt_id`), not every prompt set of its image.
+   */
+  async listCompletedVideosWithPrompts(limit = 100): Promise<CompletedVideoRow[]> {
+    return this.#db.query<CompletedVideoRow>(
+      `SELECT v.id AS video_id, i.descriptive_name, p.video_prompt, v.video_filename,
+    v.generation_time_seconds, v.status
+FROM videos v
+JOIN images i ON i.id = v.image_id
+LEFT JOIN prompts p ON p.id = v.prompt_id
+WHERE v.status = 'completed'
+ORDER BY v.generation_time_seconds DESC NULLS LAST, v.id DESC
+LIMIT ${this.#p(1)}`,
+      [pageSize(limit)],
+    )
+  }
+
+  /** Seed: "Get prompts without reference images (legacy)", by prompt id, as keyset pages. */
+  async listLegacyPrompts(page: PageRequest = {}): Promise<Page<LegacyPromptRow>> {
+    const q = this.#k
+      .selectFrom('prompts as p')
+      .innerJoin('images as i', 'p.image_id', 'i.id')
+      .select(['p.id', 'p.video_prompt', 'i.descriptive_name'])
+      .where('i.descriptive_name', '=', 'Legacy System Migration')
+    return paginate(q, { sortColumn: 'p.id', idColumn: 'p.id', direction: 'asc', ...page })
+  }
+
+  /** Seed: "Get video generation statistics": count, mean time and mean size per status. */
+  async getVideoStatistics(): Promise<VideoStatisticsRow[]> {
+    const rows = await this.#db.query<VideoStatisticsRow>(`SELECT
+    v.status,
+    COUNT(*) as count,
+    AVG(v.generation_time_seconds) as avg_time,
+    AVG(v.file_size_bytes) as avg_size
+FROM videos v
+GROUP BY v.status
+ORDER BY v.status`)
+    return rows.map((r) => ({ ...r, count: Number(r.count) }))
+  }
+
+  /** Seed: "Get images with upload metadata": successful uploads, slowest first. */
+  async listUploadedImages(limit = 100): Promise<UploadedImageRow[]> {
+    return this.#db.query<UploadedImageRow>(
+      `SELECT i.id, i.descriptive_name, i.upload_url, i.file_size_bytes,
+    i.processing_time_seconds, i.status
+FROM images i
+WHERE i.status = 'success'
+ORDER BY i.processing_time_seconds DESC NULLS LAST, i.id DESC
+LIMIT ${this.#p(1)}`,
+      [pageSize(limit)],
+    )
+  }
+
+  /** Seed: "Get generated images with their origin images", newest first, as keyset pages. */
+  async listGeneratedImagesWithOrigins(page: PageRequest = {}): Promise<Page<GeneratedImageRow>> {
+    const q = this.#k
+      .selectFrom('images as generated')
+      .innerJoin('images as original', 'generated.origin_image_id', 'original.id')
+      .select([
+        'generated.id',
+        'generated.created_at',
+        'generated.descriptive_name as generated_image',
+        'original.descriptive_name as origin_image',
+      ])
+      // Implied by the join; stated so the partial index idx_images_derived_created applies.
+      .where('generated.origin_image_id', 'is not', null)
+    const result = await paginate(q, {
+      sortColumn: 'generated.created_at',
+      idColumn: 'generated.id',
+      direction: 'desc',
+      ...page,
+    })
+    return {
+      items: result.items.map((r) => ({
+        id: r.id,
+        generated_image: r.generated_image,
+        origin_image: r.origin_image,
+        generation_date: toIsoTimestamp(r.created_at) as string,
+      })),
+      next: result.next,
+    }
+  }
+
+  /**
+   * Seed: "Get image generation chains": images with at least one derivative, most first. The
+   * seed's HAVING names the alias `derivatives_count`, which PostgreSQL refuses; the aggregate
+   * itself is the same condition on both engines.
+   */
+  async getImageChains(): Promise<ImageChainRow[]> {
+    const rows = await this.#db.query<ImageChainRow>(`SELECT
+    original.id as original_image_id,
+    original.descriptive_name as original_image,
+    COUNT(generated.id) as derivatives_count
+FROM images original
+LEFT JOIN images generated ON original.id = generated.origin_image_id
+GROUP BY original.id, original.descriptive_name
+HAVING COUNT(generated.id) > 0
+ORDER BY derivatives_count DESC, original.id`)
+    return rows.map((r) => ({ ...r, derivatives_count: Number(r.derivatives_count) }))
+  }
+
+  /** Seed: "Get all original images": successful, not derived, newest first, as keyset pages. */
+  async listOriginalImages(page: PageRequest = {}): Promise<Page<OriginalImageRow>> {
+    const q = this.#k
+      .selectFrom('images')
+      .select(['id', 'descriptive_name', 'upload_url', 'status', 'created_at'])
+      .where('status', '=', 'success')
+      .where('origin_image_id', 'is', null)
+    const result = await paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page })
+    return {
+      items: result.items.map((r) => ({
+        ...r,
+        created_at: toIsoTimestamp(r.created_at) as string,
+      })),
+      next: result.next,
+    }
+  }
+
+  /**
+   * getImageLineage returns an image with its whole ancestry (parent first, up to the original)
+   * and all its descendants (children first), walked with recursive CTEs on both engines.
+   * Throws NotFoundError for an unknown id.
+   */
+  async getImageLineage(id: number): Promise<ImageLineage> {
+    const row = await this.#k
+      .selectFrom('images')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`image ${id} does not exist`)
+    const ancestors = await this.#db.query<Record<string, unknown>>(
+      `WITH RECURSIVE ancestry(id, depth) AS (
+    SELECT origin_image_id, 1 FROM images WHERE id = ${this.#p(1)} AND origin_image_id IS NOT NULL
+    UNION ALL
+    SELECT i.origin_image_id, a.depth + 1 FROM images i JOIN ancestry a ON i.id = a.id
+    WHERE i.origin_image_id IS NOT NULL AND a.depth < ${this.#p(2)}
+)
+SELECT images.*, ancestry.depth FROM ancestry JOIN images ON images.id = ancestry.id
+ORDER BY ancestry.depth`,
+      [id, MAX_LINEAGE_DEPTH],
+    )
+    const descendants = await this.#db.query<Record<string, unknown>>(
+      `WITH RECURSIVE descent(id, depth) AS (
+    SELECT id, 1 FROM images WHERE origin_image_id = ${this.#p(1)}
+    UNION ALL
+    SELECT i.id, d.depth + 1 FROM images i JOIN descent d ON i.origin_image_id = d.id
+    WHERE d.depth < ${this.#p(2)}
+)
+SELECT images.*, descent.depth FROM descent JOIN images ON images.id = descent.id
+ORDER BY descent.depth, images.id`,
+      [id, MAX_LINEAGE_DEPTH],
+    )
+    return {
+      image: imageCodec.decode(row),
+      ancestors: distinctEntries(ancestors, id),
+      descendants: distinctEntries(descendants, id),
+    }
+  }
+}
+
+/** distinctEntries decodes lineage rows, keeping each image once (at its nearest depth). */
+function distinctEntries(rows: Record<string, unknown>[], self: number): LineageEntry[] {
+  const seen = new Set<number>([self])
+  const out: LineageEntry[] = []
+  for (const raw of rows) {
+    const entry = imageCodec.decode(raw) as LineageEntry
+    if (seen.has(entry.id)) continue
+    seen.add(entry.id)
+    out.push({ ...entry, depth: Number(entry.depth) })
+  }
+  return out
+}

@@ -1,0 +1,439 @@
+import { sql, type Kysely } from 'kysely'
+import {
+  claimNext,
+  ConflictError,
+  NotFoundError,
+  paginate,
+  parseInput,
+  type Database,
+  ValidationError,
+  type Page,
+} from '../../core/index.js'
+import { LEGACY_PLACEHOLDER } from './migrations.js'
+import {
+  imageFilterSchema,
+  newPromptSetSchema,
+  newUploadSchema,
+  promptPatchSchema,
+  PROMPT_TYPE_COLUMNS,
+  queueVideoSchema,
+  uploadFailureSchema,
+  uploadResultSchema,
+  videoFailureSchema,
+  videoFilterSchema,
+  videoResultSchema,
+  type NewPromptSet,
+  type NewUpload,
+  type PromptPatch,
+  type QueuedVideo,
+  type UploadFailure,
+  type UploadResult,
+  type VideoFailure,
+  type VideoResult,
+} from './inputs.js'
+import { imageCodec, promptCodec, videoCodec } from './codecs.js'
+import { VideoBatchQueries } from './queries.js'
+import type {
+  Image,
+  ImageFilter,
+  ImageStatus,
+  PageRequest,
+  PromptSet,
+  Video,
+  VideoBatchTables,
+  VideoFilter,
+} from './types.js'
+
+/**
+ * describeFilename is the human-readable name the seed extracts from a file name:
+ * `sunset_beach-01.jpg` → `Sunset Beach 01`.
+ */
+export function describeFilename(filename: string): string {
+  const base = filename.replace(/^.*[\\/]/, '').replace(/\.[^.]+$/, '')
+  const words = base.split(/[\s_-]+/).filter(Boolean)
+  return words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ') || filename
+}
+
+/**
+ * VideoBatchRepository is the typed API of the video-batch store (seed 000): image uploads,
+ * the prompt sets written for them, and the videos generated from those prompts, with image
+ * lineage. Every query of the seed's Common Queries is a method here (inherited from
+ * VideoBatchQueries). Methods throw ValidationError for bad input (naming the field),
+ * NotFoundError for a missing id and ConflictError for a step the row's status does not allow.
+ */
+export class VideoBatchRepository extends VideoBatchQueries {
+  readonly #db: Database<VideoBatchTables>
+  readonly #k: Kysely<VideoBatchTables>
+
+  constructor(db: Database<VideoBatchTables>) {
+    super(db)
+    this.#db = db
+    this.#k = db.kysely
+  }
+
+  // ── images ──────────────────────────────────────────────────────────────
+
+  /**
+   * registerUpload records an image about to be uploaded, as `pending`. `descriptive_name`
+   * defaults to a name made from the file name. An `origin_image_id` must exist.
+   */
+  async registerUpload(input: NewUpload): Promise<Image> {
+    const parsed = parseInput(newUploadSchema, input)
+    const values = imageCodec.encode({
+      descriptive_name: describeFilename(parsed.original_filename),
+      ...parsed,
+      status: 'pending',
+    })
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('images')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return imageCodec.decode(row)
+  }
+
+  /** deriveImage registers an image generated from `originId` (image-to-image lineage). */
+  async deriveImage(originId: number, input: Omit<NewUpload, 'origin_image_id'>): Promise<Image> {
+    await this.getImage(originId)
+    return this.registerUpload({ ...input, origin_image_id: originId })
+  }
+
+  /** completeUpload marks a pending upload `success` with where it went and how long it took. */
+  async completeUpload(id: number, result: UploadResult = {}): Promise<Image> {
+    const values = parseInput(uploadResultSchema, result)
+    return this.#moveImage(id, 'pending', { ...values, status: 'success', error_message: null })
+  }
+
+  /** failUpload marks a pending upload `failed` with its error. */
+  async failUpload(id: number, failure: UploadFailure): Promise<Image> {
+    const values = parseInput(uploadFailureSchema, failure)
+    return this.#moveImage(id, 'pending', { ...values, status: 'failed' })
+  }
+
+  /** retryUpload puts a failed upload back to `pending`, clearing its error. */
+  async retryUpload(id: number): Promise<Image> {
+    return this.#moveImage(id, 'failed', { status: 'pending', error_message: null })
+  }
+
+  async #moveImage(id: number, from: ImageStatus, values: Record<string, unknown>): Promise<Image> {
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('images')
+        // Set here, not only by the trigger: SQLite's RETURNING shows the row before AFTER triggers.
+        .set({ ...values, updated_at: new Date() } as never)
+        .where('id', '=', id)
+        .where('status', '=', from)
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (row) return imageCodec.decode(row)
+    const current = await this.getImage(id)
+    throw new ConflictError(`image ${id} is ${current.status}, not ${from}`)
+  }
+
+  /** getImage returns the image with `id`, or throws NotFoundError. */
+  async getImage(id: number): Promise<Image> {
+    const row = await this.#k
+      .selectFrom('images')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`image ${id} does not exist`)
+    return imageCodec.decode(row)
+  }
+
+  /** findImagesByFilename returns the images whose original or uploaded file name is `filename`. */
+  async findImagesByFilename(filename: string): Promise<Image[]> {
+    const rows = await this.#k
+      .selectFrom('images')
+      .selectAll()
+      .where((eb) =>
+        eb.or([eb('original_filename', '=', filename), eb('uploaded_filename', '=', filename)]),
+      )
+      .orderBy('id')
+      .execute()
+    return imageCodec.decodeAll(rows)
+  }
+
+  /** listImages returns images newest first (by id), filtered, one keyset page at a time. */
+  async listImages(filter: ImageFilter = {}, page: PageRequest = {}): Promise<Page<Image>> {
+    const f = parseInput(imageFilterSchema, filter)
+    let q = this.#k.selectFrom('images').selectAll()
+    if (f.status) q = q.where('status', '=', f.status)
+    if (f.origin_image_id) q = q.where('origin_image_id', '=', f.origin_image_id)
+    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
+    return { items: imageCodec.decodeAll(result.items), next: result.next }
+  }
+
+  /** countImagesByStatus returns how many images each status has (every status present). */
+  async countImagesByStatus(): Promise<Record<string, number>> {
+    const rows = await this.#k
+      .selectFrom('images')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute()
+    const counts: Record<string, number> = { pending: 0, success: 0, failed: 0, legacy: 0 }
+    for (const row of rows) counts[row.status] = Number(row.count)
+    return counts
+  }
+
+  /**
+   * getLegacyPlaceholder returns the legacy placeholder image (seed 000: "Special Records"),
+   * creating it when first needed. Idempotent and safe with concurrent callers: a unique index
+   * allows one `legacy` image, and a caller that loses the race reads the winner's row.
+   */
+  async getLegacyPlaceholder(): Promise<Image> {
+    const find = () =>
+      this.#k.selectFrom('images').selectAll().where('status', '=', 'legacy').executeTakeFirst()
+    const existing = await find()
+    if (existing) return imageCodec.decode(existing)
+    try {
+      const row = await this.#db.run((k) =>
+        k
+          .insertInto('images')
+          .values({ ...LEGACY_PLACEHOLDER })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      )
+      return imageCodec.decode(row)
+    } catch (error) {
+      const winner = error instanceof ConflictError ? await find() : undefined
+      if (!winner) throw error
+      return imageCodec.decode(winner)
+    }
+  }
+
+  // ── prompts ─────────────────────────────────────────────────────────────
+
+  /**
+   * addPromptSet records the prompt variations written for an image. Throws ValidationError
+   * naming `image_id` when there is no such image.
+   */
+  async addPromptSet(input: NewPromptSet): Promise<PromptSet> {
+    const parsed = parseInput(newPromptSetSchema, input)
+    const image = await this.#k
+      .selectFrom('images')
+      .select('id')
+      .where('id', '=', parsed.image_id)
+      .executeTakeFirst()
+    if (!image) {
+      throw new ValidationError(`image_id ${parsed.image_id} is no image of this store`, 'image_id')
+    }
+    const values = promptCodec.encode(parsed)
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('prompts')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return promptCodec.decode(row)
+  }
+
+  /** addLegacyPromptSet records a prompt set that has no reference image: it points at the legacy placeholder. */
+  async addLegacyPromptSet(input: Omit<NewPromptSet, 'image_id'>): Promise<PromptSet> {
+    const placeholder = await this.getLegacyPlaceholder()
+    return this.addPromptSet({ ...input, image_id: placeholder.id })
+  }
+
+  /** updatePromptSet changes the given prompt columns; `updated_at` moves. */
+  async updatePromptSet(id: number, patch: PromptPatch): Promise<PromptSet> {
+    const values = parseInput(promptPatchSchema, patch)
+    if (Object.keys(values).length === 0) return this.getPromptSet(id)
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('prompts')
+        // Set here, not only by the trigger: SQLite's RETURNING shows the row before AFTER triggers.
+        .set({ ...values, updated_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (!row) throw new NotFoundError(`prompt set ${id} does not exist`)
+    return promptCodec.decode(row)
+  }
+
+  /** getPromptSet returns the prompt set with `id`, or throws NotFoundError. */
+  async getPromptSet(id: number): Promise<PromptSet> {
+    const row = await this.#k
+      .selectFrom('prompts')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`prompt set ${id} does not exist`)
+    return promptCodec.decode(row)
+  }
+
+  /** listPromptSetsForImage returns an image's prompt sets, oldest first. */
+  async listPromptSetsForImage(imageId: number): Promise<PromptSet[]> {
+    const rows = await this.#k
+      .selectFrom('prompts')
+      .selectAll()
+      .where('image_id', '=', imageId)
+      .orderBy('id')
+      .execute()
+    return promptCodec.decodeAll(rows)
+  }
+
+  // ── videos ──────────────────────────────────────────────────────────────
+
+  /**
+   * queueVideo queues a video for a prompt set, as `pending`, for the prompt set's image.
+   * `prompt_type` defaults to `base`; `prompt_used` defaults to the prompt column the type names
+   * (base → video_prompt, refined → refined_video_prompt, creative_N → creative_video_prompt_N).
+   */
+  async queueVideo(input: QueuedVideo): Promise<Video> {
+    const v = parseInput(queueVideoSchema, input)
+    const prompt = await this.getPromptSet(v.prompt_id)
+    const promptType = v.prompt_type ?? 'base'
+    const column = PROMPT_TYPE_COLUMNS[promptType as keyof typeof PROMPT_TYPE_COLUMNS]
+    const values = videoCodec.encode({
+      image_id: prompt.image_id,
+      prompt_id: prompt.id,
+      prompt_type: promptType,
+      prompt_used: v.prompt_used ?? (column ? prompt[column] : null),
+      generation_service: v.generation_service ?? null,
+      metadata: v.metadata ?? null,
+      status: 'pending',
+    })
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('videos')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return videoCodec.decode(row)
+  }
+
+  /**
+   * claimNextVideo atomically claims the oldest queued video for `worker` (sets `claimed_at`,
+   * `claimed_by`; the status stays `pending`, the seed's set has no "processing"). Two workers
+   * never get the same video. Returns undefined when the queue is empty.
+   */
+  async claimNextVideo(worker: string): Promise<Video | undefined> {
+    const row = await claimNext(this.#db, {
+      table: 'videos',
+      // Literals, not parameters: the partial index idx_videos_claimable serves only them.
+      where: () => sql<boolean>`status = 'pending' AND claimed_at IS NULL`,
+      orderBy: ['id'],
+      set: { claimed_at: new Date(), claimed_by: worker },
+    })
+    return row ? videoCodec.decode(row) : undefined
+  }
+
+  /** releaseVideo returns a claimed, still pending video to the queue. */
+  async releaseVideo(id: number): Promise<Video> {
+    return this.#moveVideo(id, { claimed_at: null, claimed_by: null })
+  }
+
+  /**
+   * releaseStaleClaims returns to the queue every pending video claimed more than
+   * `olderThanSeconds` ago (its worker is presumed dead). Returns how many were released.
+   */
+  async releaseStaleClaims(olderThanSeconds: number): Promise<number> {
+    const before = new Date(Date.now() - olderThanSeconds * 1000)
+    const result = await this.#db.run((k) =>
+      k
+        .updateTable('videos')
+        .set({ claimed_at: null, claimed_by: null })
+        .where(sql<boolean>`status = 'pending' AND claimed_at IS NOT NULL`)
+        .where('claimed_at', '<', before as never)
+        .executeTakeFirst(),
+    )
+    return Number(result.numUpdatedRows)
+  }
+
+  /**
+   * completeVideo marks a pending video `completed` with its file, size and timing.
+   * `generation_time_seconds` defaults to the time since it was claimed (or queued); given
+   * `metadata` is merged into the stored metadata.
+   */
+  async completeVideo(id: number, result: VideoResult): Promise<Video> {
+    const r = parseInput(videoResultSchema, result)
+    const current = await this.getVideo(id)
+    return this.#moveVideo(id, {
+      ...r,
+      status: 'completed',
+      error_message: null,
+      generation_time_seconds: r.generation_time_seconds ?? secondsSince(current),
+      metadata: mergeMetadata(current.metadata, r.metadata),
+    })
+  }
+
+  /** failVideo marks a pending video `failed` with its error and timing. */
+  async failVideo(id: number, failure: VideoFailure): Promise<Video> {
+    const f = parseInput(videoFailureSchema, failure)
+    const current = await this.getVideo(id)
+    return this.#moveVideo(id, {
+      ...f,
+      status: 'failed',
+      generation_time_seconds: f.generation_time_seconds ?? secondsSince(current),
+      metadata: mergeMetadata(current.metadata, f.metadata),
+    })
+  }
+
+  async #moveVideo(id: number, values: Record<string, unknown>): Promise<Video> {
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('videos')
+        .set(videoCodec.encode(values) as never)
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (row) return videoCodec.decode(row)
+    const current = await this.getVideo(id)
+    throw new ConflictError(`video ${id} is ${current.status}, not pending`)
+  }
+
+  /** getVideo returns the video with `id`, or throws NotFoundError. */
+  async getVideo(id: number): Promise<Video> {
+    const row = await this.#k
+      .selectFrom('videos')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`video ${id} does not exist`)
+    return videoCodec.decode(row)
+  }
+
+  /** listVideos returns videos newest first (by id), filtered, one keyset page at a time. */
+  async listVideos(filter: VideoFilter = {}, page: PageRequest = {}): Promise<Page<Video>> {
+    const f = parseInput(videoFilterSchema, filter)
+    let q = this.#k.selectFrom('videos').selectAll()
+    if (f.status) q = q.where('status', '=', f.status)
+    if (f.image_id) q = q.where('image_id', '=', f.image_id)
+    if (f.prompt_id) q = q.where('prompt_id', '=', f.prompt_id)
+    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
+    return { items: videoCodec.decodeAll(result.items), next: result.next }
+  }
+
+  /** countVideosByStatus returns how many videos each status has (every status present). */
+  async countVideosByStatus(): Promise<Record<string, number>> {
+    const rows = await this.#k
+      .selectFrom('videos')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute()
+    const counts: Record<string, number> = { pending: 0, completed: 0, failed: 0 }
+    for (const row of rows) counts[row.status] = Number(row.count)
+    return counts
+  }
+}
+
+function secondsSince(video: Video): number {
+  const start = Date.parse(video.claimed_at ?? video.created_at)
+  return Math.max(0, Math.round((Date.now() - start) / 10) / 100)
+}
+
+function mergeMetadata(
+  stored: Record<string, unknown> | null,
+  given: Record<string, unknown> | undefined,
+): Record<string, unknown> | null {
+  if (!given) return stored
+  return { ...(stored ?? {}), ...given }
+}
