@@ -1,0 +1,94 @@
+import { defineStore } from '../../core/index.js'
+import { imageGenApi } from './api.js'
+import { columnsByConstraint, migrations } from './migrations.js'
+import { ImageGenRepository } from './repository.js'
+import { seedSampleData } from './sample-data.js'
+
+export { ImageGenRepository } from './repository.js'
+// The blob stores are part of the public API; image-gen is the store that uses them.
+export * from '../../storage/index.js'
+export { renderSampleImage } from './sample-data.js'
+export {
+  ASPECT_RATIOS,
+  CAMERA_ANGLES,
+  GENERATION_METHODS,
+  JOB_STATUSES,
+  MAX_SHOTS,
+  SHOT_TYPES,
+  STYLES,
+} from './migrations.js'
+// Row types under names that do not collide with other stores' in the package's exports.
+export type {
+  AspectRatio,
+  CameraAngle,
+  GeneratedImage as ImageGenGeneratedImage,
+  GenerationJob,
+  GenerationJobWithReferences,
+  GenerationMethod,
+  ImageGenTables,
+  JobStatus as GenerationJobStatus,
+  ReferenceImage,
+  Session as ImageGenSession,
+  ShotType,
+  Style,
+  User as ImageGenUser,
+} from './types.js'
+export type {
+  GeneratedImageInput,
+  JobCompletion,
+  JobFilter,
+  NewGenerationJob,
+  NewSession as NewImageGenSession,
+  NewUser as NewImageGenUser,
+  ReferenceUpload,
+} from './schemas.js'
+
+/**
+ * The image-gen store (seed 001): users' sessions, uploaded reference images, generation jobs
+ * and generated images, with the images in a blob store (GENMEDIA_STORAGE_URL).
+ */
+export const imageGenStore = defineStore<ImageGenRepository>({
+  name: 'image-gen',
+  seed: '001',
+  description:
+    'image generation sessions, reference uploads, jobs and generated images, with blob storage',
+  defaultFile: 'image_generation.db',
+  schema: 'image_gen',
+  migrations,
+  tables: [
+    'users',
+    'sessions',
+    'reference_images',
+    'generation_jobs',
+    'generated_images',
+    'generation_job_reference_images',
+  ],
+  columnsByConstraint,
+  createRepository: (db) => new ImageGenRepository(db),
+  namedQueries: [
+    { name: 'getSession', kind: 'lookup', run: (r) => r.getSession(1, 1) },
+    { name: 'listSessions', kind: 'list', run: (r) => r.listSessions(1, { limit: 50 }) },
+    { name: 'listSessionImages', kind: 'list', run: (r) => r.listSessionImages(1, 1) },
+    {
+      name: 'getJobWithReferenceImages',
+      kind: 'lookup',
+      run: (r) => r.getJobWithReferenceImages(1, 1),
+    },
+    { name: 'listJobs', kind: 'list', run: (r) => r.listJobs(1, {}, { limit: 50 }) },
+    {
+      name: 'listJobs(status)',
+      kind: 'list',
+      run: (r) => r.listJobs(1, { status: 'completed' }, { limit: 50 }),
+    },
+    {
+      name: 'listReferenceImages',
+      kind: 'list',
+      run: (r) => r.listReferenceImages(1, { limit: 50 }),
+    },
+    { name: 'getReferenceImage', kind: 'lookup', run: (r) => r.getReferenceImage(1, 1) },
+    { name: 'getGeneratedImage', kind: 'lookup', run: (r) => r.getGeneratedImage(1, 1) },
+    { name: 'getUserByEmail', kind: 'lookup', run: (r) => r.getUserByEmail('ada@example.com') },
+  ],
+  seedSampleData: (repo) => seedSampleData(repo),
+  api: imageGenApi,
+})

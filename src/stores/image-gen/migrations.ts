@@ -1,0 +1,241 @@
+import type { Migration, SqlDialect } from '../../core/index.js'
+
+/** Generation job statuses (seed 001). */
+export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const
+/** Shot types offered by the prompt panel. */
+export const SHOT_TYPES = [
+  'extreme_close_up',
+  'close_up',
+  'medium_close_up',
+  'medium',
+  'medium_wide',
+  'wide',
+  'extreme_wide',
+  'establishing',
+  'over_the_shoulder',
+  'point_of_view',
+] as const
+/** Camera angles offered by the prompt panel. */
+export const CAMERA_ANGLES = [
+  'eye_level',
+  'high_angle',
+  'low_angle',
+  'birds_eye',
+  'worms_eye',
+  'dutch_angle',
+  'overhead',
+  'aerial',
+] as const
+/** Visual styles offered by the prompt panel. */
+export const STYLES = [
+  'photorealistic',
+  'cinematic',
+  'anime',
+  'illustration',
+  'watercolor',
+  'oil_painting',
+  'sketch',
+  '3d_render',
+  'pixel_art',
+  'comic',
+] as const
+/** Aspect ratios (seed: "16:9", "1:1", "9:16", …). */
+export const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '21:9'] as const
+/** How the images were produced (seed: 'openai', 'fallback', etc.). */
+export const GENERATION_METHODS = [
+  'openai',
+  'fallback',
+  'stable_diffusion',
+  'imagen',
+  'custom',
+] as const
+
+/** The most images one job may ask for (seed: number_of_shots 1-10). */
+export const MAX_SHOTS = 10
+
+const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
+
+const ts = (d: SqlDialect) => d.type('TIMESTAMPTZ')
+const now = (d: SqlDialect) => `${ts(d)} NOT NULL DEFAULT ${d.currentTimestamp}`
+
+// Thumbnail order: the first image a session got (ties inside one job by generation_index).
+const FIRST_IMAGE_OF_OLD_SESSION = `(SELECT gi.gcp_url FROM generated_images gi WHERE gi.session_id = OLD.session_id ORDER BY gi.created_at ASC, gi.generation_index ASC, gi.id ASC LIMIT 1)`
+
+/**
+ * Seed 001's schema: users (referenced by the seed, defined here), sessions, reference images,
+ * generation jobs, generated images and the job ↔ reference image junction, with the seed's
+ * session triggers and updated_at triggers. Deletion rules: a user's rows go with the user
+ * (CASCADE); a job's images and links go with the job (CASCADE); a deleted session or reference
+ * image leaves jobs and images in place (session_id SET NULL) or drops the link (CASCADE).
+ */
+const initial: Migration = {
+  version: 1,
+  name: 'initial schema (seed 001)',
+  up: (d) => [
+    ...d.compatibilityFunctions(),
+    `CREATE TABLE users (
+    id ${d.autoIncrementPrimaryKey},
+    email TEXT NOT NULL UNIQUE,
+    display_name TEXT,
+    created_at ${now(d)}
+)`,
+    `CREATE TABLE sessions (
+    id ${d.autoIncrementPrimaryKey},
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    title TEXT NOT NULL DEFAULT 'New Session',
+    thumbnail_url TEXT,
+    generated_count INTEGER NOT NULL DEFAULT 0,
+    created_at ${now(d)},
+    updated_at ${now(d)},
+    CONSTRAINT check_sessions_generated_count CHECK (generated_count >= 0)
+)`,
+    'CREATE INDEX idx_sessions_user_id ON sessions(user_id)',
+    'CREATE INDEX idx_sessions_user_updated ON sessions(user_id, updated_at DESC, id DESC)',
+    'CREATE INDEX idx_sessions_created_at ON sessions(created_at DESC)',
+    'CREATE INDEX idx_sessions_updated_at ON sessions(updated_at DESC)',
+    ...d.touchTrigger('update_sessions_updated_at', 'sessions'),
+    `CREATE TABLE reference_images (
+    id ${d.autoIncrementPrimaryKey},
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+    gcp_bucket_path TEXT NOT NULL UNIQUE,
+    gcp_url TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    file_size INTEGER NOT NULL,
+    mime_type TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    uploaded_at ${now(d)},
+    CONSTRAINT check_reference_images_file_size CHECK (file_size >= 0)
+)`,
+    'CREATE INDEX idx_reference_images_user_id ON reference_images(user_id)',
+    'CREATE INDEX idx_reference_images_session_id ON reference_images(session_id)',
+    'CREATE INDEX idx_reference_images_user_uploaded ON reference_images(user_id, uploaded_at DESC, id DESC)',
+    `CREATE TABLE generation_jobs (
+    id ${d.autoIncrementPrimaryKey},
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+    prompt TEXT NOT NULL,
+    generated_prompt TEXT,
+    shot_type TEXT,
+    camera_angle TEXT,
+    style TEXT,
+    location TEXT,
+    lighting TEXT,
+    weather TEXT,
+    is_custom_enabled BOOLEAN NOT NULL DEFAULT ${d.booleanLiteral(false)},
+    aspect_ratio TEXT NOT NULL DEFAULT '1:1',
+    number_of_shots INTEGER NOT NULL DEFAULT 1,
+    model_used TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',
+    error_message TEXT,
+    generation_method TEXT,
+    started_at ${ts(d)},
+    completed_at ${ts(d)},
+    created_at ${now(d)},
+    updated_at ${now(d)},
+    CONSTRAINT check_generation_jobs_shot_type CHECK (shot_type IN (${list(SHOT_TYPES)})),
+    CONSTRAINT check_generation_jobs_camera_angle CHECK (camera_angle IN (${list(CAMERA_ANGLES)})),
+    CONSTRAINT check_generation_jobs_style CHECK (style IN (${list(STYLES)})),
+    CONSTRAINT check_generation_jobs_aspect_ratio CHECK (aspect_ratio IN (${list(ASPECT_RATIOS)})),
+    CONSTRAINT check_generation_jobs_number_of_shots CHECK (number_of_shots BETWEEN 1 AND ${MAX_SHOTS}),
+    CONSTRAINT check_generation_jobs_status CHECK (status IN (${list(JOB_STATUSES)})),
+    CONSTRAINT check_generation_jobs_generation_method CHECK (generation_method IN (${list(GENERATION_METHODS)}))
+)`,
+    'CREATE INDEX idx_generation_jobs_user_id ON generation_jobs(user_id)',
+    'CREATE INDEX idx_generation_jobs_session_id ON generation_jobs(session_id)',
+    'CREATE INDEX idx_generation_jobs_status ON generation_jobs(status)',
+    'CREATE INDEX idx_generation_jobs_created_at ON generation_jobs(created_at DESC)',
+    'CREATE INDEX idx_generation_jobs_user_created ON generation_jobs(user_id, created_at DESC, id DESC)',
+    'CREATE INDEX idx_generation_jobs_user_status_created ON generation_jobs(user_id, status, created_at DESC, id DESC)',
+    // Claiming: (status, id) serves SQLite; the partial index keeps serving PostgreSQL after
+    // ANALYZE, where the planner abandons (status, id) for the primary key (BASELINES.md).
+    'CREATE INDEX idx_generation_jobs_status_id ON generation_jobs(status, id)',
+    "CREATE INDEX idx_generation_jobs_pending ON generation_jobs(id) WHERE status = 'pending'",
+    ...d.touchTrigger('update_generation_jobs_updated_at', 'generation_jobs'),
+    `CREATE TABLE generated_images (
+    id ${d.autoIncrementPrimaryKey},
+    generation_job_id INTEGER NOT NULL REFERENCES generation_jobs(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+    gcp_bucket_path TEXT NOT NULL UNIQUE,
+    gcp_url TEXT NOT NULL,
+    thumbnail_url TEXT,
+    file_name TEXT NOT NULL,
+    file_size INTEGER NOT NULL,
+    mime_type TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    prompt_used TEXT,
+    generation_index INTEGER NOT NULL,
+    created_at ${now(d)},
+    CONSTRAINT check_generated_images_file_size CHECK (file_size >= 0),
+    CONSTRAINT check_generated_images_generation_index CHECK (generation_index >= 1)
+)`,
+    'CREATE UNIQUE INDEX idx_generated_images_job_index ON generated_images(generation_job_id, generation_index)',
+    'CREATE INDEX idx_generated_images_user_id ON generated_images(user_id)',
+    'CREATE INDEX idx_generated_images_session_id ON generated_images(session_id)',
+    'CREATE INDEX idx_generated_images_created_at ON generated_images(created_at DESC)',
+    'CREATE INDEX idx_generated_images_session_order ON generated_images(session_id, generation_index, created_at)',
+    'CREATE INDEX idx_generated_images_session_created ON generated_images(session_id, created_at, generation_index, id)',
+    `CREATE TABLE generation_job_reference_images (
+    id ${d.autoIncrementPrimaryKey},
+    generation_job_id INTEGER NOT NULL REFERENCES generation_jobs(id) ON DELETE CASCADE,
+    reference_image_id INTEGER NOT NULL REFERENCES reference_images(id) ON DELETE CASCADE,
+    created_at ${now(d)},
+    UNIQUE (generation_job_id, reference_image_id)
+)`,
+    'CREATE INDEX idx_gjri_generation_job_id ON generation_job_reference_images(generation_job_id)',
+    'CREATE INDEX idx_gjri_reference_image_id ON generation_job_reference_images(reference_image_id)',
+    ...d.trigger({
+      name: 'update_session_on_image_generation',
+      table: 'generated_images',
+      timing: 'AFTER',
+      event: 'INSERT',
+      when: 'NEW.session_id IS NOT NULL',
+      body: [
+        'UPDATE sessions SET generated_count = generated_count + 1, thumbnail_url = COALESCE(thumbnail_url, NEW.gcp_url) WHERE id = NEW.session_id',
+      ],
+    }),
+    ...d.trigger({
+      name: 'update_session_on_image_deletion',
+      table: 'generated_images',
+      timing: 'AFTER',
+      event: 'DELETE',
+      when: 'OLD.session_id IS NOT NULL',
+      body: [
+        `UPDATE sessions SET generated_count = CASE WHEN generated_count > 0 THEN generated_count - 1 ELSE 0 END, thumbnail_url = CASE WHEN thumbnail_url IS NULL OR thumbnail_url = OLD.gcp_url THEN ${FIRST_IMAGE_OF_OLD_SESSION} ELSE thumbnail_url END WHERE id = OLD.session_id`,
+      ],
+    }),
+  ],
+  down: (d) => [
+    ...d.dropTrigger('update_session_on_image_deletion', 'generated_images'),
+    ...d.dropTrigger('update_session_on_image_generation', 'generated_images'),
+    ...d.dropTrigger('update_generation_jobs_updated_at', 'generation_jobs'),
+    ...d.dropTrigger('update_sessions_updated_at', 'sessions'),
+    'DROP TABLE IF EXISTS generation_job_reference_images',
+    'DROP TABLE IF EXISTS generated_images',
+    'DROP TABLE IF EXISTS generation_jobs',
+    'DROP TABLE IF EXISTS reference_images',
+    'DROP TABLE IF EXISTS sessions',
+    'DROP TABLE IF EXISTS users',
+    ...d.dropCompatibilityFunctions(),
+  ],
+}
+
+export const migrations: readonly Migration[] = [initial]
+
+/** Named CHECK constraints and the column each guards, for errors that name the column. */
+export const columnsByConstraint = {
+  check_sessions_generated_count: 'generated_count',
+  check_reference_images_file_size: 'file_size',
+  check_generation_jobs_shot_type: 'shot_type',
+  check_generation_jobs_camera_angle: 'camera_angle',
+  check_generation_jobs_style: 'style',
+  check_generation_jobs_aspect_ratio: 'aspect_ratio',
+  check_generation_jobs_number_of_shots: 'number_of_shots',
+  check_generation_jobs_status: 'status',
+  check_generation_jobs_generation_method: 'generation_method',
+  check_generated_images_file_size: 'file_size',
+  check_generated_images_generation_index: 'generation_index',
+} as const

@@ -1,0 +1,522 @@
+import type { Kysely } from 'kysely'
+import {
+  claimNext,
+  ConflictError,
+  NotFoundError,
+  paginate,
+  parseInput,
+  type Database,
+  type Page,
+} from '../../core/index.js'
+import { keyFromBucketPath, openBlobStore, type BlobStore } from '../../storage/index.js'
+import {
+  assertOwnedSession,
+  createGenerationJob,
+  recordGeneratedImages,
+  uploadReferenceImage,
+  type FlowContext,
+} from './flows.js'
+import {
+  completionSchema,
+  failureSchema,
+  generatedPromptSchema,
+  idSchema,
+  images,
+  jobFilterSchema,
+  jobs,
+  newSessionSchema,
+  newUserSchema,
+  references,
+  sessions,
+  titleSchema,
+  userIdSchema,
+  users,
+  type GeneratedImageInput,
+  type JobCompletion,
+  type JobFilter,
+  type NewGenerationJob,
+  type NewSession,
+  type NewUser,
+  type ReferenceUpload,
+} from './schemas.js'
+import type {
+  GeneratedImage,
+  GenerationJob,
+  GenerationJobWithReferences,
+  ImageGenTables,
+  JobStatus,
+  PageRequest,
+  ReferenceImage,
+  Session,
+  User,
+} from './types.js'
+
+/**
+ * ImageGenRepository is the typed API of the image-gen store (seed 001): users, their sessions,
+ * uploaded reference images, generation jobs and generated images, with the images' bytes in a
+ * BlobStore (by default the one GENMEDIA_STORAGE_URL names, opened on first use).
+ *
+ * Every operation but `createUser`/`getUser*` and the worker's `claimNextJob` takes the acting
+ * user's id first and only ever sees that user's rows: another user's id gives NotFoundError,
+ * exactly as a missing one. Bad input throws ValidationError naming the field; a job in the
+ * wrong state throws ConflictError.
+ */
+export class ImageGenRepository {
+  readonly #db: Database<ImageGenTables>
+  readonly #k: Kysely<ImageGenTables>
+  #blobs: BlobStore | undefined
+
+  constructor(db: Database<ImageGenTables>, blobs?: BlobStore) {
+    this.#db = db
+    this.#k = db.kysely
+    this.#blobs = blobs
+  }
+
+  /** The blob store holding the images' bytes. */
+  get blobs(): BlobStore {
+    this.#blobs ??= openBlobStore()
+    return this.#blobs
+  }
+
+  get #ctx(): FlowContext {
+    return { db: this.#db, blobs: this.blobs }
+  }
+
+  // ── users ───────────────────────────────────────────────────────────────
+
+  /** createUser adds a user; a taken email throws ConflictError. */
+  async createUser(input: NewUser): Promise<User> {
+    const values = parseInput(newUserSchema, input)
+    const row = await this.#db.run((k) =>
+      k.insertInto('users').values(values).returningAll().executeTakeFirstOrThrow(),
+    )
+    return users.decode(row)
+  }
+
+  async getUser(userId: number): Promise<User> {
+    const row = await this.#k
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', parseInput(userIdSchema, userId))
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`user ${userId} does not exist`)
+    return users.decode(row)
+  }
+
+  async getUserByEmail(email: string): Promise<User> {
+    const row = await this.#k
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', String(email).trim().toLowerCase())
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`no user has email ${email}`)
+    return users.decode(row)
+  }
+
+  /** deleteUser removes the user with every row of theirs (CASCADE), then their objects. */
+  async deleteUser(userId: number): Promise<void> {
+    const uid = parseInput(userIdSchema, userId)
+    const paths = await this.#db.transaction(async (trx) => {
+      const refs = await trx
+        .selectFrom('reference_images')
+        .select('gcp_bucket_path')
+        .where('user_id', '=', uid)
+        .execute()
+      const gens = await trx
+        .selectFrom('generated_images')
+        .select('gcp_bucket_path')
+        .where('user_id', '=', uid)
+        .execute()
+      const result = await trx.deleteFrom('users').where('id', '=', uid).executeTakeFirst()
+      if (Number(result.numDeletedRows) === 0) {
+        throw new NotFoundError(`user ${userId} does not exist`)
+      }
+      return [...refs, ...gens].map((r) => r.gcp_bucket_path)
+    })
+    await this.#deleteObjects(paths)
+  }
+
+  // ── sessions ────────────────────────────────────────────────────────────
+
+  /** createSession opens a session (title default "New Session"). */
+  async createSession(userId: number, input: NewSession = {}): Promise<Session> {
+    const uid = parseInput(userIdSchema, userId)
+    const values = parseInput(newSessionSchema, input)
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('sessions')
+        .values({ user_id: uid, ...values })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return sessions.decode(row)
+  }
+
+  async getSession(userId: number, sessionId: number): Promise<Session> {
+    const row = await this.#k
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', parseInput(idSchema, sessionId))
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`session ${sessionId} does not exist`)
+    return sessions.decode(row)
+  }
+
+  async renameSession(userId: number, sessionId: number, title: string): Promise<Session> {
+    const values = parseInput(titleSchema, { title })
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('sessions')
+        .set(values)
+        .where('id', '=', parseInput(idSchema, sessionId))
+        .where('user_id', '=', parseInput(userIdSchema, userId))
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (!row) throw new NotFoundError(`session ${sessionId} does not exist`)
+    return sessions.decode(row)
+  }
+
+  /**
+   * deleteSession removes a session. Its jobs, generated images and reference images stay, no
+   * longer in a session (session_id SET NULL): deleting a folder of history loses no image.
+   */
+  async deleteSession(userId: number, sessionId: number): Promise<void> {
+    const result = await this.#k
+      .deleteFrom('sessions')
+      .where('id', '=', parseInput(idSchema, sessionId))
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+      .executeTakeFirst()
+    if (Number(result.numDeletedRows) === 0) {
+      throw new NotFoundError(`session ${sessionId} does not exist`)
+    }
+  }
+
+  /**
+   * listSessions is the seed's "Get all sessions for a user with thumbnail": the user's
+   * sessions, most recently active (updated_at) first, with thumbnail and count, one keyset page
+   * at a time (pass `next` as `after`).
+   */
+  async listSessions(userId: number, page: PageRequest = {}): Promise<Page<Session>> {
+    const q = this.#k
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+    const result = await paginate(q, { sortColumn: 'updated_at', direction: 'desc', ...page })
+    return { items: sessions.decodeAll(result.items), next: result.next }
+  }
+
+  /**
+   * listSessionImages is the seed's "Get all generated images for a session", in generation
+   * order (generation_index, then created_at). NotFoundError for another user's session.
+   */
+  async listSessionImages(userId: number, sessionId: number): Promise<GeneratedImage[]> {
+    const uid = parseInput(userIdSchema, userId)
+    const sid = parseInput(idSchema, sessionId)
+    await assertOwnedSession(this.#db, uid, sid)
+    const rows = await this.#k
+      .selectFrom('generated_images as gi')
+      .selectAll('gi')
+      .where('gi.session_id', '=', sid)
+      .orderBy('gi.generation_index', 'asc')
+      .orderBy('gi.created_at', 'asc')
+      .orderBy('gi.id', 'asc')
+      .execute()
+    return images.decodeAll(rows)
+  }
+
+  // ── reference images ────────────────────────────────────────────────────
+
+  /**
+   * uploadReferenceImage is the seed's flow 1: stores the bytes under
+   * `uploads/{user_id}/{timestamp}_{filename}`, reads width, height and MIME type from the image
+   * (ValidationError naming `file` for anything that is not one), inserts the row and returns it
+   * with its URL. A failure leaves neither object nor row.
+   */
+  uploadReferenceImage(userId: number, input: ReferenceUpload): Promise<ReferenceImage> {
+    return uploadReferenceImage(this.#ctx, parseInput(userIdSchema, userId), input)
+  }
+
+  async getReferenceImage(userId: number, id: number): Promise<ReferenceImage> {
+    const row = await this.#k
+      .selectFrom('reference_images')
+      .selectAll()
+      .where('id', '=', parseInput(idSchema, id))
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`reference image ${id} does not exist`)
+    return references.decode(row)
+  }
+
+  /** listReferenceImages returns the user's uploads, newest first, one keyset page at a time. */
+  async listReferenceImages(userId: number, page: PageRequest = {}): Promise<Page<ReferenceImage>> {
+    const q = this.#k
+      .selectFrom('reference_images')
+      .selectAll()
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+    const result = await paginate(q, { sortColumn: 'uploaded_at', direction: 'desc', ...page })
+    return { items: references.decodeAll(result.items), next: result.next }
+  }
+
+  /** deleteReferenceImage removes the row (and its links to jobs), then the object. */
+  async deleteReferenceImage(userId: number, id: number): Promise<void> {
+    const row = await this.#k
+      .deleteFrom('reference_images')
+      .where('id', '=', parseInput(idSchema, id))
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+      .returning('gcp_bucket_path')
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`reference image ${id} does not exist`)
+    await this.#deleteObjects([row.gcp_bucket_path])
+  }
+
+  /** referenceImageUrl signs a fresh URL for a reference image (stored URLs may expire). */
+  async referenceImageUrl(
+    userId: number,
+    id: number,
+    options?: { expiresIn?: number },
+  ): Promise<string> {
+    const image = await this.getReferenceImage(userId, id)
+    return this.blobs.url(keyFromBucketPath(this.blobs.bucket, image.gcp_bucket_path), options)
+  }
+
+  // ── generation jobs ─────────────────────────────────────────────────────
+
+  /**
+   * createGenerationJob is the start of the seed's flow 2, in one transaction: picks the given
+   * session (NotFoundError if it is not the user's) or creates one, inserts the job as
+   * `pending` with every prompt-panel parameter, and links the reference images (each must be
+   * the user's). Returns the job.
+   */
+  createGenerationJob(userId: number, input: NewGenerationJob): Promise<GenerationJob> {
+    return createGenerationJob(this.#ctx, parseInput(userIdSchema, userId), input)
+  }
+
+  async getJob(userId: number, jobId: number): Promise<GenerationJob> {
+    const row = await this.#k
+      .selectFrom('generation_jobs')
+      .selectAll()
+      .where('id', '=', parseInput(idSchema, jobId))
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`generation job ${jobId} does not exist`)
+    return jobs.decode(row)
+  }
+
+  /**
+   * getJobWithReferenceImages is the seed's "Get generation job with all reference images":
+   * the job with the URLs of its reference images in the order they were linked.
+   */
+  async getJobWithReferenceImages(
+    userId: number,
+    jobId: number,
+  ): Promise<GenerationJobWithReferences> {
+    const job = await this.getJob(userId, jobId)
+    const refs = await this.#k
+      .selectFrom('generation_job_reference_images as gjri')
+      .innerJoin('reference_images as ri', 'ri.id', 'gjri.reference_image_id')
+      .select('ri.gcp_url')
+      .where('gjri.generation_job_id', '=', job.id)
+      .orderBy('gjri.id')
+      .execute()
+    return { ...job, reference_image_urls: refs.map((r) => r.gcp_url) }
+  }
+
+  /** listJobs returns the user's jobs, newest first, optionally of one status, by keyset pages. */
+  async listJobs(
+    userId: number,
+    filter: JobFilter = {},
+    page: PageRequest = {},
+  ): Promise<Page<GenerationJob>> {
+    const f = parseInput(jobFilterSchema, filter)
+    let q = this.#k
+      .selectFrom('generation_jobs')
+      .selectAll()
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+    if (f.status) q = q.where('status', '=', f.status)
+    const result = await paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page })
+    return { items: jobs.decodeAll(result.items), next: result.next }
+  }
+
+  /** recordGeneratedPrompt stores the AI-enhanced prompt of a pending or processing job. */
+  async recordGeneratedPrompt(
+    userId: number,
+    jobId: number,
+    generatedPrompt: string,
+  ): Promise<GenerationJob> {
+    const { generated_prompt } = parseInput(generatedPromptSchema, {
+      generated_prompt: generatedPrompt,
+    })
+    return this.#transition(userId, jobId, ['pending', 'processing'], { generated_prompt })
+  }
+
+  /** startJob moves one pending job of the user to `processing` (a worker without a queue). */
+  startJob(userId: number, jobId: number): Promise<GenerationJob> {
+    return this.#transition(userId, jobId, ['pending'], {
+      status: 'processing',
+      started_at: new Date(),
+    })
+  }
+
+  /**
+   * claimNextJob is the worker's side: atomically takes the oldest pending job of any user and
+   * marks it `processing` (two workers never get the same job), or returns undefined when none
+   * is pending. The job's `user_id` is the user the worker then acts for.
+   */
+  async claimNextJob(): Promise<GenerationJob | undefined> {
+    const row = await claimNext(this.#db, {
+      table: 'generation_jobs',
+      where: (eb) => eb('status', '=', 'pending'),
+      orderBy: ['id'],
+      set: { status: 'processing', started_at: new Date() },
+    })
+    return row ? jobs.decode(row) : undefined
+  }
+
+  /**
+   * recordGeneratedImages stores images of a processing job (objects and rows, all or
+   * nothing); see flows.ts. Returns the rows in generation order.
+   */
+  recordGeneratedImages(
+    userId: number,
+    jobId: number,
+    inputs: readonly GeneratedImageInput[],
+  ): Promise<GeneratedImage[]> {
+    return recordGeneratedImages(
+      this.#ctx,
+      parseInput(userIdSchema, userId),
+      parseInput(idSchema, jobId),
+      inputs,
+    )
+  }
+
+  /** recordGeneratedImage stores one image of a processing job. */
+  async recordGeneratedImage(
+    userId: number,
+    jobId: number,
+    input: GeneratedImageInput,
+  ): Promise<GeneratedImage> {
+    const [image] = await this.recordGeneratedImages(userId, jobId, [input])
+    return image!
+  }
+
+  /** completeJob marks a processing job `completed`, optionally with the model and method used. */
+  async completeJob(
+    userId: number,
+    jobId: number,
+    completion: JobCompletion = {},
+  ): Promise<GenerationJob> {
+    const values = parseInput(completionSchema, completion)
+    return this.#transition(userId, jobId, ['processing'], {
+      ...values,
+      status: 'completed',
+      completed_at: new Date(),
+    })
+  }
+
+  /** failJob marks a pending or processing job `failed` with its error message. */
+  async failJob(userId: number, jobId: number, errorMessage: string): Promise<GenerationJob> {
+    const { error_message } = parseInput(failureSchema, { error_message: errorMessage })
+    return this.#transition(userId, jobId, ['pending', 'processing'], {
+      status: 'failed',
+      error_message,
+      completed_at: new Date(),
+    })
+  }
+
+  /** deleteJob removes a job with its generated images and links, then the images' objects. */
+  async deleteJob(userId: number, jobId: number): Promise<void> {
+    const uid = parseInput(userIdSchema, userId)
+    const jid = parseInput(idSchema, jobId)
+    const paths = await this.#db.transaction(async (trx) => {
+      const gens = await trx
+        .selectFrom('generated_images')
+        .select('gcp_bucket_path')
+        .where('generation_job_id', '=', jid)
+        .where('user_id', '=', uid)
+        .execute()
+      const result = await trx
+        .deleteFrom('generation_jobs')
+        .where('id', '=', jid)
+        .where('user_id', '=', uid)
+        .executeTakeFirst()
+      if (Number(result.numDeletedRows) === 0) {
+        throw new NotFoundError(`generation job ${jobId} does not exist`)
+      }
+      return gens.map((g) => g.gcp_bucket_path)
+    })
+    await this.#deleteObjects(paths)
+  }
+
+  async #transition(
+    userId: number,
+    jobId: number,
+    from: readonly JobStatus[],
+    set: Record<string, unknown>,
+  ): Promise<GenerationJob> {
+    const uid = parseInput(userIdSchema, userId)
+    const jid = parseInput(idSchema, jobId)
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('generation_jobs')
+        .set(set)
+        .where('id', '=', jid)
+        .where('user_id', '=', uid)
+        .where('status', 'in', from)
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (row) return jobs.decode(row)
+    const current = await this.getJob(uid, jid)
+    throw new ConflictError(`generation job ${jid} is ${current.status}, not ${from.join(' or ')}`)
+  }
+
+  // ── generated images ────────────────────────────────────────────────────
+
+  async getGeneratedImage(userId: number, id: number): Promise<GeneratedImage> {
+    const row = await this.#k
+      .selectFrom('generated_images')
+      .selectAll()
+      .where('id', '=', parseInput(idSchema, id))
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
+    return images.decode(row)
+  }
+
+  /**
+   * deleteGeneratedImage removes an image row (the deletion trigger counts the session down and
+   * moves its thumbnail to the next image, or clears it), then its object.
+   */
+  async deleteGeneratedImage(userId: number, id: number): Promise<void> {
+    const row = await this.#k
+      .deleteFrom('generated_images')
+      .where('id', '=', parseInput(idSchema, id))
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+      .returning('gcp_bucket_path')
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
+    await this.#deleteObjects([row.gcp_bucket_path])
+  }
+
+  /** generatedImageUrl signs a fresh URL for a generated image (stored URLs may expire). */
+  async generatedImageUrl(
+    userId: number,
+    id: number,
+    options?: { expiresIn?: number },
+  ): Promise<string> {
+    const image = await this.getGeneratedImage(userId, id)
+    return this.blobs.url(keyFromBucketPath(this.blobs.bucket, image.gcp_bucket_path), options)
+  }
+
+  /**
+   * Objects are deleted after their rows are committed: a failure here leaves an unreferenced
+   * object (reported by the error), never a row whose object is gone.
+   */
+  async #deleteObjects(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      await this.blobs.delete(keyFromBucketPath(this.blobs.bucket, path))
+    }
+  }
+}
