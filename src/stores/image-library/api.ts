@@ -1,0 +1,272 @@
+import { z } from 'zod'
+import {
+  NotFoundError,
+  ValidationError,
+  routesFor,
+  idParams,
+  isoTimestamp,
+  jsonObject,
+  pageOf,
+  pageQuery,
+  type ApiRoute,
+} from '../../core/index.js'
+import { CHARACTERS } from './migrations.js'
+import {
+  newCollectionSchema,
+  newImageSchema,
+  newUsageSchema,
+  type ImageLibraryRepository,
+} from './repository.js'
+
+export const libraryImageSchema = z.object({
+  id: z.number().int(),
+  character: z.enum(CHARACTERS),
+  emotion: z.string(),
+  pose: z.string().nullable(),
+  file_path: z.string(),
+  source: z.string(),
+  file_size_bytes: z.number().int().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  format: z.string().nullable(),
+  generation_prompt: z.string().nullable(),
+  generation_model: z.string().nullable(),
+  quality_score: z.number().min(0).max(1).nullable(),
+  usage_count: z.number().int().min(0),
+  tags: z.array(z.string()),
+  metadata: jsonObject,
+  timestamp: isoTimestamp,
+  created_at: isoTimestamp,
+  last_used_at: isoTimestamp.nullable(),
+})
+
+export const imageUsageSchema = z.object({
+  id: z.number().int(),
+  image_id: z.number().int(),
+  video_id: z.string(),
+  scene_number: z.number().int().nullable(),
+  timestamp: isoTimestamp,
+})
+
+export const imageCollectionSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  description: z.string().nullable(),
+  character: z.enum(CHARACTERS).nullable(),
+  created_at: isoTimestamp,
+})
+
+export const collectionImageSchema = libraryImageSchema.extend({ sort_order: z.number().int() })
+
+const quality = z.coerce.number().min(0).max(1)
+
+const imageListQuery = pageQuery.extend({
+  character: z.enum(CHARACTERS).optional(),
+  emotion: z.string().min(1).optional(),
+  pose: z.string().min(1).optional(),
+  source: z.string().min(1).optional(),
+  min_quality: quality.optional(),
+})
+
+const memberParams = idParams.extend({ image_id: z.coerce.number().int().positive() })
+
+/** A usage of an image that does not exist: the image in the path is missing (404). */
+function missingImage(error: unknown, imageId: number): unknown {
+  if (error instanceof ValidationError && error.field === 'image_id') {
+    return new NotFoundError(`image ${imageId} does not exist`)
+  }
+  return error
+}
+
+const route = routesFor<ImageLibraryRepository>()
+
+/** The image-library store over HTTP, under /api/image-library. */
+export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
+  route({
+    method: 'GET',
+    path: '/images',
+    summary: 'Find images by character, emotion, pose, source and minimum quality, by keyset page',
+    query: imageListQuery,
+    response: pageOf(libraryImageSchema),
+    handler: ({ repo, query: { after, limit, ...filter } }) =>
+      repo.findImages(filter, { after, limit }),
+  }),
+  route({
+    method: 'GET',
+    path: '/images/by-path/:file_path',
+    summary: 'Get the image stored at a file path (URL-encoded)',
+    params: z.object({ file_path: z.string().min(1) }),
+    response: libraryImageSchema,
+    handler: ({ repo, params }) => repo.getImageByPath(params.file_path),
+  }),
+  route({
+    method: 'GET',
+    path: '/images/:id',
+    summary: 'Get one image',
+    params: idParams,
+    response: libraryImageSchema,
+    handler: ({ repo, params }) => repo.getImage(params.id),
+  }),
+  route({
+    method: 'POST',
+    path: '/images',
+    summary: 'Add an image with its properties (409 for a known file_path)',
+    body: newImageSchema,
+    response: libraryImageSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.addImage(body),
+  }),
+  route({
+    method: 'POST',
+    path: '/images/batch',
+    summary: 'Add many images, all or nothing',
+    body: z.strictObject({ images: z.array(newImageSchema).min(1).max(10_000) }),
+    response: z.object({ added: z.number().int() }),
+    status: 201,
+    handler: async ({ repo, body }) => ({ added: await repo.addImages(body.images) }),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/images/:id',
+    summary: 'Delete an image with its usage and collection entries',
+    params: idParams,
+    status: 204,
+    handler: ({ repo, params }) => repo.deleteImage(params.id),
+  }),
+  route({
+    method: 'GET',
+    path: '/images/:id/usage',
+    summary: "An image's uses in video scenes, latest recorded first, by keyset page",
+    params: idParams,
+    query: pageQuery,
+    response: pageOf(imageUsageSchema),
+    handler: async ({ repo, params, query }) => {
+      await repo.getImage(params.id)
+      return repo.listUsageOfImage(params.id, query)
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/images/:id/usage',
+    summary:
+      'Record that an image was shown in a scene of a video (the trigger counts it and sets last_used_at)',
+    params: idParams,
+    body: newUsageSchema.omit({ image_id: true }),
+    response: imageUsageSchema,
+    status: 201,
+    handler: ({ repo, params, body }) =>
+      repo
+        .recordUsage({ ...body, image_id: params.id })
+        .catch((error: unknown) => Promise.reject(missingImage(error, params.id))),
+  }),
+  route({
+    method: 'GET',
+    path: '/characters/:character/emotions/:emotion/least-used',
+    summary: 'The least-used images of a character and emotion, longest unused first among equals',
+    params: z.object({ character: z.enum(CHARACTERS), emotion: z.string().trim().min(1) }),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(500).default(5),
+      min_quality: quality.optional(),
+    }),
+    response: z.array(libraryImageSchema),
+    handler: ({ repo, params, query }) =>
+      repo.listLeastUsed(params.character, params.emotion, query),
+  }),
+  route({
+    method: 'GET',
+    path: '/videos/:video_id/usage',
+    summary: 'The images a video used, by scene',
+    params: z.object({ video_id: z.string().trim().min(1) }),
+    response: z.array(imageUsageSchema),
+    handler: ({ repo, params }) => repo.listUsageForVideo(params.video_id),
+  }),
+  route({
+    method: 'GET',
+    path: '/queries/images-by-character',
+    summary: 'Per character and emotion: how many images and how often they were used',
+    response: z.array(
+      z.object({
+        character: z.enum(CHARACTERS),
+        emotion: z.string(),
+        images: z.number().int(),
+        uses: z.number().int(),
+      }),
+    ),
+    handler: ({ repo }) => repo.countImagesByCharacter(),
+  }),
+  route({
+    method: 'GET',
+    path: '/collections',
+    summary: 'List every collection by name',
+    response: z.array(imageCollectionSchema),
+    handler: ({ repo }) => repo.listCollections(),
+  }),
+  route({
+    method: 'POST',
+    path: '/collections',
+    summary: 'Create an empty collection, optionally of one character (409 for a taken name)',
+    body: newCollectionSchema,
+    response: imageCollectionSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.createCollection(body),
+  }),
+  route({
+    method: 'GET',
+    path: '/collections/:id',
+    summary: 'Get one collection',
+    params: idParams,
+    response: imageCollectionSchema,
+    handler: ({ repo, params }) => repo.getCollection(params.id),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/collections/:id',
+    summary: 'Delete a collection and its entries (the images stay)',
+    params: idParams,
+    status: 204,
+    handler: ({ repo, params }) => repo.deleteCollection(params.id),
+  }),
+  route({
+    method: 'GET',
+    path: '/collections/:id/images',
+    summary: "A collection's images in their order",
+    params: idParams,
+    response: z.array(collectionImageSchema),
+    handler: ({ repo, params }) => repo.listCollectionImages(params.id),
+  }),
+  route({
+    method: 'POST',
+    path: '/collections/:id/images',
+    summary:
+      "Put an image in a collection at sort_order (default: last); 400 for another character's image, 409 if already in it",
+    params: idParams,
+    body: z.strictObject({
+      image_id: z.number().int().positive(),
+      sort_order: z.number().int().optional(),
+    }),
+    response: collectionImageSchema,
+    status: 201,
+    handler: ({ repo, params, body }) =>
+      repo.addToCollection(params.id, body.image_id, body.sort_order),
+  }),
+  route({
+    method: 'PUT',
+    path: '/collections/:id/order',
+    summary: "Set a collection's order: image_ids lists each of its images exactly once",
+    params: idParams,
+    body: z.strictObject({ image_ids: z.array(z.number().int().positive()) }),
+    response: z.array(collectionImageSchema),
+    handler: async ({ repo, params, body }) => {
+      await repo.reorderCollection(params.id, body.image_ids)
+      return repo.listCollectionImages(params.id)
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/collections/:id/images/:image_id',
+    summary: 'Take an image out of a collection (404 when it is not in it)',
+    params: memberParams,
+    status: 204,
+    handler: ({ repo, params }) => repo.removeFromCollection(params.id, params.image_id),
+  }),
+]

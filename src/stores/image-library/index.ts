@@ -1,0 +1,65 @@
+import { defineStore } from '../../core/index.js'
+import { columnsByConstraint, migrations } from './migrations.js'
+import { ImageLibraryRepository } from './repository.js'
+import { seedSampleData } from './sample-data.js'
+import { imageLibraryApi } from './api.js'
+
+export { ImageLibraryRepository } from './repository.js'
+export type * from './types.js'
+export type { NewImage as NewLibraryImage, NewUsage, NewCollection } from './repository.js'
+
+/** The image-library store (seed 002, image_library.db): character images, usage, collections. */
+export const imageLibraryStore = defineStore<ImageLibraryRepository>({
+  name: 'image-library',
+  seed: '002',
+  description: 'character images by emotion and pose, their use in video scenes, collections',
+  defaultFile: 'image_library.db',
+  schema: 'image_library',
+  legacyEnv: ['IMAGE_LIBRARY_DB_PATH'],
+  migrations,
+  tables: ['image_library', 'image_usage', 'image_collections', 'collection_images'],
+  columnsByConstraint,
+  createRepository: (db) => new ImageLibraryRepository(db),
+  api: imageLibraryApi,
+  namedQueries: [
+    { name: 'getImage', kind: 'lookup', run: (r) => r.getImage(1).catch(() => undefined) },
+    {
+      name: 'getImageByPath',
+      kind: 'lookup',
+      run: (r) => r.getImageByPath('missing.png').catch(() => undefined),
+    },
+    {
+      name: 'findImages(character, emotion)',
+      kind: 'list',
+      run: (r) => r.findImages({ character: 'butcher', emotion: 'happy' }, { limit: 50 }),
+    },
+    {
+      name: 'findImages(pose)',
+      kind: 'list',
+      run: (r) => r.findImages({ pose: 'sitting' }, { limit: 50 }),
+    },
+    {
+      name: 'findImages(source)',
+      kind: 'list',
+      run: (r) => r.findImages({ source: 'dreambooth' }, { limit: 50 }),
+    },
+    {
+      name: 'listLeastUsed',
+      kind: 'list',
+      run: (r) => r.listLeastUsed('nutsy', 'excited', { limit: 5 }),
+    },
+    {
+      name: 'listUsageForVideo',
+      kind: 'list',
+      run: (r) => r.listUsageForVideo('emf_20250104_002'),
+    },
+    { name: 'listUsageOfImage', kind: 'list', run: (r) => r.listUsageOfImage(1, { limit: 50 }) },
+    {
+      name: 'listCollectionImages',
+      kind: 'list',
+      run: (r) => r.listCollectionImages(1).catch(() => []),
+    },
+    { name: 'countImagesByCharacter', kind: 'aggregate', run: (r) => r.countImagesByCharacter() },
+  ],
+  seedSampleData: (repo) => seedSampleData(repo),
+})

@@ -1,0 +1,447 @@
+import { z } from 'zod'
+import type { Kysely } from 'kysely'
+import {
+  createCodec,
+  insertMany,
+  NotFoundError,
+  paginate,
+  parseEach,
+  parseInput,
+  ValidationError,
+  type Database,
+  type Executor,
+  type Page,
+} from '../../core/index.js'
+import { CHARACTERS } from './migrations.js'
+import type {
+  Character,
+  CollectionImage,
+  EmotionCoverage,
+  ImageCollection,
+  LibraryImageFilter,
+  ImageLibraryTables,
+  ImageUsage,
+  LibraryImage,
+} from './types.js'
+
+const timestampInput = z.union([z.string(), z.date()])
+const dimension = z.number().int().positive().nullable().optional()
+
+/** What `addImage` accepts: `character`, `emotion` and `file_path` required. */
+export const newImageSchema = z.strictObject({
+  character: z.enum(CHARACTERS),
+  emotion: z.string().trim().min(1),
+  pose: z.string().min(1).nullable().optional(),
+  file_path: z.string().trim().min(1),
+  source: z.string().min(1).optional(),
+  file_size_bytes: z.number().int().min(0).nullable().optional(),
+  width: dimension,
+  height: dimension,
+  format: z.string().min(1).nullable().optional(),
+  generation_prompt: z.string().nullable().optional(),
+  generation_model: z.string().nullable().optional(),
+  quality_score: z.number().min(0).max(1).nullable().optional(),
+  tags: z.array(z.string()).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  timestamp: timestampInput.optional(),
+})
+export type NewImage = z.input<typeof newImageSchema>
+
+/** What `recordUsage` accepts. */
+export const newUsageSchema = z.strictObject({
+  image_id: z.number().int().positive(),
+  video_id: z.string().trim().min(1),
+  scene_number: z.number().int().min(0).nullable().optional(),
+  timestamp: timestampInput.optional(),
+})
+export type NewUsage = z.input<typeof newUsageSchema>
+
+/** What `createCollection` accepts. */
+export const newCollectionSchema = z.strictObject({
+  name: z.string().trim().min(1),
+  description: z.string().nullable().optional(),
+  character: z.enum(CHARACTERS).nullable().optional(),
+})
+export type NewCollection = z.input<typeof newCollectionSchema>
+
+const imageFilterSchema = z.strictObject({
+  character: z.enum(CHARACTERS).optional(),
+  emotion: z.string().min(1).optional(),
+  pose: z.string().min(1).optional(),
+  source: z.string().min(1).optional(),
+  min_quality: z.number().min(0).max(1).optional(),
+})
+
+const leastUsedSchema = z.strictObject({
+  limit: z.number().int().min(1).max(500).optional(),
+  min_quality: z.number().min(0).max(1).optional(),
+})
+
+const IMAGE_COLUMNS = [
+  'character',
+  'emotion',
+  'pose',
+  'file_path',
+  'source',
+  'file_size_bytes',
+  'width',
+  'height',
+  'format',
+  'generation_prompt',
+  'generation_model',
+  'quality_score',
+  'tags',
+  'metadata',
+  'timestamp',
+  'created_at',
+] as const
+
+const images = createCodec<LibraryImage>({
+  json: ['tags', 'metadata'],
+  timestamp: ['timestamp', 'created_at', 'last_used_at'],
+})
+const members = createCodec<CollectionImage>({
+  json: ['tags', 'metadata'],
+  timestamp: ['timestamp', 'created_at', 'last_used_at'],
+})
+const usages = createCodec<ImageUsage>({ timestamp: ['timestamp'] })
+const collections = createCodec<ImageCollection>({ timestamp: ['created_at'] })
+
+/**
+ * ImageLibraryRepository is the typed API of the image-library store (seed 002,
+ * image_library.db): the characters' images with their properties, every use of an image in a
+ * video scene (the update_image_usage_stats trigger counts them), and ordered collections.
+ * Methods throw ValidationError for bad input (naming the field), NotFoundError for a missing
+ * id and ConflictError for a duplicate file path, collection name or collection member.
+ */
+export class ImageLibraryRepository {
+  readonly #db: Database<ImageLibraryTables>
+  readonly #k: Kysely<ImageLibraryTables>
+
+  constructor(db: Database<ImageLibraryTables>) {
+    this.#db = db
+    this.#k = db.kysely
+  }
+
+  // ── images ──────────────────────────────────────────────────────────────
+
+  /** addImage stores one image (unused so far) and returns it as stored. */
+  async addImage(input: NewImage): Promise<LibraryImage> {
+    const values = images.encode(parseInput(newImageSchema, input))
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('image_library')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return images.decode(row)
+  }
+
+  /** addImages stores many images in one transaction (all or nothing); returns the count. */
+  async addImages(inputs: readonly NewImage[]): Promise<number> {
+    const now = new Date()
+    const rows = parseEach(newImageSchema, inputs, 'image').map((parsed) => {
+      return images.encode({
+        source: 'generated',
+        tags: [],
+        metadata: {},
+        timestamp: now,
+        created_at: now,
+        ...parsed,
+      })
+    })
+    try {
+      return await insertMany(this.#db, 'image_library', IMAGE_COLUMNS, rows)
+    } catch (error) {
+      throw this.#db.translateError(error)
+    }
+  }
+
+  /** getImage returns the image with `id`, or throws NotFoundError. */
+  async getImage(id: number): Promise<LibraryImage> {
+    const row = await this.#k
+      .selectFrom('image_library')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`image ${id} does not exist`)
+    return images.decode(row)
+  }
+
+  /** getImageByPath returns the image stored at `filePath`, or throws NotFoundError. */
+  async getImageByPath(filePath: string): Promise<LibraryImage> {
+    const row = await this.#k
+      .selectFrom('image_library')
+      .selectAll()
+      .where('file_path', '=', filePath)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`no image has file_path ${filePath}`)
+    return images.decode(row)
+  }
+
+  /**
+   * findImages returns images by character, emotion, pose, source and minimum quality, in the
+   * order they were added, one keyset page at a time.
+   */
+  async findImages(
+    filter: LibraryImageFilter = {},
+    page: PageOptions = {},
+  ): Promise<Page<LibraryImage>> {
+    const f = parseInput(imageFilterSchema, filter)
+    let q = this.#k.selectFrom('image_library').selectAll()
+    if (f.character) q = q.where('character', '=', f.character)
+    if (f.emotion) q = q.where('emotion', '=', f.emotion)
+    if (f.pose) q = q.where('pose', '=', f.pose)
+    if (f.source) q = q.where('source', '=', f.source)
+    if (f.min_quality !== undefined) q = q.where('quality_score', '>=', f.min_quality)
+    const result = await paginate(q, { sortColumn: 'id', direction: 'asc', ...page })
+    return { items: images.decodeAll(result.items), next: result.next }
+  }
+
+  /**
+   * listLeastUsed returns the `limit` (default 5) images of a character and emotion used least
+   * often, the longest unused first among equals: what a new video should show to vary its
+   * images. `min_quality` leaves out weaker images.
+   */
+  async listLeastUsed(
+    character: Character,
+    emotion: string,
+    options: z.input<typeof leastUsedSchema> = {},
+  ): Promise<LibraryImage[]> {
+    const c = parseInput(z.enum(CHARACTERS), character)
+    const o = parseInput(leastUsedSchema, options)
+    let q = this.#k
+      .selectFrom('image_library')
+      .selectAll()
+      .where('character', '=', c)
+      .where('emotion', '=', emotion)
+    if (o.min_quality !== undefined) q = q.where('quality_score', '>=', o.min_quality)
+    // An image is unused (last_used_at NULL) exactly when usage_count is 0, so the NULLs never
+    // compete with dates and the engines' different NULL order does not matter.
+    const rows = await q
+      .orderBy('usage_count')
+      .orderBy('last_used_at')
+      .orderBy('id')
+      .limit(o.limit ?? 5)
+      .execute()
+    return images.decodeAll(rows)
+  }
+
+  /** deleteImage removes an image with its usage and collection entries (cascade). */
+  async deleteImage(id: number): Promise<void> {
+    const result = await this.#k.deleteFrom('image_library').where('id', '=', id).executeTakeFirst()
+    if (Number(result.numDeletedRows) === 0) throw new NotFoundError(`image ${id} does not exist`)
+  }
+
+  /** countImagesByCharacter returns, per character and emotion, the images and their uses. */
+  async countImagesByCharacter(): Promise<EmotionCoverage[]> {
+    const rows = await this.#db.query<EmotionCoverage>(
+      `SELECT character, emotion, COUNT(*) AS images, SUM(usage_count) AS uses
+FROM image_library
+GROUP BY character, emotion
+ORDER BY character, emotion`,
+    )
+    return rows.map((r) => ({ ...r, images: Number(r.images), uses: Number(r.uses) }))
+  }
+
+  // ── usage ───────────────────────────────────────────────────────────────
+
+  /**
+   * recordUsage records that an image was shown in a scene of a video; the
+   * update_image_usage_stats trigger then counts it and sets the image's last_used_at.
+   */
+  async recordUsage(input: NewUsage): Promise<ImageUsage> {
+    const parsed = parseInput(newUsageSchema, input)
+    const values = usages.encode(parsed)
+    try {
+      const row = await this.#db.run((k) =>
+        k
+          .insertInto('image_usage')
+          .values(values as never)
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      )
+      return usages.decode(row)
+    } catch (error) {
+      throw missingImage(error, parsed.image_id)
+    }
+  }
+
+  /** listUsageForVideo returns the images a video used, by scene. */
+  async listUsageForVideo(videoId: string): Promise<ImageUsage[]> {
+    const rows = await this.#k
+      .selectFrom('image_usage')
+      .selectAll()
+      .where('video_id', '=', videoId)
+      .orderBy('scene_number')
+      .orderBy('id')
+      .execute()
+    return usages.decodeAll(rows)
+  }
+
+  /** listUsageOfImage returns an image's uses, latest recorded first, by keyset page. */
+  async listUsageOfImage(imageId: number, page: PageOptions = {}): Promise<Page<ImageUsage>> {
+    const q = this.#k.selectFrom('image_usage').selectAll().where('image_id', '=', imageId)
+    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
+    return { items: usages.decodeAll(result.items), next: result.next }
+  }
+
+  // ── collections ─────────────────────────────────────────────────────────
+
+  /** createCollection creates an empty collection; a taken name throws ConflictError. */
+  async createCollection(input: NewCollection): Promise<ImageCollection> {
+    const values = parseInput(newCollectionSchema, input)
+    const row = await this.#db.run((k) =>
+      k.insertInto('image_collections').values(values).returningAll().executeTakeFirstOrThrow(),
+    )
+    return collections.decode(row)
+  }
+
+  /** getCollection returns the collection with `id`, or throws NotFoundError. */
+  async getCollection(id: number, executor: Executor<ImageLibraryTables> = this.#k) {
+    const row = await executor
+      .selectFrom('image_collections')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`collection ${id} does not exist`)
+    return collections.decode(row)
+  }
+
+  /** listCollections returns every collection by name. */
+  async listCollections(): Promise<ImageCollection[]> {
+    const rows = await this.#k.selectFrom('image_collections').selectAll().orderBy('name').execute()
+    return collections.decodeAll(rows)
+  }
+
+  /** deleteCollection removes a collection and its entries (the images stay). */
+  async deleteCollection(id: number): Promise<void> {
+    const result = await this.#k
+      .deleteFrom('image_collections')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (Number(result.numDeletedRows) === 0) {
+      throw new NotFoundError(`collection ${id} does not exist`)
+    }
+  }
+
+  /**
+   * addToCollection puts an image in a collection at `sortOrder` (default: after the last).
+   * An image of another character than the collection's throws ValidationError('image_id'); an
+   * image already in it throws ConflictError.
+   */
+  async addToCollection(
+    collectionId: number,
+    imageId: number,
+    sortOrder?: number,
+  ): Promise<CollectionImage> {
+    const order = parseInput(z.number().int().optional(), sortOrder)
+    return this.#db.transaction(async (trx) => {
+      const collection = await this.getCollection(collectionId, trx)
+      const image = await trx
+        .selectFrom('image_library')
+        .select('character')
+        .where('id', '=', imageId)
+        .executeTakeFirst()
+      if (!image) throw new ValidationError(`image_id ${imageId} does not exist`, 'image_id')
+      if (collection.character && image.character !== collection.character) {
+        throw new ValidationError(
+          `image ${imageId} shows ${image.character}; collection ${collection.name} holds ${collection.character} only`,
+          'image_id',
+        )
+      }
+      const next = await trx
+        .selectFrom('collection_images')
+        .select((eb) => eb.fn.max('sort_order').as('last'))
+        .where('collection_id', '=', collectionId)
+        .executeTakeFirst()
+      const last = next?.last === null || next?.last === undefined ? -1 : Number(next.last)
+      await trx
+        .insertInto('collection_images')
+        .values({ collection_id: collectionId, image_id: imageId, sort_order: order ?? last + 1 })
+        .execute()
+      const members = await this.#members(trx, collectionId, imageId)
+      return members[0]!
+    })
+  }
+
+  /**
+   * reorderCollection sets the order of a collection to `imageIds` (which must be exactly its
+   * images), in one transaction.
+   */
+  async reorderCollection(collectionId: number, imageIds: readonly number[]): Promise<void> {
+    const ids = parseInput(z.array(z.number().int()), imageIds)
+    await this.#db.transaction(async (trx) => {
+      await this.getCollection(collectionId, trx)
+      const current = await trx
+        .selectFrom('collection_images')
+        .select('image_id')
+        .where('collection_id', '=', collectionId)
+        .execute()
+      const have = new Set(current.map((r) => r.image_id))
+      if (
+        ids.length !== have.size ||
+        new Set(ids).size !== ids.length ||
+        ids.some((id) => !have.has(id))
+      ) {
+        throw new ValidationError(
+          `image_ids must list each image of collection ${collectionId} exactly once`,
+          'image_ids',
+        )
+      }
+      for (const [position, imageId] of ids.entries()) {
+        await trx
+          .updateTable('collection_images')
+          .set({ sort_order: position })
+          .where('collection_id', '=', collectionId)
+          .where('image_id', '=', imageId)
+          .execute()
+      }
+    })
+  }
+
+  /** removeFromCollection takes an image out of a collection; NotFoundError when it is not in it. */
+  async removeFromCollection(collectionId: number, imageId: number): Promise<void> {
+    const result = await this.#k
+      .deleteFrom('collection_images')
+      .where('collection_id', '=', collectionId)
+      .where('image_id', '=', imageId)
+      .executeTakeFirst()
+    if (Number(result.numDeletedRows) === 0) {
+      throw new NotFoundError(`image ${imageId} is not in collection ${collectionId}`)
+    }
+  }
+
+  /** listCollectionImages returns a collection's images in their order. */
+  async listCollectionImages(collectionId: number): Promise<CollectionImage[]> {
+    await this.getCollection(collectionId)
+    return this.#members(this.#k, collectionId)
+  }
+
+  async #members(
+    executor: Executor<ImageLibraryTables>,
+    collectionId: number,
+    imageId?: number,
+  ): Promise<CollectionImage[]> {
+    let q = executor
+      .selectFrom('collection_images as ci')
+      .innerJoin('image_library as i', 'i.id', 'ci.image_id')
+      .selectAll('i')
+      .select('ci.sort_order')
+      .where('ci.collection_id', '=', collectionId)
+    if (imageId !== undefined) q = q.where('ci.image_id', '=', imageId)
+    const rows = await q.orderBy('ci.sort_order').orderBy('ci.image_id').execute()
+    return members.decodeAll(rows)
+  }
+}
+
+type PageOptions = { after?: string | null; limit?: number }
+
+/** missingImage names image_id in the error a usage of an unknown image raises. */
+function missingImage(error: unknown, imageId: number): unknown {
+  if (error instanceof ValidationError && /does not exist/.test(error.message)) {
+    return new ValidationError(`image_id ${imageId} does not exist`, 'image_id', { cause: error })
+  }
+  return error
+}

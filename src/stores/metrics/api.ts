@@ -1,0 +1,221 @@
+import { z } from 'zod'
+import {
+  ConflictError,
+  NotFoundError,
+  routesFor,
+  isoTimestamp,
+  pageOf,
+  pageQuery,
+  type ApiRoute,
+} from '../../core/index.js'
+import { VIDEO_STATUSES } from './migrations.js'
+import {
+  newSnapshotSchema,
+  newVideoSchema,
+  videoPatchSchema,
+  type MetricsRepository,
+  type VideoPatch,
+} from './repository.js'
+
+const count = z.number().int().min(0)
+
+export const videoMetricsSchema = z.object({
+  id: z.number().int(),
+  video_id: z.string(),
+  platform: z.string(),
+  views: count,
+  likes: count,
+  comments: count,
+  shares: count,
+  saves: count,
+  watch_time_seconds: z.number().min(0),
+  engagement_rate: z.number().min(0).max(1),
+  timestamp: isoTimestamp,
+  created_at: isoTimestamp,
+})
+
+export const videoMetadataSchema = z.object({
+  id: z.number().int(),
+  video_id: z.string(),
+  title: z.string().nullable(),
+  description: z.string().nullable(),
+  topic: z.string().nullable(),
+  script_path: z.string().nullable(),
+  audio_path: z.string().nullable(),
+  video_path: z.string().nullable(),
+  duration_seconds: z.number().nullable(),
+  created_at: isoTimestamp,
+  posted_at: isoTimestamp.nullable(),
+  status: z.enum(VIDEO_STATUSES),
+})
+
+/** One row of the view latest_video_metrics. */
+export const latestVideoMetricsSchema = videoMetricsSchema.omit({ created_at: true }).extend({
+  title: z.string().nullable(),
+  description: z.string().nullable(),
+  topic: z.string().nullable(),
+  duration_seconds: z.number().nullable(),
+  status: z.enum(VIDEO_STATUSES).nullable(),
+  posted_at: isoTimestamp.nullable(),
+  video_created_at: isoTimestamp.nullable(),
+})
+
+const videoParams = z.object({ video_id: z.string().trim().min(1) })
+
+/**
+ * upsertVideo changes the given columns of a video's metadata, creating the video (as a draft)
+ * when it has none yet. A video created by someone else in between is updated instead.
+ */
+async function upsertVideo(repo: MetricsRepository, videoId: string, patch: VideoPatch) {
+  try {
+    return await repo.updateVideo(videoId, patch)
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error
+  }
+  try {
+    return await repo.addVideo({ ...patch, video_id: videoId })
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error
+    return repo.updateVideo(videoId, patch)
+  }
+}
+
+/**
+ * known returns `rows`, or throws NotFoundError when they are empty and the video has no
+ * metadata either: a video genmedia knows nothing about is a 404, not an empty list.
+ */
+async function known<T>(repo: MetricsRepository, videoId: string, rows: T[]): Promise<T[]> {
+  if (rows.length === 0) await repo.getVideo(videoId)
+  return rows
+}
+
+const route = routesFor<MetricsRepository>()
+
+/** The metrics store over HTTP, under /api/metrics. */
+export const metricsApi: ApiRoute<MetricsRepository>[] = [
+  route({
+    method: 'POST',
+    path: '/snapshots',
+    summary:
+      'Record a metrics snapshot of a video on a platform (engagement rate computed from the counts; 409 for a repeated timestamp)',
+    body: newSnapshotSchema,
+    response: videoMetricsSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.recordSnapshot(body),
+  }),
+  route({
+    method: 'POST',
+    path: '/snapshots/batch',
+    summary: 'Record many snapshots, all or nothing',
+    body: z.strictObject({ snapshots: z.array(newSnapshotSchema).min(1).max(10_000) }),
+    response: z.object({ recorded: z.number().int() }),
+    status: 201,
+    handler: async ({ repo, body }) => ({ recorded: await repo.recordSnapshots(body.snapshots) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/videos',
+    summary: 'List videos newest first, by status or topic, by keyset page',
+    query: pageQuery.extend({
+      status: z.enum(VIDEO_STATUSES).optional(),
+      topic: z.string().min(1).optional(),
+    }),
+    response: pageOf(videoMetadataSchema),
+    handler: ({ repo, query: { after, limit, ...filter } }) =>
+      repo.listVideos(filter, { after, limit }),
+  }),
+  route({
+    method: 'POST',
+    path: '/videos',
+    summary: "Add a video's metadata (a draft unless told; 409 for a known video_id)",
+    body: newVideoSchema,
+    response: videoMetadataSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.addVideo(body),
+  }),
+  route({
+    method: 'GET',
+    path: '/videos/:video_id',
+    summary: "Get a video's metadata",
+    params: videoParams,
+    response: videoMetadataSchema,
+    handler: ({ repo, params }) => repo.getVideo(params.video_id),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/videos/:video_id',
+    summary: "Change a video's descriptive columns (status moves through /status)",
+    params: videoParams,
+    body: videoPatchSchema,
+    response: videoMetadataSchema,
+    handler: ({ repo, params, body }) => repo.updateVideo(params.video_id, body),
+  }),
+  route({
+    method: 'PUT',
+    path: '/videos/:video_id',
+    summary: "Upsert a video's metadata: change the given columns, creating the video as a draft",
+    params: videoParams,
+    body: videoPatchSchema,
+    response: videoMetadataSchema,
+    handler: ({ repo, params, body }) => upsertVideo(repo, params.video_id, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/videos/:video_id/status',
+    summary:
+      'Move a video forward draft → rendered → posted → archived (409 going backwards); posted sets posted_at',
+    params: videoParams,
+    body: z.strictObject({
+      status: z.enum(VIDEO_STATUSES),
+      posted_at: z.string().min(1).optional(),
+    }),
+    response: videoMetadataSchema,
+    handler: ({ repo, params, body }) =>
+      repo.setVideoStatus(params.video_id, body.status, body.posted_at),
+  }),
+  route({
+    method: 'GET',
+    path: '/videos/:video_id/latest',
+    summary:
+      "A video's latest snapshot on each platform, with its metadata (404 for a video with neither)",
+    params: videoParams,
+    response: z.array(latestVideoMetricsSchema),
+    handler: async ({ repo, params }) =>
+      known(repo, params.video_id, await repo.getLatestMetrics(params.video_id)),
+  }),
+  route({
+    method: 'GET',
+    path: '/videos/:video_id/history',
+    summary: "A video's snapshots oldest first, on one platform or all, by keyset page",
+    params: videoParams,
+    query: pageQuery.extend({ platform: z.string().min(1).optional() }),
+    response: pageOf(videoMetricsSchema),
+    handler: async ({ repo, params, query: { after, limit, ...filter } }) => {
+      const page = await repo.getVideoHistory(params.video_id, filter, { after, limit })
+      return after ? page : { ...page, items: await known(repo, params.video_id, page.items) }
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/platforms/:platform/top-videos',
+    summary: 'The videos with the highest engagement rate on a platform, by latest snapshot',
+    params: z.object({ platform: z.string().trim().min(1) }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(10) }),
+    response: z.array(latestVideoMetricsSchema),
+    handler: ({ repo, params, query }) => repo.listTopVideos(params.platform, query.limit),
+  }),
+  route({
+    method: 'GET',
+    path: '/queries/platform-summary',
+    summary: 'Per platform: videos, total views and average engagement of the latest snapshots',
+    response: z.array(
+      z.object({
+        platform: z.string(),
+        videos: z.number().int(),
+        total_views: z.number(),
+        avg_engagement_rate: z.number().nullable(),
+      }),
+    ),
+    handler: ({ repo }) => repo.summarizePlatforms(),
+  }),
+]

@@ -1,0 +1,60 @@
+import { defineStore } from '../../core/index.js'
+import { columnsByConstraint, migrations } from './migrations.js'
+import { MetricsRepository } from './repository.js'
+import { seedSampleData } from './sample-data.js'
+import { metricsApi } from './api.js'
+
+export { MetricsRepository, computeEngagementRate } from './repository.js'
+export type * from './types.js'
+export type { NewSnapshot, NewVideo, VideoPatch } from './repository.js'
+
+/** The metrics store (seed 002, metrics.db): video performance per platform, video lifecycle. */
+export const metricsStore = defineStore<MetricsRepository>({
+  name: 'metrics',
+  seed: '002',
+  description: 'video performance snapshots per platform, video metadata and status lifecycle',
+  defaultFile: 'metrics.db',
+  schema: 'metrics',
+  legacyEnv: ['METRICS_DB_PATH'],
+  migrations,
+  tables: ['video_metrics', 'video_metadata', 'video_metrics_latest'],
+  columnsByConstraint,
+  createRepository: (db) => new MetricsRepository(db),
+  api: metricsApi,
+  namedQueries: [
+    {
+      name: 'getVideo',
+      kind: 'lookup',
+      run: (r) => r.getVideo('emf_20250104_002').catch(() => undefined),
+    },
+    {
+      name: 'getLatestMetrics',
+      kind: 'lookup',
+      run: (r) => r.getLatestMetrics('emf_20250104_002'),
+    },
+    {
+      name: 'getVideoHistory',
+      kind: 'list',
+      run: (r) => r.getVideoHistory('emf_20250104_002', {}, { limit: 50 }),
+    },
+    {
+      name: 'getVideoHistory(platform)',
+      kind: 'list',
+      run: (r) => r.getVideoHistory('emf_20250104_002', { platform: 'tiktok' }, { limit: 50 }),
+    },
+    { name: 'listTopVideos', kind: 'list', run: (r) => r.listTopVideos('tiktok', 10) },
+    { name: 'listVideos', kind: 'list', run: (r) => r.listVideos({}, { limit: 50 }) },
+    {
+      name: 'listVideos(status)',
+      kind: 'list',
+      run: (r) => r.listVideos({ status: 'posted' }, { limit: 50 }),
+    },
+    {
+      name: 'listVideos(topic)',
+      kind: 'list',
+      run: (r) => r.listVideos({ topic: 'Smart glasses' }, { limit: 50 }),
+    },
+    { name: 'summarizePlatforms', kind: 'aggregate', run: (r) => r.summarizePlatforms() },
+  ],
+  seedSampleData: (repo) => seedSampleData(repo),
+})

@@ -1,0 +1,321 @@
+import { z } from 'zod'
+import { sql, type Kysely } from 'kysely'
+import {
+  ConflictError,
+  createCodec,
+  insertMany,
+  NotFoundError,
+  paginate,
+  parseEach,
+  parseInput,
+  parseTimestamp,
+  type Database,
+  type Page,
+} from '../../core/index.js'
+import { VIDEO_STATUSES } from './migrations.js'
+import type {
+  LatestVideoMetrics,
+  MetricsTables,
+  PlatformSummary,
+  VideoMetadata,
+  VideoMetrics,
+  VideoLifecycleStatus,
+} from './types.js'
+
+const count = z.number().int().min(0)
+const timestampInput = z.union([z.string(), z.date()])
+
+/** What `recordSnapshot` accepts; engagement_rate is computed, never given. */
+export const newSnapshotSchema = z.strictObject({
+  video_id: z.string().trim().min(1),
+  platform: z.string().trim().min(1),
+  views: count.optional(),
+  likes: count.optional(),
+  comments: count.optional(),
+  shares: count.optional(),
+  saves: count.optional(),
+  watch_time_seconds: z.number().min(0).optional(),
+  timestamp: timestampInput.optional(),
+})
+export type NewSnapshot = z.input<typeof newSnapshotSchema>
+
+const videoFields = {
+  title: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  topic: z.string().nullable().optional(),
+  script_path: z.string().nullable().optional(),
+  audio_path: z.string().nullable().optional(),
+  video_path: z.string().nullable().optional(),
+  duration_seconds: z.number().min(0).nullable().optional(),
+}
+
+/** What `addVideo` accepts: `video_id` required; a new video starts as `draft` unless told. */
+export const newVideoSchema = z.strictObject({
+  video_id: z.string().trim().min(1),
+  ...videoFields,
+  status: z.enum(VIDEO_STATUSES).optional(),
+  created_at: timestampInput.optional(),
+  posted_at: timestampInput.nullable().optional(),
+})
+export type NewVideo = z.input<typeof newVideoSchema>
+
+/** What `updateVideo` accepts: the descriptive columns (status moves through setVideoStatus). */
+export const videoPatchSchema = z.strictObject(videoFields)
+export type VideoPatch = z.input<typeof videoPatchSchema>
+
+const SNAPSHOT_COLUMNS = [
+  'video_id',
+  'platform',
+  'views',
+  'likes',
+  'comments',
+  'shares',
+  'saves',
+  'watch_time_seconds',
+  'engagement_rate',
+  'timestamp',
+  'created_at',
+] as const
+
+const snapshots = createCodec<VideoMetrics>({ timestamp: ['timestamp', 'created_at'] })
+const videos = createCodec<VideoMetadata>({ timestamp: ['created_at', 'posted_at'] })
+const latest = createCodec<LatestVideoMetrics>({
+  timestamp: ['timestamp', 'posted_at', 'video_created_at'],
+})
+
+type PageOptions = { after?: string | null; limit?: number }
+
+/**
+ * computeEngagementRate is (likes + comments + shares + saves) / views: 0 when there are no
+ * views, and clamped to 0..1 (a post can gather more interactions than views, e.g. saves
+ * counted from shares; the seed defines the rate within 0.0 to 1.0).
+ */
+export function computeEngagementRate(c: {
+  views?: number
+  likes?: number
+  comments?: number
+  shares?: number
+  saves?: number
+}): number {
+  const views = c.views ?? 0
+  if (views <= 0) return 0
+  const interactions = (c.likes ?? 0) + (c.comments ?? 0) + (c.shares ?? 0) + (c.saves ?? 0)
+  return Math.min(1, Math.max(0, interactions / views))
+}
+
+/**
+ * MetricsRepository is the typed API of the metrics store (seed 002, metrics.db): snapshots of
+ * each video's performance per platform, the videos' metadata and status lifecycle, and the
+ * latest_video_metrics view. Methods throw ValidationError for bad input (naming the field),
+ * NotFoundError for a missing video and ConflictError for a duplicate or a backwards move.
+ */
+export class MetricsRepository {
+  readonly #db: Database<MetricsTables>
+  readonly #k: Kysely<MetricsTables>
+
+  constructor(db: Database<MetricsTables>) {
+    this.#db = db
+    this.#k = db.kysely
+  }
+
+  // ── snapshots ───────────────────────────────────────────────────────────
+
+  /**
+   * recordSnapshot stores one metrics snapshot of a video on a platform with its engagement
+   * rate computed from the counts. A second snapshot of the same video, platform and timestamp
+   * throws ConflictError.
+   */
+  async recordSnapshot(input: NewSnapshot): Promise<VideoMetrics> {
+    const parsed = parseInput(newSnapshotSchema, input)
+    const values = snapshots.encode({ ...parsed, engagement_rate: computeEngagementRate(parsed) })
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('video_metrics')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return snapshots.decode(row)
+  }
+
+  /**
+   * recordSnapshots stores many snapshots in one transaction through one reused prepared
+   * statement (imports, sample data): all or nothing. Returns the number stored.
+   */
+  async recordSnapshots(inputs: readonly NewSnapshot[]): Promise<number> {
+    const now = new Date()
+    const rows = parseEach(newSnapshotSchema, inputs, 'snapshot').map((parsed) => {
+      return snapshots.encode({
+        views: 0,
+        likes: 0,
+        comments: 0,
+        shares: 0,
+        saves: 0,
+        watch_time_seconds: 0,
+        timestamp: now,
+        created_at: now,
+        ...parsed,
+        engagement_rate: computeEngagementRate(parsed),
+      })
+    })
+    try {
+      return await insertMany(this.#db, 'video_metrics', SNAPSHOT_COLUMNS, rows)
+    } catch (error) {
+      throw this.#db.translateError(error)
+    }
+  }
+
+  /**
+   * getVideoHistory returns a video's snapshots oldest first (on one platform or all), one
+   * keyset page at a time.
+   */
+  async getVideoHistory(
+    videoId: string,
+    filter: { platform?: string } = {},
+    page: PageOptions = {},
+  ): Promise<Page<VideoMetrics>> {
+    const f = parseInput(z.strictObject({ platform: z.string().min(1).optional() }), filter)
+    let q = this.#k.selectFrom('video_metrics').selectAll().where('video_id', '=', videoId)
+    if (f.platform) q = q.where('platform', '=', f.platform)
+    const result = await paginate(q, { sortColumn: 'timestamp', direction: 'asc', ...page })
+    return { items: snapshots.decodeAll(result.items), next: result.next }
+  }
+
+  /** getLatestMetrics returns a video's latest snapshot on each platform, by platform name. */
+  async getLatestMetrics(videoId: string): Promise<LatestVideoMetrics[]> {
+    const rows = await this.#k
+      .selectFrom('latest_video_metrics')
+      .selectAll()
+      .where('video_id', '=', videoId)
+      .orderBy('platform')
+      .execute()
+    return latest.decodeAll(rows)
+  }
+
+  /**
+   * listTopVideos returns the `limit` (default 10) videos with the highest engagement rate on a
+   * platform, each by its latest snapshot, best first.
+   */
+  async listTopVideos(platform: string, limit = 10): Promise<LatestVideoMetrics[]> {
+    const rows = await this.#k
+      .selectFrom('latest_video_metrics')
+      .selectAll()
+      .where('platform', '=', platform)
+      .orderBy('engagement_rate', 'desc')
+      .orderBy('video_id')
+      .limit(parseInput(z.number().int().min(1).max(500), limit))
+      .execute()
+    return latest.decodeAll(rows)
+  }
+
+  /** summarizePlatforms totals the latest snapshot of every video per platform. */
+  async summarizePlatforms(): Promise<PlatformSummary[]> {
+    const rows = await this.#db.query<PlatformSummary>(
+      `SELECT platform, COUNT(*) AS videos, SUM(views) AS total_views, ROUND(AVG(engagement_rate), 4) AS avg_engagement_rate
+FROM latest_video_metrics
+GROUP BY platform
+ORDER BY platform`,
+    )
+    return rows.map((r) => ({
+      ...r,
+      videos: Number(r.videos),
+      total_views: Number(r.total_views),
+      avg_engagement_rate: r.avg_engagement_rate === null ? null : Number(r.avg_engagement_rate),
+    }))
+  }
+
+  // ── videos ──────────────────────────────────────────────────────────────
+
+  /** addVideo stores a video's metadata; a known video_id throws ConflictError. */
+  async addVideo(input: NewVideo): Promise<VideoMetadata> {
+    const values = videos.encode(parseInput(newVideoSchema, input))
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('video_metadata')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return videos.decode(row)
+  }
+
+  /** getVideo returns a video's metadata, or throws NotFoundError. */
+  async getVideo(videoId: string): Promise<VideoMetadata> {
+    const row = await this.#k
+      .selectFrom('video_metadata')
+      .selectAll()
+      .where('video_id', '=', videoId)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`video ${videoId} has no metadata`)
+    return videos.decode(row)
+  }
+
+  /** updateVideo changes a video's descriptive columns (title, paths, duration, …). */
+  async updateVideo(videoId: string, patch: VideoPatch): Promise<VideoMetadata> {
+    const values = parseInput(videoPatchSchema, patch)
+    if (Object.keys(values).length === 0) return this.getVideo(videoId)
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('video_metadata')
+        .set(values)
+        .where('video_id', '=', videoId)
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (!row) throw new NotFoundError(`video ${videoId} has no metadata`)
+    return videos.decode(row)
+  }
+
+  /**
+   * setVideoStatus moves a video forward in its lifecycle draft → rendered → posted → archived
+   * (steps may be skipped; setting the current status again is a no-op). Moving backwards throws
+   * ConflictError. Reaching `posted` sets posted_at (to `postedAt`, default now) unless it is
+   * already set. The check and the change are one statement, so concurrent moves cannot undo
+   * each other.
+   */
+  async setVideoStatus(
+    videoId: string,
+    status: VideoLifecycleStatus,
+    postedAt?: string | Date,
+  ): Promise<VideoMetadata> {
+    const target = parseInput(z.enum(VIDEO_STATUSES), status)
+    const allowedFrom = VIDEO_STATUSES.slice(0, VIDEO_STATUSES.indexOf(target) + 1)
+    const when = postedAt === undefined ? new Date() : parseTimestamp(postedAt, 'posted_at')
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('video_metadata')
+        .set({
+          status: target,
+          ...(target === 'posted' ? { posted_at: sql<Date>`COALESCE(posted_at, ${when})` } : {}),
+        })
+        .where('video_id', '=', videoId)
+        .where('status', 'in', allowedFrom)
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (row) return videos.decode(row)
+    const current = await this.getVideo(videoId)
+    throw new ConflictError(
+      `video ${videoId} is ${current.status}; it cannot go back to ${target} (draft → rendered → posted → archived)`,
+    )
+  }
+
+  /** listVideos returns videos newest first, optionally of one status or topic, by keyset page. */
+  async listVideos(
+    filter: { status?: VideoLifecycleStatus; topic?: string } = {},
+    page: PageOptions = {},
+  ): Promise<Page<VideoMetadata>> {
+    const f = parseInput(
+      z.strictObject({
+        status: z.enum(VIDEO_STATUSES).optional(),
+        topic: z.string().min(1).optional(),
+      }),
+      filter,
+    )
+    let q = this.#k.selectFrom('video_metadata').selectAll()
+    if (f.status) q = q.where('status', '=', f.status)
+    if (f.topic) q = q.where('topic', '=', f.topic)
+    const result = await paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page })
+    return { items: videos.decodeAll(result.items), next: result.next }
+  }
+}

@@ -1,0 +1,259 @@
+import { z } from 'zod'
+import type { Kysely } from 'kysely'
+import {
+  claimMany,
+  createCodec,
+  insertMany,
+  NotFoundError,
+  paginate,
+  parseEach,
+  parseInput,
+  type Database,
+  type Page,
+} from '../../core/index.js'
+import type {
+  SearchRecord,
+  SourceCount,
+  TopicFilter,
+  TrendingTopic,
+  TrendsTables,
+  UsedFlag,
+} from './types.js'
+
+const timestampInput = z.union([z.string(), z.date()])
+
+/** What `recordTopic` accepts: `topic` and `source` required, relevance 0.0–1.0. */
+export const newTopicSchema = z.strictObject({
+  topic: z.string().trim().min(1),
+  source: z.string().trim().min(1),
+  relevance_score: z.number().min(0).max(1).optional(),
+  category: z.string().min(1).nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  timestamp: timestampInput.optional(),
+})
+export type NewTopic = z.input<typeof newTopicSchema>
+
+/** What `recordSearch` accepts. */
+export const newSearchSchema = z.strictObject({
+  query: z.string().trim().min(1),
+  source: z.string().min(1).nullable().optional(),
+  result_count: z.number().int().min(0).optional(),
+  timestamp: timestampInput.optional(),
+})
+export type NewSearch = z.input<typeof newSearchSchema>
+
+/** What `takeTopics` accepts. */
+export const takeOptionsSchema = z.strictObject({
+  limit: z.number().int().min(1).max(500).optional(),
+  within_days: z.number().positive().optional(),
+  source: z.string().min(1).optional(),
+  category: z.string().min(1).optional(),
+})
+export type TakeOptions = z.input<typeof takeOptionsSchema>
+
+const topicFilterSchema = z.strictObject({
+  source: z.string().min(1).optional(),
+  category: z.string().min(1).optional(),
+  used: z.boolean().optional(),
+})
+
+const TOPIC_COLUMNS = [
+  'topic',
+  'source',
+  'relevance_score',
+  'category',
+  'metadata',
+  'timestamp',
+  'created_at',
+  'updated_at',
+] as const
+
+const topics = createCodec<TrendingTopic>({
+  json: ['metadata'],
+  timestamp: ['timestamp', 'created_at', 'updated_at'],
+})
+const searches = createCodec<SearchRecord>({ timestamp: ['timestamp'] })
+
+type PageOptions = { after?: string | null; limit?: number }
+
+/**
+ * TrendsRepository is the typed API of the trends store (seed 002, trends.db): trending topics
+ * gathered from sources such as Google Trends, Twitter and Reddit, handed out to video
+ * producers once each, and the history of searches made to find them. Methods throw
+ * ValidationError for bad input (naming the field) and NotFoundError for a missing id.
+ */
+export class TrendsRepository {
+  readonly #db: Database<TrendsTables>
+  readonly #k: Kysely<TrendsTables>
+
+  constructor(db: Database<TrendsTables>) {
+    this.#db = db
+    this.#k = db.kysely
+  }
+
+  // ── topics ──────────────────────────────────────────────────────────────
+
+  /** recordTopic stores one trending topic as unused and returns it as stored. */
+  async recordTopic(input: NewTopic): Promise<TrendingTopic> {
+    const values = topics.encode(parseInput(newTopicSchema, input))
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('trending_topics')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return topics.decode(row)
+  }
+
+  /**
+   * recordTopics stores the topics one source reported, all in one transaction through one
+   * reused prepared statement (all or nothing). Each input's own `source` wins over `source`.
+   * Returns the number stored.
+   */
+  async recordTopics(source: string, inputs: readonly Omit<NewTopic, 'source'>[]): Promise<number> {
+    const now = new Date()
+    const rows = parseEach(
+      newTopicSchema,
+      inputs.map((input) => ({ source, ...input })),
+      'topic',
+    ).map((parsed) => {
+      return topics.encode({
+        relevance_score: 0,
+        category: null,
+        metadata: null,
+        timestamp: now,
+        created_at: now,
+        updated_at: now,
+        ...parsed,
+      })
+    })
+    try {
+      return await insertMany(this.#db, 'trending_topics', TOPIC_COLUMNS, rows)
+    } catch (error) {
+      throw this.#db.translateError(error)
+    }
+  }
+
+  /** getTopic returns the topic with `id`, or throws NotFoundError. */
+  async getTopic(id: number): Promise<TrendingTopic> {
+    const row = await this.#k
+      .selectFrom('trending_topics')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`trending topic ${id} does not exist`)
+    return topics.decode(row)
+  }
+
+  /**
+   * takeTopics hands out the most relevant unused topics captured in the last `within_days`
+   * days (default 7), optionally of one source or category, and marks them used in the same
+   * statement: two producers taking at once never get the same topic. Returns at most `limit`
+   * (default 5) topics, most relevant first; empty when none is left.
+   */
+  async takeTopics(options: TakeOptions = {}): Promise<TrendingTopic[]> {
+    const o = parseInput(takeOptionsSchema, options)
+    const since = new Date(Date.now() - (o.within_days ?? 7) * 86_400_000)
+    const rows = await claimMany(this.#db, {
+      table: 'trending_topics',
+      where: (eb) =>
+        eb.and([
+          eb('used_flag', '=', eb.lit(0)),
+          eb('timestamp', '>=', since),
+          ...(o.source ? [eb('source', '=', o.source)] : []),
+          ...(o.category ? [eb('category', '=', o.category)] : []),
+        ]),
+      orderBy: [['relevance_score', 'desc'], 'id'],
+      // updated_at is set here, not left to the trigger: on SQLite, RETURNING shows the row
+      // before an AFTER trigger touched it.
+      set: { used_flag: 1, updated_at: new Date() },
+      limit: o.limit ?? 5,
+    })
+    return topics
+      .decodeAll(rows)
+      .sort((a, b) => b.relevance_score - a.relevance_score || a.id - b.id)
+  }
+
+  /** markTopicUsed sets a topic's used flag (or clears it with `used = false`). Idempotent. */
+  async markTopicUsed(id: number, used = true): Promise<TrendingTopic> {
+    const flag: UsedFlag = used ? 1 : 0
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('trending_topics')
+        .set({ used_flag: flag, updated_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (!row) throw new NotFoundError(`trending topic ${id} does not exist`)
+    return topics.decode(row)
+  }
+
+  /**
+   * listTopics returns topics newest first, optionally of one source or category, used or
+   * unused, one keyset page at a time: pass the returned `next` as `after` for the next page.
+   */
+  async listTopics(filter: TopicFilter = {}, page: PageOptions = {}): Promise<Page<TrendingTopic>> {
+    const f = parseInput(topicFilterSchema, filter)
+    let q = this.#k.selectFrom('trending_topics').selectAll()
+    if (f.source) q = q.where('source', '=', f.source)
+    if (f.category) q = q.where('category', '=', f.category)
+    if (f.used !== undefined) q = q.where('used_flag', '=', (eb) => eb.lit(f.used ? 1 : 0))
+    const result = await paginate(q, { sortColumn: 'timestamp', direction: 'desc', ...page })
+    return { items: topics.decodeAll(result.items), next: result.next }
+  }
+
+  /**
+   * Seed: "Query unused topics" — the `limit` (default 5) most relevant unused topics, without
+   * marking them (use takeTopics to hand them out).
+   */
+  async listUnusedTopics(limit = 5): Promise<Pick<TrendingTopic, 'topic' | 'relevance_score'>[]> {
+    return this.#k
+      .selectFrom('trending_topics')
+      .select(['topic', 'relevance_score'])
+      .where('used_flag', '=', (eb) => eb.lit(0))
+      .orderBy('relevance_score', 'desc')
+      .orderBy('id')
+      .limit(parseInput(z.number().int().min(1).max(500), limit))
+      .execute()
+  }
+
+  /** countTopicsBySource returns, per source, how many topics it gave and how many are unused. */
+  async countTopicsBySource(): Promise<SourceCount[]> {
+    const rows = await this.#db.query<SourceCount>(
+      `SELECT source, COUNT(*) AS total, SUM(CASE WHEN used_flag = 0 THEN 1 ELSE 0 END) AS unused
+FROM trending_topics
+GROUP BY source
+ORDER BY source`,
+    )
+    return rows.map((r) => ({ source: r.source, total: Number(r.total), unused: Number(r.unused) }))
+  }
+
+  // ── searches ────────────────────────────────────────────────────────────
+
+  /** recordSearch stores one search made to find trends and returns it as stored. */
+  async recordSearch(input: NewSearch): Promise<SearchRecord> {
+    const values = searches.encode(parseInput(newSearchSchema, input))
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('search_history')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return searches.decode(row)
+  }
+
+  /** listSearches returns searches newest first, optionally of one exact query, by keyset page. */
+  async listSearches(
+    filter: { query?: string } = {},
+    page: PageOptions = {},
+  ): Promise<Page<SearchRecord>> {
+    const f = parseInput(z.strictObject({ query: z.string().min(1).optional() }), filter)
+    let q = this.#k.selectFrom('search_history').selectAll()
+    if (f.query) q = q.where('query', '=', f.query)
+    const result = await paginate(q, { sortColumn: 'timestamp', direction: 'desc', ...page })
+    return { items: searches.decodeAll(result.items), next: result.next }
+  }
+}
