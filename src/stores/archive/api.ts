@@ -1,0 +1,583 @@
+import { z } from 'zod'
+import {
+  idParams,
+  isoTimestamp,
+  jsonObject,
+  pageOf,
+  pageQuery,
+  routesFor,
+  type ApiRoute,
+} from '../../core/index.js'
+import { MAINTENANCE_TASKS, type MaintenanceTask } from './maintenance.js'
+import {
+  FILE_CATEGORIES,
+  FILE_TYPES,
+  OPERATION_STATUSES,
+  SESSION_STATUSES,
+  VALUE_TYPES,
+} from './migrations.js'
+import type { ArchiveRepository } from './repository.js'
+import {
+  daysSchema,
+  fileFilterSchema,
+  newFileSchema,
+  newHistorySchema,
+  newPresetSchema,
+  newSessionSchema,
+  newSettingSchema,
+  operationResultSchema,
+  operationStartSchema,
+  presetPatchSchema,
+  progressSchema,
+  saveProgressSchema,
+  scenesSchema,
+} from './schemas.js'
+
+const whole = z.number().int()
+const json = jsonObject.nullable()
+
+/** `{ column: type }` for each of the space-separated `names`: the columns of one type. */
+function columns<T extends z.ZodType>(type: T, names: string): Record<string, T> {
+  return Object.fromEntries(names.split(/\s+/).map((name) => [name, type]))
+}
+const texts = (names: string) => columns(z.string(), names)
+const nullableTexts = (names: string) => columns(z.string().nullable(), names)
+const numbers = (names: string) => columns(z.number().nullable(), names)
+const counts = (names: string) => columns(whole.nullable(), names)
+const objects = (names: string) => columns(json, names)
+const times = (names: string) => columns(isoTimestamp.nullable(), names)
+
+/** A row of processing_state: `operation_details.plan` holds the planned operations. */
+export const sessionSchema = z.strictObject({
+  id: whole,
+  ...texts('session_id artwork_name project_date master_path output_path preset_id'),
+  ...nullableTexts('rd_folder_path encoder_type current_operation error_message'),
+  ...numbers('scene_threshold'),
+  total_operations: whole,
+  ...counts('min_scene_length completed_operations'),
+  ...objects('custom_settings operation_details grouped_scenes process_metadata'),
+  ...columns(z.array(z.unknown()).nullable(), 'scenes_data selected_scenes'),
+  ai_scene_grouping: z.unknown(),
+  status: z.enum(SESSION_STATUSES),
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+  completed_at: isoTimestamp.nullable(),
+})
+
+/** A row of operation_log. */
+export const operationSchema = z.strictObject({
+  id: whole,
+  ...texts('session_id operation_type operation_name'),
+  sequence_number: whole,
+  status: z.enum(OPERATION_STATUSES),
+  ...numbers('progress duration_seconds cpu_usage gpu_usage'),
+  memory_usage: whole.nullable(),
+  ...times('start_time end_time'),
+  timestamp: isoTimestamp,
+  ...nullableTexts('input_file error_details'),
+  ...columns(z.array(z.string()).nullable(), 'output_files warning_messages'),
+  ...objects('file_sizes settings_used'),
+})
+
+export const resumableSessionSchema = z.strictObject({
+  session: sessionSchema,
+  completed_operations_verified: whole,
+  last_operation_time: isoTimestamp.nullable(),
+  completed: z.array(operationSchema).describe('completed in the log: skip these'),
+  interrupted: z.array(operationSchema).describe('left pending or processing by a crash'),
+  remaining: z
+    .array(z.strictObject(texts('operation_type operation_name')))
+    .nullable()
+    .describe('planned, not completed, in plan order'),
+})
+
+/** A row of the active_sessions view. */
+export const activeSessionSchema = z.strictObject({
+  ...texts('session_id artwork_name'),
+  status: z.enum(SESSION_STATUSES),
+  progress_percent: z.number().nullable(),
+  current_operation: z.string().nullable(),
+  updated_at: isoTimestamp,
+})
+
+/** A row of user_presets. */
+export const presetSchema = z.strictObject({
+  id: whole,
+  ...texts('preset_id preset_name'),
+  ...nullableTexts('base_preset description'),
+  is_default: z.boolean(),
+  ...columns(jsonObject, 'stills_hq_settings stills_web_settings video_settings'),
+  ...objects('thumbnail_settings advanced_settings'),
+  ...columns(isoTimestamp, 'created_at modified_at'),
+  last_used_at: isoTimestamp.nullable(),
+  usage_count: whole,
+})
+
+/** A row of the seed's "Load User Presets" query. */
+export const presetSummarySchema = z.strictObject({
+  ...texts('preset_id preset_name'),
+  is_default: z.boolean(),
+  description: z.string().nullable(),
+  usage_count: whole,
+  last_used_at: isoTimestamp.nullable(),
+})
+
+const settingValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.unknown()),
+  jsonObject,
+])
+
+/** A row of app_settings, its value typed by value_type. */
+export const settingSchema = z.strictObject({
+  ...texts('key category'),
+  value: settingValue.describe('typed by value_type'),
+  value_type: z.enum(VALUE_TYPES),
+  description: z.string().nullable(),
+  modified_at: isoTimestamp,
+})
+
+/** A row of file_registry. */
+export const fileSchema = z.strictObject({
+  id: whole,
+  ...texts('session_id file_path'),
+  file_type: z.enum(FILE_TYPES),
+  file_category: z.enum(FILE_CATEGORIES),
+  ...counts('file_size_bytes frame_number processing_time_ms'),
+  ...nullableTexts('file_format resolution aspect_ratio source_file'),
+  duration_seconds: z.number().nullable(),
+  ...objects('compression_settings metadata_embedded'),
+  ...columns(z.boolean(), 'has_metadata file_exists verified'),
+  created_at: isoTimestamp,
+})
+
+export const fileVerificationSchema = z.strictObject({
+  checked: whole,
+  verified: whole,
+  missing: z.array(fileSchema),
+  size_mismatch: z.array(z.strictObject({ file: fileSchema, actual_size_bytes: whole })),
+})
+
+/** A row of project_history (or project_history_archive). */
+export const historySchema = z.strictObject({
+  id: whole,
+  ...texts('session_id artwork_name project_date output_path master_filename'),
+  ...nullableTexts('master_resolution master_codec preset_used encoder_used completion_notes'),
+  ...numbers('master_duration master_fps master_size_mb total_output_size_mb compression_ratio'),
+  ...numbers('total_processing_time_seconds average_fps_processed'),
+  ...counts('scenes_detected scenes_exported stills_created clips_created rd_files_processed'),
+  ...counts('total_files_created'),
+  ...columns(z.boolean().nullable(), 'gpu_accelerated completed_successfully'),
+  ...times('started_at completed_at'),
+  metadata: json,
+})
+
+/** The row of the project_statistics view. */
+export const statisticsSchema = z.strictObject({
+  ...columns(whole, 'total_projects successful_projects'),
+  ...numbers('avg_processing_time total_files_created total_output_size_mb avg_compression_ratio'),
+})
+
+/** Each maintenance task: its repository method, what its report counts, what it does. */
+const MAINTENANCE = {
+  cleanup: {
+    method: 'cleanupSessions',
+    counts: 'sessions operation_logs files kept_with_history',
+    summary: 'Delete incomplete sessions not updated for 30 days, with their log and files',
+  },
+  'archive-history': {
+    method: 'archiveHistory',
+    counts: 'archived already_in_archive',
+    summary: 'Move history completed over 90 days ago into project_history_archive, at once',
+  },
+  'purge-logs': {
+    method: 'purgeLogs',
+    counts: 'operation_logs kept_for_open_sessions',
+    summary: 'Delete log entries older than 30 days, except those of open sessions',
+  },
+  'reset-usage': {
+    method: 'resetUsage',
+    counts: 'presets',
+    summary: 'Reset preset usage counts (of every preset, or of those unused for that long)',
+  },
+} as const satisfies Record<
+  MaintenanceTask,
+  { method: keyof ArchiveRepository; counts: string; summary: string }
+>
+
+const maintenanceReportSchema = (task: MaintenanceTask) =>
+  z.strictObject({
+    task: z.literal(task),
+    dry_run: z.boolean(),
+    older_than_days: whole.nullable(),
+    cutoff: isoTimestamp.nullable().describe('rows older than this were (or would be) changed'),
+    counts: z
+      .strictObject(columns(whole.min(0), MAINTENANCE[task].counts))
+      .describe('rows changed, or with dry_run that would be'),
+  })
+
+const maintenanceBody = z
+  .strictObject({
+    dry_run: z.boolean().optional().describe('count what would change, change nothing'),
+    older_than_days: daysSchema.optional().describe("override the task's age limit"),
+  })
+  .optional()
+
+const sessionParams = z.object({ session_id: z.string().min(1) })
+const presetParams = z.object({ preset_id: z.string().min(1) })
+const keyParams = z.object({ key: z.string().min(1) })
+
+const route = routesFor<ArchiveRepository>()
+
+/** A session's lifecycle step: POST /sessions/:session_id/<action>. */
+const transition = (
+  action: string,
+  summary: string,
+  step: (repo: ArchiveRepository, sessionId: string) => Promise<unknown>,
+) =>
+  route({
+    method: 'POST',
+    path: `/sessions/:session_id/${action}`,
+    summary,
+    params: sessionParams,
+    response: sessionSchema,
+    handler: ({ repo, params }) => step(repo, params.session_id),
+  })
+
+const sessionRoutes = [
+  route({
+    method: 'GET',
+    path: '/sessions',
+    summary: 'List sessions newest first, optionally of one status, by keyset page',
+    query: pageQuery.extend({ status: z.enum(SESSION_STATUSES).optional() }),
+    response: pageOf(sessionSchema),
+    handler: ({ repo, query: { after, limit, ...filter } }) =>
+      repo.listSessions(filter, { after, limit }),
+  }),
+  route({
+    method: 'POST',
+    path: '/sessions',
+    summary: 'Start a session (initialized) with its plan of operations',
+    body: newSessionSchema,
+    response: sessionSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.startSession(body),
+  }),
+  route({
+    method: 'GET',
+    path: '/sessions/:session_id',
+    summary: 'Get one session',
+    params: sessionParams,
+    response: sessionSchema,
+    handler: ({ repo, params }) => repo.getSession(params.session_id),
+  }),
+  route({
+    method: 'GET',
+    path: '/active-sessions',
+    summary:
+      'Seed view active_sessions: open sessions with progress_percent, latest first, by keyset page',
+    query: pageQuery,
+    response: pageOf(activeSessionSchema),
+    handler: ({ repo, query }) => repo.listActiveSessions(query),
+  }),
+  route({
+    method: 'GET',
+    path: '/resumable-session',
+    summary:
+      'Seed resume query: the session to resume (processing or paused, updated within max_resume_age_days) with its completed operations; null when none',
+    response: resumableSessionSchema.nullable(),
+    handler: async ({ repo }) => (await repo.getResumableSession()) ?? null,
+  }),
+  transition('start', 'Start processing an initialized or paused session (409 otherwise)', (r, s) =>
+    r.startProcessing(s),
+  ),
+  transition('pause', 'Pause a processing session (409 otherwise)', (r, s) => r.pauseSession(s)),
+  transition('resume', 'Resume a paused session (409 otherwise)', (r, s) => r.resumeSession(s)),
+  transition('complete', 'Complete an open session (409 if closed)', (r, s) =>
+    r.completeSession(s),
+  ),
+  route({
+    method: 'POST',
+    path: '/sessions/:session_id/fail',
+    summary: 'Fail an open session with its error message (409 if closed)',
+    params: sessionParams,
+    body: z.strictObject({ error_message: z.string().min(1) }),
+    response: sessionSchema,
+    handler: ({ repo, params, body }) => repo.failSession(params.session_id, body.error_message),
+  }),
+  route({
+    method: 'PUT',
+    path: '/sessions/:session_id/scenes',
+    summary: 'Store the detected, selected and grouped scenes of an open session',
+    params: sessionParams,
+    body: scenesSchema,
+    response: sessionSchema,
+    handler: ({ repo, params, body }) => repo.saveScenes(params.session_id, body),
+  }),
+]
+
+const operationRoutes = [
+  route({
+    method: 'GET',
+    path: '/sessions/:session_id/operations',
+    summary: "A session's operation log in sequence order, by keyset page",
+    params: sessionParams,
+    query: pageQuery,
+    response: pageOf(operationSchema),
+    handler: async ({ repo, params, query }) => {
+      await repo.getSession(params.session_id)
+      return repo.listOperations(params.session_id, query)
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/sessions/:session_id/operations',
+    summary:
+      'Record the start of an operation (409 if the session is not initialized or processing, or the operation is already completed)',
+    params: sessionParams,
+    body: operationStartSchema,
+    response: operationSchema,
+    status: 201,
+    handler: ({ repo, params, body }) => repo.startOperation(params.session_id, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/sessions/:session_id/progress',
+    summary:
+      "Seed save_state: log a completed operation and update the session's progress in one transaction",
+    params: sessionParams,
+    body: saveProgressSchema,
+    response: z.strictObject({ session: sessionSchema, operation: operationSchema }),
+    status: 201,
+    handler: async ({ repo, params, body }) => {
+      const operation = await repo.saveProgress(params.session_id, body)
+      return { session: await repo.getSession(params.session_id), operation }
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/operations/:id',
+    summary: 'Get one operation log entry',
+    params: idParams,
+    response: operationSchema,
+    handler: ({ repo, params }) => repo.getOperation(params.id),
+  }),
+  route({
+    method: 'POST',
+    path: '/operations/:id/progress',
+    summary: "Record a running operation's progress (0 to 1) and resource use (409 if finished)",
+    params: idParams,
+    body: progressSchema,
+    response: operationSchema,
+    handler: ({ repo, params, body }) => repo.reportProgress(params.id, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/operations/:id/finish',
+    summary:
+      'Record how a running operation ended and update its session, in one transaction (409 if finished)',
+    params: idParams,
+    body: operationResultSchema.optional(),
+    response: operationSchema,
+    handler: ({ repo, params, body }) => repo.finishOperation(params.id, body ?? {}),
+  }),
+]
+
+const presetRoutes = [
+  route({
+    method: 'GET',
+    path: '/presets',
+    summary: 'Seed "Load User Presets": the default first, then the most used',
+    response: z.array(presetSummarySchema),
+    handler: ({ repo }) => repo.listPresets(),
+  }),
+  route({
+    method: 'GET',
+    path: '/presets/:preset_id',
+    summary: 'Get one preset with its settings',
+    params: presetParams,
+    response: presetSchema,
+    handler: ({ repo, params }) => repo.getPreset(params.preset_id),
+  }),
+  route({
+    method: 'POST',
+    path: '/presets',
+    summary: 'Create a preset (409 if preset_id exists); with is_default it becomes the default',
+    body: newPresetSchema,
+    response: presetSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.createPreset(body),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/presets/:preset_id',
+    summary: 'Change fields of a preset',
+    params: presetParams,
+    body: presetPatchSchema,
+    response: presetSchema,
+    handler: ({ repo, params, body }) => repo.updatePreset(params.preset_id, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/presets/:preset_id/default',
+    summary: 'Make a preset the one default (and the default_preset setting)',
+    params: presetParams,
+    response: presetSchema,
+    handler: ({ repo, params }) => repo.setDefaultPreset(params.preset_id),
+  }),
+]
+
+const settingRoutes = [
+  route({
+    method: 'GET',
+    path: '/settings',
+    summary: 'Every setting (or one category) by key, values typed by value_type',
+    query: z.object({ category: z.string().min(1).optional() }),
+    response: z.array(settingSchema),
+    handler: ({ repo, query }) => repo.listSettings(query),
+  }),
+  route({
+    method: 'GET',
+    path: '/settings/:key',
+    summary: 'Get one setting, its value typed by value_type',
+    params: keyParams,
+    response: settingSchema,
+    handler: ({ repo, params }) => repo.getSetting(params.key),
+  }),
+  route({
+    method: 'PUT',
+    path: '/settings/:key',
+    summary:
+      "Set a setting's value; one that does not fit its value_type is refused naming the key",
+    params: keyParams,
+    body: z.strictObject({ value: settingValue }),
+    response: settingSchema,
+    handler: ({ repo, params, body }) => repo.setSetting(params.key, body.value),
+  }),
+  route({
+    method: 'POST',
+    path: '/settings',
+    summary: 'Define a new setting with its value_type (409 if the key exists)',
+    body: newSettingSchema.extend({ value: settingValue }),
+    response: settingSchema,
+    status: 201,
+    handler: ({ repo, body }) => repo.defineSetting(body),
+  }),
+]
+
+const fileRoutes = [
+  route({
+    method: 'GET',
+    path: '/sessions/:session_id/files',
+    summary: "A session's registered files in registration order, by category or type",
+    params: sessionParams,
+    query: pageQuery.extend(fileFilterSchema.shape),
+    response: pageOf(fileSchema),
+    handler: async ({ repo, params, query: { after, limit, ...filter } }) => {
+      await repo.getSession(params.session_id)
+      return repo.listFiles(params.session_id, filter, { after, limit })
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/sessions/:session_id/files',
+    summary: 'Register an output file of a session (size read from disk when not given)',
+    params: sessionParams,
+    body: newFileSchema,
+    response: fileSchema,
+    status: 201,
+    handler: async ({ repo, params, body }) => {
+      await repo.getSession(params.session_id)
+      return repo.registerFile(params.session_id, body)
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/sessions/:session_id/files/verify',
+    summary:
+      "Check a session's files against the server's disk (exists, size) and store the outcome",
+    params: sessionParams,
+    body: fileFilterSchema.pick({ file_category: true }).optional(),
+    response: fileVerificationSchema,
+    handler: async ({ repo, params, body }) => {
+      await repo.getSession(params.session_id)
+      return repo.verifyFiles(params.session_id, body ?? {})
+    },
+  }),
+]
+
+const historyRoutes = [
+  route({
+    method: 'GET',
+    path: '/history',
+    summary: 'Project history newest first, optionally of one artwork, by keyset page',
+    query: pageQuery.extend({ artwork_name: z.string().min(1).optional() }),
+    response: pageOf(historySchema),
+    handler: ({ repo, query: { after, limit, ...filter } }) =>
+      repo.listProjectHistory(filter, { after, limit }),
+  }),
+  route({
+    method: 'GET',
+    path: '/history/archive',
+    summary: 'Archived project history (project_history_archive) newest first, by keyset page',
+    query: pageQuery,
+    response: pageOf(historySchema),
+    handler: ({ repo, query }) => repo.listArchivedHistory(query),
+  }),
+  route({
+    method: 'GET',
+    path: '/sessions/:session_id/history',
+    summary: "A session's project history entry",
+    params: sessionParams,
+    response: historySchema,
+    handler: ({ repo, params }) => repo.getProjectHistory(params.session_id),
+  }),
+  route({
+    method: 'POST',
+    path: '/sessions/:session_id/history',
+    summary:
+      "Record a completed or failed session's project history; fields default to the session's (409 if open or recorded)",
+    params: sessionParams,
+    body: newHistorySchema.omit({ session_id: true }).optional(),
+    response: historySchema,
+    status: 201,
+    handler: ({ repo, params, body }) =>
+      repo.recordProjectHistory({ ...body, session_id: params.session_id }),
+  }),
+  route({
+    method: 'GET',
+    path: '/statistics',
+    summary: 'Seed view project_statistics: projects completed in the last 30 days',
+    response: statisticsSchema,
+    handler: ({ repo }) => repo.getProjectStatistics(),
+  }),
+]
+
+const maintenanceRoutes = MAINTENANCE_TASKS.map((task) =>
+  route({
+    method: 'POST',
+    path: `/maintenance/${task}`,
+    summary: `${MAINTENANCE[task].summary} (older_than_days overrides the age; dry_run only counts)`,
+    body: maintenanceBody,
+    response: maintenanceReportSchema(task),
+    handler: ({ repo, body }) =>
+      repo[MAINTENANCE[task].method]({
+        dryRun: body?.dry_run ?? false,
+        ...(body?.older_than_days === undefined ? {} : { olderThanDays: body.older_than_days }),
+      }),
+  }),
+)
+
+/** The archive store over HTTP, under /api/archive (admin tokens). */
+export const archiveApi: ApiRoute<ArchiveRepository>[] = [
+  ...sessionRoutes,
+  ...operationRoutes,
+  ...presetRoutes,
+  ...settingRoutes,
+  ...fileRoutes,
+  ...historyRoutes,
+  ...maintenanceRoutes,
+]

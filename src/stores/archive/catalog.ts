@@ -1,0 +1,417 @@
+import { stat } from 'node:fs/promises'
+import { basename } from 'node:path'
+import type { Kysely } from 'kysely'
+import type { z } from 'zod'
+import {
+  ConflictError,
+  NotFoundError,
+  paginate,
+  parseInput,
+  parseTimestamp,
+  toIsoTimestamp,
+  type Database,
+  type Page,
+} from '../../core/index.js'
+import { files, histories, presets } from './codecs.js'
+import {
+  fileFilterSchema,
+  newFileSchema,
+  newHistorySchema,
+  newPresetSchema,
+  newSettingSchema,
+  presetPatchSchema,
+} from './schemas.js'
+import { formatSettingValue, parseSettingValue, valueTypeOf } from './settings.js'
+import type {
+  AppSetting,
+  ArchiveTables,
+  FileCategory,
+  FileType,
+  FileVerification,
+  PresetSummary,
+  ProjectHistoryEntry,
+  ProjectStatistics,
+  RegisteredFile,
+  SettingValue,
+  UserPreset,
+} from './types.js'
+
+export type NewPreset = z.input<typeof newPresetSchema>
+export type PresetPatch = z.input<typeof presetPatchSchema>
+export type NewFile = z.input<typeof newFileSchema>
+export type NewHistory = z.input<typeof newHistorySchema>
+export type NewSetting = z.input<typeof newSettingSchema>
+
+type PageOptions = { after?: string | null; limit?: number }
+interface SettingRow {
+  key: string
+  value: string
+  value_type: string | null
+  category: string | null
+  description: string | null
+  modified_at: unknown
+}
+
+/**
+ * CatalogRepository holds the archive store's presets, typed settings, file registry and
+ * project history; ArchiveRepository adds sessions and operations to it.
+ */
+export class CatalogRepository {
+  readonly #db: Database<ArchiveTables>
+  readonly #k: Kysely<ArchiveTables>
+
+  constructor(db: Database<ArchiveTables>) {
+    this.#db = db
+    this.#k = db.kysely
+  }
+
+  // ── presets ─────────────────────────────────────────────────────────────
+
+  /** createPreset stores a user preset; with is_default it becomes the only default. */
+  async createPreset(input: NewPreset): Promise<UserPreset> {
+    const p = parseInput(newPresetSchema, input)
+    await this.#db.transaction(async (trx) => {
+      if (p.is_default) await trx.updateTable('user_presets').set({ is_default: false }).execute()
+      await trx
+        .insertInto('user_presets')
+        .values(presets.encode(p) as never)
+        .execute()
+    })
+    return this.getPreset(p.preset_id)
+  }
+
+  /** updatePreset changes the given fields and sets modified_at; with is_default see setDefaultPreset. */
+  async updatePreset(presetId: string, patch: PresetPatch): Promise<UserPreset> {
+    const p = parseInput(presetPatchSchema, patch)
+    await this.#db.transaction(async (trx) => {
+      if (p.is_default) await trx.updateTable('user_presets').set({ is_default: false }).execute()
+      const row = await trx
+        .updateTable('user_presets')
+        .set(presets.encode({ ...p, modified_at: new Date() }) as never)
+        .where('preset_id', '=', presetId)
+        .returning('id')
+        .executeTakeFirst()
+      if (!row) throw new NotFoundError(`preset ${presetId} does not exist`)
+    })
+    return this.getPreset(presetId)
+  }
+
+  /**
+   * setDefaultPreset makes `presetId` the one default preset and records it in the
+   * default_preset setting, in one transaction. Throws NotFoundError for an unknown preset.
+   */
+  async setDefaultPreset(presetId: string): Promise<UserPreset> {
+    await this.#db.transaction(async (trx) => {
+      const row = await trx
+        .updateTable('user_presets')
+        .set({ is_default: true })
+        .where('preset_id', '=', presetId)
+        .returning('id')
+        .executeTakeFirst()
+      await trx
+        .updateTable('user_presets')
+        .set({ is_default: false })
+        .where('preset_id', '!=', presetId)
+        .execute()
+      if (!row) throw new NotFoundError(`preset ${presetId} does not exist`)
+      await trx
+        .updateTable('app_settings')
+        .set({ value: presetId, modified_at: new Date() })
+        .where('key', '=', 'default_preset')
+        .execute()
+    })
+    return this.getPreset(presetId)
+  }
+
+  /** getPreset returns one preset with its settings, or throws NotFoundError. */
+  async getPreset(presetId: string): Promise<UserPreset> {
+    const row = await this.#k
+      .selectFrom('user_presets')
+      .selectAll()
+      .where('preset_id', '=', presetId)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`preset ${presetId} does not exist`)
+    return presets.decode(row)
+  }
+
+  /** Seed: "Load User Presets": the default first, then the most used. */
+  async listPresets(): Promise<PresetSummary[]> {
+    const rows = await this.#db.query(`SELECT
+    preset_id,
+    preset_name,
+    is_default,
+    description,
+    usage_count,
+    last_used_at
+FROM user_presets
+ORDER BY is_default DESC, usage_count DESC`)
+    return presets.decodeAll(rows) as unknown as PresetSummary[]
+  }
+
+  // ── settings ────────────────────────────────────────────────────────────
+
+  /** getSetting returns a setting with its value typed by value_type; NotFoundError if unknown. */
+  async getSetting(key: string): Promise<AppSetting> {
+    const row = await this.#k
+      .selectFrom('app_settings')
+      .selectAll()
+      .where('key', '=', key)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`setting ${key} does not exist`)
+    return decodeSetting(row)
+  }
+
+  /** getSettingValues returns the typed values of `keys`; a key that does not exist is left out. */
+  async getSettingValues<K extends string>(
+    keys: readonly K[],
+  ): Promise<Partial<Record<K, SettingValue>>> {
+    const rows = await this.#k
+      .selectFrom('app_settings')
+      .selectAll()
+      .where('key', 'in', keys)
+      .execute()
+    return Object.fromEntries(rows.map((r) => [r.key, decodeSetting(r).value])) as Partial<
+      Record<K, SettingValue>
+    >
+  }
+
+  /** listSettings returns every setting (or one category's) by key, values typed. */
+  async listSettings(filter: { category?: string } = {}): Promise<AppSetting[]> {
+    let q = this.#k.selectFrom('app_settings').selectAll().orderBy('key')
+    if (filter.category !== undefined) q = q.where('category', '=', filter.category)
+    return (await q.execute()).map(decodeSetting)
+  }
+
+  /**
+   * setSetting stores a new value for an existing setting, checked against its value_type
+   * (see formatSettingValue), and sets modified_at. A value that does not fit is refused with
+   * ValidationError naming the key; an unknown key throws NotFoundError (see defineSetting).
+   */
+  async setSetting(key: string, value: unknown): Promise<AppSetting> {
+    const current = await this.#k
+      .selectFrom('app_settings')
+      .select('value_type')
+      .where('key', '=', key)
+      .executeTakeFirst()
+    if (!current) throw new NotFoundError(`setting ${key} does not exist; define it first`)
+    const text = formatSettingValue(valueTypeOf(current.value_type, key), value, key)
+    await this.#db.run((k) =>
+      k
+        .updateTable('app_settings')
+        .set({ value: text, modified_at: new Date() })
+        .where('key', '=', key)
+        .execute(),
+    )
+    return this.getSetting(key)
+  }
+
+  /** defineSetting adds a new setting with its type; ConflictError if the key exists. */
+  async defineSetting(input: NewSetting): Promise<AppSetting> {
+    const p = parseInput(newSettingSchema, input)
+    const text = formatSettingValue(p.value_type, p.value, p.key)
+    await this.#db.run((k) =>
+      k
+        .insertInto('app_settings')
+        .values({
+          key: p.key,
+          value: text,
+          value_type: p.value_type,
+          ...(p.category ? { category: p.category } : {}),
+          description: p.description ?? null,
+        })
+        .execute(),
+    )
+    return this.getSetting(p.key)
+  }
+
+  // ── file registry ───────────────────────────────────────────────────────
+
+  /**
+   * registerFile records an output file of a session. Without file_size_bytes the size is read
+   * from the disk when the file exists. ValidationError when the session does not exist.
+   */
+  async registerFile(sessionId: string, input: NewFile): Promise<RegisteredFile> {
+    const p = parseInput(newFileSchema, input)
+    if (p.file_size_bytes === undefined) {
+      const size = await fileSize(p.file_path)
+      if (size !== undefined) p.file_size_bytes = size
+    }
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('file_registry')
+        .values(files.encode({ ...p, session_id: sessionId }) as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return files.decode(row)
+  }
+
+  /** listFiles pages through a session's files in registration order, by category or type. */
+  async listFiles(
+    sessionId: string,
+    filter: { file_category?: FileCategory; file_type?: FileType } = {},
+    page: PageOptions = {},
+  ): Promise<Page<RegisteredFile>> {
+    const f = parseInput(fileFilterSchema, filter)
+    let q = this.#k.selectFrom('file_registry').selectAll().where('session_id', '=', sessionId)
+    if (f.file_category) q = q.where('file_category', '=', f.file_category)
+    if (f.file_type) q = q.where('file_type', '=', f.file_type)
+    const result = await paginate(q, { sortColumn: 'id', direction: 'asc', ...page })
+    return { items: files.decodeAll(result.items), next: result.next }
+  }
+
+  /**
+   * verifyFiles checks a session's registered files against the disk: a file exists and has
+   * its recorded size (an unrecorded size is recorded). It stores file_exists and verified for
+   * every file in one transaction and reports the missing files and the size mismatches.
+   */
+  async verifyFiles(
+    sessionId: string,
+    filter: { file_category?: FileCategory } = {},
+  ): Promise<FileVerification> {
+    const f = parseInput(fileFilterSchema, filter)
+    let q = this.#k.selectFrom('file_registry').selectAll().where('session_id', '=', sessionId)
+    if (f.file_category) q = q.where('file_category', '=', f.file_category)
+    const registered = files.decodeAll(await q.orderBy('id').execute())
+    const report: FileVerification = { checked: 0, verified: 0, missing: [], size_mismatch: [] }
+    const updates: { id: number; values: Record<string, unknown> }[] = []
+    for (const file of registered) {
+      const size = await fileSize(file.file_path)
+      report.checked++
+      if (size === undefined) {
+        report.missing.push(file)
+        updates.push({ id: file.id, values: { file_exists: false, verified: false } })
+      } else if (file.file_size_bytes !== null && file.file_size_bytes !== size) {
+        report.size_mismatch.push({ file, actual_size_bytes: size })
+        updates.push({ id: file.id, values: { file_exists: true, verified: false } })
+      } else {
+        report.verified++
+        updates.push({
+          id: file.id,
+          values: { file_exists: true, verified: true, file_size_bytes: size },
+        })
+      }
+    }
+    await this.#db.transaction(async (trx) => {
+      for (const u of updates) {
+        await trx
+          .updateTable('file_registry')
+          .set(u.values as never)
+          .where('id', '=', u.id)
+          .execute()
+      }
+    })
+    return report
+  }
+
+  // ── project history ─────────────────────────────────────────────────────
+
+  /**
+   * recordProjectHistory records a finished project. The session must be completed or failed
+   * (ConflictError otherwise; NotFoundError if missing); project name, date, output path,
+   * master file name, preset, encoder and times default to the session's. ConflictError when
+   * the session already has its history.
+   */
+  async recordProjectHistory(input: NewHistory): Promise<ProjectHistoryEntry> {
+    const p = parseInput(newHistorySchema, input)
+    const session = await this.#k
+      .selectFrom('processing_state')
+      .selectAll()
+      .where('session_id', '=', p.session_id)
+      .executeTakeFirst()
+    if (!session) throw new NotFoundError(`session ${p.session_id} does not exist`)
+    if (session.status !== 'completed' && session.status !== 'failed') {
+      throw new ConflictError(
+        `session ${p.session_id} is ${session.status}; history is recorded for completed or failed sessions`,
+      )
+    }
+    const values = histories.encode({
+      artwork_name: session.artwork_name,
+      project_date: session.project_date,
+      output_path: session.output_path,
+      master_filename: basename(session.master_path),
+      preset_used: session.preset_id,
+      encoder_used: session.encoder_type,
+      completed_successfully: session.status === 'completed',
+      started_at: session.created_at ? parseTimestamp(session.created_at, 'started_at') : null,
+      completed_at: session.completed_at
+        ? parseTimestamp(session.completed_at, 'completed_at')
+        : new Date(),
+      ...p,
+    })
+    const row = await this.#db.run((k) =>
+      k
+        .insertInto('project_history')
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    )
+    return histories.decode(row)
+  }
+
+  /** getProjectHistory returns a session's history entry, or throws NotFoundError. */
+  async getProjectHistory(sessionId: string): Promise<ProjectHistoryEntry> {
+    const row = await this.#k
+      .selectFrom('project_history')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`session ${sessionId} has no project history`)
+    return histories.decode(row)
+  }
+
+  /** listProjectHistory pages through history, newest first, optionally of one artwork. */
+  async listProjectHistory(
+    filter: { artwork_name?: string } = {},
+    page: PageOptions = {},
+  ): Promise<Page<ProjectHistoryEntry>> {
+    let q = this.#k.selectFrom('project_history').selectAll()
+    if (filter.artwork_name !== undefined) q = q.where('artwork_name', '=', filter.artwork_name)
+    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
+    return { items: histories.decodeAll(result.items), next: result.next }
+  }
+
+  /** listArchivedHistory pages through project_history_archive, newest first. */
+  async listArchivedHistory(page: PageOptions = {}): Promise<Page<ProjectHistoryEntry>> {
+    const q = this.#k.selectFrom('project_history_archive').selectAll()
+    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
+    return { items: histories.decodeAll(result.items), next: result.next }
+  }
+
+  /** getProjectStatistics reads the seed's `project_statistics` view (the last 30 days). */
+  async getProjectStatistics(): Promise<ProjectStatistics> {
+    const [row] = await this.#db.query<Record<string, unknown>>('SELECT * FROM project_statistics')
+    const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
+    return {
+      total_projects: Number(row?.total_projects ?? 0),
+      successful_projects: Number(row?.successful_projects ?? 0),
+      avg_processing_time: num(row?.avg_processing_time),
+      total_files_created: num(row?.total_files_created),
+      total_output_size_mb: num(row?.total_output_size_mb),
+      avg_compression_ratio: num(row?.avg_compression_ratio),
+    }
+  }
+}
+
+function decodeSetting(r: SettingRow): AppSetting {
+  const type = valueTypeOf(r.value_type, r.key)
+  return {
+    key: r.key,
+    value: parseSettingValue(type, r.value, r.key),
+    value_type: type,
+    category: r.category ?? 'general',
+    description: r.description,
+    modified_at: String(toIsoTimestamp(r.modified_at) ?? ''),
+  }
+}
+
+/** fileSize is the size of the regular file at `path`, or undefined when there is none. */
+async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    const s = await stat(path)
+    return s.isFile() ? s.size : undefined
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}

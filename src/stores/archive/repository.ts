@@ -1,0 +1,544 @@
+import { randomUUID } from 'node:crypto'
+import { sql, type Kysely, type Transaction } from 'kysely'
+import {
+  ConflictError,
+  NotFoundError,
+  paginate,
+  parseInput,
+  type Database,
+  type Page,
+} from '../../core/index.js'
+import { activeSessions, operations, sessions } from './codecs.js'
+import { CatalogRepository } from './catalog.js'
+import {
+  archiveHistory,
+  cleanupSessions,
+  purgeLogs,
+  resetUsage,
+  type MaintenanceOptions,
+  type MaintenanceReport,
+} from './maintenance.js'
+import {
+  newSessionSchema,
+  operationResultSchema,
+  operationStartSchema,
+  progressSchema,
+  saveProgressSchema,
+  scenesSchema,
+  sessionFilterSchema,
+} from './schemas.js'
+import type {
+  ActiveSession,
+  ArchiveTables,
+  OperationLogEntry,
+  PlannedOperation,
+  ResumableSession,
+  ProcessingSession,
+  SessionStatus,
+} from './types.js'
+import type { z } from 'zod'
+
+export type NewProcessingSession = z.input<typeof newSessionSchema>
+export type OperationStart = z.input<typeof operationStartSchema>
+export type OperationResult = z.input<typeof operationResultSchema>
+export type SaveProgress = z.input<typeof saveProgressSchema>
+export type Scenes = z.input<typeof scenesSchema>
+
+/** Statuses a session can still work in; completed and failed sessions are closed. */
+const OPEN: readonly SessionStatus[] = ['initialized', 'processing', 'paused']
+const UNFINISHED = ['pending', 'processing'] as const
+const DEFAULT_RESUME_DAYS = 7
+
+/**
+ * ArchiveRepository is the typed API of the archive store (seed 003): processing sessions that
+ * survive a crash, their operation log, presets, typed settings, the file registry, project
+ * history and its maintenance. Session and operation methods are here; presets, settings, files
+ * and history come from CatalogRepository. Methods throw ValidationError for bad input (naming
+ * the field or setting key), NotFoundError for a missing id and ConflictError for a step the
+ * session's state does not allow.
+ */
+export class ArchiveRepository extends CatalogRepository {
+  readonly #db: Database<ArchiveTables>
+  readonly #k: Kysely<ArchiveTables>
+
+  constructor(db: Database<ArchiveTables>) {
+    super(db)
+    this.#db = db
+    this.#k = db.kysely
+  }
+
+  // ── sessions ────────────────────────────────────────────────────────────
+
+  /**
+   * startSession creates a session in status `initialized` with its plan of operations
+   * (`total_operations` is the plan's length; the plan is kept in `operation_details.plan`).
+   * Unset encoder, scene threshold, minimum scene length and preset come from the settings
+   * encoder_preference, scene_threshold_default, min_scene_length_default and default_preset.
+   * The track_preset_usage trigger counts the preset's use.
+   */
+  async startSession(input: NewProcessingSession): Promise<ProcessingSession> {
+    const p = parseInput(newSessionSchema, input)
+    const { operations: plan, ...rest } = p
+    const defaults = await this.getSettingValues([
+      'encoder_preference',
+      'scene_threshold_default',
+      'min_scene_length_default',
+      'default_preset',
+    ])
+    const values = sessions.encode({
+      encoder_type: defaults.encoder_preference,
+      scene_threshold: defaults.scene_threshold_default,
+      min_scene_length: defaults.min_scene_length_default,
+      preset_id: defaults.default_preset,
+      ...rest,
+      session_id: p.session_id ?? randomUUID(),
+      total_operations: plan.length,
+      completed_operations: 0,
+      operation_details: { plan },
+      status: 'initialized',
+    })
+    await this.#db.run((k) =>
+      k
+        .insertInto('processing_state')
+        .values(values as never)
+        .execute(),
+    )
+    return this.getSession(values.session_id as string)
+  }
+
+  /** getSession returns the session `sessionId`, or throws NotFoundError. */
+  async getSession(
+    sessionId: string,
+    executor: Kysely<ArchiveTables> = this.#k,
+  ): Promise<ProcessingSession> {
+    const row = await executor
+      .selectFrom('processing_state')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`session ${sessionId} does not exist`)
+    return sessions.decode(row)
+  }
+
+  /** listSessions pages through sessions, newest first, optionally of one status. */
+  async listSessions(
+    filter: { status?: SessionStatus } = {},
+    page: { after?: string | null; limit?: number } = {},
+  ): Promise<Page<ProcessingSession>> {
+    const f = parseInput(sessionFilterSchema, filter)
+    let q = this.#k.selectFrom('processing_state').selectAll()
+    if (f.status) q = q.where('status', '=', f.status)
+    const result = await paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page })
+    return { items: sessions.decodeAll(result.items), next: result.next }
+  }
+
+  /**
+   * listActiveSessions pages through the rows of the seed's `active_sessions` view: open
+   * sessions (initialized, processing, paused) with progress_percent, most recently updated
+   * first (ties by session_id), 50 a page unless told, by keyset. It reads processing_state
+   * with the view's own columns and condition: PostgreSQL plans a view that sorts for all its
+   * rows when the outer query sorts too, so a page of the view sorted every open session; this
+   * query reads idx_session_active_updated backwards and stops at the page's end.
+   */
+  async listActiveSessions(
+    page: { after?: string | null; limit?: number } = {},
+  ): Promise<Page<ActiveSession>> {
+    const q = this.#k
+      .selectFrom('processing_state')
+      .select([
+        'session_id',
+        'artwork_name',
+        'status',
+        sql<
+          number | null
+        >`ROUND(CAST(completed_operations AS REAL) / total_operations * 100, 1)`.as(
+          'progress_percent',
+        ),
+        'current_operation',
+        'updated_at',
+      ])
+      // Literal, as in the view and the partial index: a bound parameter would hide from both
+      // planners that the index holds every row this asks for.
+      .where(sql<boolean>`status IN ('initialized', 'processing', 'paused')`)
+    const result = await paginate(q, {
+      sortColumn: 'updated_at',
+      idColumn: 'session_id',
+      direction: 'desc',
+      ...page,
+    })
+    return { items: activeSessions.decodeAll(result.items), next: result.next }
+  }
+
+  /** startProcessing moves an initialized or paused session to `processing`. */
+  startProcessing(sessionId: string): Promise<ProcessingSession> {
+    return this.#transition(sessionId, ['initialized', 'paused'], { status: 'processing' })
+  }
+
+  /** pauseSession moves a processing session to `paused` (still resumable). */
+  pauseSession(sessionId: string): Promise<ProcessingSession> {
+    return this.#transition(sessionId, ['processing'], { status: 'paused' })
+  }
+
+  /** resumeSession moves a paused session back to `processing`. */
+  resumeSession(sessionId: string): Promise<ProcessingSession> {
+    return this.#transition(sessionId, ['paused'], { status: 'processing' })
+  }
+
+  /** completeSession closes an open session as `completed`; complete_session sets completed_at. */
+  completeSession(sessionId: string): Promise<ProcessingSession> {
+    return this.#transition(sessionId, OPEN, { status: 'completed', current_operation: null })
+  }
+
+  /** failSession closes an open session as `failed` with its error message. */
+  failSession(sessionId: string, errorMessage: string): Promise<ProcessingSession> {
+    return this.#transition(sessionId, OPEN, { status: 'failed', error_message: errorMessage })
+  }
+
+  /** saveScenes stores the detected, selected and grouped scenes of an open session. */
+  async saveScenes(sessionId: string, scenes: Scenes): Promise<ProcessingSession> {
+    const values = sessions.encode(parseInput(scenesSchema, scenes))
+    if (Object.keys(values).length === 0) return this.getSession(sessionId)
+    return this.#transition(sessionId, OPEN, values)
+  }
+
+  async #transition(
+    sessionId: string,
+    from: readonly SessionStatus[],
+    values: Record<string, unknown>,
+  ): Promise<ProcessingSession> {
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('processing_state')
+        .set(values as never)
+        .where('session_id', '=', sessionId)
+        .where('status', 'in', from)
+        .returning('id')
+        .executeTakeFirst(),
+    )
+    const session = await this.getSession(sessionId)
+    if (!row) {
+      throw new ConflictError(
+        `session ${sessionId} is ${session.status}; this needs it ${from.join(' or ')}`,
+      )
+    }
+    return session
+  }
+
+  // ── operations ──────────────────────────────────────────────────────────
+
+  /**
+   * startOperation logs the start of an operation (status `processing`, numbered by
+   * sequence_number) and makes it the session's current operation; an initialized session
+   * becomes `processing`. An earlier attempt at the same operation left unfinished by a crash is
+   * marked failed. Throws ConflictError when the session is not initialized or processing, or
+   * the operation is already completed in this session (a resumed tool skips those).
+   */
+  async startOperation(sessionId: string, input: OperationStart): Promise<OperationLogEntry> {
+    const p = parseInput(operationStartSchema, input)
+    return this.#db.transaction(async (trx) => {
+      await this.#lockSession(trx, sessionId, ['initialized', 'processing'], {
+        status: 'processing',
+        current_operation: p.operation_name,
+      })
+      await this.#supersede(trx, sessionId, p.operation_name)
+      const inserted = await trx
+        .insertInto('operation_log')
+        .values(
+          operations.encode({
+            ...p,
+            session_id: sessionId,
+            status: 'processing',
+            progress: 0,
+            start_time: new Date(),
+          }) as never,
+        )
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return this.getOperation(inserted.id, trx)
+    })
+  }
+
+  /** reportProgress records a running operation's progress (0 to 1) and resource use. */
+  async reportProgress(
+    operationId: number,
+    progress: number | z.input<typeof progressSchema>,
+  ): Promise<OperationLogEntry> {
+    const p = parseInput(progressSchema, typeof progress === 'number' ? { progress } : progress)
+    const row = await this.#db.run((k) =>
+      k
+        .updateTable('operation_log')
+        .set(p)
+        .where('id', '=', operationId)
+        .where('status', 'in', UNFINISHED)
+        .returning('id')
+        .executeTakeFirst(),
+    )
+    const entry = await this.getOperation(operationId)
+    if (!row) throw new ConflictError(`operation ${operationId} is ${entry.status}, not running`)
+    return entry
+  }
+
+  /**
+   * finishOperation records how a running operation ended (completed, failed or skipped; end
+   * time, duration, files, settings, warnings, resource use) and, in the same transaction,
+   * updates the session: current_operation, completed_operations (the completed entries in the
+   * log) and operation_details (merged with `details`). Either both are written or neither.
+   */
+  async finishOperation(
+    operationId: number,
+    result: OperationResult = {},
+  ): Promise<OperationLogEntry> {
+    const { details, ...r } = parseInput(operationResultSchema, result)
+    return this.#db.transaction(async (trx) => {
+      const entry = await this.getOperation(operationId, trx)
+      const session = await this.#lockSession(trx, entry.session_id, OPEN, {
+        current_operation: entry.operation_name,
+      })
+      const end = new Date()
+      const duration = entry.start_time
+        ? (end.getTime() - Date.parse(entry.start_time)) / 1000
+        : null
+      const updated = await trx
+        .updateTable('operation_log')
+        .set(
+          operations.encode({
+            ...r,
+            progress: r.status === 'completed' ? 1 : entry.progress,
+            end_time: end,
+            duration_seconds: duration === null ? null : Math.max(0, duration),
+          }) as never,
+        )
+        .where('id', '=', operationId)
+        .where('status', 'in', UNFINISHED)
+        .returning('id')
+        .executeTakeFirst()
+      if (!updated) {
+        throw new ConflictError(`operation ${operationId} is ${entry.status}, not running`)
+      }
+      await this.#recount(trx, session, details)
+      return this.getOperation(operationId, trx)
+    })
+  }
+
+  /**
+   * saveProgress is the seed's `save_state`: in one transaction it sets the session's current
+   * operation, completed_operations (given, or counted from the log) and operation_details, and
+   * logs the operation as completed. Throws ConflictError for a closed session or an operation
+   * already completed.
+   */
+  async saveProgress(sessionId: string, input: SaveProgress): Promise<OperationLogEntry> {
+    const { details, completed_operations, ...p } = parseInput(saveProgressSchema, input)
+    return this.#db.transaction(async (trx) => {
+      const session = await this.#lockSession(trx, sessionId, ['initialized', 'processing'], {
+        status: 'processing',
+        current_operation: p.operation_name,
+      })
+      await this.#supersede(trx, sessionId, p.operation_name)
+      const now = new Date()
+      const inserted = await trx
+        .insertInto('operation_log')
+        .values(
+          operations.encode({
+            ...p,
+            session_id: sessionId,
+            status: 'completed',
+            progress: 1,
+            start_time: now,
+            end_time: now,
+            duration_seconds: 0,
+          }) as never,
+        )
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await this.#recount(trx, session, details, completed_operations)
+      return this.getOperation(inserted.id, trx)
+    })
+  }
+
+  /** getOperation returns one operation_log entry, or throws NotFoundError. */
+  async getOperation(
+    operationId: number,
+    executor: Kysely<ArchiveTables> = this.#k,
+  ): Promise<OperationLogEntry> {
+    const row = await executor
+      .selectFrom('operation_log')
+      .selectAll()
+      .where('id', '=', operationId)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError(`operation ${operationId} does not exist`)
+    return operations.decode(row)
+  }
+
+  /** listOperations pages through a session's log in sequence order. */
+  async listOperations(
+    sessionId: string,
+    page: { after?: string | null; limit?: number } = {},
+  ): Promise<Page<OperationLogEntry>> {
+    const q = this.#k.selectFrom('operation_log').selectAll().where('session_id', '=', sessionId)
+    const result = await paginate(q, {
+      sortColumn: 'sequence_number',
+      direction: 'asc',
+      ...page,
+    })
+    return { items: operations.decodeAll(result.items), next: result.next }
+  }
+
+  // ── resume ──────────────────────────────────────────────────────────────
+
+  /**
+   * getResumableSession is the seed's resume query: the most recently updated session that is
+   * processing or paused and was updated within `max_resume_age_days` (setting, default 7),
+   * with the operations its log records as completed (to skip), those interrupted mid-way, and
+   * the planned ones remaining. Undefined when there is none.
+   */
+  async getResumableSession(): Promise<ResumableSession | undefined> {
+    const { max_resume_age_days: days } = await this.getSettingValues(['max_resume_age_days'])
+    const maxAge = typeof days === 'number' && days >= 0 ? days : DEFAULT_RESUME_DAYS
+    // The seed's query joins the log and groups by session before it takes the latest one, so
+    // it counts the log of every open session; the same result, counted for the chosen session
+    // only: the latest comes off idx_session_resumable_updated, whose WHERE is this one's.
+    // Only completed entries are counted: the log also holds running ones.
+    const [row] = await this.#db.query<Record<string, unknown>>(
+      `SELECT
+    ps.*,
+    (SELECT COUNT(ol.id) FROM operation_log ol
+     WHERE ol.session_id = ps.session_id AND ol.status = 'completed') as completed_operations_verified,
+    (SELECT MAX(ol.timestamp) FROM operation_log ol
+     WHERE ol.session_id = ps.session_id AND ol.status = 'completed') as last_operation_time
+FROM processing_state ps
+WHERE ps.status IN ('processing', 'paused')
+    AND ps.updated_at > ${this.#db.dialect.daysAgo(maxAge)}
+ORDER BY ps.updated_at DESC, ps.id DESC
+LIMIT 1`,
+    )
+    if (!row) return undefined
+    const { completed_operations_verified, last_operation_time, ...session } = sessions.decode(
+      row,
+    ) as ProcessingSession & {
+      completed_operations_verified: unknown
+      last_operation_time: string | null
+    }
+    const log = operations.decodeAll(
+      await this.#k
+        .selectFrom('operation_log')
+        .selectAll()
+        .where('session_id', '=', session.session_id)
+        .orderBy('sequence_number')
+        .execute(),
+    )
+    const completed = log.filter((e) => e.status === 'completed')
+    const done = new Set(completed.map((e) => e.operation_name))
+    const plan = session.operation_details?.plan as PlannedOperation[] | undefined
+    return {
+      session,
+      completed_operations_verified: Number(completed_operations_verified),
+      last_operation_time,
+      completed,
+      interrupted: log.filter((e) => (UNFINISHED as readonly string[]).includes(e.status)),
+      remaining: Array.isArray(plan) ? plan.filter((o) => !done.has(o.operation_name)) : null,
+    }
+  }
+
+  // ── maintenance (seed 003 §6) ───────────────────────────────────────────
+
+  /** cleanupSessions: see maintenance.ts. */
+  cleanupSessions(options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+    return cleanupSessions(this.#db, options)
+  }
+
+  /** archiveHistory: see maintenance.ts. */
+  archiveHistory(options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+    return archiveHistory(this.#db, options)
+  }
+
+  /** purgeLogs: see maintenance.ts. */
+  purgeLogs(options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+    return purgeLogs(this.#db, options)
+  }
+
+  /** resetUsage: see maintenance.ts. */
+  resetUsage(options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+    return resetUsage(this.#db, options)
+  }
+
+  // ── helpers ─────────────────────────────────────────────────────────────
+
+  /**
+   * #lockSession updates the session row first in a transaction, which on PostgreSQL locks it
+   * until commit: writers of one session's progress take turns, so counts stay exact.
+   */
+  async #lockSession(
+    trx: Transaction<ArchiveTables>,
+    sessionId: string,
+    from: readonly SessionStatus[],
+    values: Record<string, unknown>,
+  ): Promise<ProcessingSession> {
+    const row = await trx
+      .updateTable('processing_state')
+      .set(values as never)
+      .where('session_id', '=', sessionId)
+      .where('status', 'in', from)
+      .returning('id')
+      .executeTakeFirst()
+    const session = await this.getSession(sessionId, trx)
+    if (!row) {
+      throw new ConflictError(
+        `session ${sessionId} is ${session.status}; this needs it ${from.join(' or ')}`,
+      )
+    }
+    return session
+  }
+
+  /**
+   * #supersede refuses an operation already completed in the session (ConflictError) and marks
+   * earlier attempts left unfinished by a crash as failed.
+   */
+  async #supersede(
+    trx: Transaction<ArchiveTables>,
+    sessionId: string,
+    operationName: string,
+  ): Promise<void> {
+    const done = await trx
+      .selectFrom('operation_log')
+      .select('id')
+      .where('session_id', '=', sessionId)
+      .where('operation_name', '=', operationName)
+      .where('status', '=', 'completed')
+      .executeTakeFirst()
+    if (done) {
+      throw new ConflictError(
+        `operation ${operationName} of session ${sessionId} is already completed`,
+      )
+    }
+    await trx
+      .updateTable('operation_log')
+      .set({ status: 'failed', error_details: 'interrupted: started again', end_time: new Date() })
+      .where('session_id', '=', sessionId)
+      .where('operation_name', '=', operationName)
+      .where('status', 'in', UNFINISHED)
+      .execute()
+  }
+
+  async #recount(
+    trx: Transaction<ArchiveTables>,
+    session: ProcessingSession,
+    details: Record<string, unknown> | undefined,
+    completed?: number,
+  ): Promise<void> {
+    const [counted] = await trx
+      .selectFrom('operation_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('session_id', '=', session.session_id)
+      .where('status', '=', 'completed')
+      .execute()
+    const values: Record<string, unknown> = {
+      completed_operations: completed ?? Number(counted?.n ?? 0),
+    }
+    if (details) values.operation_details = { ...session.operation_details, ...details }
+    await trx
+      .updateTable('processing_state')
+      .set(sessions.encode(values) as never)
+      .where('session_id', '=', session.session_id)
+      .execute()
+  }
+}
