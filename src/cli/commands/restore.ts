@@ -1,0 +1,67 @@
+import type { Command } from 'commander'
+import { resolveBackupSource, restoreStore, storeHasData } from '../../core/backup/index.js'
+import { resolveStoreLocation } from '../../core/index.js'
+import { CliError, printJson, run } from '../output.js'
+import { selectStore } from '../stores.js'
+import { progressBar } from './backup.js'
+
+interface RestoreOptions {
+  from?: string
+  yes?: boolean
+  json?: boolean
+}
+
+export function registerRestore(program: Command): void {
+  program
+    .command('restore')
+    .description(
+      'replace a store’s database with a verified backup, keeping a restore point and migrating it forward; stop other processes using the store first',
+    )
+    .argument('<store>', 'store name')
+    .argument('<backup>', 'a backup file path, or its file name in --from')
+    .option(
+      '--from <target>',
+      'the folder or s3:// URL holding the backup (default: the backups folder)',
+    )
+    .option('--yes', 'required when the store’s database already holds data, which is replaced')
+    .option('--json', 'print JSON')
+    .action(
+      run(async (name: string, backup: string, options: RestoreOptions) => {
+        const definition = selectStore(name)
+        const { location } = resolveStoreLocation(definition)
+        if (!options.yes && (await storeHasData(definition, location))) {
+          throw new CliError(
+            `${name} holds data that restoring ${backup} replaces; run again with --yes to confirm`,
+            2,
+          )
+        }
+        const source = resolveBackupSource(backup, options.from)
+        const progress = progressBar(`restore ${name}`, options.json)
+        try {
+          const result = await restoreStore(definition, source, {
+            location,
+            onProgress: progress.onProgress,
+          })
+          progress.stop()
+          if (options.json) printJson(result)
+          else {
+            process.stdout.write(
+              `${name}: restored ${result.backup} (schema version ${result.fromVersion}${result.schemaVersion !== result.fromVersion ? ` → ${result.schemaVersion}` : ''}); rows ${Object.entries(
+                result.rowCounts,
+              )
+                .map(([t, n]) => `${t} ${n}`)
+                .join(', ')}\n`,
+            )
+            if (result.restorePoint) {
+              process.stdout.write(
+                `the database as it was before is kept at ${result.restorePoint}\n`,
+              )
+            }
+          }
+        } finally {
+          progress.stop()
+          if ('target' in source) await source.target.close()
+        }
+      }),
+    )
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander'
+import { closeOnSignals, startServer } from '../../server/serve.js'
+import { CliError, run } from '../output.js'
+
+export interface ServeFlags {
+  host: string
+  port: string
+  log?: boolean
+}
+
+/** serveFromFlags starts the server for `serve` and `start` and keeps it running. */
+export async function serveFromFlags(flags: ServeFlags): Promise<void> {
+  const port = Number(flags.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new CliError(`--port must be a port number, got ${flags.port}`, 2)
+  }
+  const server = await startServer({ host: flags.host, port, log: flags.log })
+  closeOnSignals(server)
+  process.stderr.write(
+    server.open
+      ? `genmedia: serving ${server.url} openly (no API tokens, loopback only); create one with \`genmedia token create\` to require tokens\n`
+      : `genmedia: serving ${server.url}; API tokens required\n`,
+  )
+  process.stderr.write(`genmedia: API docs at ${server.url}/api/docs\n`)
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve every store over HTTP (JSON API, OpenAPI at /api/openapi.json)')
+    .option(
+      '--host <address>',
+      'address to bind; anything but loopback needs API tokens',
+      '127.0.0.1',
+    )
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--no-log', 'do not log each request')
+    .action(run(async (flags: ServeFlags) => serveFromFlags(flags)))
+}

@@ -1,0 +1,55 @@
+import type { Command } from 'commander'
+import { formatBytes, printJson, printTable, run } from '../output.js'
+import { STORES } from '../../stores/registry.js'
+import { initStore, type InitReport } from './init.js'
+import { serveFromFlags } from './serve.js'
+
+interface StartFlags {
+  host: string
+  port: string
+  serve: boolean
+  log?: boolean
+  json?: boolean
+}
+
+/**
+ * `genmedia start` is the main job (`npm start`): every store is created or migrated, sample data
+ * is added to the stores that are empty, each store's state is printed, and the HTTP API and
+ * dashboard are served.
+ */
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'create every store (with sample data when empty), show each store’s state, then serve',
+    )
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--no-serve', 'stop after creating the stores')
+    .option('--no-log', 'do not log each request')
+    .option('--json', 'print the stores’ state as JSON')
+    .action(
+      run(async (flags: StartFlags) => {
+        const reports: InitReport[] = []
+        for (const definition of STORES) {
+          reports.push(await initStore(definition, { seed: true }))
+        }
+        if (flags.json) printJson(reports)
+        else {
+          printTable(reports, {
+            store: (r) => r.store,
+            status: (r) => r.status,
+            engine: (r) => r.engine,
+            version: (r) => `${r.schemaVersion}/${r.latestVersion}`,
+            rows: (r) =>
+              Object.entries(r.rowCounts ?? {})
+                .map(([t, n]) => `${t} ${n}`)
+                .join('\n'),
+            size: (r) => formatBytes(r.sizeBytes ?? 0),
+            location: (r) => r.location,
+          })
+        }
+        if (flags.serve) await serveFromFlags(flags)
+      }),
+    )
+}

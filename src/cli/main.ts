@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { Command } from 'commander'
+import { registerBackup } from './commands/backup.js'
+import { registerBackups } from './commands/backups.js'
+import { registerDoctor } from './commands/doctor.js'
+import { registerMaintain } from './commands/maintain.js'
+import { registerRestore } from './commands/restore.js'
+import { registerArchive } from './commands/archive.js'
+import { registerInit } from './commands/init.js'
+import { registerImport } from './commands/import.js'
+import { registerMigrate } from './commands/migrate.js'
+import { registerStart } from './commands/start.js'
+import { registerStores } from './commands/stores.js'
+import { registerServe } from './commands/serve.js'
+import { registerToken } from './commands/token.js'
+
+const program = new Command()
+  .name('genmedia')
+  .description(
+    'The data layer of generative-media pipelines: ready-made stores on SQLite (default) or PostgreSQL.\n' +
+      'Locations come from GENMEDIA_DATA_DIR, GENMEDIA_DATABASE_URL and GENMEDIA_<STORE>_URL (see README).',
+  )
+  .showHelpAfterError()
+
+registerInit(program)
+registerImport(program)
+registerMigrate(program)
+registerStores(program)
+registerStart(program)
+registerServe(program)
+registerToken(program)
+registerArchive(program)
+registerBackup(program)
+registerRestore(program)
+registerBackups(program)
+registerDoctor(program)
+registerMaintain(program)
+
+await program.parseAsync(process.argv)
