@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import {
+  describeStore,
+  parseInput,
+  type ApiRoute,
+  type OpenStore,
+  type StoreState,
+} from '../core/index.js'
+import type { AccessRepository } from '../stores/access/index.js'
+import type { BlobStore } from '../storage/index.js'
+import { Authenticator, authorize, isLoopback } from './auth.js'
+import { blobOpenApi, registerBlobs } from './blobs.js'
+import { sendError } from './errors.js'
+import { buildOpenApi } from './openapi.js'
+import { registerDashboard } from './static.js'
+import { registerThumbnails, thumbnailOpenApi } from './thumbnails.js'
+
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+).version
+
+export interface AppOptions {
+  /** Every store to serve, open; must include the access store (tokens). */
+  stores: readonly OpenStore<any>[]
+  /** The address the server binds: requests without a token are accepted only on loopback. */
+  host: string
+  logger?: FastifyServerOptions['logger']
+  /** Extra information per store for GET /api/stores (e.g. the last verified backup). */
+  describeExtra?: (store: OpenStore<any>) => Promise<Record<string, unknown>>
+  /** The blob store (/blobs, ai-artist thumbnails); default openBlobStore() of the environment. */
+  blobs?: BlobStore
+  /**
+   * Check every response against its route's schema before sending it (default false: a check
+   * of each row costs as much as serializing it; tests turn it on to prove the shapes).
+   */
+  validateResponses?: boolean
+  /** How long an authenticated token is trusted before the access store is asked again. */
+  tokenCacheMs?: number
+}
+
+/**
+ * buildApp assembles the HTTP API: `/api/health`, `/api/stores`, `/api/openapi.json`,
+ * `/api/docs`, and every registered store's routes under `/api/<store>`. It does not listen;
+ * `serve` does.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Requests in flight finish on close; idle keep-alive connections are closed at once.
+    forceCloseConnections: 'idle',
+    bodyLimit: 10 * 1024 * 1024,
+  })
+  const accessStore = options.stores.find((s) => s.definition.name === 'access')
+  if (!accessStore) throw new Error('buildApp needs the access store among its stores')
+  const auth = new Authenticator(accessStore.repo as AccessRepository, isLoopback(options.host), {
+    tokenCacheMs: options.tokenCacheMs,
+  })
+
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${request.method} ${request.url}` },
+    }),
+  )
+
+  const definitions = options.stores.map((s) => s.definition)
+  const document = buildOpenApi(definitions, VERSION, {
+    ...serverPaths(),
+    ...thumbnailOpenApi(definitions.map((d) => d.name)),
+    ...blobOpenApi(),
+  })
+  await app.register(swagger, {
+    mode: 'static',
+    specification: { document: document as never },
+  })
+  await app.register(swaggerUi, { routePrefix: '/api/docs' })
+
+  app.get('/api/openapi.json', async () => document)
+  app.get('/api/health', async () => ({
+    status: 'ok',
+    version: VERSION,
+    stores: definitions.map((d) => d.name),
+  }))
+  app.get('/api/stores', async (request) => {
+    await auth.actorOf(request)
+    const out: (StoreState & Record<string, unknown>)[] = []
+    for (const store of options.stores) {
+      out.push({
+        ...(await describeStore(store)),
+        ...(options.describeExtra ? await options.describeExtra(store) : {}),
+      })
+    }
+    return out
+  })
+
+  for (const store of options.stores) {
+    for (const route of store.definition.api ?? []) {
+      mountRoute(app, auth, store, route, options.validateResponses ?? false)
+    }
+  }
+  registerThumbnails(app, auth, options.stores, options.blobs)
+  registerBlobs(app, auth, options.stores, options.blobs)
+  await registerDashboard(app)
+  return app
+}
+
+function mountRoute(
+  app: FastifyInstance,
+  auth: Authenticator,
+  store: OpenStore<any>,
+  route: ApiRoute,
+  validateResponse: boolean,
+): void {
+  app.route({
+    method: route.method,
+    url: `/api/${store.definition.name}${route.path}`,
+    handler: async (request, reply) => {
+      const actor = await auth.actorOf(request)
+      authorize(actor, route.access ?? 'admin')
+      const params = route.params ? parseInput(route.params, request.params) : {}
+      const query = route.query ? parseInput(route.query, request.query ?? {}) : {}
+      const body = route.body ? parseInput(route.body, request.body ?? undefined) : undefined
+      const result = await route.handler({ repo: store.repo, params, query, body, actor })
+      const status = route.status ?? 200
+      if (status === 204) return reply.code(204).send()
+      if (validateResponse && route.response) {
+        const checked = route.response.safeParse(result)
+        if (!checked.success) {
+          request.log.error(
+            { issues: checked.error.issues },
+            `response of ${route.method} ${route.path} does not match its schema`,
+          )
+          throw new Error('response does not match its schema')
+        }
+      }
+      return reply.code(status).send(result)
+    },
+  })
+}
+
+function serverPaths(): Record<string, Record<string, unknown>> {
+  const ok = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { type: 'object' } } },
+  })
+  return {
+    '/api/health': {
+      get: {
+        tags: ['server'],
+        summary: 'Liveness: the server answers and which stores it serves',
+        security: [],
+        responses: { '200': ok('the server is up') },
+      },
+    },
+    '/api/stores': {
+      get: {
+        tags: ['server'],
+        summary:
+          'Every store: engine, location, schema version, row counts, size, last verified backup',
+        responses: { '200': ok('one entry per store'), '401': { description: 'no valid token' } },
+      },
+    },
+    '/api/openapi.json': {
+      get: {
+        tags: ['server'],
+        summary: 'This document',
+        security: [],
+        responses: { '200': ok('OpenAPI 3.1') },
+      },
+    },
+  }
+}

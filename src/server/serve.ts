@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify'
+import { ConfigError, openStore, type OpenStore } from '../core/index.js'
+import { STORES } from '../stores/registry.js'
+import type { AccessRepository } from '../stores/access/index.js'
+import { buildApp } from './app.js'
+import { isLoopback } from './auth.js'
+import { StoreStatus } from './store-status.js'
+
+export interface ServeOptions {
+  host: string
+  port: number
+  /** pino logging of every request (on by default for `genmedia serve`). */
+  log?: boolean
+}
+
+export interface RunningServer {
+  app: FastifyInstance
+  url: string
+  /** Whether requests without a token are accepted (loopback, no tokens). */
+  open: boolean
+  /** Stops accepting, lets requests in flight finish, then closes every store. */
+  close(): Promise<void>
+}
+
+/**
+ * startServer opens every registered store (migrating it), refuses to listen on a non-loopback
+ * address while no API token exists, and serves the API.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const stores: OpenStore<any>[] = []
+  try {
+    for (const definition of STORES) stores.push(await openStore(definition))
+    const access = stores.find((s) => s.definition.name === 'access')!.repo as AccessRepository
+    const hasTokens = await access.hasActiveTokens()
+    if (!isLoopback(options.host) && !hasTokens) {
+      throw new ConfigError(
+        `refusing to serve on ${options.host} without API tokens: create one with \`genmedia token create --admin\`, or bind 127.0.0.1`,
+      )
+    }
+    const status = new StoreStatus()
+    const app = await buildApp({
+      stores,
+      host: options.host,
+      logger: options.log === false ? false : { level: 'info' },
+      describeExtra: (store) => status.describe(store),
+    })
+    const url = await app.listen({ host: options.host, port: options.port })
+    status.start(STORES)
+    const close = async () => {
+      await app.close()
+      await status.stop()
+      for (const store of stores) await store.close()
+    }
+    return { app, url, open: !hasTokens, close }
+  } catch (error) {
+    for (const store of stores) await store.close()
+    throw error
+  }
+}
+
+/** closeOnSignals shuts the server down gracefully on SIGINT and SIGTERM. */
+export function closeOnSignals(server: RunningServer): void {
+  let closing = false
+  const stop = (signal: string) => {
+    if (closing) return
+    closing = true
+    server.app.log.info(`${signal}: finishing requests in flight, then closing`)
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.once('SIGINT', () => stop('SIGINT'))
+  process.once('SIGTERM', () => stop('SIGTERM'))
+}
