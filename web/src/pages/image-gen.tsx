@@ -1,0 +1,321 @@
+import { useState } from 'react'
+import { getUserId, setUserId, type Page } from '../api'
+import { useApi } from '../hooks'
+import {
+  AuthImage,
+  ErrorBanner,
+  formatDate,
+  Json,
+  Loading,
+  Section,
+  StatusBadge,
+} from '../components/common'
+import { Link, navigate, useLocation, withParams, type Location } from '../router'
+import { NewJobForm } from './image-gen-form'
+import {
+  JOB_PARAMETERS,
+  type GeneratedImage,
+  type GenerationJob,
+  type Session,
+  type User,
+} from './image-gen-api'
+
+/**
+ * image-gen: the session navigation panel (thumbnails, counts, most recent first), a session's
+ * images in generation order, a job's parameters and reference images, and the new-generation
+ * form. `?user=` picks the user the dashboard acts as on a server open without tokens.
+ */
+export default function ImageGen() {
+  const location = useLocation()
+  const user = location.params.get('user') ?? getUserId()
+  const sessionId = Number(location.params.get('session')) || undefined
+  const jobId = Number(location.params.get('job')) || undefined
+  const creating = location.params.get('new') === '1'
+  const me = useApi<User>(user ? '/api/image-gen/me' : null, user)
+  const sessions = useApi<Page<Session>>('/api/image-gen/sessions?limit=100', user)
+  const go = (changes: Record<string, string | number | null>) =>
+    navigate(withParams(location, { session: null, job: null, new: null, ...changes }))
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>image-gen</h1>
+        <UserPicker location={location} user={user} me={me.data} />
+      </div>
+      <ErrorBanner error={me.error} />
+      <div className="split">
+        <Section
+          title="Sessions"
+          actions={
+            <button type="button" onClick={() => go({ new: 1, session: sessionId ?? null })}>
+              New generation
+            </button>
+          }
+        >
+          <ErrorBanner error={sessions.error} onRetry={sessions.reload} />
+          {sessions.loading && !sessions.data ? <Loading /> : null}
+          {sessions.data?.items.length === 0 ? <p className="empty">No sessions yet.</p> : null}
+          <ul className="side-list" aria-label="Sessions">
+            {sessions.data?.items.map((s) => (
+              <li key={s.id}>
+                <Link
+                  className="side-item"
+                  to={withParams(location, { session: s.id, job: null, new: null })}
+                  aria-current={s.id === sessionId && !jobId && !creating ? 'true' : undefined}
+                >
+                  {s.thumbnail_url ? (
+                    <AuthImage src={s.thumbnail_url} alt="" className="side-thumb" />
+                  ) : (
+                    <span className="side-thumb" />
+                  )}
+                  <span>
+                    <strong>{s.title}</strong>
+                    <br />
+                    <span className="muted small">
+                      {s.generated_count} image{s.generated_count === 1 ? '' : 's'} ·{' '}
+                      {formatDate(s.updated_at)}
+                    </span>
+                  </span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </Section>
+        <div>
+          {creating ? (
+            <NewJobForm
+              user={user}
+              sessions={sessions.data?.items ?? []}
+              defaultSession={sessionId}
+              onCreated={(job) => {
+                sessions.reload()
+                go({ job: job.id })
+              }}
+            />
+          ) : jobId ? (
+            <JobDetail id={jobId} user={user} location={location} />
+          ) : sessionId ? (
+            <SessionView id={sessionId} user={user} location={location} />
+          ) : (
+            <JobList user={user} location={location} />
+          )}
+        </div>
+      </div>
+    </div>
+  )
+}
+
+function UserPicker({ location, user, me }: { location: Location; user: string; me?: User }) {
+  const [value, setValue] = useState(user)
+  return (
+    <form
+      className="filters"
+      onSubmit={(e) => {
+        e.preventDefault()
+        setUserId(value.trim())
+        navigate(withParams(location, { user: value.trim(), session: null, job: null }))
+      }}
+    >
+      <label className="field">
+        <span>Acting as user id</span>
+        <input
+          aria-label="User id"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          inputMode="numeric"
+          size={6}
+        />
+      </label>
+      <button type="submit">Switch</button>
+      {me ? (
+        <span className="muted">
+          {me.display_name ?? me.email} ({me.email})
+        </span>
+      ) : null}
+    </form>
+  )
+}
+
+function SessionView({ id, user, location }: { id: number; user: string; location: Location }) {
+  const session = useApi<Session>(`/api/image-gen/sessions/${id}`, user)
+  const images = useApi<GeneratedImage[]>(`/api/image-gen/sessions/${id}/images`, user)
+  const jobs = useApi<Page<GenerationJob>>('/api/image-gen/jobs?limit=200', user)
+  const own = jobs.data?.items.filter((j) => j.session_id === id) ?? []
+  return (
+    <>
+      <Section title={session.data?.title ?? `Session ${id}`}>
+        <ErrorBanner error={session.error ?? images.error} onRetry={images.reload} />
+        {images.loading && !images.data ? <Loading what="Loading the images" /> : null}
+        {images.data?.length === 0 ? (
+          <p className="empty">No images generated in this session yet.</p>
+        ) : null}
+        <div className="thumbs" aria-label="Session images">
+          {images.data?.map((image) => (
+            <figure key={image.id} data-image={image.id}>
+              <AuthImage src={image.thumbnail_url ?? image.gcp_url} alt={image.prompt_used ?? ''} />
+              <figcaption>
+                #{image.generation_index} ·{' '}
+                <Link to={withParams(location, { job: image.generation_job_id, session: null })}>
+                  job {image.generation_job_id}
+                </Link>
+                <div className="muted small">{image.prompt_used}</div>
+              </figcaption>
+            </figure>
+          ))}
+        </div>
+      </Section>
+      <Section title="Jobs of this session">
+        <ErrorBanner error={jobs.error} onRetry={jobs.reload} />
+        <JobTable jobs={own} location={location} />
+      </Section>
+    </>
+  )
+}
+
+function JobList({ user, location }: { user: string; location: Location }) {
+  const status = location.params.get('status') ?? ''
+  const jobs = useApi<Page<GenerationJob>>(
+    `/api/image-gen/jobs?limit=100${status ? `&status=${status}` : ''}`,
+    user,
+  )
+  return (
+    <Section
+      title="Generation jobs"
+      actions={
+        <select
+          aria-label="Job status"
+          value={status}
+          onChange={(e) => navigate(withParams(location, { status: e.target.value }))}
+        >
+          <option value="">every status</option>
+          {['pending', 'processing', 'completed', 'failed'].map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+      }
+    >
+      <ErrorBanner error={jobs.error} onRetry={jobs.reload} />
+      {jobs.loading && !jobs.data ? <Loading /> : null}
+      {jobs.data ? <JobTable jobs={jobs.data.items} location={location} /> : null}
+    </Section>
+  )
+}
+
+function JobTable({ jobs, location }: { jobs: GenerationJob[]; location: Location }) {
+  if (jobs.length === 0) return <p className="empty">No jobs.</p>
+  return (
+    <table className="table" aria-label="Jobs">
+      <thead>
+        <tr>
+          <th>Job</th>
+          <th>Status</th>
+          <th>Prompt</th>
+          <th>Shots</th>
+          <th>Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        {jobs.map((j) => (
+          <tr key={j.id} data-job={j.id}>
+            <td>
+              <Link to={withParams(location, { job: j.id, session: null, status: null })}>
+                #{j.id}
+              </Link>
+            </td>
+            <td>
+              <StatusBadge status={j.status} />
+            </td>
+            <td>{j.prompt}</td>
+            <td className="num">{j.number_of_shots}</td>
+            <td>{formatDate(j.created_at)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+function JobDetail({ id, user, location }: { id: number; user: string; location: Location }) {
+  const job = useApi<GenerationJob>(`/api/image-gen/jobs/${id}`, user)
+  const j = job.data
+  return (
+    <Section title={`Job #${id}`}>
+      <ErrorBanner error={job.error} onRetry={job.reload} />
+      {job.loading && !j ? <Loading /> : null}
+      {j ? (
+        <dl className="facts">
+          <dt>Status</dt>
+          <dd data-testid="job-status">
+            <StatusBadge status={j.status} />
+          </dd>
+          {j.error_message ? (
+            <>
+              <dt>Error</dt>
+              <dd className="error">{j.error_message}</dd>
+            </>
+          ) : null}
+          <dt>Session</dt>
+          <dd>
+            {j.session_id ? (
+              <Link to={withParams(location, { session: j.session_id, job: null })}>
+                session {j.session_id}
+              </Link>
+            ) : (
+              '—'
+            )}
+          </dd>
+          <dt>Prompt</dt>
+          <dd className="prompt">{j.prompt}</dd>
+          <dt>Generated prompt</dt>
+          <dd>{j.generated_prompt ?? '—'}</dd>
+          {JOB_PARAMETERS.map(([key, label]) => (
+            <FactRow key={key} label={label} value={j[key]} />
+          ))}
+          <dt>Created</dt>
+          <dd>{formatDate(j.created_at)}</dd>
+          <dt>Started / completed</dt>
+          <dd>
+            {formatDate(j.started_at)} / {formatDate(j.completed_at)}
+          </dd>
+          <dt>Reference images</dt>
+          <dd>
+            {j.reference_image_urls?.length ? (
+              <div className="thumbs">
+                {j.reference_image_urls.map((url) => (
+                  <figure key={url}>
+                    <AuthImage src={url} alt="reference image" />
+                  </figure>
+                ))}
+              </div>
+            ) : (
+              'none'
+            )}
+          </dd>
+        </dl>
+      ) : null}
+    </Section>
+  )
+}
+
+function FactRow({ label, value }: { label: string; value: unknown }) {
+  const shown =
+    value === null || value === undefined ? (
+      '—'
+    ) : typeof value === 'boolean' ? (
+      value ? (
+        'yes'
+      ) : (
+        'no'
+      )
+    ) : typeof value === 'object' ? (
+      <Json value={value} />
+    ) : (
+      String(value)
+    )
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{shown}</dd>
+    </>
+  )
+}
