@@ -1,0 +1,52 @@
+/** Small timing helpers: every figure is a median of repeated runs. */
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50)
+}
+
+/** percentile by nearest rank over a copy of `values`. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[rank]!
+}
+
+/** seconds runs `fn` once and returns how long it took, in seconds. */
+export async function seconds(fn: () => unknown | Promise<unknown>): Promise<number> {
+  const start = performance.now()
+  await fn()
+  return (performance.now() - start) / 1000
+}
+
+/** repeatMedian runs `fn` `times` times (fresh set-up each time) and returns the median result. */
+export async function repeatMedian(times: number, fn: () => Promise<number>): Promise<number> {
+  const results: number[] = []
+  for (let i = 0; i < times; i++) results.push(await fn())
+  return median(results)
+}
+
+/** progress writes one line on stderr, so stdout keeps only the result tables. */
+export function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
+}
+
+export function formatNumber(value: number, digits = 0): string {
+  if (!Number.isFinite(value)) return '—'
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  })
+}
+
+export function formatRatio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : '—'
+}
+
+/** formatMs prints milliseconds with precision fitting their size. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '—'
+  if (ms < 0.1) return ms.toFixed(3)
+  if (ms < 10) return ms.toFixed(2)
+  return ms.toFixed(0)
+}

@@ -1,0 +1,194 @@
+/**
+ * genmedia's benchmarks: `npm run bench` (full, writes docs/benchmarks.md) or
+ * `npm run bench -- --quick` (small sizes, under two minutes, writes bench/.cache/benchmarks-quick.md).
+ * `--only 1,3` runs some figures (printed, not written); `--no-pg` skips PostgreSQL.
+ * Progress goes to stderr, result tables to stdout.
+ */
+import { execSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem, release, platform } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import BetterSqlite3 from 'better-sqlite3'
+import pg from 'pg'
+import * as prettier from 'prettier'
+import {
+  BENCH_DIR,
+  CACHE_DIR,
+  connectPostgres,
+  createWorkDir,
+  DEFAULT_PG_URL,
+  FULL,
+  QUICK,
+  removeWorkDir,
+  type BenchContext,
+} from './lib/context.js'
+import { figureConsole, figureMarkdown, type Figure } from './lib/report.js'
+import { progress } from './lib/stats.js'
+import { ingestFigure } from './ingest.js'
+import { pointReadsFigure } from './point-reads.js'
+import { namedQueriesFigure, plansAppendix, type QueryResult } from './named-queries.js'
+import { claimsFigure } from './claims.js'
+import { importFigure } from './import.js'
+import { apiFigure } from './api.js'
+import { postgresFigure } from './postgres.js'
+import { galleryFigure } from './gallery.js'
+
+const MARKER = '<!-- Everything below is written by `npm run bench`; edit above this line only. -->'
+const DOCS = join(BENCH_DIR, '..', 'docs', 'benchmarks.md')
+
+function packageVersion(name: string): string {
+  try {
+    const path = join(BENCH_DIR, '..', 'node_modules', name, 'package.json')
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version
+  } catch {
+    return '?'
+  }
+}
+
+function gitRevision(): string {
+  try {
+    const rev = execSync('git rev-parse --short HEAD', { cwd: BENCH_DIR }).toString().trim()
+    const dirty = execSync('git status --porcelain', { cwd: BENCH_DIR }).toString().trim()
+    return dirty ? `${rev} with uncommitted changes` : rev
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function environment(ctx: BenchContext, command: string): Promise<string> {
+  const sqlite = new BetterSqlite3(':memory:')
+  const sqliteVersion = (sqlite.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v
+  sqlite.close()
+  let pgVersion = ctx.pgSkipReason ?? ''
+  if (ctx.pgUrl) {
+    const client = new pg.Client({ connectionString: ctx.pgUrl })
+    await client.connect()
+    pgVersion = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!
+      .server_version
+    await client.end()
+  }
+  const cpu = cpus()
+  const lines = [
+    `- Run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`${command}\`${ctx.quick ? ' (quick: small sizes, figures are indicative only)' : ''}, revision ${gitRevision()}`,
+    `- Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${platform()} ${release()}`,
+    `- Node ${process.versions.node}; better-sqlite3 ${packageVersion('better-sqlite3')} (SQLite ${sqliteVersion}); kysely ${packageVersion('kysely')}; drizzle-orm ${packageVersion('drizzle-orm')}; pg ${packageVersion('pg')}; PostgreSQL ${pgVersion}; fastify ${packageVersion('fastify')}; autocannon ${packageVersion('autocannon')}`,
+    `- SQLite files: WAL, synchronous=NORMAL, genmedia's pragmas on every connection (raw and drizzle baselines included)`,
+  ]
+  return lines.join('\n')
+}
+
+async function writeDocs(
+  path: string,
+  header: string,
+  figures: Figure[],
+  appendix: string,
+): Promise<void> {
+  let intro = '# Benchmarks\n'
+  try {
+    const current = readFileSync(path, 'utf8')
+    const at = current.indexOf(MARKER)
+    if (at >= 0) intro = current.slice(0, at).trimEnd() + '\n'
+  } catch {
+    // No document yet: start with the bare title.
+  }
+  const body = [
+    MARKER,
+    '## Run',
+    header,
+    ...figures.map(figureMarkdown),
+    '## Query plans',
+    'What EXPLAIN (QUERY PLAN) says of each named query at scale, one line per step.',
+    `<details><summary>plans</summary>\n\n\`\`\`\n${appendix}\n\`\`\`\n\n</details>`,
+  ]
+  // Formatted as `npm run format:check` expects it.
+  const options = (await prettier.resolveConfig(path)) ?? {}
+  const text = await prettier.format(`${intro}\n${body.join('\n\n')}\n`, {
+    ...options,
+    filepath: path,
+  })
+  writeFileSync(path, text)
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'no-pg': { type: 'boolean', default: false },
+    },
+  })
+  const quick = values.quick ?? false
+  const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined
+  const wanted = (id: string) => !only || only.has(id)
+  const workDir = createWorkDir()
+  // Sample data of image-gen writes blobs: keep them in the run's own folder.
+  process.env.GENMEDIA_STORAGE_URL = `file://${join(workDir, 'blobs')}`
+  const ctx: BenchContext = {
+    quick,
+    sizes: quick ? QUICK : FULL,
+    workDir,
+    pgUrl: undefined,
+    pgSkipReason: undefined,
+  }
+  if (values['no-pg']) ctx.pgSkipReason = 'skipped (--no-pg)'
+  else {
+    const connected = await connectPostgres(process.env.GENMEDIA_BENCH_PG_URL ?? DEFAULT_PG_URL)
+    if ('url' in connected) ctx.pgUrl = connected.url
+    else ctx.pgSkipReason = connected.reason
+  }
+  const command = `npm run bench${quick ? ' -- --quick' : ''}`
+  const started = performance.now()
+  const figures: Figure[] = []
+  const plans: QueryResult[] = []
+  try {
+    const add = (figure: Figure) => {
+      figures.push(figure)
+      process.stdout.write(`\n${figureConsole(figure)}\n`)
+    }
+    if (wanted('1')) add(await ingestFigure(ctx))
+    if (wanted('2')) add(await pointReadsFigure(ctx))
+    if (wanted('3')) {
+      const { figure, results } = await namedQueriesFigure(ctx)
+      plans.push(...results)
+      add(figure)
+    }
+    if (wanted('4')) add(await claimsFigure(ctx))
+    if (wanted('5')) add(await importFigure(ctx))
+    if (wanted('6')) add(await apiFigure(ctx))
+    if (wanted('7')) {
+      if (ctx.pgUrl) {
+        const { figure, results } = await postgresFigure(ctx)
+        plans.push(...results.map((r) => ({ ...r, store: `${r.store} (PostgreSQL)` })))
+        add(figure)
+      } else {
+        process.stdout.write(`\n== 7. PostgreSQL: skipped — ${ctx.pgSkipReason}\n`)
+      }
+    }
+    if (wanted('8')) add(await galleryFigure(ctx))
+    const minutes = ((performance.now() - started) / 60_000).toFixed(1)
+    progress(`done in ${minutes} min`)
+    if (only) return
+    const header = `${await environment(ctx, command)}\n- Duration of this run: ${minutes} min`
+    const target = quick ? join(CACHE_DIR, 'benchmarks-quick.md') : DOCS
+    if (!ctx.pgUrl) {
+      figures.push({
+        id: '7',
+        title: 'PostgreSQL',
+        method: `Skipped: ${ctx.pgSkipReason}.`,
+        tables: [],
+        goals: [],
+        notes: [],
+      })
+    }
+    await writeDocs(target, header, figures, plansAppendix(plans))
+    progress(`wrote ${target}`)
+  } finally {
+    removeWorkDir(workDir)
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
+  process.exit(1)
+})
