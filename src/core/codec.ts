@@ -25,6 +25,11 @@ export interface RowCodec<Row> {
     values: T,
     defaults?: Readonly<Record<string, unknown>>,
   ): Record<string, unknown>
+  /**
+   * encoderOf returns what encodes one non-null value of `column` as `encode` does, or
+   * undefined when the column is stored as given. Bulk inserts choose them once per batch.
+   */
+  encoderOf(column: string): ((value: unknown) => unknown) | undefined
 }
 
 export function createCodec<Row>(kinds: ColumnKinds): RowCodec<Row> {
@@ -38,6 +43,10 @@ export function createCodec<Row>(kinds: ColumnKinds): RowCodec<Row> {
     for (const c of timestamps) if (c in row) row[c] = toIsoTimestamp(row[c])
     return row as Row
   }
+  const encodeJson = (value: unknown) => JSON.stringify(value)
+  const timestampEncoders = new Map(
+    timestamps.map((c) => [c, (value: unknown) => parseTimestamp(value, c)] as const),
+  )
   return {
     decode,
     decodeAll: (raws) => raws.map(decode),
@@ -48,13 +57,16 @@ export function createCodec<Row>(kinds: ColumnKinds): RowCodec<Row> {
       const given = values as Record<string, unknown>
       for (const c of json) {
         const v = given[c]
-        if (v !== undefined && v !== null) out[c] = JSON.stringify(v)
+        if (v !== undefined && v !== null) out[c] = encodeJson(v)
       }
       for (const c of timestamps) {
         const v = given[c]
         if (v !== undefined && v !== null) out[c] = parseTimestamp(v, c)
       }
       return out
+    },
+    encoderOf(column) {
+      return json.includes(column) ? encodeJson : timestampEncoders.get(column)
     },
   }
 }

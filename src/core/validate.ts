@@ -8,26 +8,28 @@ import { ValidationError } from './errors.js'
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value)
   if (result.success) return result.data
-  const issue = result.error.issues[0]!
+  throw validationErrorOf(result.error)
+}
+
+/** validationErrorOf names the first issue of a zod error and its field. */
+function validationErrorOf(error: z.ZodError): ValidationError {
+  const issue = error.issues[0]!
   const field = issue.path.map(String).join('.') || undefined
-  throw new ValidationError(field ? `${field}: ${issue.message}` : issue.message, field)
+  return new ValidationError(field ? `${field}: ${issue.message}` : issue.message, field)
 }
 
 /**
- * parseEach validates every item of a batch, all before any is written; a bad one throws
+ * parseItem is parseInput for the item at `index` (0-based) of a batch: a bad one throws
  * ValidationError whose message starts with `<label> <position>:` (1-based) and names its field.
  */
-export function parseEach<S extends z.ZodType>(
+export function parseItem<S extends z.ZodType>(
   schema: S,
-  items: readonly unknown[],
+  item: unknown,
   label: string,
-): z.output<S>[] {
-  return items.map((item, i) => {
-    try {
-      return parseInput(schema, item)
-    } catch (error) {
-      const e = error as ValidationError
-      throw new ValidationError(`${label} ${i + 1}: ${e.message}`, e.field)
-    }
-  })
+  index: number,
+): z.output<S> {
+  const result = schema.safeParse(item)
+  if (result.success) return result.data
+  const e = validationErrorOf(result.error)
+  throw new ValidationError(`${label} ${index + 1}: ${e.message}`, e.field)
 }

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import {
   ConflictError,
   createCodec,
+  insertEach,
   insertMany,
   openStore,
+  parseItem,
+  ValidationError,
   type OpenStore,
 } from '../../src/core/index.js'
 import { toSqliteValue } from '../../src/core/sqlite-engine.js'
@@ -33,6 +37,15 @@ describe('bulk encoding', () => {
     })
     // A key the values give, even as null, wins over the default, as a spread would.
     expect(codec.encode({ generation_params: null }, defaults).generation_params).toBeNull()
+  })
+
+  it('gives the encoder of each column: JSON and timestamps, nothing for the rest', () => {
+    expect(codec.encoderOf('tags')?.(['a'])).toBe('["a"]')
+    expect(codec.encoderOf('created_at')?.('2025-01-02 03:04:05')).toEqual(
+      new Date('2025-01-02T03:04:05Z'),
+    )
+    expect(() => codec.encoderOf('updated_at')?.('yesterday')).toThrow(/updated_at/)
+    expect(codec.encoderOf('prompt')).toBeUndefined()
   })
 
   it('binds a Date by its time, also when the same Date object changes between rows', () => {
@@ -119,5 +132,65 @@ describe.each(ENGINES)('insertMany on $name', (engine) => {
       insertMany(db, 'generated_images', COLUMNS, rows(2)),
     )
     expect(queries.filter((q) => /^INSERT INTO "generated_images"/.test(q.sql))).toHaveLength(1)
+  })
+
+  const inputSchema = z.strictObject({
+    filename: z.string().min(1),
+    prompt: z.string().min(1),
+    model_id: z.string().optional(),
+    is_featured: z.boolean().optional(),
+    tags: z.array(z.string()).nullable().optional(),
+    created_at: z.union([z.string(), z.date()]).optional(),
+  })
+  type Input = z.input<typeof inputSchema>
+  const each = (now: Date) => ({
+    parse: (input: Input, i: number) => parseItem(inputSchema, input, 'image', i),
+    codec,
+    defaults: { model_id: 'default-model', is_featured: false, tags: ['d'], created_at: now },
+  })
+
+  it('insertEach validates and encodes each input, filling what it leaves out from defaults', async () => {
+    const { db, repo } = await open()
+    const now = new Date('2025-04-05T06:07:08Z')
+    const inputs: Input[] = Array.from({ length: 620 }, (_, i) => ({
+      filename: `e${i}.png`,
+      prompt: `p${i}`,
+      ...(i === 1 ? { tags: null, model_id: 'sdxl', is_featured: true } : {}),
+      ...(i === 2 ? { created_at: '2025-01-02 03:04:05', tags: ['x', 'y'] } : {}),
+    }))
+    expect(await insertEach(db, 'generated_images', COLUMNS, inputs, each(now))).toBe(620)
+    const first = await repo.listImages({}, { limit: 500 })
+    const rest = await repo.listImages({}, { limit: 500, after: first.next })
+    const byName = new Map([...first.items, ...rest.items].map((i) => [i.filename, i]))
+    expect(byName.size).toBe(620)
+    expect(byName.get('e0.png')).toMatchObject({
+      model_id: 'default-model',
+      is_featured: false,
+      tags: ['d'],
+      created_at: '2025-04-05T06:07:08.000Z',
+    })
+    // null is kept as null (not replaced by the default); given values are encoded
+    expect(byName.get('e1.png')).toMatchObject({ model_id: 'sdxl', is_featured: true, tags: null })
+    expect(byName.get('e2.png')).toMatchObject({
+      tags: ['x', 'y'],
+      created_at: '2025-01-02T03:04:05.000Z',
+    })
+  })
+
+  it('insertEach refuses a bad input by its position and field, leaving nothing written', async () => {
+    const { db, repo } = await open()
+    const inputs: Input[] = Array.from({ length: 600 }, (_, i) => ({
+      filename: `r${i}.png`,
+      prompt: i === 598 ? '' : `p${i}`,
+    }))
+    const refused = insertEach(db, 'generated_images', COLUMNS, inputs, each(new Date()))
+    await expect(refused).rejects.toBeInstanceOf(ValidationError)
+    await expect(refused).rejects.toMatchObject({ field: 'prompt' })
+    await expect(refused).rejects.toThrow(/^image 599: prompt/)
+    const late = [{ filename: 'ok.png', prompt: 'p', created_at: 'not a time' }]
+    await expect(
+      insertEach(db, 'generated_images', COLUMNS, late, each(new Date())),
+    ).rejects.toMatchObject({ field: 'created_at' })
+    expect((await repo.listImages()).items).toEqual([])
   })
 })

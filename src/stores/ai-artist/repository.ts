@@ -4,10 +4,10 @@ import {
   ConflictError,
   createCodec,
   inspectSchema,
-  insertMany,
+  insertEach,
   NotFoundError,
   paginate,
-  parseEach,
+  parseItem,
   parseInput,
   prepareQuery,
   parseTimestamp,
@@ -164,25 +164,19 @@ export class AiArtistRepository {
    */
   async addImages(inputs: readonly NewImage[]): Promise<number> {
     const now = new Date()
-    // One set of defaults for the batch: every row shares its `now` (formatted once on SQLite)
-    // and its encoded JSON defaults.
-    const defaults = images.encode({
-      negative_prompt: '',
-      generation_params: {},
-      status: 'pending',
-      is_featured: false,
-      tags: [],
-      created_at: now,
-      updated_at: now,
+    return insertEach(this.#db, 'generated_images', IMAGE_COLUMNS, inputs, {
+      parse: (input, i) => parseItem(newImageSchema, input, 'image', i),
+      codec: images,
+      defaults: {
+        negative_prompt: '',
+        generation_params: {},
+        status: 'pending',
+        is_featured: false,
+        tags: [],
+        created_at: now,
+        updated_at: now,
+      },
     })
-    const rows = parseEach(newImageSchema, inputs, 'image').map((parsed) =>
-      images.encode(parsed, defaults),
-    )
-    try {
-      return await insertMany(this.#db, 'generated_images', IMAGE_COLUMNS, rows)
-    } catch (error) {
-      throw this.#db.translateError(error)
-    }
   }
 
   /** getImage returns the image with `id`, or throws NotFoundError. */

@@ -2,10 +2,10 @@ import { z } from 'zod'
 import type { Kysely } from 'kysely'
 import {
   createCodec,
-  insertMany,
+  insertEach,
   NotFoundError,
   paginate,
-  parseEach,
+  parseItem,
   parseInput,
   ValidationError,
   type Database,
@@ -141,21 +141,11 @@ export class ImageLibraryRepository {
   /** addImages stores many images in one transaction (all or nothing); returns the count. */
   async addImages(inputs: readonly NewImage[]): Promise<number> {
     const now = new Date()
-    const rows = parseEach(newImageSchema, inputs, 'image').map((parsed) => {
-      return images.encode({
-        source: 'generated',
-        tags: [],
-        metadata: {},
-        timestamp: now,
-        created_at: now,
-        ...parsed,
-      })
+    return insertEach(this.#db, 'image_library', IMAGE_COLUMNS, inputs, {
+      parse: (input, i) => parseItem(newImageSchema, input, 'image', i),
+      codec: images,
+      defaults: { source: 'generated', tags: [], metadata: {}, timestamp: now, created_at: now },
     })
-    try {
-      return await insertMany(this.#db, 'image_library', IMAGE_COLUMNS, rows)
-    } catch (error) {
-      throw this.#db.translateError(error)
-    }
   }
 
   /** getImage returns the image with `id`, or throws NotFoundError. */

@@ -3,10 +3,10 @@ import { sql, type Kysely } from 'kysely'
 import {
   ConflictError,
   createCodec,
-  insertMany,
+  insertEach,
   NotFoundError,
   paginate,
-  parseEach,
+  parseItem,
   parseInput,
   parseTimestamp,
   type Database,
@@ -144,8 +144,13 @@ export class MetricsRepository {
    */
   async recordSnapshots(inputs: readonly NewSnapshot[]): Promise<number> {
     const now = new Date()
-    const rows = parseEach(newSnapshotSchema, inputs, 'snapshot').map((parsed) => {
-      return snapshots.encode({
+    return insertEach(this.#db, 'video_metrics', SNAPSHOT_COLUMNS, inputs, {
+      parse: (input, i) => {
+        const parsed = parseItem(newSnapshotSchema, input, 'snapshot', i)
+        return { ...parsed, engagement_rate: computeEngagementRate(parsed) }
+      },
+      codec: snapshots,
+      defaults: {
         views: 0,
         likes: 0,
         comments: 0,
@@ -154,15 +159,8 @@ export class MetricsRepository {
         watch_time_seconds: 0,
         timestamp: now,
         created_at: now,
-        ...parsed,
-        engagement_rate: computeEngagementRate(parsed),
-      })
+      },
     })
-    try {
-      return await insertMany(this.#db, 'video_metrics', SNAPSHOT_COLUMNS, rows)
-    } catch (error) {
-      throw this.#db.translateError(error)
-    }
   }
 
   /**

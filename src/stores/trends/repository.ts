@@ -3,10 +3,10 @@ import type { Kysely } from 'kysely'
 import {
   claimMany,
   createCodec,
-  insertMany,
+  insertEach,
   NotFoundError,
   paginate,
-  parseEach,
+  parseItem,
   parseInput,
   type Database,
   type Page,
@@ -113,26 +113,18 @@ export class TrendsRepository {
    */
   async recordTopics(source: string, inputs: readonly Omit<NewTopic, 'source'>[]): Promise<number> {
     const now = new Date()
-    const rows = parseEach(
-      newTopicSchema,
-      inputs.map((input) => ({ source, ...input })),
-      'topic',
-    ).map((parsed) => {
-      return topics.encode({
+    return insertEach(this.#db, 'trending_topics', TOPIC_COLUMNS, inputs, {
+      parse: (input, i) => parseItem(newTopicSchema, { source, ...input }, 'topic', i),
+      codec: topics,
+      defaults: {
         relevance_score: 0,
         category: null,
         metadata: null,
         timestamp: now,
         created_at: now,
         updated_at: now,
-        ...parsed,
-      })
+      },
     })
-    try {
-      return await insertMany(this.#db, 'trending_topics', TOPIC_COLUMNS, rows)
-    } catch (error) {
-      throw this.#db.translateError(error)
-    }
   }
 
   /** getTopic returns the topic with `id`, or throws NotFoundError. */
