@@ -93,7 +93,7 @@ export async function diagnoseStore(
   }
   let store: OpenStore<any>
   let expected: SchemaSnapshot
-  const open = () => openStore(definition, { location: readOnlyLocation(location), readOnly: true })
+  const open = () => openStore(definition, { location, readOnly: true })
   try {
     // The expected schema is built first, in a scratch database, and the store opened again
     // after: an in-process PostgreSQL (PGlite) shares one session, search_path included, among
@@ -170,17 +170,6 @@ export async function diagnoseStore(
   }
   report.ok = report.checks.every((c) => c.status !== 'error')
   return report
-}
-
-/**
- * readOnlyLocation makes a PostgreSQL location's sessions read-only, so that running the named
- * queries to capture their SQL can change nothing (SQLite stores are opened read-only).
- */
-function readOnlyLocation(location: string): string {
-  if (!isPostgresUrl(location)) return location
-  const url = new URL(location)
-  url.searchParams.set('options', '-c default_transaction_read_only=on')
-  return url.toString()
 }
 
 const DATA_STATEMENT = /^\s*(select|with|insert|update|delete)\b/i

@@ -1,4 +1,4 @@
-import { Database } from './database.js'
+import { Database, isPostgresUrl } from './database.js'
 import { resolveStoreLocation, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
 import { NotFoundError } from './errors.js'
@@ -66,7 +66,10 @@ export interface OpenStoreOptions {
   cwd?: string
   /** Apply pending migrations on open (default true). A newer database is refused either way. */
   migrate?: boolean
-  /** Open without creating or changing anything (implies migrate: false; SQLite read-only). */
+  /**
+   * Open without creating or changing anything (implies migrate: false): a SQLite file
+   * read-only, PostgreSQL sessions with default_transaction_read_only.
+   */
   readOnly?: boolean
   poolSize?: number
 }
@@ -92,8 +95,9 @@ export async function openStore<Repo>(
   definition: StoreDefinition<Repo>,
   options: OpenStoreOptions = {},
 ): Promise<OpenStore<Repo>> {
-  const location =
+  const resolved =
     options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const location = options.readOnly ? readOnlyLocation(resolved) : resolved
   const db = await Database.open(location, {
     schema: definition.schema,
     columnsByConstraint: definition.columnsByConstraint,
@@ -120,6 +124,17 @@ export async function openStore<Repo>(
     await db.close()
     throw error
   }
+}
+
+/**
+ * readOnlyLocation makes a PostgreSQL location's sessions read-only, so that a store opened
+ * read-only can change nothing there either (SQLite files are opened read-only).
+ */
+function readOnlyLocation(location: string): string {
+  if (!isPostgresUrl(location)) return location
+  const url = new URL(location)
+  url.searchParams.set('options', '-c default_transaction_read_only=on')
+  return url.toString()
 }
 
 /** isStoreEmpty tells whether a store holds no data (its dataTables are empty). */

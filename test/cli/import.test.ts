@@ -3,7 +3,7 @@ import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { openStore } from '../../src/core/index.js'
+import { Database, openStore, resolveStoreLocation } from '../../src/core/index.js'
 import { videoBatchStore } from '../../src/stores/video-batch/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 import { writeLegacyLogs } from '../stores/video-batch/legacy-logs.js'
@@ -39,6 +39,10 @@ describe.each(ENGINES)('genmedia import video-batch on $name', (engine) => {
       dryRun: true,
       tables: { images: { inserted: 20 }, prompts: { inserted: 10 }, videos: { inserted: 20 } },
     })
+    // A dry run creates nothing, not even the store.
+    const { location } = resolveStoreLocation(videoBatchStore, env)
+    expect(await Database.exists(location, videoBatchStore.schema)).toBe(false)
+
     const strict = await runCli([...args, ...videos, '--strict'], { env })
     expect(strict.code).toBe(1)
     expect(strict.stderr).toMatch(/video_generation_log\.jsonl:21: unknown status "maybe"/)
@@ -52,6 +56,10 @@ describe.each(ENGINES)('genmedia import video-batch on $name', (engine) => {
     )
     expect(await countRows(env)).toEqual({ videos: 20, distinctKeys: 20 })
 
+    const dryAgain = await runCli([...args, ...videos, '--dry-run', '--json'], { env })
+    expect(dryAgain.code).toBe(1)
+    expect(dryAgain.json().tables.videos).toMatchObject({ inserted: 0, unchanged: 20 })
+
     const second = await runCli([...args, ...videos, '--json'], { env })
     expect(second.code).toBe(1)
     const report = second.json()
@@ -60,6 +68,24 @@ describe.each(ENGINES)('genmedia import video-batch on $name', (engine) => {
     expect(report.tables.prompts).toMatchObject({ inserted: 0, updated: 0, unchanged: 10 })
     expect(report.tables.videos).toMatchObject({ inserted: 0, updated: 0, unchanged: 20 })
     expect(await countRows(env)).toEqual({ videos: 20, distinctKeys: 20 })
+  })
+
+  it('refuses a dry run on a store that awaits migrations, and applies none', async () => {
+    const env = await ctx.freshEnv()
+    const logs = writeLegacyLogs(join(ctx.dir, 'behind'), { images: 2, prompts: 1, videos: 2 })
+    expect((await runCli(['init', 'video-batch'], { env })).code).toBe(0)
+    expect((await runCli(['migrate', 'down', 'video-batch', '--to', '1'], { env })).code).toBe(0)
+    const dry = await runCli(['import', 'video-batch', '--uploads', logs.uploads, '--dry-run'], {
+      env,
+    })
+    expect(dry.code).toBe(2)
+    expect(dry.stderr).toMatch(/awaits \d+ migration\(s\).*genmedia migrate up video-batch/)
+    const store = await openStore(videoBatchStore, { env, readOnly: true })
+    try {
+      expect(await store.migrator.currentVersion()).toBe(1)
+    } finally {
+      await store.close()
+    }
   })
 
   it('re-runs a killed import to completion without duplicates', async () => {

@@ -1,10 +1,11 @@
 import type { Command } from 'commander'
 import cliProgress from 'cli-progress'
-import { openStore } from '../../core/index.js'
+import { Database, openStore, resolveStoreLocation, type OpenStore } from '../../core/index.js'
 import {
   importVideoBatch,
   videoBatchStore,
   type VideoBatchImportReport,
+  type VideoBatchRepository,
 } from '../../stores/video-batch/index.js'
 import { CliError, printJson, printTable, run } from '../output.js'
 
@@ -48,7 +49,7 @@ async function importVideoBatchCommand(options: VideoBatchImportOptions): Promis
   if (!options.uploads && !options.prompts && !options.videos) {
     throw new CliError('nothing to import: give --uploads, --prompts and/or --videos', 2)
   }
-  const store = await openStore(videoBatchStore)
+  const store = options.dryRun ? await openForDryRun() : await openStore(videoBatchStore)
   const bar = process.stderr.isTTY && !options.json ? progressBar() : undefined
   let current = ''
   try {
@@ -78,6 +79,30 @@ async function importVideoBatchCommand(options: VideoBatchImportOptions): Promis
     if (current) bar?.stop()
     await store.close()
   }
+}
+
+/**
+ * openForDryRun opens the store so that a dry run changes nothing, not even the schema: an
+ * existing store read-only (refused while it awaits migrations, which a dry run must not
+ * apply), or, where there is none yet, an empty one in memory, against which every entry is new.
+ */
+async function openForDryRun(): Promise<OpenStore<VideoBatchRepository>> {
+  const { location } = resolveStoreLocation(videoBatchStore)
+  if (!(await Database.exists(location, videoBatchStore.schema))) {
+    return openStore(videoBatchStore, { location: ':memory:' })
+  }
+  const store = await openStore(videoBatchStore, { location, readOnly: true })
+  const status = await store.migrator.status()
+  const pending = status.filter((s) => s.state === 'pending')
+  if (pending.length > 0) {
+    await store.close()
+    throw new CliError(
+      `the video-batch store at ${location} awaits ${pending.length} migration(s), which a dry run ` +
+        'does not apply: run `genmedia migrate up video-batch` first, or import without --dry-run',
+      2,
+    )
+  }
+  return store
 }
 
 function progressBar(): cliProgress.SingleBar {
