@@ -7,6 +7,7 @@ import { registerMaintain } from './commands/maintain.js'
 import { registerRestore } from './commands/restore.js'
 import { registerArchive } from './commands/archive.js'
 import { registerInit } from './commands/init.js'
+import { registerImageGen } from './commands/image-gen.js'
 import { registerImport } from './commands/import.js'
 import { registerMigrate } from './commands/migrate.js'
 import { registerStart } from './commands/start.js'
@@ -30,6 +31,7 @@ registerStart(program)
 registerServe(program)
 registerToken(program)
 registerArchive(program)
+registerImageGen(program)
 registerBackup(program)
 registerRestore(program)
 registerBackups(program)

@@ -9,6 +9,13 @@ export { ImageGenRepository } from './repository.js'
 export * from '../../storage/index.js'
 export { renderSampleImage } from './sample-data.js'
 export {
+  DEFAULT_SWEEP_GRACE_SECONDS,
+  SWEPT_PREFIXES,
+  sweepOrphanBlobs,
+  type BlobSweepOptions,
+  type BlobSweepReport,
+} from './sweep.js'
+export {
   ASPECT_RATIOS,
   CAMERA_ANGLES,
   GENERATION_METHODS,
