@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { FastifyInstance } from 'fastify'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { chromium, type Browser, type Page, type Response } from 'playwright-core'
 import { openStore, seedStore, type OpenStore } from '../../src/core/index.js'
 import { buildApp } from '../../src/server/app.js'
 import { LocalBlobStore } from '../../src/storage/index.js'
@@ -47,7 +48,7 @@ const upToDate = () => existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newestS
  * ensureWebBuild builds the dashboard into dist/web when it is missing or older than any file
  * under web/. Test files may ask at once: a lock folder lets one build while the others wait.
  */
-export async function ensureWebBuild(): Promise<void> {
+async function ensureWebBuild(): Promise<void> {
   if (upToDate()) return
   mkdirSync(join(REPO, 'dist'), { recursive: true })
   for (;;) {
@@ -92,7 +93,7 @@ export interface Dashboard {
  * startDashboard opens every registered store on SQLite in a temporary folder with sample
  * data and serves the API and the built dashboard on a free loopback port (open: no tokens).
  */
-export async function startDashboard(): Promise<Dashboard> {
+async function startDashboard(): Promise<Dashboard> {
   const dir = mkdtempSync(join(tmpdir(), 'genmedia-web-'))
   const storageBefore = process.env.GENMEDIA_STORAGE_URL
   process.env.GENMEDIA_STORAGE_URL = `file://${join(dir, 'blobs')}`
@@ -121,8 +122,8 @@ export async function startDashboard(): Promise<Dashboard> {
   }
 }
 
-/** launchBrowser starts headless Chromium as the brief for these tests prescribes. */
-export function launchBrowser(): Promise<Browser> {
+/** launchBrowser starts Debian's Chromium headless, without sandbox, GPU or background traffic. */
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -139,10 +140,54 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** newPage opens a laptop-sized page (1366×768) that fails the test on any uncaught page error. */
-export async function newPage(browser: Browser, errors: string[]): Promise<Page> {
+async function newPage(browser: Browser, errors: string[]): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } })
   page.on('pageerror', (error) => errors.push(error.message))
   return page
+}
+
+/** DashboardContext is a served dashboard with one Chromium page open on it, for one test file. */
+export interface DashboardContext {
+  /** The server and its seeded stores (set once the file's beforeAll has run). */
+  readonly dashboard: Dashboard
+  /** The page every test of the file drives (set once the file's beforeAll has run). */
+  readonly page: Page
+  /** open loads a path of the dashboard (`/ai-artist?status=curated`) in the page. */
+  open(path: string): Promise<Response | null>
+}
+
+/**
+ * useDashboard registers the set-up and tear-down of a browser test file for the enclosing
+ * describe block: build the dashboard if stale, serve it over seeded stores, launch Chromium and
+ * open a page; afterwards close them, and fail the file if the page threw an uncaught error.
+ */
+export function useDashboard(): DashboardContext {
+  let dashboard: Dashboard | undefined
+  let browser: Browser | undefined
+  let page: Page | undefined
+  const errors: string[] = []
+
+  beforeAll(async () => {
+    await ensureWebBuild()
+    dashboard = await startDashboard()
+    browser = await launchBrowser()
+    page = await newPage(browser, errors)
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await dashboard?.close()
+    expect(errors).toEqual([])
+  })
+
+  return {
+    get dashboard() {
+      return dashboard!
+    },
+    get page() {
+      return page!
+    },
+    open: (path) => page!.goto(`${dashboard!.url}${path}`),
+  }
 }
 
 /** screenshot saves the page under test-results/web/<name>.png. */

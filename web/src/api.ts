@@ -16,11 +16,8 @@ export class ApiError extends Error {
   }
 }
 
-/** A keyset page as every list route answers it. */
-export interface Page<T> {
-  items: T[]
-  next: string | null
-}
+/** Page is a keyset page as every list route answers it. */
+export type { Page } from '../../src/core/pagination'
 
 const TOKEN_KEY = 'genmedia.token'
 const USER_KEY = 'genmedia.user'

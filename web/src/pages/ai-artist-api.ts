@@ -1,27 +1,7 @@
+import type { GeneratedImage } from '../../../src/stores/ai-artist/types'
 import { api } from '../api'
 
-/** A row of generated_images as the API answers it. */
-export interface GeneratedImage {
-  id: number
-  filename: string
-  prompt: string
-  negative_prompt: string | null
-  source_url: string | null
-  source_query: string | null
-  model_id: string
-  generation_params: Record<string, unknown>
-  seed: number | null
-  aesthetic_score: number | null
-  clip_score: number | null
-  technical_score: number | null
-  final_score: number | null
-  diversity_score: number | null
-  created_at: string
-  updated_at: string
-  status: 'pending' | 'curated' | 'rejected'
-  is_featured: boolean
-  tags: string[]
-}
+export type { GeneratedImage }
 
 export const IMAGE_STATUSES = ['pending', 'curated', 'rejected'] as const
 

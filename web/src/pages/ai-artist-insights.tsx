@@ -1,3 +1,9 @@
+import type {
+  CreationSession,
+  DailyCreationStatistics,
+  QualityTier,
+  TrainingSession,
+} from '../../../src/stores/ai-artist/types'
 import type { Page } from '../api'
 import { useApi } from '../hooks'
 import {
@@ -11,46 +17,12 @@ import {
 import { BarChart, LineChart } from '../components/charts'
 import { Link } from '../router'
 
-interface TrainingSession {
-  id: number
-  name: string
-  model_path: string
-  dataset_size: number | null
-  final_loss: number | null
-  training_time_seconds: number | null
-  started_at: string
-  completed_at: string | null
-  status: string
-}
-
-interface DailyStatistics {
-  date: string
-  sessions: number
-  total_created: number
-  total_kept: number
-  avg_quality: number | null
-}
-
-interface QualityTier {
-  quality_tier: string
-  count: number
-  avg_score: number | null
-}
-
-interface CreationSession {
-  id: number
-  theme: string | null
-  images_created: number
-  images_kept: number
-  avg_score: number | null
-  started_at: string
-  completed_at: string | null
-}
-
 /** ai-artist's training runs, daily creation statistics and quality distribution, with charts. */
 export default function AiArtistInsights() {
   const training = useApi<Page<TrainingSession>>('/api/ai-artist/training-sessions?limit=50')
-  const daily = useApi<DailyStatistics[]>('/api/ai-artist/queries/daily-creation-statistics')
+  const daily = useApi<DailyCreationStatistics[]>(
+    '/api/ai-artist/queries/daily-creation-statistics',
+  )
   const tiers = useApi<QualityTier[]>('/api/ai-artist/queries/quality-distribution')
   const creations = useApi<Page<CreationSession>>('/api/ai-artist/creation-sessions?limit=20')
   const days = [...(daily.data ?? [])].sort((a, b) => a.date.localeCompare(b.date))

@@ -1,3 +1,10 @@
+import type {
+  ActiveSession,
+  AppSetting,
+  OperationLogEntry,
+  PresetSummary,
+  ProjectStatistics,
+} from '../../../src/stores/archive/types'
 import type { Page } from '../api'
 import { useApi } from '../hooks'
 import {
@@ -10,47 +17,6 @@ import {
   StatusBadge,
 } from '../components/common'
 import { Link, useLocation, withParams, type Location } from '../router'
-
-interface ActiveSession {
-  session_id: string
-  artwork_name: string
-  status: string
-  progress_percent: number | null
-  current_operation: string | null
-  updated_at: string
-}
-
-interface Operation {
-  id: number
-  operation_type: string
-  operation_name: string
-  sequence_number: number
-  status: string
-  progress: number | null
-  duration_seconds: number | null
-  error_details: unknown
-  warning_messages: string[] | null
-  start_time: string | null
-}
-
-interface Preset {
-  preset_id: string
-  preset_name: string
-  is_default: boolean
-  description: string | null
-  usage_count: number
-  last_used_at: string | null
-}
-
-interface Setting {
-  key: string
-  value: unknown
-  value_type: string
-  category: string | null
-  description: string | null
-}
-
-type Statistics = Record<string, number | null>
 
 /**
  * archive (seed 003): active sessions with progress bars, the operation log of the session in
@@ -117,8 +83,8 @@ export default function Archive() {
 }
 
 function Statistics30() {
-  const stats = useApi<Statistics>('/api/archive/statistics')
-  const labels: [string, string][] = [
+  const stats = useApi<ProjectStatistics>('/api/archive/statistics')
+  const labels: [keyof ProjectStatistics, string][] = [
     ['total_projects', 'Projects'],
     ['successful_projects', 'Successful'],
     ['avg_processing_time', 'Avg processing (s)'],
@@ -144,7 +110,7 @@ function Statistics30() {
 }
 
 function OperationLog({ sessionId }: { sessionId: string }) {
-  const log = useApi<Page<Operation>>(
+  const log = useApi<Page<OperationLogEntry>>(
     `/api/archive/sessions/${encodeURIComponent(sessionId)}/operations?limit=200`,
   )
   return (
@@ -186,7 +152,7 @@ function OperationLog({ sessionId }: { sessionId: string }) {
                 <td className="num">{formatNumber(o.duration_seconds, 0)}</td>
                 <td>{formatDate(o.start_time)}</td>
                 <td className="error-text small">
-                  {o.error_details ? JSON.stringify(o.error_details) : ''}
+                  {o.error_details ?? ''}
                   {o.warning_messages?.length ? o.warning_messages.join('; ') : ''}
                 </td>
               </tr>
@@ -199,7 +165,7 @@ function OperationLog({ sessionId }: { sessionId: string }) {
 }
 
 function Presets() {
-  const presets = useApi<Preset[]>('/api/archive/presets')
+  const presets = useApi<PresetSummary[]>('/api/archive/presets')
   return (
     <Section title="Presets">
       <ErrorBanner error={presets.error} onRetry={presets.reload} />
@@ -231,7 +197,7 @@ function Presets() {
 
 function Settings({ location }: { location: Location }) {
   const category = location.params.get('category') ?? ''
-  const settings = useApi<Setting[]>(
+  const settings = useApi<AppSetting[]>(
     `/api/archive/settings${category ? `?category=${encodeURIComponent(category)}` : ''}`,
   )
   return (

@@ -16,6 +16,7 @@ import {
   JOB_PARAMETERS,
   type GeneratedImage,
   type GenerationJob,
+  type GenerationJobWithReferences,
   type Session,
   type User,
 } from './image-gen-api'
@@ -236,7 +237,7 @@ function JobTable({ jobs, location }: { jobs: GenerationJob[]; location: Locatio
 }
 
 function JobDetail({ id, user, location }: { id: number; user: string; location: Location }) {
-  const job = useApi<GenerationJob>(`/api/image-gen/jobs/${id}`, user)
+  const job = useApi<GenerationJobWithReferences>(`/api/image-gen/jobs/${id}`, user)
   const j = job.data
   return (
     <Section title={`Job #${id}`}>
@@ -279,7 +280,7 @@ function JobDetail({ id, user, location }: { id: number; user: string; location:
           </dd>
           <dt>Reference images</dt>
           <dd>
-            {j.reference_image_urls?.length ? (
+            {j.reference_image_urls.length ? (
               <div className="thumbs">
                 {j.reference_image_urls.map((url) => (
                   <figure key={url}>

@@ -1,20 +1,16 @@
+import type { StoreState } from '../../../src/core/store'
+import type { LastVerifiedBackup, StoreHealth } from '../../../src/server/store-status'
 import { useApi } from '../hooks'
 import { ErrorBanner, formatBytes, formatDate, Loading, Section } from '../components/common'
 import { Link } from '../router'
 
-/** What GET /api/stores answers per store; `health` and `lastVerifiedBackup` when the server reports them. */
-interface StoreState {
-  store: string
-  seed: string
-  engine: string
-  location: string
-  schema: string | null
-  schemaVersion: number
-  latestVersion: number
-  rowCounts: Record<string, number>
-  sizeBytes: number | null
-  health?: { ok?: boolean; status?: string; checks?: { status: string; message: string }[] }
-  lastVerifiedBackup?: { at?: string; verifiedAt?: string; id?: string } | string | null
+/**
+ * StoreReport is what GET /api/stores answers per store: its state, with `health` and
+ * `lastVerifiedBackup` when the server reports them (`genmedia serve` does).
+ */
+interface StoreReport extends StoreState {
+  health?: StoreHealth
+  lastVerifiedBackup?: LastVerifiedBackup | null
 }
 
 interface Health {
@@ -36,7 +32,7 @@ const PAGE_OF: Record<string, string> = {
 /** Overview lists every store with its engine, size, rows, schema version, health and last backup. */
 export default function Overview() {
   const health = useApi<Health>('/api/health')
-  const stores = useApi<StoreState[]>('/api/stores')
+  const stores = useApi<StoreReport[]>('/api/stores')
   return (
     <div className="page">
       <h1>Overview</h1>
@@ -108,10 +104,9 @@ function shortLocation(location: string): string {
   return location.split(/[\\/]/).pop() ?? location
 }
 
-function healthOf(s: StoreState) {
+function healthOf(s: StoreReport) {
   if (!s.health) return <span className="muted">not reported</span>
-  const status = s.health.status ?? (s.health.ok === false ? 'error' : 'ok')
-  const problems = (s.health.checks ?? []).filter((c) => c.status !== 'ok')
+  const { status, checks: problems } = s.health
   return (
     <span title={problems.map((p) => p.message).join('\n') || undefined}>
       <span className={`badge badge-${status}`}>{status}</span>
@@ -120,9 +115,8 @@ function healthOf(s: StoreState) {
   )
 }
 
-function backupOf(s: StoreState) {
+function backupOf(s: StoreReport) {
   const backup = s.lastVerifiedBackup
   if (!backup) return <span className="muted">none</span>
-  if (typeof backup === 'string') return formatDate(backup)
-  return formatDate(backup.verifiedAt ?? backup.at)
+  return formatDate(backup.at)
 }

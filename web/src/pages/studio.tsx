@@ -1,40 +1,20 @@
+import type {
+  CollectionImage,
+  EmotionCoverage,
+  ImageCollection,
+  LibraryImage,
+} from '../../../src/stores/image-library/types'
+import type {
+  PlatformSummary as PlatformSummaryRow,
+  VideoMetadata,
+  VideoMetrics,
+} from '../../../src/stores/metrics/types'
+import type { SourceCount, TrendingTopic } from '../../../src/stores/trends/types'
 import { query, type Page } from '../api'
 import { useApi } from '../hooks'
 import { ErrorBanner, formatNumber, Loading, Section } from '../components/common'
 import { BarChart, LineChart } from '../components/charts'
 import { navigate, useLocation, withParams, type Location } from '../router'
-
-interface Snapshot {
-  platform: string
-  views: number
-  likes: number
-  engagement_rate: number | null
-  timestamp: string
-}
-
-interface MetricsVideo {
-  video_id: string
-  title: string | null
-  status: string
-}
-
-interface LibraryImage {
-  id: number
-  character: string
-  emotion: string
-  pose: string | null
-  file_path: string
-  quality_score: number | null
-  usage_count: number
-  last_used_at: string | null
-}
-
-interface Collection {
-  id: number
-  name: string
-  description: string | null
-  character: string | null
-}
 
 /**
  * Studio, seed 002's content pipeline: unused trending topics by relevance, per-platform
@@ -58,12 +38,10 @@ export default function Studio() {
 }
 
 function Topics() {
-  const topics = useApi<{ topic: string; relevance_score: number }[]>(
+  const topics = useApi<Pick<TrendingTopic, 'topic' | 'relevance_score'>[]>(
     '/api/trends/queries/unused-topics?limit=10',
   )
-  const sources = useApi<{ source: string; total: number; unused: number }[]>(
-    '/api/trends/queries/topics-by-source',
-  )
+  const sources = useApi<SourceCount[]>('/api/trends/queries/topics-by-source')
   return (
     <Section title="Unused trending topics">
       <ErrorBanner error={topics.error ?? sources.error} onRetry={topics.reload} />
@@ -94,9 +72,7 @@ function Topics() {
 }
 
 function PlatformSummary() {
-  const summary = useApi<
-    { platform: string; videos: number; total_views: number; avg_engagement_rate: number | null }[]
-  >('/api/metrics/queries/platform-summary')
+  const summary = useApi<PlatformSummaryRow[]>('/api/metrics/queries/platform-summary')
   return (
     <Section title="Platforms (latest snapshots)">
       <ErrorBanner error={summary.error} onRetry={summary.reload} />
@@ -121,9 +97,9 @@ function PlatformSummary() {
 }
 
 function MetricsOverTime({ location }: { location: Location }) {
-  const videos = useApi<Page<MetricsVideo>>('/api/metrics/videos?status=posted&limit=100')
+  const videos = useApi<Page<VideoMetadata>>('/api/metrics/videos?status=posted&limit=100')
   const chosen = location.params.get('video') ?? videos.data?.items[0]?.video_id
-  const history = useApi<Page<Snapshot>>(
+  const history = useApi<Page<VideoMetrics>>(
     chosen ? `/api/metrics/videos/${encodeURIComponent(chosen)}/history?limit=500` : null,
   )
   const snapshots = history.data?.items ?? []
@@ -173,9 +149,7 @@ function Library({ location }: { location: Location }) {
     emotion: location.params.get('emotion') ?? '',
     pose: location.params.get('pose') ?? '',
   }
-  const coverage = useApi<{ character: string; emotion: string; images: number; uses: number }[]>(
-    '/api/image-library/queries/images-by-character',
-  )
+  const coverage = useApi<EmotionCoverage[]>('/api/image-library/queries/images-by-character')
   const images = useApi<Page<LibraryImage>>(
     `/api/image-library/images${query({ ...filter, limit: 100 })}`,
   )
@@ -266,9 +240,9 @@ function Library({ location }: { location: Location }) {
 }
 
 function Collections({ location }: { location: Location }) {
-  const collections = useApi<Collection[]>('/api/image-library/collections')
+  const collections = useApi<ImageCollection[]>('/api/image-library/collections')
   const chosen = Number(location.params.get('collection')) || collections.data?.[0]?.id
-  const members = useApi<(LibraryImage & { sort_order: number })[]>(
+  const members = useApi<CollectionImage[]>(
     chosen ? `/api/image-library/collections/${chosen}/images` : null,
   )
   return (

@@ -1,4 +1,12 @@
 import { useState } from 'react'
+import type {
+  Image,
+  ImageLineage,
+  ImageStatus,
+  PromptSet,
+  Video,
+  VideoStatus,
+} from '../../../src/stores/video-batch/types'
 import type { Page } from '../api'
 import { useApi } from '../hooks'
 import {
@@ -13,52 +21,6 @@ import {
 } from '../components/common'
 import { Link, navigate, useLocation, withParams, type Location } from '../router'
 
-interface Upload {
-  id: number
-  original_filename: string
-  descriptive_name: string | null
-  status: string
-  error_message: string | null
-  upload_url: string | null
-  processing_time_seconds: number | null
-  origin_image_id: number | null
-  created_at: string
-  depth?: number
-}
-
-interface PromptSet {
-  id: number
-  image_prompt: string | null
-  video_prompt: string | null
-  refined_video_prompt: string | null
-  creative_video_prompt_1: string | null
-  creative_video_prompt_2: string | null
-  creative_video_prompt_3: string | null
-  created_at: string
-}
-
-interface Video {
-  id: number
-  image_id: number | null
-  prompt_id: number | null
-  video_filename: string | null
-  video_path: string | null
-  prompt_used: string | null
-  prompt_type: string | null
-  generation_service: string | null
-  generation_time_seconds: number | null
-  file_size_bytes: number | null
-  status: string
-  error_message: string | null
-  created_at: string
-}
-
-interface Lineage {
-  image: Upload
-  ancestors: Upload[]
-  descendants: Upload[]
-}
-
 /**
  * video-batch: the pipeline uploads → prompt sets → videos with status counts, the failures
  * with their errors, an image's lineage (origin and derived images) and a player for its
@@ -68,10 +30,11 @@ export default function VideoBatch() {
   const location = useLocation()
   const imageId = Number(location.params.get('image')) || undefined
   const status = location.params.get('status') ?? ''
-  const counts = useApi<{ images: Record<string, number>; videos: Record<string, number> }>(
-    '/api/video-batch/queries/status-counts',
-  )
-  const uploads = useApi<Page<Upload>>(
+  const counts = useApi<{
+    images: Record<ImageStatus, number>
+    videos: Record<VideoStatus, number>
+  }>('/api/video-batch/queries/status-counts')
+  const uploads = useApi<Page<Image>>(
     `/api/video-batch/images?limit=100${status ? `&status=${status}` : ''}`,
   )
   return (
@@ -140,11 +103,11 @@ export default function VideoBatch() {
 }
 
 function ImagePipeline({ id, location }: { id: number; location: Location }) {
-  const lineage = useApi<Lineage>(`/api/video-batch/images/${id}/lineage`)
+  const lineage = useApi<ImageLineage>(`/api/video-batch/images/${id}/lineage`)
   const prompts = useApi<PromptSet[]>(`/api/video-batch/images/${id}/prompts`)
   const videos = useApi<Page<Video>>(`/api/video-batch/videos?image_id=${id}&limit=100`)
   const image = lineage.data?.image
-  const link = (u: Upload) => (
+  const link = (u: Image) => (
     <Link to={withParams(location, { image: u.id })}>
       #{u.id} {u.descriptive_name ?? u.original_filename}
     </Link>
@@ -192,7 +155,7 @@ function ImagePipeline({ id, location }: { id: number; location: Location }) {
             <dd aria-label="Descendants">
               {lineage.data.descendants.length
                 ? lineage.data.descendants.map((d) => (
-                    <div key={d.id} style={{ paddingLeft: `${((d.depth ?? 1) - 1) * 1.2}rem` }}>
+                    <div key={d.id} style={{ paddingLeft: `${(d.depth - 1) * 1.2}rem` }}>
                       {link(d)}
                     </div>
                   ))
@@ -291,7 +254,7 @@ function VideoRow({ video }: { video: Video }) {
 }
 
 function Failures({ location }: { location: Location }) {
-  const uploads = useApi<Page<Upload>>('/api/video-batch/images?status=failed&limit=50')
+  const uploads = useApi<Page<Image>>('/api/video-batch/images?status=failed&limit=50')
   const videos = useApi<Page<Video>>('/api/video-batch/videos?status=failed&limit=50')
   return (
     <Section title="Failures">
@@ -318,16 +281,8 @@ function Failures({ location }: { location: Location }) {
           {videos.data?.items.map((v) => (
             <tr key={`v${v.id}`}>
               <td>
-                video #{v.id}
-                {v.image_id ? (
-                  <>
-                    {' '}
-                    of{' '}
-                    <Link to={withParams(location, { image: v.image_id })}>
-                      image #{v.image_id}
-                    </Link>
-                  </>
-                ) : null}
+                video #{v.id} of{' '}
+                <Link to={withParams(location, { image: v.image_id })}>image #{v.image_id}</Link>
               </td>
               <td className="error-text">{v.error_message}</td>
               <td>{formatDate(v.created_at)}</td>
