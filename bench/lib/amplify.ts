@@ -49,6 +49,7 @@ export function amplifyTable(db: BetterSqlite3.Database, spec: AmplifySpec): num
     .map((c) => c.name)
   const primary = timestamps.find((c) => templates.every((t) => parseTime(t[c]) !== undefined))
   const made = uniqueColumns(db, spec.table, templates, (c) => c === primary || c in set, foreign)
+  const taken = new Set(primary ? all.map((r) => r[primary]) : [])
 
   const names = writable.map((c) => c.name)
   const insert = db.prepare(
@@ -62,7 +63,11 @@ export function amplifyTable(db: BetterSqlite3.Database, spec: AmplifySpec): num
       const template = templates[i % templates.length]!
       const values: Row = { ...template }
       if (primary) {
-        const delta = end - spanMs + i * step - parseTime(template[primary])!
+        let delta = end - spanMs + i * step - parseTime(template[primary])!
+        // A copy may land on the very second of an original row's timestamp, which a UNIQUE
+        // index over it (metrics' video, platform, timestamp) refuses: move it a second on.
+        // Copies lie `step` (over a second at these sizes) apart, so it meets no other copy.
+        while (taken.has(shiftTime(template[primary], delta))) delta += 1000
         for (const c of timestamps) values[c] = shiftTime(template[c], delta)
       }
       for (const [c, kind] of made) {
