@@ -11,10 +11,12 @@ import {
   parseInput,
   prepareQuery,
   parseTimestamp,
+  tableRows,
   type Database,
   type IndexInfo,
   type Page,
   type PreparedQuery,
+  type TableRows,
 } from '../../core/index.js'
 import { IMAGE_STATUSES, TRAINING_STATUSES } from './migrations.js'
 import type {
@@ -134,10 +136,16 @@ export class AiArtistRepository {
   readonly #k: Kysely<AiArtistTables>
   /** The hot read, compiled once (BASELINES.md: building and compiling per call costs). */
   readonly #imageById: PreparedQuery<Record<string, unknown>>
+  readonly #imageRows: TableRows<AiArtistTables, 'generated_images', GeneratedImage>
+  readonly #trainingRows: TableRows<AiArtistTables, 'training_sessions', TrainingSession>
+  readonly #creationRows: TableRows<AiArtistTables, 'creation_sessions', CreationSession>
 
   constructor(db: Database<AiArtistTables>) {
     this.#db = db
     this.#k = db.kysely
+    this.#imageRows = tableRows(db, 'generated_images', images, 'generated image')
+    this.#trainingRows = tableRows(db, 'training_sessions', trainings, 'training session')
+    this.#creationRows = tableRows(db, 'creation_sessions', creations, 'creation session')
     this.#imageById = prepareQuery(db, (k) =>
       k.selectFrom('generated_images').selectAll().where('id', '=', 0),
     )
@@ -147,15 +155,7 @@ export class AiArtistRepository {
 
   /** addImage inserts one generated image and returns it as stored. */
   async addImage(input: NewImage): Promise<GeneratedImage> {
-    const values = images.encode(parseInput(newImageSchema, input))
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('generated_images')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return images.decode(row)
+    return this.#imageRows.insert(parseInput(newImageSchema, input))
   }
 
   /**
@@ -199,20 +199,11 @@ export class AiArtistRepository {
 
   /** updateImage changes the given columns; `updated_at` moves, `created_at` never does. */
   async updateImage(id: number, patch: ImagePatch): Promise<GeneratedImage> {
-    const values = images.encode(parseInput(imagePatchSchema, patch))
+    const values = parseInput(imagePatchSchema, patch)
     if (Object.keys(values).length === 0) return this.getImage(id)
-    const row = await this.#db.run((k) =>
-      k
-        .updateTable('generated_images')
-        // Set here as well as by the update_timestamp trigger: SQLite's RETURNING shows the row
-        // before AFTER triggers ran.
-        .set({ ...values, updated_at: sql`CURRENT_TIMESTAMP` } as never)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst(),
-    )
-    if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
-    return images.decode(row)
+    // updated_at is set here as well as by the update_timestamp trigger: SQLite's RETURNING
+    // shows the row before AFTER triggers ran.
+    return this.#imageRows.update(id, { ...values, updated_at: sql`CURRENT_TIMESTAMP` })
   }
 
   /** curateImage marks an image curated (kept for the gallery). */
@@ -232,13 +223,7 @@ export class AiArtistRepository {
 
   /** deleteImage removes an image; throws NotFoundError when there is none. */
   async deleteImage(id: number): Promise<void> {
-    const result = await this.#k
-      .deleteFrom('generated_images')
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (Number(result.numDeletedRows) === 0) {
-      throw new NotFoundError(`generated image ${id} does not exist`)
-    }
+    return this.#imageRows.remove(id)
   }
 
   /**
@@ -341,15 +326,7 @@ GROUP BY quality_tier`)
 
   /** startTraining records a LoRA training run as `running`. */
   async startTraining(input: NewTrainingSession): Promise<TrainingSession> {
-    const values = trainings.encode(parseInput(newTrainingSchema, input))
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('training_sessions')
-        .values({ ...values, status: 'running' } as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return trainings.decode(row)
+    return this.#trainingRows.insert({ ...parseInput(newTrainingSchema, input), status: 'running' })
   }
 
   /**
@@ -411,14 +388,9 @@ GROUP BY quality_tier`)
     return trainings.decode(row)
   }
 
+  /** getTraining returns the training session with `id`, or throws NotFoundError. */
   async getTraining(id: number): Promise<TrainingSession> {
-    const row = await this.#k
-      .selectFrom('training_sessions')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`training session ${id} does not exist`)
-    return trainings.decode(row)
+    return this.#trainingRows.get(id)
   }
 
   /** listTrainingSessions returns runs newest first, optionally of one status. */
@@ -451,15 +423,7 @@ ORDER BY started_at DESC`)
   async startCreationSession(
     input: z.input<typeof newCreationSchema> = {},
   ): Promise<CreationSession> {
-    const values = creations.encode(parseInput(newCreationSchema, input))
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('creation_sessions')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return creations.decode(row)
+    return this.#creationRows.insert(parseInput(newCreationSchema, input))
   }
 
   /**
@@ -512,23 +476,12 @@ ORDER BY started_at DESC`)
         .execute()
       avg = row?.avg === null || row?.avg === undefined ? null : Number(row.avg)
     }
-    const row = await this.#k
-      .updateTable('creation_sessions')
-      .set({ avg_score: avg, completed_at: completedAt })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    return creations.decode(row)
+    return this.#creationRows.update(id, { avg_score: avg, completed_at: completedAt })
   }
 
+  /** getCreationSession returns the creation session with `id`, or throws NotFoundError. */
   async getCreationSession(id: number): Promise<CreationSession> {
-    const row = await this.#k
-      .selectFrom('creation_sessions')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`creation session ${id} does not exist`)
-    return creations.decode(row)
+    return this.#creationRows.get(id)
   }
 
   async listCreationSessions(

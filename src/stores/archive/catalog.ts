@@ -8,9 +8,11 @@ import {
   paginate,
   parseInput,
   parseTimestamp,
+  tableRows,
   toIsoTimestamp,
   type Database,
   type Page,
+  type TableRows,
 } from '../../core/index.js'
 import { files, histories, presets } from './codecs.js'
 import {
@@ -59,10 +61,27 @@ interface SettingRow {
 export class CatalogRepository {
   readonly #db: Database<ArchiveTables>
   readonly #k: Kysely<ArchiveTables>
+  readonly #presetRows: TableRows<ArchiveTables, 'user_presets', UserPreset, 'preset_id'>
+  readonly #fileRows: TableRows<ArchiveTables, 'file_registry', RegisteredFile>
+  readonly #historyRows: TableRows<
+    ArchiveTables,
+    'project_history',
+    ProjectHistoryEntry,
+    'session_id'
+  >
 
   constructor(db: Database<ArchiveTables>) {
     this.#db = db
     this.#k = db.kysely
+    this.#presetRows = tableRows(db, 'user_presets', presets, 'preset', 'preset_id')
+    this.#fileRows = tableRows(db, 'file_registry', files, 'file')
+    this.#historyRows = tableRows(
+      db,
+      'project_history',
+      histories,
+      (sessionId) => `session ${sessionId} has no project history`,
+      'session_id',
+    )
   }
 
   // ── presets ─────────────────────────────────────────────────────────────
@@ -70,30 +89,19 @@ export class CatalogRepository {
   /** createPreset stores a user preset; with is_default it becomes the only default. */
   async createPreset(input: NewPreset): Promise<UserPreset> {
     const p = parseInput(newPresetSchema, input)
-    await this.#db.transaction(async (trx) => {
+    return this.#db.transaction(async (trx) => {
       if (p.is_default) await trx.updateTable('user_presets').set({ is_default: false }).execute()
-      await trx
-        .insertInto('user_presets')
-        .values(presets.encode(p) as never)
-        .execute()
+      return this.#presetRows.insert(p, trx)
     })
-    return this.getPreset(p.preset_id)
   }
 
   /** updatePreset changes the given fields and sets modified_at; with is_default see setDefaultPreset. */
   async updatePreset(presetId: string, patch: PresetPatch): Promise<UserPreset> {
     const p = parseInput(presetPatchSchema, patch)
-    await this.#db.transaction(async (trx) => {
+    return this.#db.transaction(async (trx) => {
       if (p.is_default) await trx.updateTable('user_presets').set({ is_default: false }).execute()
-      const row = await trx
-        .updateTable('user_presets')
-        .set(presets.encode({ ...p, modified_at: new Date() }) as never)
-        .where('preset_id', '=', presetId)
-        .returning('id')
-        .executeTakeFirst()
-      if (!row) throw new NotFoundError(`preset ${presetId} does not exist`)
+      return this.#presetRows.update(presetId, { ...p, modified_at: new Date() }, trx)
     })
-    return this.getPreset(presetId)
   }
 
   /**
@@ -101,37 +109,25 @@ export class CatalogRepository {
    * default_preset setting, in one transaction. Throws NotFoundError for an unknown preset.
    */
   async setDefaultPreset(presetId: string): Promise<UserPreset> {
-    await this.#db.transaction(async (trx) => {
-      const row = await trx
-        .updateTable('user_presets')
-        .set({ is_default: true })
-        .where('preset_id', '=', presetId)
-        .returning('id')
-        .executeTakeFirst()
+    return this.#db.transaction(async (trx) => {
+      const preset = await this.#presetRows.update(presetId, { is_default: true }, trx)
       await trx
         .updateTable('user_presets')
         .set({ is_default: false })
         .where('preset_id', '!=', presetId)
         .execute()
-      if (!row) throw new NotFoundError(`preset ${presetId} does not exist`)
       await trx
         .updateTable('app_settings')
         .set({ value: presetId, modified_at: new Date() })
         .where('key', '=', 'default_preset')
         .execute()
+      return preset
     })
-    return this.getPreset(presetId)
   }
 
   /** getPreset returns one preset with its settings, or throws NotFoundError. */
   async getPreset(presetId: string): Promise<UserPreset> {
-    const row = await this.#k
-      .selectFrom('user_presets')
-      .selectAll()
-      .where('preset_id', '=', presetId)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`preset ${presetId} does not exist`)
-    return presets.decode(row)
+    return this.#presetRows.get(presetId)
   }
 
   /** Seed: "Load User Presets": the default first, then the most used. */
@@ -236,14 +232,7 @@ ORDER BY is_default DESC, usage_count DESC`)
       const size = await fileSize(p.file_path)
       if (size !== undefined) p.file_size_bytes = size
     }
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('file_registry')
-        .values(files.encode({ ...p, session_id: sessionId }) as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return files.decode(row)
+    return this.#fileRows.insert({ ...p, session_id: sessionId })
   }
 
   /** listFiles pages through a session's files in registration order, by category or type. */
@@ -325,7 +314,7 @@ ORDER BY is_default DESC, usage_count DESC`)
         `session ${p.session_id} is ${session.status}; history is recorded for completed or failed sessions`,
       )
     }
-    const values = histories.encode({
+    return this.#historyRows.insert({
       artwork_name: session.artwork_name,
       project_date: session.project_date,
       output_path: session.output_path,
@@ -339,25 +328,11 @@ ORDER BY is_default DESC, usage_count DESC`)
         : new Date(),
       ...p,
     })
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('project_history')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return histories.decode(row)
   }
 
   /** getProjectHistory returns a session's history entry, or throws NotFoundError. */
   async getProjectHistory(sessionId: string): Promise<ProjectHistoryEntry> {
-    const row = await this.#k
-      .selectFrom('project_history')
-      .selectAll()
-      .where('session_id', '=', sessionId)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`session ${sessionId} has no project history`)
-    return histories.decode(row)
+    return this.#historyRows.get(sessionId)
   }
 
   /** listProjectHistory pages through history, newest first, optionally of one artwork. */

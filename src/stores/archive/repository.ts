@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import {
   ConflictError,
-  NotFoundError,
   paginate,
   parseInput,
+  tableRows,
   type Database,
+  type Executor,
   type Page,
+  type TableRows,
 } from '../../core/index.js'
 import { activeSessions, operations, sessions } from './codecs.js'
 import { CatalogRepository } from './catalog.js'
@@ -60,11 +62,20 @@ const DEFAULT_RESUME_DAYS = 7
 export class ArchiveRepository extends CatalogRepository {
   readonly #db: Database<ArchiveTables>
   readonly #k: Kysely<ArchiveTables>
+  readonly #sessionRows: TableRows<
+    ArchiveTables,
+    'processing_state',
+    ProcessingSession,
+    'session_id'
+  >
+  readonly #operationRows: TableRows<ArchiveTables, 'operation_log', OperationLogEntry>
 
   constructor(db: Database<ArchiveTables>) {
     super(db)
     this.#db = db
     this.#k = db.kysely
+    this.#sessionRows = tableRows(db, 'processing_state', sessions, 'session', 'session_id')
+    this.#operationRows = tableRows(db, 'operation_log', operations, 'operation')
   }
 
   // ── sessions ────────────────────────────────────────────────────────────
@@ -79,13 +90,19 @@ export class ArchiveRepository extends CatalogRepository {
   async startSession(input: NewProcessingSession): Promise<ProcessingSession> {
     const p = parseInput(newSessionSchema, input)
     const { operations: plan, ...rest } = p
-    const defaults = await this.getSettingValues([
+    // Each setting holds what its value_type says, and a setting's type never changes.
+    const defaults = (await this.getSettingValues([
       'encoder_preference',
       'scene_threshold_default',
       'min_scene_length_default',
       'default_preset',
-    ])
-    const values = sessions.encode({
+    ])) as {
+      encoder_preference?: string
+      scene_threshold_default?: number
+      min_scene_length_default?: number
+      default_preset?: string
+    }
+    return this.#sessionRows.insert({
       encoder_type: defaults.encoder_preference,
       scene_threshold: defaults.scene_threshold_default,
       min_scene_length: defaults.min_scene_length_default,
@@ -97,27 +114,14 @@ export class ArchiveRepository extends CatalogRepository {
       operation_details: { plan },
       status: 'initialized',
     })
-    await this.#db.run((k) =>
-      k
-        .insertInto('processing_state')
-        .values(values as never)
-        .execute(),
-    )
-    return this.getSession(values.session_id as string)
   }
 
   /** getSession returns the session `sessionId`, or throws NotFoundError. */
   async getSession(
     sessionId: string,
-    executor: Kysely<ArchiveTables> = this.#k,
+    executor?: Executor<ArchiveTables>,
   ): Promise<ProcessingSession> {
-    const row = await executor
-      .selectFrom('processing_state')
-      .selectAll()
-      .where('session_id', '=', sessionId)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`session ${sessionId} does not exist`)
-    return sessions.decode(row)
+    return this.#sessionRows.get(sessionId, executor)
   }
 
   /** listSessions pages through sessions, newest first, optionally of one status. */
@@ -358,15 +362,9 @@ export class ArchiveRepository extends CatalogRepository {
   /** getOperation returns one operation_log entry, or throws NotFoundError. */
   async getOperation(
     operationId: number,
-    executor: Kysely<ArchiveTables> = this.#k,
+    executor?: Executor<ArchiveTables>,
   ): Promise<OperationLogEntry> {
-    const row = await executor
-      .selectFrom('operation_log')
-      .selectAll()
-      .where('id', '=', operationId)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`operation ${operationId} does not exist`)
-    return operations.decode(row)
+    return this.#operationRows.get(operationId, executor)
   }
 
   /** listOperations pages through a session's log in sequence order. */

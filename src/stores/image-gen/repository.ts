@@ -5,8 +5,10 @@ import {
   NotFoundError,
   paginate,
   parseInput,
+  tableRows,
   type Database,
   type Page,
+  type TableRows,
 } from '../../core/index.js'
 import { keyFromBucketPath, openBlobStore, type BlobStore } from '../../storage/index.js'
 import {
@@ -64,11 +66,15 @@ import type {
 export class ImageGenRepository {
   readonly #db: Database<ImageGenTables>
   readonly #k: Kysely<ImageGenTables>
+  readonly #userRows: TableRows<ImageGenTables, 'users', User>
+  readonly #sessionRows: TableRows<ImageGenTables, 'sessions', Session>
   #blobs: BlobStore | undefined
 
   constructor(db: Database<ImageGenTables>, blobs?: BlobStore) {
     this.#db = db
     this.#k = db.kysely
+    this.#userRows = tableRows(db, 'users', users, 'user')
+    this.#sessionRows = tableRows(db, 'sessions', sessions, 'session')
     this.#blobs = blobs
   }
 
@@ -86,21 +92,12 @@ export class ImageGenRepository {
 
   /** createUser adds a user; a taken email throws ConflictError. */
   async createUser(input: NewUser): Promise<User> {
-    const values = parseInput(newUserSchema, input)
-    const row = await this.#db.run((k) =>
-      k.insertInto('users').values(values).returningAll().executeTakeFirstOrThrow(),
-    )
-    return users.decode(row)
+    return this.#userRows.insert(parseInput(newUserSchema, input))
   }
 
+  /** getUser returns the user with `userId`, or throws NotFoundError. */
   async getUser(userId: number): Promise<User> {
-    const row = await this.#k
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', parseInput(userIdSchema, userId))
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`user ${userId} does not exist`)
-    return users.decode(row)
+    return this.#userRows.get(parseInput(userIdSchema, userId))
   }
 
   async getUserByEmail(email: string): Promise<User> {
@@ -142,14 +139,7 @@ export class ImageGenRepository {
   async createSession(userId: number, input: NewSession = {}): Promise<Session> {
     const uid = parseInput(userIdSchema, userId)
     const values = parseInput(newSessionSchema, input)
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('sessions')
-        .values({ user_id: uid, ...values })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return sessions.decode(row)
+    return this.#sessionRows.insert({ user_id: uid, ...values })
   }
 
   async getSession(userId: number, sessionId: number): Promise<Session> {

@@ -7,10 +7,12 @@ import {
   paginate,
   parseItem,
   parseInput,
+  tableRows,
   ValidationError,
   type Database,
   type Executor,
   type Page,
+  type TableRows,
 } from '../../core/index.js'
 import { CHARACTERS } from './migrations.js'
 import type {
@@ -117,25 +119,23 @@ const collections = createCodec<ImageCollection>({ timestamp: ['created_at'] })
 export class ImageLibraryRepository {
   readonly #db: Database<ImageLibraryTables>
   readonly #k: Kysely<ImageLibraryTables>
+  readonly #imageRows: TableRows<ImageLibraryTables, 'image_library', LibraryImage>
+  readonly #usageRows: TableRows<ImageLibraryTables, 'image_usage', ImageUsage>
+  readonly #collectionRows: TableRows<ImageLibraryTables, 'image_collections', ImageCollection>
 
   constructor(db: Database<ImageLibraryTables>) {
     this.#db = db
     this.#k = db.kysely
+    this.#imageRows = tableRows(db, 'image_library', images, 'image')
+    this.#usageRows = tableRows(db, 'image_usage', usages, 'image usage')
+    this.#collectionRows = tableRows(db, 'image_collections', collections, 'collection')
   }
 
   // ── images ──────────────────────────────────────────────────────────────
 
   /** addImage stores one image (unused so far) and returns it as stored. */
   async addImage(input: NewImage): Promise<LibraryImage> {
-    const values = images.encode(parseInput(newImageSchema, input))
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('image_library')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return images.decode(row)
+    return this.#imageRows.insert(parseInput(newImageSchema, input))
   }
 
   /** addImages stores many images in one transaction (all or nothing); returns the count. */
@@ -150,13 +150,7 @@ export class ImageLibraryRepository {
 
   /** getImage returns the image with `id`, or throws NotFoundError. */
   async getImage(id: number): Promise<LibraryImage> {
-    const row = await this.#k
-      .selectFrom('image_library')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`image ${id} does not exist`)
-    return images.decode(row)
+    return this.#imageRows.get(id)
   }
 
   /** getImageByPath returns the image stored at `filePath`, or throws NotFoundError. */
@@ -220,8 +214,7 @@ export class ImageLibraryRepository {
 
   /** deleteImage removes an image with its usage and collection entries (cascade). */
   async deleteImage(id: number): Promise<void> {
-    const result = await this.#k.deleteFrom('image_library').where('id', '=', id).executeTakeFirst()
-    if (Number(result.numDeletedRows) === 0) throw new NotFoundError(`image ${id} does not exist`)
+    return this.#imageRows.remove(id)
   }
 
   /** countImagesByCharacter returns, per character and emotion, the images and their uses. */
@@ -243,16 +236,8 @@ ORDER BY character, emotion`,
    */
   async recordUsage(input: NewUsage): Promise<ImageUsage> {
     const parsed = parseInput(newUsageSchema, input)
-    const values = usages.encode(parsed)
     try {
-      const row = await this.#db.run((k) =>
-        k
-          .insertInto('image_usage')
-          .values(values as never)
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      )
-      return usages.decode(row)
+      return await this.#usageRows.insert(parsed)
     } catch (error) {
       throw missingImage(error, parsed.image_id)
     }
@@ -281,22 +266,15 @@ ORDER BY character, emotion`,
 
   /** createCollection creates an empty collection; a taken name throws ConflictError. */
   async createCollection(input: NewCollection): Promise<ImageCollection> {
-    const values = parseInput(newCollectionSchema, input)
-    const row = await this.#db.run((k) =>
-      k.insertInto('image_collections').values(values).returningAll().executeTakeFirstOrThrow(),
-    )
-    return collections.decode(row)
+    return this.#collectionRows.insert(parseInput(newCollectionSchema, input))
   }
 
   /** getCollection returns the collection with `id`, or throws NotFoundError. */
-  async getCollection(id: number, executor: Executor<ImageLibraryTables> = this.#k) {
-    const row = await executor
-      .selectFrom('image_collections')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`collection ${id} does not exist`)
-    return collections.decode(row)
+  async getCollection(
+    id: number,
+    executor?: Executor<ImageLibraryTables>,
+  ): Promise<ImageCollection> {
+    return this.#collectionRows.get(id, executor)
   }
 
   /** listCollections returns every collection by name. */
@@ -307,13 +285,7 @@ ORDER BY character, emotion`,
 
   /** deleteCollection removes a collection and its entries (the images stay). */
   async deleteCollection(id: number): Promise<void> {
-    const result = await this.#k
-      .deleteFrom('image_collections')
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (Number(result.numDeletedRows) === 0) {
-      throw new NotFoundError(`collection ${id} does not exist`)
-    }
+    return this.#collectionRows.remove(id)
   }
 
   /**

@@ -4,13 +4,14 @@ import {
   ConflictError,
   createCodec,
   insertEach,
-  NotFoundError,
   paginate,
   parseItem,
   parseInput,
   parseTimestamp,
+  tableRows,
   type Database,
   type Page,
+  type TableRows,
 } from '../../core/index.js'
 import { VIDEO_STATUSES } from './migrations.js'
 import type {
@@ -112,10 +113,20 @@ export function computeEngagementRate(c: {
 export class MetricsRepository {
   readonly #db: Database<MetricsTables>
   readonly #k: Kysely<MetricsTables>
+  readonly #snapshotRows: TableRows<MetricsTables, 'video_metrics', VideoMetrics>
+  readonly #videoRows: TableRows<MetricsTables, 'video_metadata', VideoMetadata, 'video_id'>
 
   constructor(db: Database<MetricsTables>) {
     this.#db = db
     this.#k = db.kysely
+    this.#snapshotRows = tableRows(db, 'video_metrics', snapshots, 'snapshot')
+    this.#videoRows = tableRows(
+      db,
+      'video_metadata',
+      videos,
+      (videoId) => `video ${videoId} has no metadata`,
+      'video_id',
+    )
   }
 
   // ── snapshots ───────────────────────────────────────────────────────────
@@ -127,15 +138,7 @@ export class MetricsRepository {
    */
   async recordSnapshot(input: NewSnapshot): Promise<VideoMetrics> {
     const parsed = parseInput(newSnapshotSchema, input)
-    const values = snapshots.encode({ ...parsed, engagement_rate: computeEngagementRate(parsed) })
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('video_metrics')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return snapshots.decode(row)
+    return this.#snapshotRows.insert({ ...parsed, engagement_rate: computeEngagementRate(parsed) })
   }
 
   /**
@@ -226,42 +229,17 @@ ORDER BY platform`,
 
   /** addVideo stores a video's metadata; a known video_id throws ConflictError. */
   async addVideo(input: NewVideo): Promise<VideoMetadata> {
-    const values = videos.encode(parseInput(newVideoSchema, input))
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('video_metadata')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return videos.decode(row)
+    return this.#videoRows.insert(parseInput(newVideoSchema, input))
   }
 
   /** getVideo returns a video's metadata, or throws NotFoundError. */
   async getVideo(videoId: string): Promise<VideoMetadata> {
-    const row = await this.#k
-      .selectFrom('video_metadata')
-      .selectAll()
-      .where('video_id', '=', videoId)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`video ${videoId} has no metadata`)
-    return videos.decode(row)
+    return this.#videoRows.get(videoId)
   }
 
   /** updateVideo changes a video's descriptive columns (title, paths, duration, …). */
   async updateVideo(videoId: string, patch: VideoPatch): Promise<VideoMetadata> {
-    const values = parseInput(videoPatchSchema, patch)
-    if (Object.keys(values).length === 0) return this.getVideo(videoId)
-    const row = await this.#db.run((k) =>
-      k
-        .updateTable('video_metadata')
-        .set(values)
-        .where('video_id', '=', videoId)
-        .returningAll()
-        .executeTakeFirst(),
-    )
-    if (!row) throw new NotFoundError(`video ${videoId} has no metadata`)
-    return videos.decode(row)
+    return this.#videoRows.update(videoId, parseInput(videoPatchSchema, patch))
   }
 
   /**

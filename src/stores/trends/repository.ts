@@ -4,12 +4,13 @@ import {
   claimMany,
   createCodec,
   insertEach,
-  NotFoundError,
   paginate,
   parseItem,
   parseInput,
+  tableRows,
   type Database,
   type Page,
+  type TableRows,
 } from '../../core/index.js'
 import type {
   SearchRecord,
@@ -85,25 +86,21 @@ type PageOptions = { after?: string | null; limit?: number }
 export class TrendsRepository {
   readonly #db: Database<TrendsTables>
   readonly #k: Kysely<TrendsTables>
+  readonly #topicRows: TableRows<TrendsTables, 'trending_topics', TrendingTopic>
+  readonly #searchRows: TableRows<TrendsTables, 'search_history', SearchRecord>
 
   constructor(db: Database<TrendsTables>) {
     this.#db = db
     this.#k = db.kysely
+    this.#topicRows = tableRows(db, 'trending_topics', topics, 'trending topic')
+    this.#searchRows = tableRows(db, 'search_history', searches, 'search')
   }
 
   // ── topics ──────────────────────────────────────────────────────────────
 
   /** recordTopic stores one trending topic as unused and returns it as stored. */
   async recordTopic(input: NewTopic): Promise<TrendingTopic> {
-    const values = topics.encode(parseInput(newTopicSchema, input))
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('trending_topics')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return topics.decode(row)
+    return this.#topicRows.insert(parseInput(newTopicSchema, input))
   }
 
   /**
@@ -129,13 +126,7 @@ export class TrendsRepository {
 
   /** getTopic returns the topic with `id`, or throws NotFoundError. */
   async getTopic(id: number): Promise<TrendingTopic> {
-    const row = await this.#k
-      .selectFrom('trending_topics')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`trending topic ${id} does not exist`)
-    return topics.decode(row)
+    return this.#topicRows.get(id)
   }
 
   /**
@@ -170,16 +161,7 @@ export class TrendsRepository {
   /** markTopicUsed sets a topic's used flag (or clears it with `used = false`). Idempotent. */
   async markTopicUsed(id: number, used = true): Promise<TrendingTopic> {
     const flag: UsedFlag = used ? 1 : 0
-    const row = await this.#db.run((k) =>
-      k
-        .updateTable('trending_topics')
-        .set({ used_flag: flag, updated_at: new Date() })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst(),
-    )
-    if (!row) throw new NotFoundError(`trending topic ${id} does not exist`)
-    return topics.decode(row)
+    return this.#topicRows.update(id, { used_flag: flag, updated_at: new Date() })
   }
 
   /**
@@ -226,15 +208,7 @@ ORDER BY source`,
 
   /** recordSearch stores one search made to find trends and returns it as stored. */
   async recordSearch(input: NewSearch): Promise<SearchRecord> {
-    const values = searches.encode(parseInput(newSearchSchema, input))
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('search_history')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return searches.decode(row)
+    return this.#searchRows.insert(parseInput(newSearchSchema, input))
   }
 
   /** listSearches returns searches newest first, optionally of one exact query, by keyset page. */

@@ -2,12 +2,13 @@ import { sql, type Kysely } from 'kysely'
 import {
   claimNext,
   ConflictError,
-  NotFoundError,
   paginate,
   parseInput,
+  tableRows,
   type Database,
   ValidationError,
   type Page,
+  type TableRows,
 } from '../../core/index.js'
 import { LEGACY_PLACEHOLDER } from './migrations.js'
 import {
@@ -64,11 +65,17 @@ export function describeFilename(filename: string): string {
 export class VideoBatchRepository extends VideoBatchQueries {
   readonly #db: Database<VideoBatchTables>
   readonly #k: Kysely<VideoBatchTables>
+  readonly #imageRows: TableRows<VideoBatchTables, 'images', Image>
+  readonly #promptRows: TableRows<VideoBatchTables, 'prompts', PromptSet>
+  readonly #videoRows: TableRows<VideoBatchTables, 'videos', Video>
 
   constructor(db: Database<VideoBatchTables>) {
     super(db)
     this.#db = db
     this.#k = db.kysely
+    this.#imageRows = tableRows(db, 'images', imageCodec, 'image')
+    this.#promptRows = tableRows(db, 'prompts', promptCodec, 'prompt set')
+    this.#videoRows = tableRows(db, 'videos', videoCodec, 'video')
   }
 
   // ── images ──────────────────────────────────────────────────────────────
@@ -79,19 +86,11 @@ export class VideoBatchRepository extends VideoBatchQueries {
    */
   async registerUpload(input: NewUpload): Promise<Image> {
     const parsed = parseInput(newUploadSchema, input)
-    const values = imageCodec.encode({
+    return this.#imageRows.insert({
       descriptive_name: describeFilename(parsed.original_filename),
       ...parsed,
       status: 'pending',
     })
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('images')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return imageCodec.decode(row)
   }
 
   /** deriveImage registers an image generated from `originId` (image-to-image lineage). */
@@ -135,13 +134,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   /** getImage returns the image with `id`, or throws NotFoundError. */
   async getImage(id: number): Promise<Image> {
-    const row = await this.#k
-      .selectFrom('images')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`image ${id} does not exist`)
-    return imageCodec.decode(row)
+    return this.#imageRows.get(id)
   }
 
   /** findImagesByFilename returns the images whose original or uploaded file name is `filename`. */
@@ -190,14 +183,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
     const existing = await find()
     if (existing) return imageCodec.decode(existing)
     try {
-      const row = await this.#db.run((k) =>
-        k
-          .insertInto('images')
-          .values({ ...LEGACY_PLACEHOLDER })
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      )
-      return imageCodec.decode(row)
+      return await this.#imageRows.insert({ ...LEGACY_PLACEHOLDER })
     } catch (error) {
       const winner = error instanceof ConflictError ? await find() : undefined
       if (!winner) throw error
@@ -221,15 +207,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
     if (!image) {
       throw new ValidationError(`image_id ${parsed.image_id} is no image of this store`, 'image_id')
     }
-    const values = promptCodec.encode(parsed)
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('prompts')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return promptCodec.decode(row)
+    return this.#promptRows.insert(parsed)
   }
 
   /** addLegacyPromptSet records a prompt set that has no reference image: it points at the legacy placeholder. */
@@ -242,28 +220,14 @@ export class VideoBatchRepository extends VideoBatchQueries {
   async updatePromptSet(id: number, patch: PromptPatch): Promise<PromptSet> {
     const values = parseInput(promptPatchSchema, patch)
     if (Object.keys(values).length === 0) return this.getPromptSet(id)
-    const row = await this.#db.run((k) =>
-      k
-        .updateTable('prompts')
-        // Set here, not only by the trigger: SQLite's RETURNING shows the row before AFTER triggers.
-        .set({ ...values, updated_at: new Date() })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst(),
-    )
-    if (!row) throw new NotFoundError(`prompt set ${id} does not exist`)
-    return promptCodec.decode(row)
+    // updated_at is set here, not only by the trigger: SQLite's RETURNING shows the row before
+    // AFTER triggers.
+    return this.#promptRows.update(id, { ...values, updated_at: new Date() })
   }
 
   /** getPromptSet returns the prompt set with `id`, or throws NotFoundError. */
   async getPromptSet(id: number): Promise<PromptSet> {
-    const row = await this.#k
-      .selectFrom('prompts')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`prompt set ${id} does not exist`)
-    return promptCodec.decode(row)
+    return this.#promptRows.get(id)
   }
 
   /** listPromptSetsForImage returns an image's prompt sets, oldest first. */
@@ -289,7 +253,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
     const prompt = await this.getPromptSet(v.prompt_id)
     const promptType = v.prompt_type ?? 'base'
     const column = PROMPT_TYPE_COLUMNS[promptType as keyof typeof PROMPT_TYPE_COLUMNS]
-    const values = videoCodec.encode({
+    return this.#videoRows.insert({
       image_id: prompt.image_id,
       prompt_id: prompt.id,
       prompt_type: promptType,
@@ -298,14 +262,6 @@ export class VideoBatchRepository extends VideoBatchQueries {
       metadata: v.metadata ?? null,
       status: 'pending',
     })
-    const row = await this.#db.run((k) =>
-      k
-        .insertInto('videos')
-        .values(values as never)
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
-    return videoCodec.decode(row)
   }
 
   /**
@@ -392,13 +348,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   /** getVideo returns the video with `id`, or throws NotFoundError. */
   async getVideo(id: number): Promise<Video> {
-    const row = await this.#k
-      .selectFrom('videos')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`video ${id} does not exist`)
-    return videoCodec.decode(row)
+    return this.#videoRows.get(id)
   }
 
   /** listVideos returns videos newest first (by id), filtered, one keyset page at a time. */

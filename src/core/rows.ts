@@ -1,0 +1,154 @@
+import {
+  isExpression,
+  type Expression,
+  type InsertType,
+  type Kysely,
+  type SelectType,
+  type UpdateType,
+} from 'kysely'
+import type { RowCodec } from './codec.js'
+import type { Database, Executor } from './database.js'
+import { NotFoundError } from './errors.js'
+
+/** The decoded type of column `C` in `Row`, for the columns the codec's row type has. */
+type Decoded<Row, C> = C extends keyof Row ? Row[C] : never
+
+/**
+ * InsertValues are the columns of a new row as its codec takes them: each as stored (a Date)
+ * or as decoded (a JSON value, an ISO-8601 string), or an SQL expression written as it is.
+ * Missing NOT NULL columns are left to the database, which refuses them with ValidationError.
+ */
+export type InsertValues<Table, Row> = {
+  [C in keyof Table]?: InsertType<Table[C]> | Decoded<Row, C> | Expression<unknown>
+}
+
+/** UpdateValues are the columns an update sets, as InsertValues are for an insert. */
+export type UpdateValues<Table, Row> = {
+  [C in keyof Table]?: UpdateType<Table[C]> | Decoded<Row, C> | Expression<unknown>
+}
+
+/** KeyOf is the type of the key column `K` of table `T`, as read back. */
+type KeyOf<DB, T extends keyof DB, K extends keyof DB[T]> = SelectType<DB[T][K]>
+
+/**
+ * TableRows reads and writes single rows of one table by its key column, decoded with the
+ * table's codec. Each method runs on `executor` when given one (a transaction), otherwise on
+ * the database; constraint errors are translated as Database.run translates them.
+ */
+export interface TableRows<
+  DB,
+  T extends keyof DB & string,
+  Row,
+  K extends keyof DB[T] & string = 'id' & keyof DB[T],
+> {
+  /** insert encodes `values`, inserts them as one row and returns the row as stored. */
+  insert(values: InsertValues<DB[T], Row>, executor?: Executor<DB>): Promise<Row>
+  /** get returns the row whose key is `key`, or throws NotFoundError. */
+  get(key: KeyOf<DB, T, K>, executor?: Executor<DB>): Promise<Row>
+  /**
+   * update encodes `values`, sets them on the row whose key is `key` and returns the row as
+   * updated, or throws NotFoundError. With no values it returns the row unchanged.
+   */
+  update(
+    key: KeyOf<DB, T, K>,
+    values: UpdateValues<DB[T], Row>,
+    executor?: Executor<DB>,
+  ): Promise<Row>
+  /** remove deletes the row whose key is `key`, or throws NotFoundError. */
+  remove(key: KeyOf<DB, T, K>, executor?: Executor<DB>): Promise<void>
+}
+
+/**
+ * tableRows returns the single-row operations of `table`, whose rows `codec` converts and
+ * whose key is `keyColumn` (default `id`). `noun` names a missing row in NotFoundError:
+ * `tableRows(db, 'generated_images', images, 'generated image')` throws
+ * `generated image 7 does not exist`; a function gives the whole message instead.
+ */
+export function tableRows<
+  DB,
+  T extends keyof DB & string,
+  Row,
+  K extends keyof DB[T] & string = 'id' & keyof DB[T],
+>(
+  db: Database<DB>,
+  table: T,
+  codec: RowCodec<Row>,
+  noun: string | ((key: KeyOf<DB, T, K>) => string),
+  keyColumn: K = 'id' as K,
+): TableRows<DB, T, Row, K> {
+  const missing = (key: KeyOf<DB, T, K>) =>
+    new NotFoundError(
+      typeof noun === 'string' ? `${noun} ${String(key)} does not exist` : noun(key),
+    )
+  // The rows are typed by the caller's DB; inside, any table of any database will do.
+  const name: string = table
+  const column: string = keyColumn
+  const run = async <R>(
+    executor: Executor<DB> | undefined,
+    statement: (k: Kysely<any>) => Promise<R>,
+  ): Promise<R> => {
+    try {
+      return await statement((executor ?? db.kysely) as Kysely<any>)
+    } catch (error) {
+      throw db.translateError(error)
+    }
+  }
+  const decodeFound = (key: KeyOf<DB, T, K>, raw: Record<string, unknown> | undefined): Row => {
+    if (!raw) throw missing(key)
+    return codec.decode(raw)
+  }
+  const rows: TableRows<DB, T, Row, K> = {
+    async insert(values, executor) {
+      const row = await run(executor, (k) =>
+        k
+          .insertInto(name)
+          .values(encodeValues(codec, values))
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      )
+      return codec.decode(row)
+    },
+    async get(key, executor) {
+      const row = await run(executor, (k) =>
+        k.selectFrom(name).selectAll().where(column, '=', key).executeTakeFirst(),
+      )
+      return decodeFound(key, row)
+    },
+    async update(key, values, executor) {
+      if (Object.keys(values).length === 0) return rows.get(key, executor)
+      const row = await run(executor, (k) =>
+        k
+          .updateTable(name)
+          .set(encodeValues(codec, values))
+          .where(column, '=', key)
+          .returningAll()
+          .executeTakeFirst(),
+      )
+      return decodeFound(key, row)
+    },
+    async remove(key, executor) {
+      const result = await run(executor, (k) =>
+        k.deleteFrom(name).where(column, '=', key).executeTakeFirst(),
+      )
+      if (Number(result.numDeletedRows) === 0) throw missing(key)
+    },
+  }
+  return rows
+}
+
+/**
+ * encodeValues encodes `values` with `codec`, leaving SQL expressions out of the encoding: the
+ * codec would take `sql\`CURRENT_TIMESTAMP\`` in a timestamp column for a malformed timestamp.
+ */
+function encodeValues(
+  codec: RowCodec<unknown>,
+  values: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const expressions = Object.keys(values).filter((column) => isExpression(values[column]))
+  if (expressions.length === 0) return codec.encode(values)
+  const plain = { ...values }
+  for (const column of expressions) delete plain[column]
+  const encoded = codec.encode(plain)
+  for (const column of expressions) encoded[column] = values[column]
+  return encoded
+}
