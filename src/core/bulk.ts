@@ -5,8 +5,11 @@ import { toSqliteValue } from './sqlite-engine.js'
 /** Rows per INSERT: SQLite allows 32,766 parameters, PostgreSQL 65,535. */
 const MAX_PARAMETERS = 30_000
 
-/** fill writes the values of input `index`, in column order, into `out`. */
-type Fill = (index: number, out: unknown[]) => void
+/**
+ * fill writes the values of input `index`, in column order, into `out`: bound as better-sqlite3
+ * binds them when `forSqlite` (the direct path), as the query path takes them otherwise.
+ */
+type Fill = (index: number, out: unknown[], forSqlite: boolean) => void
 
 /** How insertEach turns each input into a row. */
 export interface EachRow<T> {
@@ -44,12 +47,19 @@ export async function insertEach<T>(
     const value = rows.defaults?.[c]
     return value === undefined || value === null ? null : (encoders[i]?.(value) ?? value)
   })
-  const fill: Fill = (index, out) => {
+  // Bound once: a batch's shared `now` is not formatted again for every row.
+  const sqliteDefaults = defaults.map(toSqliteValue)
+  const fill: Fill = (index, out, forSqlite) => {
     const values = rows.parse(inputs[index]!, index)
     for (let i = 0; i < columns.length; i++) {
       const value = values[columns[i]!]
+      if (value === undefined) {
+        out[i] = forSqlite ? sqliteDefaults[i] : defaults[i]
+        continue
+      }
       const encode = encoders[i]
-      out[i] = value === undefined ? defaults[i] : value === null || !encode ? value : encode(value)
+      const encoded = value === null || !encode ? value : encode(value)
+      out[i] = forSqlite ? toSqliteValue(encoded) : encoded
     }
   }
   return insertFilled(db, table, columns, inputs.length, fill, executor)
@@ -91,9 +101,12 @@ export async function insertManyReturning<Returned = Record<string, unknown>>(
 }
 
 function rowFill(columns: readonly string[], rows: readonly Record<string, unknown>[]): Fill {
-  return (index, out) => {
+  return (index, out, forSqlite) => {
     const row = rows[index]!
-    for (let i = 0; i < columns.length; i++) out[i] = row[columns[i]!] ?? null
+    for (let i = 0; i < columns.length; i++) {
+      const value = row[columns[i]!] ?? null
+      out[i] = forSqlite ? toSqliteValue(value) : value
+    }
   }
 }
 
@@ -122,8 +135,7 @@ async function insertFilled(
       const values: unknown[] = new Array(columns.length)
       try {
         for (let n = 0; n < count; n++) {
-          fill(n, values)
-          for (let i = 0; i < values.length; i++) values[i] = toSqliteValue(values[i])
+          fill(n, values, true)
           insert.run(values)
         }
       } catch (error) {
@@ -183,7 +195,7 @@ async function insertChunks<Returned>(
         : insertStatement(db, table, columns, end - start, returning)
     const parameters: unknown[] = []
     for (let n = start; n < end; n++) {
-      fill(n, values)
+      fill(n, values, false)
       parameters.push(...values)
     }
     out.push(...(await db.query<Returned>(text, parameters, ex)))

@@ -38,9 +38,18 @@ export function createCodec<Row>(kinds: ColumnKinds): RowCodec<Row> {
   const timestamps = kinds.timestamp ?? []
   const decode = (raw: Record<string, unknown>): Row => {
     const row: Record<string, unknown> = { ...raw }
-    for (const c of json) if (c in row) row[c] = parseJsonValue(row[c])
-    for (const c of booleans) if (c in row && row[c] !== null) row[c] = Boolean(row[c])
-    for (const c of timestamps) if (c in row) row[c] = toIsoTimestamp(row[c])
+    for (const c of json) {
+      const v = row[c]
+      if (typeof v === 'string') row[c] = parseJsonValue(v)
+    }
+    for (const c of booleans) {
+      const v = row[c]
+      if (v !== undefined && v !== null) row[c] = Boolean(v)
+    }
+    for (const c of timestamps) {
+      const v = row[c]
+      if (v !== undefined && v !== null) row[c] = toIsoTimestamp(v)
+    }
     return row as Row
   }
   const encodeJson = (value: unknown) => JSON.stringify(value)
@@ -92,7 +101,7 @@ export function toIsoTimestamp(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString()
   if (typeof value !== 'string') return value
   const m = SQLITE_TIMESTAMP.exec(value)
-  if (m) return `${m[1]}T${m[2]}${((m[3] ?? '') + '.000').slice(0, 4)}Z`
+  if (m) return `${m[1]}T${m[2]}${(m[3] ?? '.').padEnd(4, '0').slice(0, 4)}Z`
   const date = new Date(value)
   return Number.isNaN(date.getTime()) ? value : date.toISOString()
 }

@@ -15,6 +15,11 @@ export interface PreparedQuery<Row> {
   execute(parameters: readonly unknown[]): Promise<Row[]>
   /** The first row, or undefined. */
   takeFirst(parameters: readonly unknown[]): Promise<Row | undefined>
+  /**
+   * The first row (or undefined) passed through `map`, in the same step: a repository's get
+   * decodes the row, or throws NotFoundError, without a second promise.
+   */
+  takeFirst<T>(parameters: readonly unknown[], map: (row: Row | undefined) => T): Promise<T>
 }
 
 /**
@@ -48,15 +53,19 @@ export function prepareQuery<DB, Row>(
     }
   }
 
+  let reads = false
   const direct = (): BetterSqlite3.Statement | undefined => {
     if (!handle || handle.inTransaction || db.capturing) return undefined
     if (!statement) {
       statement = handle.prepare(compile().sql)
+      reads = statement.reader
     }
-    return statement.reader ? statement : undefined
+    return reads ? statement : undefined
   }
 
-  const bind = (parameters: readonly unknown[]): unknown[] => parameters.map(toSqliteValue)
+  // Numbers and strings bind as they are: the hot reads (a get by id) skip the copy.
+  const bind = (parameters: readonly unknown[]): readonly unknown[] =>
+    parameters.every(bindsAsIs) ? parameters : parameters.map(toSqliteValue)
 
   return {
     get sql() {
@@ -73,17 +82,26 @@ export function prepareQuery<DB, Row>(
         throw db.translateError(error)
       }
     },
-    async takeFirst(parameters) {
+    async takeFirst<T>(
+      parameters: readonly unknown[],
+      map: (row: Row | undefined) => T = (row) => row as T,
+    ): Promise<T> {
       const stmt = direct()
-      if (!stmt) return (await viaKysely(parameters))[0]
+      if (!stmt) return map((await viaKysely(parameters))[0])
+      let row: Row | undefined
       try {
-        return stmt.get(bind(parameters)) as Row | undefined
+        row = stmt.get(bind(parameters)) as Row | undefined
       } catch (error) {
-        if (isBusy(error)) return (await viaKysely(parameters))[0]
+        if (isBusy(error)) return map((await viaKysely(parameters))[0])
         throw db.translateError(error)
       }
+      return map(row)
     },
   }
+}
+
+function bindsAsIs(value: unknown): boolean {
+  return typeof value === 'number' || typeof value === 'string'
 }
 
 function isBusy(error: unknown): boolean {

@@ -6,6 +6,7 @@ import {
   insertEach,
   insertMany,
   openStore,
+  toIsoTimestamp,
   parseItem,
   ValidationError,
   type OpenStore,
@@ -46,6 +47,14 @@ describe('bulk encoding', () => {
     )
     expect(() => codec.encoderOf('updated_at')?.('yesterday')).toThrow(/updated_at/)
     expect(codec.encoderOf('prompt')).toBeUndefined()
+  })
+
+  it('decodes stored timestamps to ISO-8601 UTC and leaves other text alone', () => {
+    expect(toIsoTimestamp('2025-01-02 03:04:05')).toBe('2025-01-02T03:04:05.000Z')
+    expect(toIsoTimestamp('2025-01-02 03:04:05.5')).toBe('2025-01-02T03:04:05.500Z')
+    expect(toIsoTimestamp('2025-01-02T03:04:05+02:00')).toBe('2025-01-02T01:04:05.000Z')
+    expect(toIsoTimestamp('not a timestamp, 19')).toBe('not a timestamp, 19')
+    expect(toIsoTimestamp('abcd-ef-gh ij:kl:mn')).toBe('abcd-ef-gh ij:kl:mn')
   })
 
   it('binds a Date by its time, also when the same Date object changes between rows', () => {

@@ -39,6 +39,22 @@ describe.each(ENGINES)('prepareQuery on $name', (engine) => {
     expect(byModel.sql).toMatch(/generated_images/)
   })
 
+  it('passes the first row through a map in the same step, which may refuse it', async () => {
+    const { db } = await open()
+    const byName = prepareQuery(db, (k) =>
+      k.selectFrom('generated_images').select('prompt').where('filename', '=', ''),
+    )
+    const upper = (row: { prompt: string } | undefined) => {
+      if (!row) throw new Error('no such image')
+      return row.prompt.toUpperCase()
+    }
+    expect(await byName.takeFirst(['a.png'], upper)).toBe('A')
+    await expect(byName.takeFirst(['z.png'], upper)).rejects.toThrow('no such image')
+    // Through Kysely (captureQueries) the map applies alike.
+    const { result } = await db.captureQueries(() => byName.takeFirst(['c.png'], upper))
+    expect(result).toBe('C')
+  })
+
   it('is seen by captureQueries, with its parameters', async () => {
     const { db, repo } = await open()
     const { queries } = await db.captureQueries(() => repo.getImage(2))

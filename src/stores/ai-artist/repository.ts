@@ -180,10 +180,11 @@ export class AiArtistRepository {
   }
 
   /** getImage returns the image with `id`, or throws NotFoundError. */
-  async getImage(id: number): Promise<GeneratedImage> {
-    const row = await this.#imageById.takeFirst([id])
-    if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
-    return images.decode(row)
+  getImage(id: number): Promise<GeneratedImage> {
+    return this.#imageById.takeFirst([id], (row) => {
+      if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
+      return images.decode(row)
+    })
   }
 
   /** getImageByFilename returns the image stored under `filename`, or throws NotFoundError. */
