@@ -16,7 +16,14 @@ import {
   sqliteText,
 } from './lib/images.js'
 import { newFigure, type Figure } from './lib/report.js'
-import { formatNumber, formatRatio, progress, repeatMedian, seconds } from './lib/stats.js'
+import {
+  formatNumber,
+  formatRatio,
+  interleavedMedians,
+  progress,
+  repeatMedian,
+  seconds,
+} from './lib/stats.js'
 
 let fileCounter = 0
 
@@ -89,7 +96,8 @@ export async function ingestFigure(ctx: BenchContext): Promise<Figure> {
       `transaction: genmedia's \`addImages\` (zod validation and encoding of each input, one ` +
       `prepared single-row INSERT run per row), raw better-sqlite3 (one prepared single-row INSERT; and the same with ` +
       `genmedia's zod validation of each input), drizzle-orm ` +
-      `(500-row \`insert().values()\`). Median of ${ctx.sizes.repeats} runs.`,
+      `(500-row \`insert().values()\`). Median of ${ctx.sizes.repeats} interleaved rounds ` +
+      `(each contender once per round).`,
   )
   const images = benchImages(n)
   const runs: [string, () => Promise<number>][] = [
@@ -98,11 +106,9 @@ export async function ingestFigure(ctx: BenchContext): Promise<Figure> {
     ['genmedia', () => genmediaSqlite(ctx, images)],
     ['drizzle-orm', () => drizzleSqlite(ctx, images)],
   ]
-  const rates: Record<string, number> = {}
-  for (const [name, run] of runs) {
-    progress(`ingest: ${name}, ${formatNumber(n)} rows × ${ctx.sizes.repeats}`)
-    rates[name] = await repeatMedian(ctx.sizes.repeats, run)
-  }
+  const rates = await interleavedMedians(ctx.sizes.repeats, runs, (round) =>
+    progress(`ingest: round ${round + 1} of ${ctx.sizes.repeats}, ${formatNumber(n)} rows each`),
+  )
   const raw = rates['raw better-sqlite3']!
   figure.tables.push({
     head: ['what', 'rows/s', 'vs raw'],

@@ -8,7 +8,14 @@ import { aiArtistStore } from '../src/stores/ai-artist/index.js'
 import { pgLocation, type BenchContext } from './lib/context.js'
 import { benchImages, drizzleImages } from './lib/images.js'
 import { newFigure, type Figure } from './lib/report.js'
-import { formatNumber, formatRatio, progress, repeatMedian, seconds } from './lib/stats.js'
+import {
+  formatNumber,
+  formatRatio,
+  interleavedMedians,
+  progress,
+  repeatMedian,
+  seconds,
+} from './lib/stats.js'
 import { dropSchema } from './ingest.js'
 
 const TABLE_ROWS = 100_000
@@ -29,7 +36,8 @@ export async function pointReadsFigure(ctx: BenchContext): Promise<Figure> {
     `${formatNumber(n)} gets by random id from a ${formatNumber(rows)}-row ai-artist store: ` +
       `genmedia's \`getImage\` (awaited, row decoded: JSON parsed, timestamps ISO-8601), raw ` +
       `better-sqlite3 \`stmt.get(id)\` on one prepared statement, drizzle-orm prepared ` +
-      `\`select … where id = placeholder\`. Time per read; median of ${ctx.sizes.repeats} runs.`,
+      `\`select … where id = placeholder\`. Time per read; median of ${ctx.sizes.repeats} ` +
+      `interleaved rounds (each contender once per round).`,
   )
   const file = join(ctx.workDir, 'point_reads.db')
   const seed = await openStore(aiArtistStore, { location: file })
@@ -80,13 +88,18 @@ export async function pointReadsFigure(ctx: BenchContext): Promise<Figure> {
         },
       ],
     ]
-    for (const [name, run] of runs) {
-      progress(`point reads: ${name}, ${formatNumber(n)} × ${ctx.sizes.repeats}`)
-      await run() // warm-up: caches, JIT
-      results[name] = await repeatMedian(ctx.sizes.repeats, async () => {
-        return ((await seconds(run)) / n) * 1e6
-      })
-    }
+    for (const [, run] of runs) await run() // warm-up: caches, JIT
+    Object.assign(
+      results,
+      await interleavedMedians(
+        ctx.sizes.repeats,
+        runs.map(([name, run]) => [name, async () => ((await seconds(run)) / n) * 1e6] as const),
+        (round) =>
+          progress(
+            `point reads: round ${round + 1} of ${ctx.sizes.repeats}, ${formatNumber(n)} each`,
+          ),
+      ),
+    )
   } finally {
     await store.close()
     handle.close()

@@ -26,6 +26,28 @@ export async function repeatMedian(times: number, fn: () => Promise<number>): Pr
   return median(results)
 }
 
+/**
+ * interleavedMedians runs each contender `times` times in rounds (every contender once per
+ * round, the order rotated each round) and returns each one's median. Compared with all runs
+ * of one contender and then all of the next, drift in the machine's state during the figure
+ * (other load, the heap growing, CPU frequency) falls on every contender alike.
+ */
+export async function interleavedMedians(
+  times: number,
+  contenders: readonly (readonly [name: string, run: () => Promise<number>])[],
+  onRound?: (round: number) => void,
+): Promise<Record<string, number>> {
+  const results = new Map<string, number[]>(contenders.map(([name]) => [name, []]))
+  for (let round = 0; round < times; round++) {
+    onRound?.(round)
+    for (let i = 0; i < contenders.length; i++) {
+      const [name, run] = contenders[(i + round) % contenders.length]!
+      results.get(name)!.push(await run())
+    }
+  }
+  return Object.fromEntries([...results].map(([name, values]) => [name, median(values)]))
+}
+
 /** progress writes one line on stderr, so stdout keeps only the result tables. */
 export function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
