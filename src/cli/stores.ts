@@ -1,4 +1,12 @@
-import { findStore, type StoreDefinition } from '../core/index.js'
+import {
+  Database,
+  findStore,
+  openStore,
+  resolveStoreLocation,
+  type OpenStore,
+  type StoreDefinition,
+} from '../core/index.js'
+import { CliError } from './output.js'
 import { STORES } from '../stores/registry.js'
 
 /** selectStores resolves the STORE arguments of a command: none means every registered store. */
@@ -10,4 +18,21 @@ export function selectStores(names: readonly string[]): StoreDefinition<any>[] {
 /** selectStore resolves one STORE argument. */
 export function selectStore(name: string): StoreDefinition<any> {
   return findStore(STORES, name)
+}
+
+/**
+ * openExistingStore opens a store that must exist already (a store-specific task has nothing
+ * to work on in a store it would create); otherwise it fails naming the location and
+ * `genmedia init`.
+ */
+export async function openExistingStore<Repo>(
+  definition: StoreDefinition<Repo>,
+): Promise<OpenStore<Repo>> {
+  const { location } = resolveStoreLocation(definition)
+  if (!(await Database.exists(location, definition.schema))) {
+    throw new CliError(
+      `the ${definition.name} store does not exist at ${location}; run genmedia init ${definition.name}`,
+    )
+  }
+  return openStore(definition, { location })
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { Database, openStore, resolveStoreLocation } from '../../core/index.js'
 import {
   archiveStore,
   DEFAULT_AGE_DAYS,
@@ -9,6 +8,7 @@ import {
   type MaintenanceTask,
 } from '../../stores/archive/index.js'
 import { CliError, printJson, printTable, run } from '../output.js'
+import { openExistingStore } from '../stores.js'
 
 interface ArchiveOptions {
   dryRun?: boolean
@@ -61,11 +61,7 @@ export function registerArchive(program: Command): void {
 
 async function maintain(task: MaintenanceTask, options: ArchiveOptions): Promise<void> {
   const olderThanDays = parseDays(options.olderThan)
-  const { location } = resolveStoreLocation(archiveStore)
-  if (!(await Database.exists(location, archiveStore.schema))) {
-    throw new CliError(`the archive store does not exist at ${location}; run genmedia init archive`)
-  }
-  const store = await openStore(archiveStore, { location })
+  const store = await openExistingStore(archiveStore)
   try {
     const report = await runMaintenance(store.db, task, { dryRun: options.dryRun, olderThanDays })
     if (options.json) printJson({ store: 'archive', location: store.db.location, ...report })

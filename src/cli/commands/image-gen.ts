@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { Database, openStore, resolveStoreLocation } from '../../core/index.js'
 import {
   DEFAULT_SWEEP_GRACE_SECONDS,
   imageGenStore,
@@ -7,6 +6,7 @@ import {
   type BlobSweepReport,
 } from '../../stores/image-gen/index.js'
 import { CliError, printJson, run } from '../output.js'
+import { openExistingStore } from '../stores.js'
 
 interface SweepOptions {
   dryRun?: boolean
@@ -36,13 +36,7 @@ export function registerImageGen(program: Command): void {
 
 async function sweep(options: SweepOptions): Promise<void> {
   const graceSeconds = parseHours(options.olderThan)
-  const { location } = resolveStoreLocation(imageGenStore)
-  if (!(await Database.exists(location, imageGenStore.schema))) {
-    throw new CliError(
-      `the image-gen store does not exist at ${location}; run genmedia init image-gen`,
-    )
-  }
-  const store = await openStore(imageGenStore, { location })
+  const store = await openExistingStore(imageGenStore)
   try {
     const report = await sweepOrphanBlobs(
       { db: store.db, blobs: store.repo.blobs },
