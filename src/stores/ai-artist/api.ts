@@ -9,14 +9,14 @@ import {
   type ApiRoute,
 } from '../../core/index.js'
 import { IMAGE_STATUSES, TRAINING_STATUSES } from './migrations.js'
+import type { AiArtistRepository } from './repository.js'
 import {
   imagePatchSchema,
   newCreationSchema,
   newImageSchema,
   newTrainingSchema,
   trainingResultSchema,
-  type AiArtistRepository,
-} from './repository.js'
+} from './schemas.js'
 
 const score = z.number().nullable()
 

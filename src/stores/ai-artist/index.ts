@@ -6,7 +6,7 @@ import { seedSampleData } from './sample-data.js'
 
 export { AiArtistRepository } from './repository.js'
 export type * from './types.js'
-export type { NewImage, ImagePatch, NewTrainingSession, TrainingResult } from './repository.js'
+export type { NewImage, ImagePatch, NewTrainingSession, TrainingResult } from './schemas.js'
 
 /** The ai-artist store (seed 004): generated artwork, scores and curation, LoRA training, creation batches. */
 export const aiArtistStore = defineStore<AiArtistRepository>({
