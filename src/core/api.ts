@@ -86,6 +86,3 @@ export function pageOf<T extends z.ZodType>(item: T) {
 
 /** A timestamp as the repositories return it: ISO-8601 UTC. */
 export const isoTimestamp = z.string().describe('ISO-8601 timestamp, UTC')
-
-/** A JSON object column. */
-export const jsonObject = z.record(z.string(), z.unknown())

@@ -1,5 +1,14 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 import { ValidationError } from './errors.js'
+
+/** jsonObject is a JSON object column's value: a plain object with any keys (no array). */
+export const jsonObject = z.record(z.string(), z.unknown())
+
+/**
+ * timestampInput is a timestamp as inputs give it: a Date, or text (ISO-8601 or SQLite's
+ * `YYYY-MM-DD HH:MM:SS`), checked when the codec encodes it.
+ */
+export const timestampInput = z.union([z.string(), z.date()])
 
 /**
  * parseInput validates `value` against a zod schema and returns the parsed value, or throws

@@ -3,15 +3,16 @@ import { sql, type Kysely } from 'kysely'
 import {
   ConflictError,
   createCodec,
-  inspectSchema,
   insertEach,
+  inspectSchema,
   NotFoundError,
   paginate,
-  parseItem,
   parseInput,
-  prepareQuery,
+  parseItem,
   parseTimestamp,
+  prepareQuery,
   tableRows,
+  timestampInput,
   type Database,
   type IndexInfo,
   type Page,
@@ -412,7 +413,7 @@ ORDER BY started_at DESC`)
     const r = parseInput(
       z.strictObject({
         avg_score: z.number().min(0).max(10).nullable().optional(),
-        completed_at: z.union([z.string(), z.date()]).optional(),
+        completed_at: timestampInput.optional(),
       }),
       result,
     )

@@ -1,11 +1,11 @@
 import { z } from 'zod'
+import { jsonObject, timestampInput } from '../../core/index.js'
 import { IMAGE_STATUSES } from './migrations.js'
 
 // What the ai-artist repository accepts, as zod schemas: the HTTP API validates bodies with the
 // same ones.
 
 const score = (max: number) => z.number().min(0).max(max).nullable().optional()
-const jsonObject = z.record(z.string(), z.unknown())
 
 /** What `addImage` accepts: columns of `generated_images`; `filename`, `prompt`, `model_id` required. */
 export const newImageSchema = z.strictObject({
@@ -25,7 +25,7 @@ export const newImageSchema = z.strictObject({
   status: z.enum(IMAGE_STATUSES).optional(),
   is_featured: z.boolean().optional(),
   tags: z.array(z.string()).optional(),
-  created_at: z.union([z.string(), z.date()]).optional(),
+  created_at: timestampInput.optional(),
 })
 export type NewImage = z.input<typeof newImageSchema>
 
@@ -39,8 +39,8 @@ export const imageFilterSchema = z.strictObject({
   min_score: z.number().min(0).max(10).optional(),
   tag: z.string().optional(),
   featured: z.boolean().optional(),
-  created_after: z.union([z.string(), z.date()]).optional(),
-  created_before: z.union([z.string(), z.date()]).optional(),
+  created_after: timestampInput.optional(),
+  created_before: timestampInput.optional(),
 })
 
 export const newTrainingSchema = z.strictObject({
@@ -48,7 +48,7 @@ export const newTrainingSchema = z.strictObject({
   model_path: z.string().min(1),
   config: jsonObject.optional(),
   dataset_size: z.number().int().min(0).nullable().optional(),
-  started_at: z.union([z.string(), z.date()]).optional(),
+  started_at: timestampInput.optional(),
 })
 export type NewTrainingSession = z.input<typeof newTrainingSchema>
 
@@ -56,11 +56,11 @@ export const trainingResultSchema = z.strictObject({
   final_loss: z.number().nullable().optional(),
   training_time_seconds: z.number().min(0).nullable().optional(),
   metrics: jsonObject.optional(),
-  completed_at: z.union([z.string(), z.date()]).optional(),
+  completed_at: timestampInput.optional(),
 })
 export type TrainingResult = z.input<typeof trainingResultSchema>
 
 export const newCreationSchema = z.strictObject({
   theme: z.string().nullable().optional(),
-  started_at: z.union([z.string(), z.date()]).optional(),
+  started_at: timestampInput.optional(),
 })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { jsonObject, timestampInput } from '../../core/index.js'
 import {
   ENCODER_TYPES,
   FILE_CATEGORIES,
@@ -8,10 +9,8 @@ import {
   VALUE_TYPES,
 } from './migrations.js'
 
-const jsonObject = z.record(z.string(), z.unknown())
 const text = z.string().min(1)
 const optionalText = z.string().nullable().optional()
-const timestamp = z.union([z.string(), z.date()])
 const nonNegative = z.number().min(0).nullable().optional()
 const count = z.number().int().min(0).nullable().optional()
 
@@ -169,8 +168,8 @@ export const newHistorySchema = z.strictObject({
   encoder_used: optionalText,
   completed_successfully: z.boolean().nullable().optional(),
   completion_notes: optionalText,
-  started_at: timestamp.optional(),
-  completed_at: timestamp.optional(),
+  started_at: timestampInput.optional(),
+  completed_at: timestampInput.optional(),
   metadata: jsonObject.nullable().optional(),
 })
 

@@ -5,9 +5,10 @@ import {
   insertEach,
   NotFoundError,
   paginate,
-  parseItem,
   parseInput,
+  parseItem,
   tableRows,
+  timestampInput,
   ValidationError,
   type Database,
   type Executor,
@@ -26,7 +27,6 @@ import type {
   LibraryImage,
 } from './types.js'
 
-const timestampInput = z.union([z.string(), z.date()])
 const dimension = z.number().int().positive().nullable().optional()
 
 /** What `addImage` accepts: `character`, `emotion` and `file_path` required. */

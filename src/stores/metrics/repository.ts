@@ -5,10 +5,11 @@ import {
   createCodec,
   insertEach,
   paginate,
-  parseItem,
   parseInput,
+  parseItem,
   parseTimestamp,
   tableRows,
+  timestampInput,
   type Database,
   type Page,
   type TableRows,
@@ -24,7 +25,6 @@ import type {
 } from './types.js'
 
 const count = z.number().int().min(0)
-const timestampInput = z.union([z.string(), z.date()])
 
 /** What `recordSnapshot` accepts; engagement_rate is computed, never given. */
 export const newSnapshotSchema = z.strictObject({

@@ -5,9 +5,10 @@ import {
   createCodec,
   insertEach,
   paginate,
-  parseItem,
   parseInput,
+  parseItem,
   tableRows,
+  timestampInput,
   type Database,
   type Page,
   type TableRows,
@@ -20,8 +21,6 @@ import type {
   TrendsTables,
   UsedFlag,
 } from './types.js'
-
-const timestampInput = z.union([z.string(), z.date()])
 
 /** What `recordTopic` accepts: `topic` and `source` required, relevance 0.0–1.0. */
 export const newTopicSchema = z.strictObject({

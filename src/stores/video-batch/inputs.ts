@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { jsonObject, timestampInput } from '../../core/index.js'
 import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
 
 /**
@@ -18,8 +19,6 @@ export const text = z.string().nullable().optional()
 export const bytes = z.number().int().min(0).nullable().optional()
 export const seconds = z.number().min(0).nullable().optional()
 export const id = z.number().int().positive()
-export const timestampInput = z.union([z.string(), z.date()])
-export const jsonObject = z.record(z.string(), z.unknown())
 
 /** What `registerUpload` and `deriveImage` accept: an image about to be uploaded (pending). */
 export const newUploadSchema = z.strictObject({
