@@ -35,6 +35,18 @@ export interface ApiToken {
   revoked_at: string | null
 }
 
+/** A token's columns as callers see them: everything but its hash. */
+const TOKEN_COLUMNS = [
+  'id',
+  'name',
+  'prefix',
+  'user_id',
+  'is_admin',
+  'created_at',
+  'last_used_at',
+  'revoked_at',
+] as const
+
 const tokens = createCodec<ApiToken>({
   boolean: ['is_admin'],
   timestamp: ['created_at', 'last_used_at', 'revoked_at'],
@@ -91,16 +103,7 @@ export class AccessRepository {
           user_id: t.user_id ?? null,
           is_admin: t.admin ?? false,
         })
-        .returning([
-          'id',
-          'name',
-          'prefix',
-          'user_id',
-          'is_admin',
-          'created_at',
-          'last_used_at',
-          'revoked_at',
-        ])
+        .returning(TOKEN_COLUMNS)
         .executeTakeFirstOrThrow(),
     )
     return { token, record: tokens.decode(row) }
@@ -142,16 +145,7 @@ export class AccessRepository {
   async listTokens(): Promise<ApiToken[]> {
     const rows = await this.#k
       .selectFrom('api_tokens')
-      .select([
-        'id',
-        'name',
-        'prefix',
-        'user_id',
-        'is_admin',
-        'created_at',
-        'last_used_at',
-        'revoked_at',
-      ])
+      .select(TOKEN_COLUMNS)
       .orderBy('id')
       .execute()
     return tokens.decodeAll(rows)
@@ -164,16 +158,7 @@ export class AccessRepository {
       .set({ revoked_at: new Date() })
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
-      .returning([
-        'id',
-        'name',
-        'prefix',
-        'user_id',
-        'is_admin',
-        'created_at',
-        'last_used_at',
-        'revoked_at',
-      ])
+      .returning(TOKEN_COLUMNS)
       .executeTakeFirst()
     if (row) return tokens.decode(row)
     const existing = (await this.listTokens()).find((t) => t.id === id)
