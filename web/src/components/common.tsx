@@ -55,6 +55,35 @@ export function Section({
   )
 }
 
+/**
+ * ChoiceFilter is a filter's select: a first, empty choice (`anyLabel`) for "no filter", then
+ * `options`; it calls onChange with the value chosen ('' for any).
+ */
+export function ChoiceFilter({
+  label,
+  value,
+  options,
+  onChange,
+  anyLabel = 'all',
+  id,
+}: {
+  label: string
+  value: string
+  options: readonly string[]
+  onChange: (value: string) => void
+  anyLabel?: string
+  id?: string
+}) {
+  return (
+    <select id={id} aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">{anyLabel}</option>
+      {options.map((option) => (
+        <option key={option}>{option}</option>
+      ))}
+    </select>
+  )
+}
+
 /** StatusBadge colours a status by its meaning. */
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status.replace(/[^a-z_-]/gi, '')}`}>{status}</span>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { api, query, type ApiError, type Page } from '../api'
 import { toApiError, useApi } from '../hooks'
-import { Counts, ErrorBanner, Loading } from '../components/common'
+import { ChoiceFilter, Counts, ErrorBanner, Loading } from '../components/common'
 import { GalleryGrid } from '../components/gallery-grid'
 import { Link, navigate, useLocation, withParams } from '../router'
 import { ImageDetail } from './ai-artist-detail'
@@ -121,17 +121,13 @@ export default function AiArtistGallery() {
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
         <label className="field">
           <span>Status</span>
-          <select
+          <ChoiceFilter
             id="filter-status"
-            aria-label="Status"
-            value={filters.status}
-            onChange={(e) => setFilter('status', e.target.value)}
-          >
-            <option value="">all</option>
-            {IMAGE_STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
+            label="Status"
+            value={filters.status ?? ''}
+            options={IMAGE_STATUSES}
+            onChange={(v) => setFilter('status', v)}
+          />
         </label>
         <label className="field">
           <span>Model</span>

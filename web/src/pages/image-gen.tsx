@@ -9,6 +9,7 @@ import {
   Loading,
   Section,
   StatusBadge,
+  ChoiceFilter,
 } from '../components/common'
 import { Link, navigate, useLocation, withParams, type Location } from '../router'
 import { NewJobForm } from './image-gen-form'
@@ -183,16 +184,13 @@ function JobList({ user, location }: { user: string; location: Location }) {
     <Section
       title="Generation jobs"
       actions={
-        <select
-          aria-label="Job status"
+        <ChoiceFilter
+          label="Job status"
           value={status}
-          onChange={(e) => navigate(withParams(location, { status: e.target.value }))}
-        >
-          <option value="">every status</option>
-          {['pending', 'processing', 'completed', 'failed'].map((s) => (
-            <option key={s}>{s}</option>
-          ))}
-        </select>
+          options={['pending', 'processing', 'completed', 'failed']}
+          anyLabel="every status"
+          onChange={(v) => navigate(withParams(location, { status: v }))}
+        />
       }
     >
       <ErrorBanner error={jobs.error} onRetry={jobs.reload} />

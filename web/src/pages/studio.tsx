@@ -12,7 +12,7 @@ import type {
 import type { SourceCount, TrendingTopic } from '../../../src/stores/trends/types'
 import { query, type Page } from '../api'
 import { useApi } from '../hooks'
-import { ErrorBanner, formatNumber, Loading, Section } from '../components/common'
+import { ChoiceFilter, ErrorBanner, formatNumber, Loading, Section } from '../components/common'
 import { BarChart, LineChart } from '../components/charts'
 import { navigate, useLocation, withParams, type Location } from '../router'
 
@@ -174,29 +174,21 @@ function Library({ location }: { location: Location }) {
       <form className="filters" aria-label="Library filters" onSubmit={(e) => e.preventDefault()}>
         <label className="field">
           <span>Character</span>
-          <select
-            aria-label="Character"
+          <ChoiceFilter
+            label="Character"
             value={filter.character}
-            onChange={(e) => set('character', e.target.value)}
-          >
-            <option value="">all</option>
-            {characters.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
+            options={characters}
+            onChange={(v) => set('character', v)}
+          />
         </label>
         <label className="field">
           <span>Emotion</span>
-          <select
-            aria-label="Emotion"
+          <ChoiceFilter
+            label="Emotion"
             value={filter.emotion}
-            onChange={(e) => set('emotion', e.target.value)}
-          >
-            <option value="">all</option>
-            {emotions.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
+            options={emotions}
+            onChange={(v) => set('emotion', v)}
+          />
         </label>
         <label className="field">
           <span>Pose</span>

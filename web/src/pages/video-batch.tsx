@@ -18,6 +18,7 @@ import {
   Loading,
   Section,
   StatusBadge,
+  ChoiceFilter,
 } from '../components/common'
 import { Link, navigate, useLocation, withParams, type Location } from '../router'
 
@@ -53,16 +54,13 @@ export default function VideoBatch() {
         <Section
           title="Uploads"
           actions={
-            <select
-              aria-label="Upload status"
+            <ChoiceFilter
+              label="Upload status"
               value={status}
-              onChange={(e) => navigate(withParams(location, { status: e.target.value }))}
-            >
-              <option value="">every status</option>
-              {Object.keys(counts.data?.images ?? {}).map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
+              options={Object.keys(counts.data?.images ?? {})}
+              anyLabel="every status"
+              onChange={(v) => navigate(withParams(location, { status: v }))}
+            />
           }
         >
           <ErrorBanner error={uploads.error} onRetry={uploads.reload} />
