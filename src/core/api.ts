@@ -86,3 +86,18 @@ export function pageOf<T extends z.ZodType>(item: T) {
 
 /** A timestamp as the repositories return it: ISO-8601 UTC. */
 export const isoTimestamp = z.string().describe('ISO-8601 timestamp, UTC')
+
+/**
+ * ofExisting returns what a route lists under a parent row (an array, or a page), calling
+ * `exists` (which throws NotFoundError for a missing parent) only when nothing was found:
+ * listing under a parent that does not exist is a 404, not an empty list, and rows found prove
+ * the parent exists without a second query.
+ */
+export async function ofExisting<T extends readonly unknown[] | { items: readonly unknown[] }>(
+  found: T,
+  exists: () => Promise<unknown>,
+): Promise<T> {
+  const rows = Array.isArray(found) ? found : (found as { items: readonly unknown[] }).items
+  if (rows.length === 0) await exists()
+  return found
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   idParams,
+  ofExisting,
   isoTimestamp,
   pageOf,
   pageQuery,
@@ -188,10 +189,10 @@ const operationRoutes = [
     params: sessionParams,
     query: pageQuery,
     response: pageOf(operationSchema),
-    handler: async ({ repo, params, query }) => {
-      await repo.getSession(params.session_id)
-      return repo.listOperations(params.session_id, query)
-    },
+    handler: async ({ repo, params, query }) =>
+      ofExisting(await repo.listOperations(params.session_id, query), () =>
+        repo.getSession(params.session_id),
+      ),
   }),
   route({
     method: 'POST',
@@ -337,10 +338,10 @@ const fileRoutes = [
     params: sessionParams,
     query: pageQuery.extend(fileFilterSchema.shape),
     response: pageOf(fileSchema),
-    handler: async ({ repo, params, query: { after, limit, ...filter } }) => {
-      await repo.getSession(params.session_id)
-      return repo.listFiles(params.session_id, filter, { after, limit })
-    },
+    handler: async ({ repo, params, query: { after, limit, ...filter } }) =>
+      ofExisting(await repo.listFiles(params.session_id, filter, { after, limit }), () =>
+        repo.getSession(params.session_id),
+      ),
   }),
   route({
     method: 'POST',

@@ -4,6 +4,7 @@ import {
   ValidationError,
   routesFor,
   idParams,
+  ofExisting,
   isoTimestamp,
   jsonObject,
   pageOf,
@@ -140,10 +141,8 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     params: idParams,
     query: pageQuery,
     response: pageOf(imageUsageSchema),
-    handler: async ({ repo, params, query }) => {
-      await repo.getImage(params.id)
-      return repo.listUsageOfImage(params.id, query)
-    },
+    handler: async ({ repo, params, query }) =>
+      ofExisting(await repo.listUsageOfImage(params.id, query), () => repo.getImage(params.id)),
   }),
   route({
     method: 'POST',

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   ConflictError,
   NotFoundError,
+  ofExisting,
   routesFor,
   isoTimestamp,
   pageOf,
@@ -78,15 +79,6 @@ async function upsertVideo(repo: MetricsRepository, videoId: string, patch: Vide
     if (!(error instanceof ConflictError)) throw error
     return repo.updateVideo(videoId, patch)
   }
-}
-
-/**
- * known returns `rows`, or throws NotFoundError when they are empty and the video has no
- * metadata either: a video genmedia knows nothing about is a 404, not an empty list.
- */
-async function known<T>(repo: MetricsRepository, videoId: string, rows: T[]): Promise<T[]> {
-  if (rows.length === 0) await repo.getVideo(videoId)
-  return rows
 }
 
 const route = routesFor<MetricsRepository>()
@@ -181,7 +173,9 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     params: videoParams,
     response: z.array(latestVideoMetricsSchema),
     handler: async ({ repo, params }) =>
-      known(repo, params.video_id, await repo.getLatestMetrics(params.video_id)),
+      ofExisting(await repo.getLatestMetrics(params.video_id), () =>
+        repo.getVideo(params.video_id),
+      ),
   }),
   route({
     method: 'GET',
@@ -192,7 +186,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     response: pageOf(videoMetricsSchema),
     handler: async ({ repo, params, query: { after, limit, ...filter } }) => {
       const page = await repo.getVideoHistory(params.video_id, filter, { after, limit })
-      return after ? page : { ...page, items: await known(repo, params.video_id, page.items) }
+      return after ? page : ofExisting(page, () => repo.getVideo(params.video_id))
     },
   }),
   route({

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   ConflictError,
   idParams,
+  ofExisting,
   isoTimestamp,
   jsonObject,
   NotFoundError,
@@ -210,10 +211,8 @@ const imageRoutes = [
     summary: "An image's prompt sets, oldest first",
     params: idParams,
     response: z.array(promptSetSchema),
-    handler: async ({ repo, params }) => {
-      await repo.getImage(params.id)
-      return repo.listPromptSetsForImage(params.id)
-    },
+    handler: async ({ repo, params }) =>
+      ofExisting(await repo.listPromptSetsForImage(params.id), () => repo.getImage(params.id)),
   }),
   route({
     method: 'POST',
