@@ -18,13 +18,9 @@ export interface RowCodec<Row> {
   decodeAll(raws: readonly Record<string, unknown>[]): Row[]
   /**
    * encode copies `values` into a new row, with JSON columns stringified and timestamps turned
-   * into Dates. `defaults`, already encoded, fill the keys `values` lacks: bulk inserts pass
-   * them here rather than spreading them into each row first (one copy per row, not two).
+   * into Dates (nulls stay null).
    */
-  encode<T extends Record<string, unknown>>(
-    values: T,
-    defaults?: Readonly<Record<string, unknown>>,
-  ): Record<string, unknown>
+  encode<T extends Record<string, unknown>>(values: T): Record<string, unknown>
   /**
    * encoderOf returns what encodes one non-null value of `column` as `encode` does, or
    * undefined when the column is stored as given. Bulk inserts choose them once per batch.
@@ -59,17 +55,14 @@ export function createCodec<Row>(kinds: ColumnKinds): RowCodec<Row> {
   return {
     decode,
     decodeAll: (raws) => raws.map(decode),
-    encode(values, defaults) {
+    encode(values) {
       const out: Record<string, unknown> = { ...values }
-      if (defaults) for (const k in defaults) if (!(k in out)) out[k] = defaults[k]
-      // Only what `values` gives is converted: the defaults are encoded already.
-      const given = values as Record<string, unknown>
       for (const c of json) {
-        const v = given[c]
+        const v = out[c]
         if (v !== undefined && v !== null) out[c] = encodeJson(v)
       }
       for (const c of timestamps) {
-        const v = given[c]
+        const v = out[c]
         if (v !== undefined && v !== null) out[c] = parseTimestamp(v, c)
       }
       return out
