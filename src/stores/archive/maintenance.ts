@@ -1,4 +1,3 @@
-import type { Transaction } from 'kysely'
 import { z } from 'zod'
 import { parseInput, toIsoTimestamp, type Database } from '../../core/index.js'
 import { daysSchema } from './schemas.js'
@@ -39,8 +38,6 @@ export interface MaintenanceReport {
   counts: Record<string, number>
 }
 
-type Trx = Transaction<any>
-
 /**
  * cleanupSessions is the seed's "Remove incomplete sessions older than 30 days": sessions not
  * completed and not updated since the cutoff are deleted with their log and files (ON DELETE
@@ -51,40 +48,18 @@ export async function cleanupSessions(
   db: Database,
   options: MaintenanceOptions = {},
 ): Promise<MaintenanceReport> {
-  return maintain(db, 'cleanup', options, async (trx, cutoff, p) => {
-    const old = `status != 'completed' AND updated_at < ${p(1)}`
+  return maintain(db, 'cleanup', options, async ({ at, count, run }) => {
+    const old = `status != 'completed' AND updated_at < ${at}`
     const unreferenced = `NOT EXISTS (SELECT 1 FROM project_history h WHERE h.session_id = processing_state.session_id)`
     const ids = `SELECT session_id FROM processing_state WHERE ${old} AND ${unreferenced}`
-    const counts = {
-      sessions: await count(
-        db,
-        trx,
-        `SELECT COUNT(*) AS n FROM processing_state WHERE ${old} AND ${unreferenced}`,
-        [cutoff],
-      ),
-      operation_logs: await count(
-        db,
-        trx,
-        `SELECT COUNT(*) AS n FROM operation_log WHERE session_id IN (${ids})`,
-        [cutoff],
-      ),
-      files: await count(
-        db,
-        trx,
-        `SELECT COUNT(*) AS n FROM file_registry WHERE session_id IN (${ids})`,
-        [cutoff],
-      ),
-      kept_with_history: await count(
-        db,
-        trx,
-        `SELECT COUNT(*) AS n FROM processing_state WHERE ${old} AND NOT ${unreferenced}`,
-        [cutoff],
-      ),
-    }
     return {
-      counts,
-      apply: () =>
-        db.query(`DELETE FROM processing_state WHERE ${old} AND ${unreferenced}`, [cutoff], trx),
+      counts: {
+        sessions: await count('processing_state', `${old} AND ${unreferenced}`),
+        operation_logs: await count('operation_log', `session_id IN (${ids})`),
+        files: await count('file_registry', `session_id IN (${ids})`),
+        kept_with_history: await count('processing_state', `${old} AND NOT ${unreferenced}`),
+      },
+      apply: () => run(`DELETE FROM processing_state WHERE ${old} AND ${unreferenced}`),
     }
   })
 }
@@ -100,33 +75,19 @@ export async function archiveHistory(
   db: Database,
   options: MaintenanceOptions = {},
 ): Promise<MaintenanceReport> {
-  return maintain(db, 'archive-history', options, async (trx, cutoff, p) => {
-    const old = `completed_at < ${p(1)}`
+  return maintain(db, 'archive-history', options, async ({ at, count, run }) => {
+    const old = `completed_at < ${at}`
     const notArchived = `NOT EXISTS (SELECT 1 FROM project_history_archive a WHERE a.id = project_history.id)`
-    const counts = {
-      archived: await count(db, trx, `SELECT COUNT(*) AS n FROM project_history WHERE ${old}`, [
-        cutoff,
-      ]),
-      already_in_archive: await count(
-        db,
-        trx,
-        `SELECT COUNT(*) AS n FROM project_history WHERE ${old} AND NOT ${notArchived}`,
-        [cutoff],
-      ),
-    }
     return {
-      counts,
+      counts: {
+        archived: await count('project_history', old),
+        already_in_archive: await count('project_history', `${old} AND NOT ${notArchived}`),
+      },
       apply: async () => {
-        await db.query(
+        await run(
           `INSERT INTO project_history_archive SELECT * FROM project_history WHERE ${old} AND ${notArchived}`,
-          [cutoff],
-          trx,
         )
-        await db.query(
-          `DELETE FROM project_history WHERE ${old} AND NOT ${notArchived}`,
-          [cutoff],
-          trx,
-        )
+        await run(`DELETE FROM project_history WHERE ${old} AND NOT ${notArchived}`)
       },
     }
   })
@@ -141,26 +102,15 @@ export async function purgeLogs(
   db: Database,
   options: MaintenanceOptions = {},
 ): Promise<MaintenanceReport> {
-  return maintain(db, 'purge-logs', options, async (trx, cutoff, p) => {
-    const old = `timestamp < ${p(1)}`
+  return maintain(db, 'purge-logs', options, async ({ at, count, run }) => {
+    const old = `timestamp < ${at}`
     const closed = `session_id NOT IN (SELECT session_id FROM processing_state WHERE status IN ('initialized', 'processing', 'paused'))`
-    const counts = {
-      operation_logs: await count(
-        db,
-        trx,
-        `SELECT COUNT(*) AS n FROM operation_log WHERE ${old} AND ${closed}`,
-        [cutoff],
-      ),
-      kept_for_open_sessions: await count(
-        db,
-        trx,
-        `SELECT COUNT(*) AS n FROM operation_log WHERE ${old} AND NOT ${closed}`,
-        [cutoff],
-      ),
-    }
     return {
-      counts,
-      apply: () => db.query(`DELETE FROM operation_log WHERE ${old} AND ${closed}`, [cutoff], trx),
+      counts: {
+        operation_logs: await count('operation_log', `${old} AND ${closed}`),
+        kept_for_open_sessions: await count('operation_log', `${old} AND NOT ${closed}`),
+      },
+      apply: () => run(`DELETE FROM operation_log WHERE ${old} AND ${closed}`),
     }
   })
 }
@@ -173,19 +123,13 @@ export async function resetUsage(
   db: Database,
   options: MaintenanceOptions = {},
 ): Promise<MaintenanceReport> {
-  return maintain(db, 'reset-usage', options, async (trx, cutoff, p) => {
-    const where = cutoff === null ? '' : ` WHERE last_used_at IS NULL OR last_used_at < ${p(1)}`
-    const params = cutoff === null ? [] : [cutoff]
-    const counts = {
-      presets: await count(db, trx, `SELECT COUNT(*) AS n FROM user_presets${where}`, params),
-    }
+  return maintain(db, 'reset-usage', options, async ({ cutoff, at, count, run }) => {
+    const unused = cutoff === null ? undefined : `last_used_at IS NULL OR last_used_at < ${at}`
     return {
-      counts,
+      counts: { presets: await count('user_presets', unused) },
       apply: () =>
-        db.query(
-          `UPDATE user_presets SET usage_count = 0, last_used_at = NULL${where}`,
-          params,
-          trx,
+        run(
+          `UPDATE user_presets SET usage_count = 0, last_used_at = NULL${unused ? ` WHERE ${unused}` : ''}`,
         ),
     }
   })
@@ -208,6 +152,18 @@ export function runMaintenance(
 
 type Plan = { counts: Record<string, number>; apply: () => Promise<unknown> }
 
+/** What a task's plan works with, inside the task's transaction. */
+interface Step {
+  /** The cutoff read from the database's clock; null when the task has no age limit. */
+  cutoff: unknown
+  /** The cutoff's placeholder, for the task's SQL. */
+  at: string
+  /** count returns how many rows of `table` match `where` (all without it). */
+  count(table: string, where?: string): Promise<number>
+  /** run executes one statement, with the cutoff bound where it has one. */
+  run(sql: string): Promise<unknown>
+}
+
 /**
  * maintain runs a task in one transaction: the cutoff is read from the database's clock once
  * (so every statement of the task uses the same instant), the plan counts the rows, and unless
@@ -217,7 +173,7 @@ async function maintain(
   db: Database,
   task: MaintenanceTask,
   options: MaintenanceOptions,
-  plan: (trx: Trx, cutoff: unknown, p: (i: number) => string) => Promise<Plan>,
+  plan: (step: Step) => Promise<Plan>,
 ): Promise<MaintenanceReport> {
   const days =
     options.olderThanDays === undefined
@@ -236,7 +192,21 @@ async function maintain(
       )
       cutoff = row?.cutoff ?? null
     }
-    const { counts, apply } = await plan(trx, cutoff, (i) => db.dialect.parameter(i))
+    const params = cutoff === null ? [] : [cutoff]
+    const run = (sql: string) => db.query(sql, params, trx)
+    const { counts, apply } = await plan({
+      cutoff,
+      at: db.dialect.parameter(1),
+      run,
+      async count(table, where) {
+        const [row] = await db.query<{ n: unknown }>(
+          `SELECT COUNT(*) AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`,
+          params,
+          trx,
+        )
+        return Number(row?.n ?? 0)
+      },
+    })
     if (!dryRun) await apply()
     return {
       task,
@@ -246,9 +216,4 @@ async function maintain(
       counts,
     }
   })
-}
-
-async function count(db: Database, trx: Trx, text: string, params: unknown[]): Promise<number> {
-  const [row] = await db.query<{ n: unknown }>(text, params, trx)
-  return Number(row?.n ?? 0)
 }
