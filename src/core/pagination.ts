@@ -10,6 +10,12 @@ export interface Page<T> {
   next: string | null
 }
 
+/** PageRequest asks a list for one page: after the cursor `after` (none: the first), `limit` rows. */
+export interface PageRequest {
+  after?: string | null
+  limit?: number
+}
+
 export interface KeysetOptions {
   /** The column to sort by; it must not be NULL. Ties are broken by `id`. */
   sortColumn: string

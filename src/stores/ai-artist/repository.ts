@@ -16,6 +16,7 @@ import {
   type Database,
   type IndexInfo,
   type Page,
+  type PageRequest,
   type PreparedQuery,
   type TableRows,
 } from '../../core/index.js'
@@ -185,7 +186,7 @@ export class AiArtistRepository {
    */
   async listImages(
     filter: ImageFilter = {},
-    page: { after?: string | null; limit?: number } = {},
+    page: PageRequest = {},
   ): Promise<Page<GeneratedImage>> {
     const f = parseInput(imageFilterSchema, filter)
     let q = this.#k.selectFrom('generated_images').selectAll()
@@ -349,7 +350,7 @@ GROUP BY quality_tier`)
   /** listTrainingSessions returns runs newest first, optionally of one status. */
   async listTrainingSessions(
     filter: { status?: (typeof TRAINING_STATUSES)[number] } = {},
-    page: { after?: string | null; limit?: number } = {},
+    page: PageRequest = {},
   ): Promise<Page<TrainingSession>> {
     const f = parseInput(z.strictObject({ status: z.enum(TRAINING_STATUSES).optional() }), filter)
     let q = this.#k.selectFrom('training_sessions').selectAll()
@@ -437,9 +438,7 @@ ORDER BY started_at DESC`)
     return this.#creationRows.get(id)
   }
 
-  async listCreationSessions(
-    page: { after?: string | null; limit?: number } = {},
-  ): Promise<Page<CreationSession>> {
+  async listCreationSessions(page: PageRequest = {}): Promise<Page<CreationSession>> {
     const q = this.#k.selectFrom('creation_sessions').selectAll()
     const result = await paginate(q, { sortColumn: 'started_at', direction: 'desc', ...page })
     return { items: creations.decodeAll(result.items), next: result.next }

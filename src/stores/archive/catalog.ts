@@ -12,6 +12,7 @@ import {
   toIsoTimestamp,
   type Database,
   type Page,
+  type PageRequest,
   type TableRows,
 } from '../../core/index.js'
 import { files, histories, presets } from './codecs.js'
@@ -44,7 +45,6 @@ export type NewFile = z.input<typeof newFileSchema>
 export type NewHistory = z.input<typeof newHistorySchema>
 export type NewSetting = z.input<typeof newSettingSchema>
 
-type PageOptions = { after?: string | null; limit?: number }
 interface SettingRow {
   key: string
   value: string
@@ -239,7 +239,7 @@ ORDER BY is_default DESC, usage_count DESC`)
   async listFiles(
     sessionId: string,
     filter: { file_category?: FileCategory; file_type?: FileType } = {},
-    page: PageOptions = {},
+    page: PageRequest = {},
   ): Promise<Page<RegisteredFile>> {
     const f = parseInput(fileFilterSchema, filter)
     let q = this.#k.selectFrom('file_registry').selectAll().where('session_id', '=', sessionId)
@@ -338,7 +338,7 @@ ORDER BY is_default DESC, usage_count DESC`)
   /** listProjectHistory pages through history, newest first, optionally of one artwork. */
   async listProjectHistory(
     filter: { artwork_name?: string } = {},
-    page: PageOptions = {},
+    page: PageRequest = {},
   ): Promise<Page<ProjectHistoryEntry>> {
     let q = this.#k.selectFrom('project_history').selectAll()
     if (filter.artwork_name !== undefined) q = q.where('artwork_name', '=', filter.artwork_name)
@@ -347,7 +347,7 @@ ORDER BY is_default DESC, usage_count DESC`)
   }
 
   /** listArchivedHistory pages through project_history_archive, newest first. */
-  async listArchivedHistory(page: PageOptions = {}): Promise<Page<ProjectHistoryEntry>> {
+  async listArchivedHistory(page: PageRequest = {}): Promise<Page<ProjectHistoryEntry>> {
     const q = this.#k.selectFrom('project_history_archive').selectAll()
     const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
     return { items: histories.decodeAll(result.items), next: result.next }

@@ -8,6 +8,7 @@ import {
   type Database,
   type Executor,
   type Page,
+  type PageRequest,
   type TableRows,
 } from '../../core/index.js'
 import { activeSessions, operations, sessions } from './codecs.js'
@@ -127,7 +128,7 @@ export class ArchiveRepository extends CatalogRepository {
   /** listSessions pages through sessions, newest first, optionally of one status. */
   async listSessions(
     filter: { status?: SessionStatus } = {},
-    page: { after?: string | null; limit?: number } = {},
+    page: PageRequest = {},
   ): Promise<Page<ProcessingSession>> {
     const f = parseInput(sessionFilterSchema, filter)
     let q = this.#k.selectFrom('processing_state').selectAll()
@@ -144,9 +145,7 @@ export class ArchiveRepository extends CatalogRepository {
    * rows when the outer query sorts too, so a page of the view sorted every open session; this
    * query reads idx_session_active_updated backwards and stops at the page's end.
    */
-  async listActiveSessions(
-    page: { after?: string | null; limit?: number } = {},
-  ): Promise<Page<ActiveSession>> {
+  async listActiveSessions(page: PageRequest = {}): Promise<Page<ActiveSession>> {
     const q = this.#k
       .selectFrom('processing_state')
       .select([
@@ -370,7 +369,7 @@ export class ArchiveRepository extends CatalogRepository {
   /** listOperations pages through a session's log in sequence order. */
   async listOperations(
     sessionId: string,
-    page: { after?: string | null; limit?: number } = {},
+    page: PageRequest = {},
   ): Promise<Page<OperationLogEntry>> {
     const q = this.#k.selectFrom('operation_log').selectAll().where('session_id', '=', sessionId)
     const result = await paginate(q, {

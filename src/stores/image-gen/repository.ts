@@ -8,6 +8,7 @@ import {
   tableRows,
   type Database,
   type Page,
+  type PageRequest,
   type TableRows,
 } from '../../core/index.js'
 import { keyFromBucketPath, openBlobStore, type BlobStore } from '../../storage/index.js'
@@ -47,7 +48,6 @@ import type {
   GenerationJobWithReferences,
   ImageGenTables,
   JobStatus,
-  PageRequest,
   ReferenceImage,
   Session,
   User,

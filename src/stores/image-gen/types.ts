@@ -181,9 +181,3 @@ export interface GeneratedImage {
   generation_index: number
   created_at: string
 }
-
-/** A page request for keyset-paginated lists. */
-export interface PageRequest {
-  after?: string | null
-  limit?: number
-}

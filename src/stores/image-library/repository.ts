@@ -13,6 +13,7 @@ import {
   type Database,
   type Executor,
   type Page,
+  type PageRequest,
   type TableRows,
 } from '../../core/index.js'
 import { CHARACTERS } from './migrations.js'
@@ -170,7 +171,7 @@ export class ImageLibraryRepository {
    */
   async findImages(
     filter: LibraryImageFilter = {},
-    page: PageOptions = {},
+    page: PageRequest = {},
   ): Promise<Page<LibraryImage>> {
     const f = parseInput(imageFilterSchema, filter)
     let q = this.#k.selectFrom('image_library').selectAll()
@@ -256,7 +257,7 @@ ORDER BY character, emotion`,
   }
 
   /** listUsageOfImage returns an image's uses, latest recorded first, by keyset page. */
-  async listUsageOfImage(imageId: number, page: PageOptions = {}): Promise<Page<ImageUsage>> {
+  async listUsageOfImage(imageId: number, page: PageRequest = {}): Promise<Page<ImageUsage>> {
     const q = this.#k.selectFrom('image_usage').selectAll().where('image_id', '=', imageId)
     const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
     return { items: usages.decodeAll(result.items), next: result.next }
@@ -397,8 +398,6 @@ ORDER BY character, emotion`,
     return members.decodeAll(rows)
   }
 }
-
-type PageOptions = { after?: string | null; limit?: number }
 
 /** missingImage names image_id in the error a usage of an unknown image raises. */
 function missingImage(error: unknown, imageId: number): unknown {

@@ -12,6 +12,7 @@ import {
   timestampInput,
   type Database,
   type Page,
+  type PageRequest,
   type TableRows,
 } from '../../core/index.js'
 import { VIDEO_STATUSES } from './migrations.js'
@@ -83,8 +84,6 @@ const videos = createCodec<VideoMetadata>({ timestamp: ['created_at', 'posted_at
 const latest = createCodec<LatestVideoMetrics>({
   timestamp: ['timestamp', 'posted_at', 'video_created_at'],
 })
-
-type PageOptions = { after?: string | null; limit?: number }
 
 /**
  * computeEngagementRate is (likes + comments + shares + saves) / views: 0 when there are no
@@ -173,7 +172,7 @@ export class MetricsRepository {
   async getVideoHistory(
     videoId: string,
     filter: { platform?: string } = {},
-    page: PageOptions = {},
+    page: PageRequest = {},
   ): Promise<Page<VideoMetrics>> {
     const f = parseInput(z.strictObject({ platform: z.string().min(1).optional() }), filter)
     let q = this.#k.selectFrom('video_metrics').selectAll().where('video_id', '=', videoId)
@@ -279,7 +278,7 @@ ORDER BY platform`,
   /** listVideos returns videos newest first, optionally of one status or topic, by keyset page. */
   async listVideos(
     filter: { status?: VideoLifecycleStatus; topic?: string } = {},
-    page: PageOptions = {},
+    page: PageRequest = {},
   ): Promise<Page<VideoMetadata>> {
     const f = parseInput(
       z.strictObject({

@@ -11,6 +11,7 @@ import {
   timestampInput,
   type Database,
   type Page,
+  type PageRequest,
   type TableRows,
 } from '../../core/index.js'
 import type {
@@ -73,8 +74,6 @@ const topics = createCodec<TrendingTopic>({
   timestamp: ['timestamp', 'created_at', 'updated_at'],
 })
 const searches = createCodec<SearchRecord>({ timestamp: ['timestamp'] })
-
-type PageOptions = { after?: string | null; limit?: number }
 
 /**
  * TrendsRepository is the typed API of the trends store (seed 002, trends.db): trending topics
@@ -167,7 +166,7 @@ export class TrendsRepository {
    * listTopics returns topics newest first, optionally of one source or category, used or
    * unused, one keyset page at a time: pass the returned `next` as `after` for the next page.
    */
-  async listTopics(filter: TopicFilter = {}, page: PageOptions = {}): Promise<Page<TrendingTopic>> {
+  async listTopics(filter: TopicFilter = {}, page: PageRequest = {}): Promise<Page<TrendingTopic>> {
     const f = parseInput(topicFilterSchema, filter)
     let q = this.#k.selectFrom('trending_topics').selectAll()
     if (f.source) q = q.where('source', '=', f.source)
@@ -213,7 +212,7 @@ ORDER BY source`,
   /** listSearches returns searches newest first, optionally of one exact query, by keyset page. */
   async listSearches(
     filter: { query?: string } = {},
-    page: PageOptions = {},
+    page: PageRequest = {},
   ): Promise<Page<SearchRecord>> {
     const f = parseInput(z.strictObject({ query: z.string().min(1).optional() }), filter)
     let q = this.#k.selectFrom('search_history').selectAll()

@@ -6,6 +6,7 @@ import {
   toIsoTimestamp,
   type Database,
   type Page,
+  type PageRequest,
 } from '../../core/index.js'
 import { imageCodec } from './codecs.js'
 import type {
@@ -16,7 +17,6 @@ import type {
   LegacyPromptRow,
   LineageEntry,
   OriginalImageRow,
-  PageRequest,
   UploadedImageRow,
   VideoBatchTables,
   VideoStatisticsRow,

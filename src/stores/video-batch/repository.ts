@@ -5,9 +5,10 @@ import {
   paginate,
   parseInput,
   tableRows,
-  type Database,
   ValidationError,
+  type Database,
   type Page,
+  type PageRequest,
   type TableRows,
 } from '../../core/index.js'
 import { LEGACY_PLACEHOLDER } from './migrations.js'
@@ -38,7 +39,6 @@ import type {
   Image,
   ImageFilter,
   ImageStatus,
-  PageRequest,
   PromptSet,
   Video,
   VideoBatchTables,

@@ -204,8 +204,3 @@ export interface VideoFilter {
   image_id?: number
   prompt_id?: number
 }
-
-export interface PageRequest {
-  after?: string | null
-  limit?: number
-}
