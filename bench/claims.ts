@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { openStore, seedStore } from '../src/core/index.js'
+import { openStore, seedStore, tableNamesOf } from '../src/core/index.js'
 import { openSqliteFile } from '../src/core/sqlite-engine.js'
 import { imageGenStore } from '../src/stores/image-gen/index.js'
 import { amplifyTable } from './lib/amplify.js'
@@ -141,7 +141,7 @@ export async function measureClaims(
         await dropSchema(ctx, schema)
         const store = await openStore(imageGenStore, { location })
         await store.close()
-        await copyToPostgres(source, ctx.pgUrl!, schema, imageGenStore.tables)
+        await copyToPostgres(source, ctx.pgUrl!, schema, tableNamesOf(imageGenStore))
       }
       try {
         runs.push(await runWorkers(location, processes))

@@ -5,7 +5,7 @@ import { openStore, parseInput } from '../src/core/index.js'
 import { openSqliteFile } from '../src/core/sqlite-engine.js'
 import { aiArtistStore } from '../src/stores/ai-artist/index.js'
 import type { NewImage } from '../src/stores/ai-artist/index.js'
-import { newImageSchema } from '../src/stores/ai-artist/schemas.js'
+import { newImageSchema } from '../src/stores/ai-artist/inputs.js'
 import { pgLocation, type BenchContext } from './lib/context.js'
 import {
   benchImages,

@@ -1,5 +1,11 @@
 import { join } from 'node:path'
-import { openStore, seedStore, type OpenStore, type StoreDefinition } from '../src/core/index.js'
+import {
+  openStore,
+  seedStore,
+  tableNamesOf,
+  type OpenStore,
+  type StoreDefinition,
+} from '../src/core/index.js'
 import { STORES } from '../src/stores/registry.js'
 import { pgLocation, type BenchContext } from './lib/context.js'
 import { explainQueries, type PlanSummary } from './lib/plans.js'
@@ -27,7 +33,7 @@ export interface QueryResult {
 
 async function rowCounts(store: OpenStore<any>): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
-  for (const table of store.definition.tables) {
+  for (const table of tableNamesOf(store.definition)) {
     const [row] = await store.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`)
     counts[table] = Number(row?.n ?? 0)
   }

@@ -3,7 +3,13 @@ import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import pg from 'pg'
-import { dialectFor, openStore, seedStore, type StoreDefinition } from '../src/core/index.js'
+import {
+  dialectFor,
+  openStore,
+  seedStore,
+  tableNamesOf,
+  type StoreDefinition,
+} from '../src/core/index.js'
 import { openSqliteFile } from '../src/core/sqlite-engine.js'
 import { STORES } from '../src/stores/registry.js'
 import { amplifyTable, type AmplifySpec } from './lib/amplify.js'
@@ -204,7 +210,7 @@ export async function scaledPostgres(
   const s = await seconds(async () => {
     const open = await openStore(store, { location })
     await open.close()
-    await copyToPostgres(file, ctx.pgUrl!, schema, store.tables)
+    await copyToPostgres(file, ctx.pgUrl!, schema, tableNamesOf(store))
   })
   const marker = new pg.Client({ connectionString: ctx.pgUrl })
   await marker.connect()

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_PAGE_SIZE } from './pagination.js'
 
 /**
  * Who is calling: the user an API token belongs to (image-gen routes act as this user) and
@@ -76,16 +77,18 @@ export const idParams = z.object({ id: z.coerce.number().int().positive() })
 /** `?after=…&limit=…` of a keyset-paginated list. */
 export const pageQuery = z.object({
   after: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
 })
+
+/** `?limit=…` of a list that is not paged, `fallback` rows when not given. */
+export function limitQuery(fallback: number) {
+  return z.object({ limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(fallback) })
+}
 
 /** The body of a keyset page: `{ items, next }`. */
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next: z.string().nullable() })
 }
-
-/** A timestamp as the repositories return it: ISO-8601 UTC. */
-export const isoTimestamp = z.string().describe('ISO-8601 timestamp, UTC')
 
 /**
  * ofExisting returns what a route lists under a parent row (an array, or a page), calling

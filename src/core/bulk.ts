@@ -1,5 +1,5 @@
-import type { RowCodec } from './codec.js'
 import type { Database, Executor } from './database.js'
+import type { Columns, EncodeInput, RowCodec, Table } from './table.js'
 import { toSqliteValue } from './sqlite-engine.js'
 
 /** Rows per INSERT: SQLite allows 32,766 parameters, PostgreSQL 65,535. */
@@ -11,16 +11,26 @@ const MAX_PARAMETERS = 30_000
  */
 type Fill = (index: number, out: unknown[], forSqlite: boolean) => void
 
-/** How insertEach turns each input into a row. */
-export interface EachRow<T> {
+/** Column values as a table's codec takes them: decoded values, timestamps also as Dates. */
+export type ValuesOf<Cs extends Columns> = { [K in keyof Cs]?: EncodeInput<Cs[K]> | null }
+
+/** How insertEach turns each input into a row of a declared table. */
+export interface EachInput<T, Cs extends Columns> {
   /**
    * parse validates one input, throwing (e.g. with parseItem) to refuse it, and returns its
    * column values as the codec takes them (JSON as values, timestamps as Dates or text).
    */
-  parse(input: T, index: number): Readonly<Record<string, unknown>>
-  /** The table's codec, which encodes each value. */
-  codec: RowCodec<unknown>
+  parse(input: T, index: number): Readonly<ValuesOf<Cs>>
   /** Values for the columns an input leaves out, as `parse` returns them. */
+  defaults?: Readonly<ValuesOf<Cs>>
+  /** The columns each row binds (default: every column but the key). */
+  columns?: readonly (keyof Cs & string)[]
+}
+
+/** How the legacy insertEach form turns each input into a row. */
+export interface EachRow<T> {
+  parse(input: T, index: number): Readonly<Record<string, unknown>>
+  codec: RowCodec<unknown, any>
   defaults?: Readonly<Record<string, unknown>>
 }
 
@@ -34,6 +44,13 @@ export interface EachRow<T> {
  * encoded rows is built, which at 100,000s of inputs costs more (in copies and garbage
  * collection) than validating them does.
  */
+export async function insertEach<T, Cs extends Columns>(
+  db: Database,
+  table: Table<Cs>,
+  inputs: readonly T[],
+  each: EachInput<T, Cs>,
+  executor?: Executor,
+): Promise<number>
 export async function insertEach<T>(
   db: Database,
   table: string,
@@ -41,7 +58,23 @@ export async function insertEach<T>(
   inputs: readonly T[],
   rows: EachRow<T>,
   executor?: Executor,
+): Promise<number>
+export async function insertEach<T>(
+  db: Database,
+  ...args:
+    | [Table, readonly T[], EachInput<T, Columns>, Executor?]
+    | [string, readonly string[], readonly T[], EachRow<T>, Executor?]
 ): Promise<number> {
+  const [table, columns, inputs, rows, executor] =
+    typeof args[0] === 'string'
+      ? (args as [string, readonly string[], readonly T[], EachRow<T>, Executor?])
+      : [
+          args[0].name,
+          (args[2] as EachInput<T, Columns>).columns ?? args[0].writable,
+          args[1] as readonly T[],
+          { ...(args[2] as EachInput<T, Columns>), codec: args[0].codec } as EachRow<T>,
+          args[3] as Executor | undefined,
+        ]
   const encoders = columns.map((c) => rows.codec.encoderOf(c))
   const defaults = columns.map((c, i) => {
     const value = rows.defaults?.[c]

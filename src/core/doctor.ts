@@ -6,7 +6,7 @@ import { SchemaVersionError } from './errors.js'
 import { inspectSchema, type SchemaSnapshot } from './inspect.js'
 import { measureSizes, type DatabaseSizes } from './maintenance.js'
 import { Migrator } from './migrator.js'
-import { openStore, type OpenStore, type StoreDefinition } from './store.js'
+import { openStore, tableNamesOf, type OpenStore, type StoreDefinition } from './store.js'
 
 /** A table with at least this many rows is large: a lookup or list must not scan it whole. */
 export const DEFAULT_SCAN_THRESHOLD = 10_000
@@ -142,7 +142,7 @@ export async function diagnoseStore(
       return counts.get(table)!
     }
     if (version > 0)
-      for (const table of definition.tables) report.rowCounts[table] = await countRows(table)
+      for (const table of tableNamesOf(definition)) report.rowCounts[table] = await countRows(table)
     report.sizes = await measureSizes(db)
     if (version > 0) {
       const threshold = options.scanThreshold ?? DEFAULT_SCAN_THRESHOLD

@@ -1,5 +1,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
+import { z } from 'zod'
 import { ValidationError } from './errors.js'
+import type { RowDefinition, RowOf, Columns } from './table.js'
 
 export const DEFAULT_PAGE_SIZE = 50
 export const MAX_PAGE_SIZE = 500
@@ -42,24 +44,40 @@ export function decodeCursor(cursor: string, length: number): unknown[] {
   throw new ValidationError('after is not a cursor returned by this list', 'after')
 }
 
-/** pageSize validates a requested limit: 1 to MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE. */
+/** pageLimit is a page size as inputs give it: a whole number from 1 to MAX_PAGE_SIZE. */
+export const pageLimit = z.number().int().min(1).max(MAX_PAGE_SIZE)
+
+/**
+ * pageSize validates a requested limit: 1 to MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE; anything
+ * else throws ValidationError('limit'), as the HTTP API's `limit` refuses it.
+ */
 export function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE
-  if (!Number.isInteger(limit) || limit < 1) {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw new ValidationError(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`, 'limit')
   }
-  return Math.min(limit, MAX_PAGE_SIZE)
+  return limit
 }
 
 /**
  * paginate runs a select by keyset: rows after the cursor in (sortColumn, id) order, never by
- * OFFSET, so every page costs the same however deep it is. Returns raw rows; `next` is null on
- * the last page.
+ * OFFSET, so every page costs the same however deep it is. Returns the rows decoded by `rows`'
+ * codec when given (raw otherwise); `next` is null on the last page.
  */
+export async function paginate<Cs extends Columns>(
+  query: SelectQueryBuilder<any, any, any>,
+  options: KeysetOptions,
+  rows: RowDefinition<Cs>,
+): Promise<Page<RowOf<Cs>>>
 export async function paginate<Row extends Record<string, unknown>>(
   query: SelectQueryBuilder<any, any, Row>,
   options: KeysetOptions,
-): Promise<Page<Row>> {
+): Promise<Page<Row>>
+export async function paginate(
+  query: SelectQueryBuilder<any, any, any>,
+  options: KeysetOptions,
+  rows?: RowDefinition<Columns>,
+): Promise<Page<unknown>> {
   const idColumn = options.idColumn ?? 'id'
   const limit = pageSize(options.limit)
   const op = options.direction === 'desc' ? '<' : '>'
@@ -72,15 +90,15 @@ export async function paginate<Row extends Record<string, unknown>>(
       sql<boolean>`(${sortRef} ${sql.raw(op)} ${sortValue} OR (${sortRef} = ${sortValue} AND ${idRef} ${sql.raw(op)} ${idValue}))`,
     )
   }
-  const rows = (await q
+  const found = (await q
     .orderBy(options.sortColumn, options.direction)
     .orderBy(idColumn, options.direction)
     .limit(limit + 1)
-    .execute()) as Row[]
-  const items = rows.slice(0, limit)
+    .execute()) as Record<string, unknown>[]
+  const items = found.slice(0, limit)
   const last = items[items.length - 1]
   const sortKey = options.sortColumn.split('.').pop()!
   const idKey = idColumn.split('.').pop()!
-  const next = rows.length > limit && last ? encodeCursor([last[sortKey], last[idKey]]) : null
-  return { items, next }
+  const next = found.length > limit && last ? encodeCursor([last[sortKey], last[idKey]]) : null
+  return { items: rows ? rows.codec.decodeAll(items) : items, next }
 }

@@ -6,9 +6,9 @@ import {
   type SelectType,
   type UpdateType,
 } from 'kysely'
-import type { RowCodec } from './codec.js'
 import type { Database, Executor } from './database.js'
 import { NotFoundError } from './errors.js'
+import type { Columns, RowCodec, RowOf, Table } from './table.js'
 
 /** The decoded type of column `C` in `Row`, for the columns the codec's row type has. */
 type Decoded<Row, C> = C extends keyof Row ? Row[C] : never
@@ -59,11 +59,23 @@ export interface TableRows<
 }
 
 /**
- * tableRows returns the single-row operations of `table`, whose rows `codec` converts and
- * whose key is `keyColumn` (default `id`). `noun` names a missing row in NotFoundError:
- * `tableRows(db, 'generated_images', images, 'generated image')` throws
+ * tableRows returns the single-row operations of the declared `table`, whose key is
+ * `keyColumn` (default `id`). `noun` names a missing row in NotFoundError:
+ * `tableRows(db, tables.generated_images, 'generated image')` throws
  * `generated image 7 does not exist`; a function gives the whole message instead.
  */
+export function tableRows<
+  DB,
+  T extends keyof DB & string,
+  Cs extends Columns,
+  K extends keyof DB[T] & string = 'id' & keyof DB[T],
+>(
+  db: Database<DB>,
+  table: Table<Cs, T>,
+  noun: string | ((key: KeyOf<DB, T, K>) => string),
+  keyColumn?: K,
+): TableRows<DB, T, RowOf<Cs>, K>
+/** tableRows over a table named by `table` whose rows `codec` converts (a row shape not declared). */
 export function tableRows<
   DB,
   T extends keyof DB & string,
@@ -72,10 +84,20 @@ export function tableRows<
 >(
   db: Database<DB>,
   table: T,
-  codec: RowCodec<Row>,
+  codec: RowCodec<Row, any>,
   noun: string | ((key: KeyOf<DB, T, K>) => string),
-  keyColumn: K = 'id' as K,
+  keyColumn?: K,
+): TableRows<DB, T, Row, K>
+export function tableRows<DB, T extends keyof DB & string, Row, K extends keyof DB[T] & string>(
+  db: Database<DB>,
+  ...args:
+    | [Table<any, T>, string | ((key: KeyOf<DB, T, K>) => string), K?]
+    | [T, RowCodec<Row, any>, string | ((key: KeyOf<DB, T, K>) => string), K?]
 ): TableRows<DB, T, Row, K> {
+  const [table, codec, noun, keyColumn = 'id' as K] =
+    typeof args[0] === 'string'
+      ? (args as [T, RowCodec<Row, any>, string | ((key: KeyOf<DB, T, K>) => string), K?])
+      : [args[0].name, args[0].codec as RowCodec<Row, any>, args[1] as string, args[2] as K]
   const missing = (key: KeyOf<DB, T, K>) =>
     new NotFoundError(
       typeof noun === 'string' ? `${noun} ${String(key)} does not exist` : noun(key),
@@ -141,7 +163,7 @@ export function tableRows<
  * codec would take `sql\`CURRENT_TIMESTAMP\`` in a timestamp column for a malformed timestamp.
  */
 function encodeValues(
-  codec: RowCodec<unknown>,
+  codec: RowCodec<unknown, any>,
   values: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const expressions = Object.keys(values).filter((column) => isExpression(values[column]))

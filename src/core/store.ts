@@ -3,6 +3,8 @@ import { resolveStoreLocation, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
 import { NotFoundError } from './errors.js'
 import type { ApiRoute } from './api.js'
+import type { StoreCommand } from './command.js'
+import type { Table } from './table.js'
 
 /** Sample-data summary: rows added per table. */
 export type SeedSummary = Record<string, number>
@@ -11,9 +13,9 @@ export type SeedSummary = Record<string, number>
  * StoreDefinition registers one store (one database of one seed): everything the CLI, the HTTP
  * server, backups and doctor need to handle it without store-specific code.
  */
-export interface StoreDefinition<Repo = unknown> {
+export interface StoreDefinition<Repo = unknown, Name extends string = string> {
   /** CLI and API name, kebab-case: `ai-artist`. */
-  name: string
+  name: Name
   /** The seed document it implements: `004`. */
   seed: string
   /** One line for people. */
@@ -25,8 +27,11 @@ export interface StoreDefinition<Repo = unknown> {
   /** The seed's own location variables, e.g. `TRENDS_DB_PATH`. */
   legacyEnv?: readonly string[]
   migrations: readonly Migration[]
-  /** Tables whose row counts describe the store (state, doctor, backups). */
-  tables: readonly string[]
+  /**
+   * Every table of the store, declared once (defineTables); their row counts describe the
+   * store (state, doctor, backups), in this order.
+   */
+  tables: StoreTables | readonly string[]
   /**
    * The tables that hold data rather than configuration the migrations write (default: all
    * of `tables`); the store counts as empty, and `init --seed` seeds it, when these are empty.
@@ -43,6 +48,8 @@ export interface StoreDefinition<Repo = unknown> {
   namedQueries: readonly NamedQuery<Repo>[]
   /** The store's HTTP routes, mounted under `/api/<name>` by `genmedia serve`. */
   api?: readonly ApiRoute<Repo>[]
+  /** The store's upkeep tasks, run as `genmedia <name> <command>`. */
+  commands?: readonly StoreCommand<Repo>[]
   /** Adds sample data to a freshly migrated store. */
   seedSampleData(repo: Repo, db: Database): Promise<SeedSummary>
 }
@@ -55,8 +62,24 @@ export interface NamedQuery<Repo> {
   run(repo: Repo): Promise<unknown>
 }
 
-export function defineStore<Repo>(definition: StoreDefinition<Repo>): StoreDefinition<Repo> {
+/** StoreTables are a store's declared tables, by name. */
+export type StoreTables = Readonly<Record<string, Table<any, string>>>
+
+/** defineStore registers a store; its name's type is kept, so registries look stores up by it. */
+export function defineStore<Repo, const Name extends string>(
+  definition: StoreDefinition<Repo, Name>,
+): StoreDefinition<Repo, Name> {
   return definition
+}
+
+/** tableNamesOf lists a store's tables in their order. */
+export function tableNamesOf(definition: StoreDefinition): string[] {
+  const { tables } = definition
+  return isNameList(tables) ? [...tables] : Object.keys(tables)
+}
+
+function isNameList(tables: StoreTables | readonly string[]): tables is readonly string[] {
+  return Array.isArray(tables)
 }
 
 export interface OpenStoreOptions {
@@ -83,7 +106,7 @@ export interface OpenStore<Repo = unknown> {
   close(): Promise<void>
 }
 
-export function createMigrator(definition: StoreDefinition<any>, db: Database): Migrator {
+export function createMigrator(definition: StoreDefinition, db: Database): Migrator {
   return new Migrator(db, definition.migrations, `genmedia:migrate:${definition.schema}`)
 }
 
@@ -138,12 +161,14 @@ function readOnlyLocation(location: string): string {
 }
 
 /** isStoreEmpty tells whether a store holds no data (its dataTables are empty). */
-export function isStoreEmpty(definition: StoreDefinition<any>, state: StoreState): boolean {
-  return (definition.dataTables ?? definition.tables).every((t) => (state.rowCounts[t] ?? 0) === 0)
+export function isStoreEmpty(definition: StoreDefinition, state: StoreState): boolean {
+  return (definition.dataTables ?? tableNamesOf(definition)).every(
+    (t) => (state.rowCounts[t] ?? 0) === 0,
+  )
 }
 
 /** seedStore adds a store's sample data and refreshes the planner's statistics. */
-export async function seedStore(store: OpenStore<any>): Promise<SeedSummary> {
+export async function seedStore(store: OpenStore): Promise<SeedSummary> {
   const summary = await store.definition.seedSampleData(store.repo, store.db)
   await store.db.analyze()
   return summary
@@ -163,11 +188,11 @@ export interface StoreState {
 }
 
 /** describeStore reads a store's state without changing it. */
-export async function describeStore(store: OpenStore<any>): Promise<StoreState> {
+export async function describeStore(store: OpenStore): Promise<StoreState> {
   const { db, definition } = store
   const rowCounts: Record<string, number> = {}
   const version = await store.migrator.currentVersion()
-  for (const table of definition.tables) {
+  for (const table of tableNamesOf(definition)) {
     if (version === 0) {
       rowCounts[table] = 0
       continue
@@ -189,10 +214,7 @@ export async function describeStore(store: OpenStore<any>): Promise<StoreState> 
 }
 
 /** findStore looks a store up by name in a registry, or throws NotFoundError listing the names. */
-export function findStore(
-  registry: readonly StoreDefinition<any>[],
-  name: string,
-): StoreDefinition<any> {
+export function findStore<S extends StoreDefinition>(registry: readonly S[], name: string): S {
   const found = registry.find((s) => s.name === name)
   if (!found) {
     throw new NotFoundError(

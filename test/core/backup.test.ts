@@ -13,7 +13,7 @@ import {
   sqliteFilePath,
   type FolderBackupTarget,
 } from '../../src/core/backup/index.js'
-import { ConfigError, openStore, SchemaVersionError } from '../../src/core/index.js'
+import { ConfigError, openStore, SchemaVersionError, tableNamesOf } from '../../src/core/index.js'
 import { aiArtistStore } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 import {
@@ -62,7 +62,7 @@ describe.each(ENGINES)('backup and restore on $name', (engine) => {
       expect(onDisk).toEqual(manifest)
       const rows = await imageRows(location)
       expect(manifest.rowCounts.generated_images).toBe(rows.length)
-      expect(Object.keys(manifest.rowCounts)).toEqual([...aiArtistStore.tables])
+      expect(Object.keys(manifest.rowCounts)).toEqual(tableNamesOf(aiArtistStore))
 
       const [listed] = await listBackups(target, 'ai-artist')
       expect(listed).toMatchObject({ file: manifest.file, verified: true, problems: [] })

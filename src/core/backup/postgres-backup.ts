@@ -3,7 +3,7 @@ import type pg from 'pg'
 import { ConfigError, ConflictError, GenmediaError } from '../errors.js'
 import { MIGRATION_TABLE } from '../migrator.js'
 import { createPostgresPool, parsePostgresLocation, quoteIdentifier } from '../postgres-engine.js'
-import { openStore } from '../store.js'
+import { openStore, tableNamesOf } from '../store.js'
 import type { BackupEngine, RestoreOutcome, RestoreRequest } from './engine.js'
 import type { BackupManifest } from './manifest.js'
 
@@ -98,7 +98,7 @@ export const postgresBackupEngine: BackupEngine = {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
       const { rows } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')
-      const snapshot = await readSnapshot(client, schema, definition.tables)
+      const snapshot = await readSnapshot(client, schema, tableNamesOf(definition))
       onProgress?.({ phase: 'dump', done: 0, total: 1 })
       await runTool('pg_dump', [
         '--format=custom',
@@ -175,7 +175,7 @@ export const postgresBackupEngine: BackupEngine = {
         // Opening a store migrates it to the latest version, each step in its own transaction.
         const store = await openStore(definition, { location: request.location, poolSize: 2 })
         await store.close()
-        const result = await readSnapshot(pool, target, definition.tables)
+        const result = await readSnapshot(pool, target, tableNamesOf(definition))
         if (renamed) await pool.query(`DROP SCHEMA ${quoteIdentifier(restorePoint)} CASCADE`)
         onProgress?.({ phase: 'done', done: 3, total: 3 })
         return { ...result, restorePoint: null }

@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import type { Database } from '../database.js'
 import { MIGRATION_TABLE } from '../migrator.js'
 import { openSqliteFile } from '../sqlite-engine.js'
-import { openStore } from '../store.js'
+import { openStore, tableNamesOf } from '../store.js'
 import type { BackupEngine, RestoreRequest, RestoreOutcome } from './engine.js'
 import type { BackupManifest } from './manifest.js'
 
@@ -96,7 +96,7 @@ export const sqliteBackupEngine: BackupEngine = {
     try {
       // The first read of a deferred transaction fixes its snapshot; the backup below reads the
       // same one because it runs on this connection inside this transaction.
-      const snapshot = readSnapshot(handle, definition.tables)
+      const snapshot = readSnapshot(handle, tableNamesOf(definition))
       await handle.backup(destination, {
         progress: ({ totalPages, remainingPages }) => {
           onProgress?.({ phase: 'copy', done: totalPages - remainingPages, total: totalPages })
@@ -179,7 +179,7 @@ export const sqliteBackupEngine: BackupEngine = {
       const store = await openStore(definition, { location: target })
       try {
         const schemaVersion = await store.migrator.currentVersion()
-        const rowCounts = readSnapshot(store.db.sqliteHandle!, definition.tables).rowCounts
+        const rowCounts = readSnapshot(store.db.sqliteHandle!, tableNamesOf(definition)).rowCounts
         onProgress?.({ phase: 'done', done: 3, total: 3 })
         return { schemaVersion, restorePoint, rowCounts }
       } finally {

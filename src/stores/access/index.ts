@@ -8,7 +8,7 @@ export { AccessRepository, type ApiToken } from './repository.js'
  * The access store: genmedia's own, not a seed's. It holds the HTTP API's tokens (hashed), so
  * that backups, doctor and `init` cover it like every other store.
  */
-export const accessStore = defineStore<AccessRepository>({
+export const accessStore = defineStore({
   name: 'access',
   seed: '—',
   description: 'API tokens of the HTTP server (stored hashed)',

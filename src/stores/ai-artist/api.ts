@@ -2,82 +2,42 @@ import { z } from 'zod'
 import {
   routesFor,
   idParams,
-  isoTimestamp,
-  jsonObject,
+  limitQuery,
   pageOf,
   pageQuery,
   type ApiRoute,
 } from '../../core/index.js'
-import { IMAGE_STATUSES, TRAINING_STATUSES } from './migrations.js'
 import type { AiArtistRepository } from './repository.js'
 import {
+  creationResultSchema,
+  countSchema,
+  imageFilterSchema,
   imagePatchSchema,
   newCreationSchema,
   newImageSchema,
   newTrainingSchema,
+  trainingFilterSchema,
   trainingResultSchema,
-} from './schemas.js'
+} from './inputs.js'
+import {
+  dailyCreationStatistics,
+  qualityTier,
+  tables,
+  trainingStatistics,
+  uncuratedImage,
+} from './tables.js'
 
-const score = z.number().nullable()
-
-export const generatedImageSchema = z.object({
-  id: z.number().int(),
-  filename: z.string(),
-  prompt: z.string(),
-  negative_prompt: z.string().nullable(),
-  source_url: z.string().nullable(),
-  source_query: z.string().nullable(),
-  model_id: z.string(),
-  generation_params: jsonObject,
-  seed: z.number().int().nullable(),
-  aesthetic_score: score,
-  clip_score: score,
-  technical_score: score,
-  final_score: score,
-  diversity_score: score,
-  created_at: isoTimestamp,
-  updated_at: isoTimestamp,
-  status: z.enum(IMAGE_STATUSES),
-  is_featured: z.boolean(),
-  tags: z.array(z.string()),
-})
-
-export const trainingSessionSchema = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  model_path: z.string(),
-  config: jsonObject,
-  dataset_size: z.number().int().nullable(),
-  final_loss: z.number().nullable(),
-  training_time_seconds: z.number().nullable(),
-  metrics: jsonObject,
-  started_at: isoTimestamp,
-  completed_at: isoTimestamp.nullable(),
-  status: z.enum(TRAINING_STATUSES),
-})
-
-export const creationSessionSchema = z.object({
-  id: z.number().int(),
-  theme: z.string().nullable(),
-  images_created: z.number().int(),
-  images_kept: z.number().int(),
-  avg_score: z.number().nullable(),
-  started_at: isoTimestamp,
-  completed_at: isoTimestamp.nullable(),
-})
+export const generatedImageSchema = tables.generated_images.row
+const trainingSessionSchema = tables.training_sessions.row
+const creationSessionSchema = tables.creation_sessions.row
 
 const imageListQuery = pageQuery.extend({
-  status: z.enum(IMAGE_STATUSES).optional(),
-  model_id: z.string().optional(),
+  ...imageFilterSchema.shape,
   min_score: z.coerce.number().min(0).max(10).optional(),
-  tag: z.string().optional(),
   featured: z.stringbool().optional(),
   created_after: z.string().optional(),
   created_before: z.string().optional(),
 })
-
-const limitQuery = (fallback: number) =>
-  z.object({ limit: z.coerce.number().int().min(1).max(500).default(fallback) })
 
 const route = routesFor<AiArtistRepository>()
 
@@ -164,7 +124,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     path: '/queries/uncurated',
     summary: 'Seed: uncurated images for processing, oldest first',
     query: limitQuery(100),
-    response: z.array(z.object({ id: z.number(), filename: z.string(), prompt: z.string() })),
+    response: z.array(uncuratedImage.row),
     handler: ({ repo, query }) => repo.listUncurated(query.limit),
   }),
   route({
@@ -179,9 +139,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     method: 'GET',
     path: '/queries/quality-distribution',
     summary: 'Seed: quality distribution of curated images',
-    response: z.array(
-      z.object({ quality_tier: z.string(), count: z.number(), avg_score: z.number().nullable() }),
-    ),
+    response: z.array(qualityTier.row),
     handler: ({ repo }) => repo.getQualityDistribution(),
   }),
   route({
@@ -195,7 +153,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     method: 'GET',
     path: '/training-sessions',
     summary: 'List training runs newest first',
-    query: pageQuery.extend({ status: z.enum(TRAINING_STATUSES).optional() }),
+    query: pageQuery.extend(trainingFilterSchema.shape),
     response: pageOf(trainingSessionSchema),
     handler: ({ repo, query: { after, limit, ...filter } }) =>
       repo.listTrainingSessions(filter, { after, limit }),
@@ -239,15 +197,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     method: 'GET',
     path: '/queries/training-statistics',
     summary: 'Seed: training session statistics',
-    response: z.array(
-      z.object({
-        name: z.string(),
-        dataset_size: z.number().nullable(),
-        final_loss: z.number().nullable(),
-        training_hours: z.number().nullable(),
-        status: z.string(),
-      }),
-    ),
+    response: z.array(trainingStatistics.row),
     handler: ({ repo }) => repo.getTrainingSessionStatistics(),
   }),
   route({
@@ -280,7 +230,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     path: '/creation-sessions/:id/record',
     summary: 'Add images created and kept to a creation session',
     params: idParams,
-    body: z.object({ created: z.number().int().min(0), kept: z.number().int().min(0) }),
+    body: z.object({ created: countSchema, kept: countSchema }),
     response: creationSessionSchema,
     handler: ({ repo, params, body }) => repo.recordCreation(params.id, body),
   }),
@@ -289,7 +239,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     path: '/creation-sessions/:id/complete',
     summary: 'Complete a creation session with its average score',
     params: idParams,
-    body: z.object({ avg_score: z.number().min(0).max(10).nullable().optional() }),
+    body: creationResultSchema.pick({ avg_score: true }),
     response: creationSessionSchema,
     handler: ({ repo, params, body }) => repo.completeCreationSession(params.id, body),
   }),
@@ -297,15 +247,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     method: 'GET',
     path: '/queries/daily-creation-statistics',
     summary: 'Seed: daily creation statistics',
-    response: z.array(
-      z.object({
-        date: z.string(),
-        sessions: z.number(),
-        total_created: z.number(),
-        total_kept: z.number(),
-        avg_quality: z.number().nullable(),
-      }),
-    ),
+    response: z.array(dailyCreationStatistics.row),
     handler: ({ repo }) => repo.getDailyCreationStatistics(),
   }),
 ]

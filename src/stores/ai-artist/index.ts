@@ -3,20 +3,21 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { AiArtistRepository } from './repository.js'
 import { aiArtistApi } from './api.js'
 import { seedSampleData } from './sample-data.js'
+import { tables } from './tables.js'
 
 export { AiArtistRepository } from './repository.js'
-export type * from './types.js'
-export type { NewImage, ImagePatch, NewTrainingSession, TrainingResult } from './schemas.js'
+export type * from './tables.js'
+export type * from './inputs.js'
 
 /** The ai-artist store (seed 004): generated artwork, scores and curation, LoRA training, creation batches. */
-export const aiArtistStore = defineStore<AiArtistRepository>({
+export const aiArtistStore = defineStore({
   name: 'ai-artist',
   seed: '004',
   description: 'generated artwork with scores and curation, LoRA training runs, creation batches',
   defaultFile: 'ai_artist.db',
   schema: 'ai_artist',
   migrations,
-  tables: ['generated_images', 'training_sessions', 'creation_sessions'],
+  tables,
   columnsByConstraint,
   createRepository: (db) => new AiArtistRepository(db),
   api: aiArtistApi,

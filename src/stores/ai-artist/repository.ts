@@ -1,8 +1,6 @@
-import { z } from 'zod'
 import { sql, type Kysely } from 'kysely'
 import {
   ConflictError,
-  createCodec,
   insertEach,
   inspectSchema,
   NotFoundError,
@@ -12,7 +10,6 @@ import {
   parseTimestamp,
   prepareQuery,
   tableRows,
-  timestampInput,
   type Database,
   type IndexInfo,
   type Page,
@@ -20,63 +17,42 @@ import {
   type PreparedQuery,
   type TableRows,
 } from '../../core/index.js'
-import { IMAGE_STATUSES, TRAINING_STATUSES } from './migrations.js'
+import { IMAGE_STATUSES } from './migrations.js'
 import {
+  countSchema,
+  creationResultSchema,
   imageFilterSchema,
   imagePatchSchema,
   newCreationSchema,
   newImageSchema,
   newTrainingSchema,
+  trainingFilterSchema,
   trainingResultSchema,
+  type CreationResult,
+  type ImageFilter,
   type ImagePatch,
+  type NewCreationSession,
   type NewImage,
   type NewTrainingSession,
+  type TrainingFilter,
   type TrainingResult,
-} from './schemas.js'
-import type {
-  AiArtistTables,
-  CreationSession,
-  DailyCreationStatistics,
-  GeneratedImage,
-  ImageFilter,
-  QualityTier,
-  TrainingSession,
-  TrainingStatistics,
-} from './types.js'
+} from './inputs.js'
+import {
+  tables,
+  type AiArtistTables,
+  type CreationSession,
+  type DailyCreationStatistics,
+  type GeneratedImage,
+  type QualityTier,
+  type TrainingSession,
+  type TrainingStatistics,
+} from './tables.js'
 
-const countSchema = z.number().int().min(0)
-
-const IMAGE_COLUMNS = [
-  'filename',
-  'prompt',
-  'negative_prompt',
-  'source_url',
-  'source_query',
-  'model_id',
-  'generation_params',
-  'seed',
-  'aesthetic_score',
-  'clip_score',
-  'technical_score',
-  'final_score',
-  'diversity_score',
-  'status',
-  'is_featured',
-  'tags',
-  'created_at',
-  'updated_at',
-] as const
-
-const images = createCodec<GeneratedImage>({
-  json: ['generation_params', 'tags'],
-  boolean: ['is_featured'],
-  timestamp: ['created_at', 'updated_at'],
-})
-const trainings = createCodec<TrainingSession>({
-  json: ['config', 'metrics'],
-  timestamp: ['started_at', 'completed_at'],
-})
-const creations = createCodec<CreationSession>({ timestamp: ['started_at', 'completed_at'] })
+const {
+  generated_images: images,
+  training_sessions: trainings,
+  creation_sessions: creations,
+} = tables
 
 /**
  * AiArtistRepository is the typed API of the ai-artist store (seed 004): generated artwork with
@@ -96,9 +72,9 @@ export class AiArtistRepository {
   constructor(db: Database<AiArtistTables>) {
     this.#db = db
     this.#k = db.kysely
-    this.#imageRows = tableRows(db, 'generated_images', images, 'generated image')
-    this.#trainingRows = tableRows(db, 'training_sessions', trainings, 'training session')
-    this.#creationRows = tableRows(db, 'creation_sessions', creations, 'creation session')
+    this.#imageRows = tableRows(db, images, 'generated image')
+    this.#trainingRows = tableRows(db, trainings, 'training session')
+    this.#creationRows = tableRows(db, creations, 'creation session')
     this.#imageById = prepareQuery(db, (k) =>
       k.selectFrom('generated_images').selectAll().where('id', '=', 0),
     )
@@ -117,9 +93,8 @@ export class AiArtistRepository {
    */
   async addImages(inputs: readonly NewImage[]): Promise<number> {
     const now = new Date()
-    return insertEach(this.#db, 'generated_images', IMAGE_COLUMNS, inputs, {
+    return insertEach(this.#db, images, inputs, {
       parse: (input, i) => parseItem(newImageSchema, input, 'image', i),
-      codec: images,
       defaults: {
         negative_prompt: '',
         generation_params: {},
@@ -136,7 +111,7 @@ export class AiArtistRepository {
   getImage(id: number): Promise<GeneratedImage> {
     return this.#imageById.takeFirst([id], (row) => {
       if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
-      return images.decode(row)
+      return images.codec.decode(row)
     })
   }
 
@@ -148,7 +123,7 @@ export class AiArtistRepository {
       .where('filename', '=', filename)
       .executeTakeFirst()
     if (!row) throw new NotFoundError(`no generated image has filename ${filename}`)
-    return images.decode(row)
+    return images.codec.decode(row)
   }
 
   /** updateImage changes the given columns; `updated_at` moves, `created_at` never does. */
@@ -196,18 +171,12 @@ export class AiArtistRepository {
     if (f.featured !== undefined) q = q.where('is_featured', '=', f.featured)
     if (f.tag) q = q.where(this.#db.dialect.jsonArrayContains('tags', f.tag))
     if (f.created_after) {
-      q = q.where('created_at', '>=', parseTimestamp(f.created_after, 'created_after') as never)
+      q = q.where('created_at', '>=', parseTimestamp(f.created_after, 'created_after'))
     }
     if (f.created_before) {
-      q = q.where('created_at', '<', parseTimestamp(f.created_before, 'created_before') as never)
+      q = q.where('created_at', '<', parseTimestamp(f.created_before, 'created_before'))
     }
-    const result = await paginate(q, {
-      sortColumn: 'created_at',
-      direction: 'desc',
-      after: page.after,
-      limit: page.limit,
-    })
-    return { items: images.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page }, images)
   }
 
   /** countImagesByStatus returns how many images each status has (every status present). */
@@ -234,7 +203,7 @@ export class AiArtistRepository {
       .orderBy('created_at', 'desc')
       .limit(limit)
       .execute()
-    return images.decodeAll(rows)
+    return images.codec.decodeAll(rows)
   }
 
   /** Seed: "Get Uncurated Images for Processing" — pending, oldest first. */
@@ -257,7 +226,7 @@ export class AiArtistRepository {
       .orderBy('final_score', 'desc')
       .limit(limit)
       .execute()
-    return images.decodeAll(rows)
+    return images.codec.decodeAll(rows)
   }
 
   /** Seed: "Quality Distribution" of curated images by tier. */
@@ -312,7 +281,7 @@ GROUP BY quality_tier`)
     valuesFor: (current: TrainingSession) => {
       final_loss?: number | null
       training_time_seconds?: number | null
-      metrics?: object
+      metrics?: Record<string, unknown>
     },
   ): Promise<TrainingSession> {
     const current = await this.getTraining(id)
@@ -320,10 +289,11 @@ GROUP BY quality_tier`)
       throw new ConflictError(`training session ${id} is ${current.status}, not running`)
     }
     const values = valuesFor(current)
+    const started = current.started_at === null ? NaN : Date.parse(current.started_at)
     const seconds =
       values.training_time_seconds ??
-      Math.max(0, (completedAt.getTime() - Date.parse(current.started_at)) / 1000)
-    const encoded = trainings.encode({
+      (Number.isNaN(started) ? null : Math.max(0, (completedAt.getTime() - started) / 1000))
+    const encoded = trainings.codec.encode({
       ...values,
       training_time_seconds: seconds,
       completed_at: completedAt,
@@ -332,14 +302,14 @@ GROUP BY quality_tier`)
     const row = await this.#db.run((k) =>
       k
         .updateTable('training_sessions')
-        .set(encoded as never)
+        .set(encoded)
         .where('id', '=', id)
         .where('status', '=', 'running')
         .returningAll()
         .executeTakeFirst(),
     )
     if (!row) throw new NotFoundError(`training session ${id} is no longer running`)
-    return trainings.decode(row)
+    return trainings.codec.decode(row)
   }
 
   /** getTraining returns the training session with `id`, or throws NotFoundError. */
@@ -349,14 +319,13 @@ GROUP BY quality_tier`)
 
   /** listTrainingSessions returns runs newest first, optionally of one status. */
   async listTrainingSessions(
-    filter: { status?: (typeof TRAINING_STATUSES)[number] } = {},
+    filter: TrainingFilter = {},
     page: PageRequest = {},
   ): Promise<Page<TrainingSession>> {
-    const f = parseInput(z.strictObject({ status: z.enum(TRAINING_STATUSES).optional() }), filter)
+    const f = parseInput(trainingFilterSchema, filter)
     let q = this.#k.selectFrom('training_sessions').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
-    const result = await paginate(q, { sortColumn: 'started_at', direction: 'desc', ...page })
-    return { items: trainings.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'started_at', direction: 'desc', ...page }, trainings)
   }
 
   /** Seed: "Training Session Statistics", newest first. */
@@ -374,9 +343,7 @@ ORDER BY started_at DESC`)
   // ── creation sessions ───────────────────────────────────────────────────
 
   /** startCreationSession opens an automated creation batch. */
-  async startCreationSession(
-    input: z.input<typeof newCreationSchema> = {},
-  ): Promise<CreationSession> {
+  async startCreationSession(input: NewCreationSession = {}): Promise<CreationSession> {
     return this.#creationRows.insert(parseInput(newCreationSchema, input))
   }
 
@@ -400,24 +367,15 @@ ORDER BY started_at DESC`)
       .returningAll()
       .executeTakeFirst()
     if (!row) throw new NotFoundError(`creation session ${id} does not exist`)
-    return creations.decode(row)
+    return creations.codec.decode(row)
   }
 
   /**
    * completeCreationSession closes a session with its average score; without one, the average
    * final score of the images created since the session started is used.
    */
-  async completeCreationSession(
-    id: number,
-    result: { avg_score?: number | null; completed_at?: string | Date } = {},
-  ): Promise<CreationSession> {
-    const r = parseInput(
-      z.strictObject({
-        avg_score: z.number().min(0).max(10).nullable().optional(),
-        completed_at: timestampInput.optional(),
-      }),
-      result,
-    )
+  async completeCreationSession(id: number, result: CreationResult = {}): Promise<CreationSession> {
+    const r = parseInput(creationResultSchema, result)
     const session = await this.getCreationSession(id)
     const completedAt = r.completed_at ? parseTimestamp(r.completed_at, 'completed_at') : new Date()
     let avg = r.avg_score
@@ -425,8 +383,8 @@ ORDER BY started_at DESC`)
       const [row] = await this.#k
         .selectFrom('generated_images')
         .select((eb) => eb.fn.avg<number>('final_score').as('avg'))
-        .where('created_at', '>=', parseTimestamp(session.started_at, 'started_at') as never)
-        .where('created_at', '<=', completedAt as never)
+        .where('created_at', '>=', parseTimestamp(session.started_at, 'started_at'))
+        .where('created_at', '<=', completedAt)
         .execute()
       avg = row?.avg === null || row?.avg === undefined ? null : Number(row.avg)
     }
@@ -440,8 +398,7 @@ ORDER BY started_at DESC`)
 
   async listCreationSessions(page: PageRequest = {}): Promise<Page<CreationSession>> {
     const q = this.#k.selectFrom('creation_sessions').selectAll()
-    const result = await paginate(q, { sortColumn: 'started_at', direction: 'desc', ...page })
-    return { items: creations.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'started_at', direction: 'desc', ...page }, creations)
   }
 
   /** Seed: "Daily Creation Statistics", newest day first. */
@@ -472,7 +429,7 @@ ORDER BY date DESC`)
   /** Seed: "Table Statistics": each table with its row count. */
   async getTableStatistics(): Promise<{ name: string; row_count: number }[]> {
     const out = []
-    for (const name of ['generated_images', 'training_sessions', 'creation_sessions'] as const) {
+    for (const { name } of Object.values(tables)) {
       const [row] = await this.#k
         .selectFrom(name)
         .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -1,6 +1,6 @@
 import { Random, type SeedSummary } from '../../core/index.js'
 import type { AiArtistRepository } from './repository.js'
-import type { NewImage } from './schemas.js'
+import type { NewImage } from './inputs.js'
 
 const MODELS = [
   'stabilityai/stable-diffusion-xl-base-1.0',

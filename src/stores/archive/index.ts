@@ -28,7 +28,7 @@ export {
  * processing sessions and their operation log, presets, typed settings, the file registry and
  * project history with its archive.
  */
-export const archiveStore = defineStore<ArchiveRepository>({
+export const archiveStore = defineStore({
   name: 'archive',
   seed: '003',
   description:

@@ -54,7 +54,7 @@ export type {
  * The image-gen store (seed 001): users' sessions, uploaded reference images, generation jobs
  * and generated images, with the images in a blob store (GENMEDIA_STORAGE_URL).
  */
-export const imageGenStore = defineStore<ImageGenRepository>({
+export const imageGenStore = defineStore({
   name: 'image-gen',
   seed: '001',
   description:

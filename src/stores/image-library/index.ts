@@ -9,7 +9,7 @@ export type * from './types.js'
 export type { NewImage as NewLibraryImage, NewUsage, NewCollection } from './repository.js'
 
 /** The image-library store (seed 002, image_library.db): character images, usage, collections. */
-export const imageLibraryStore = defineStore<ImageLibraryRepository>({
+export const imageLibraryStore = defineStore({
   name: 'image-library',
   seed: '002',
   description: 'character images by emotion and pose, their use in video scenes, collections',

@@ -9,7 +9,7 @@ export type * from './types.js'
 export type { NewSnapshot, NewVideo, VideoPatch } from './repository.js'
 
 /** The metrics store (seed 002, metrics.db): video performance per platform, video lifecycle. */
-export const metricsStore = defineStore<MetricsRepository>({
+export const metricsStore = defineStore({
   name: 'metrics',
   seed: '002',
   description: 'video performance snapshots per platform, video metadata and status lifecycle',

@@ -9,7 +9,7 @@ export type * from './types.js'
 export type { NewTopic, NewSearch, TakeOptions } from './repository.js'
 
 /** The trends store (seed 002, trends.db): trending topics handed out once each, search history. */
-export const trendsStore = defineStore<TrendsRepository>({
+export const trendsStore = defineStore({
   name: 'trends',
   seed: '002',
   description: 'trending topics from Google Trends, Twitter and Reddit, taken once each; searches',

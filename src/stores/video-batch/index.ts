@@ -45,7 +45,7 @@ export type {
 } from './importer.js'
 
 /** The video-batch store (seed 000): image uploads, their prompt sets, the videos generated from them. */
-export const videoBatchStore = defineStore<VideoBatchRepository>({
+export const videoBatchStore = defineStore({
   name: 'video-batch',
   seed: '000',
   description:

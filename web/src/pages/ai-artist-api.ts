@@ -1,4 +1,4 @@
-import type { GeneratedImage } from '../../../src/stores/ai-artist/types'
+import type { GeneratedImage } from '../../../src/stores/ai-artist/tables'
 import { api } from '../api'
 
 export type { GeneratedImage }

@@ -114,7 +114,7 @@ export function ImageDetail({ id, onClose, onAction }: ImageDetailProps) {
                 </table>
               </dd>
               <dt>Tags</dt>
-              <dd>{image.tags.length ? image.tags.join(', ') : '—'}</dd>
+              <dd>{image.tags?.length ? image.tags.join(', ') : '—'}</dd>
               <dt>File</dt>
               <dd className="mono">{image.filename}</dd>
               {image.source_url ? (

@@ -3,7 +3,7 @@ import type {
   DailyCreationStatistics,
   QualityTier,
   TrainingSession,
-} from '../../../src/stores/ai-artist/types'
+} from '../../../src/stores/ai-artist/tables'
 import type { Page } from '../api'
 import { useApi } from '../hooks'
 import {
@@ -90,7 +90,7 @@ export default function AiArtistInsights() {
                     <div className="muted small mono">{t.model_path}</div>
                   </td>
                   <td>
-                    <StatusBadge status={t.status} />
+                    <StatusBadge status={t.status ?? '—'} />
                   </td>
                   <td className="num">{formatNumber(t.dataset_size)}</td>
                   <td className="num">{formatNumber(t.final_loss, 4)}</td>
