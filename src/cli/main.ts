@@ -12,6 +12,7 @@ import { registerImport } from './commands/import.js'
 import { registerMigrate } from './commands/migrate.js'
 import { registerStart } from './commands/start.js'
 import { registerStores } from './commands/stores.js'
+import { registerStoreCommands } from './commands/store-commands.js'
 import { registerServe } from './commands/serve.js'
 import { registerToken } from './commands/token.js'
 
@@ -32,6 +33,7 @@ registerServe(program)
 registerToken(program)
 registerArchive(program)
 registerImageGen(program)
+registerStoreCommands(program)
 registerBackup(program)
 registerRestore(program)
 registerBackups(program)
