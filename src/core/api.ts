@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { BlobStore } from '../storage/blob-store.js'
 import { MAX_PAGE_SIZE } from './pagination.js'
 
 /**
@@ -19,6 +20,20 @@ export interface RouteContext<Repo, P, Q, B> {
   query: Q
   body: B
   actor: Actor
+  /** The server's blob store (opened on first use). */
+  blobs(): BlobStore
+  /** The request's log, for what the caller should not see but an operator should. */
+  log: { warn(details: object, message: string): void }
+}
+
+/**
+ * BinaryBody is what the handler of a route that `produces` a media type returns: the bytes,
+ * and how long clients may keep them. The server adds an ETag (a hash of the bytes) and answers
+ * 304 to a request whose If-None-Match has it.
+ */
+export interface BinaryBody {
+  bytes: Buffer
+  cacheControl?: string
 }
 
 /**
@@ -36,6 +51,8 @@ export interface ApiRoute<Repo = any> {
   body?: z.ZodType
   /** The success body; omit for 204 No Content. */
   response?: z.ZodType
+  /** The media type of a binary success body (`image/webp`): the handler returns a BinaryBody. */
+  produces?: string
   /** Success status: 200 by default, 201 for creation, 204 without a body. */
   status?: 200 | 201 | 204
   /**

@@ -1,5 +1,5 @@
 import type { ColumnInfo, TableInfo } from './inspect.js'
-import type { ColumnKind, Table } from './table.js'
+import type { ColumnKind, Columns, Table } from './table.js'
 
 /**
  * The declared types each column kind may have, as either engine reports them (SQLite keeps the
@@ -26,7 +26,7 @@ export function checkDeclaration(table: Table<any>, actual: TableInfo | undefine
   if (!actual) return [`${table.name}: declared but missing`]
   const out: string[] = []
   const columns = new Map<string, ColumnInfo>(actual.columns.map((c) => [c.name, c]))
-  for (const [name, declared] of Object.entries(table.columns)) {
+  for (const [name, declared] of Object.entries(table.columns as Columns)) {
     const where = `${table.name}.${name}`
     const column = columns.get(name)
     if (!column) {

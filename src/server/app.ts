@@ -1,22 +1,28 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import {
   describeStore,
   parseInput,
   type ApiRoute,
+  type BinaryBody,
   type OpenStore,
   type StoreState,
 } from '../core/index.js'
 import type { AccessRepository } from '../stores/access/index.js'
-import type { BlobStore } from '../storage/index.js'
+import { openBlobStore, type BlobStore } from '../storage/index.js'
 import { Authenticator, authorize, isLoopback } from './auth.js'
 import { blobOpenApi, registerBlobs } from './blobs.js'
 import { sendError } from './errors.js'
 import { buildOpenApi } from './openapi.js'
 import { registerDashboard } from './static.js'
-import { registerThumbnails, thumbnailOpenApi } from './thumbnails.js'
 
 export const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -26,13 +32,13 @@ export const VERSION = (
 
 export interface AppOptions {
   /** Every store to serve, open; must include the access store (tokens). */
-  stores: readonly OpenStore<any>[]
+  stores: readonly OpenStore[]
   /** The address the server binds: requests without a token are accepted only on loopback. */
   host: string
   logger?: FastifyServerOptions['logger']
   /** Extra information per store for GET /api/stores (e.g. the last verified backup). */
-  describeExtra?: (store: OpenStore<any>) => Promise<Record<string, unknown>>
-  /** The blob store (/blobs, ai-artist thumbnails); default openBlobStore() of the environment. */
+  describeExtra?: (store: OpenStore) => Promise<Record<string, unknown>>
+  /** The blob store (/blobs, routes' `blobs()`); default openBlobStore() of the environment. */
   blobs?: BlobStore
   /**
    * Check every response against its route's schema before sending it (default false: a check
@@ -71,7 +77,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const definitions = options.stores.map((s) => s.definition)
   const document = buildOpenApi(definitions, VERSION, {
     ...serverPaths(),
-    ...thumbnailOpenApi(definitions.map((d) => d.name)),
     ...blobOpenApi(),
   })
   await app.register(swagger, {
@@ -98,12 +103,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return out
   })
 
+  let opened: BlobStore | undefined
+  const blobs = (): BlobStore => options.blobs ?? (opened ??= openBlobStore())
+  app.addHook('onClose', async () => {
+    await opened?.close()
+  })
   for (const store of options.stores) {
     for (const route of store.definition.api ?? []) {
-      mountRoute(app, auth, store, route, options.validateResponses ?? false)
+      mountRoute(app, auth, store, route, blobs, options.validateResponses ?? false)
     }
   }
-  registerThumbnails(app, auth, options.stores, options.blobs)
   registerBlobs(app, auth, options.stores, options.blobs)
   await registerDashboard(app)
   return app
@@ -112,8 +121,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 function mountRoute(
   app: FastifyInstance,
   auth: Authenticator,
-  store: OpenStore<any>,
+  store: OpenStore,
   route: ApiRoute,
+  blobs: () => BlobStore,
   validateResponse: boolean,
 ): void {
   app.route({
@@ -125,9 +135,19 @@ function mountRoute(
       const params = route.params ? parseInput(route.params, request.params) : {}
       const query = route.query ? parseInput(route.query, request.query ?? {}) : {}
       const body = route.body ? parseInput(route.body, request.body ?? undefined) : undefined
-      const result = await route.handler({ repo: store.repo, params, query, body, actor })
+      const log = request.log
+      const result = await route.handler({
+        repo: store.repo,
+        params,
+        query,
+        body,
+        actor,
+        blobs,
+        log,
+      })
       const status = route.status ?? 200
       if (status === 204) return reply.code(204).send()
+      if (route.produces) return sendBinary(request, reply, route.produces, result as BinaryBody)
       if (validateResponse && route.response) {
         const checked = route.response.safeParse(result)
         if (!checked.success) {
@@ -141,6 +161,31 @@ function mountRoute(
       return reply.code(status).send(result)
     },
   })
+}
+
+/**
+ * sendBinary answers a route that produces bytes, with an ETag (a hash of the bytes) and its
+ * Cache-Control; a request whose If-None-Match has the ETag gets 304 without the bytes.
+ */
+function sendBinary(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  type: string,
+  { bytes, cacheControl }: BinaryBody,
+): FastifyReply {
+  const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`
+  void reply.header('etag', etag)
+  if (cacheControl) void reply.header('cache-control', cacheControl)
+  if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send()
+  return reply.type(type).send(bytes)
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === etag || t === '*')
 }
 
 function serverPaths(): Record<string, Record<string, unknown>> {

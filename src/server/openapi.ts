@@ -51,12 +51,21 @@ const ERROR_RESPONSES = {
   '409': 'conflicts with the current state',
 }
 
+function successOf(route: ApiRoute): Record<string, unknown> {
+  if (route.produces) return { description: 'success', content: { [route.produces]: {} } }
+  if (!route.response) return { description: 'success, no content' }
+  return {
+    description: 'success',
+    content: { 'application/json': { schema: toSchema(route.response, 'output') } },
+  }
+}
+
 /**
  * buildOpenApi describes every route of every store, plus the server's own routes, as an
  * OpenAPI 3.1 document generated from the same zod schemas that validate the requests.
  */
 export function buildOpenApi(
-  stores: readonly StoreDefinition<any>[],
+  stores: readonly StoreDefinition[],
   version: string,
   extra: Record<string, Record<string, unknown>> = {},
 ): Record<string, unknown> {
@@ -66,12 +75,8 @@ export function buildOpenApi(
       const path = openApiPath(store.name, route)
       const status = String(route.status ?? 200)
       const responses: Record<string, unknown> = {
-        [status]: route.response
-          ? {
-              description: 'success',
-              content: { 'application/json': { schema: toSchema(route.response, 'output') } },
-            }
-          : { description: 'success, no content' },
+        [status]: successOf(route),
+        ...(route.produces ? { '304': { description: 'not modified (If-None-Match)' } } : {}),
       }
       for (const [code, description] of Object.entries(ERROR_RESPONSES)) {
         responses[code] = {

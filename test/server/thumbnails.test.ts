@@ -7,7 +7,7 @@ import {
   renderPlaceholder,
   thumbnailKey,
   THUMBNAIL_SIZE,
-} from '../../src/server/thumbnails.js'
+} from '../../src/stores/ai-artist/thumbnails.js'
 import { ENGINES, useEngine } from '../engines.js'
 import { startTestServer, type TestServer } from './harness.js'
 

@@ -8,6 +8,7 @@ import {
   type ApiRoute,
 } from '../../core/index.js'
 import type { AiArtistRepository } from './repository.js'
+import { loadThumbnail, THUMBNAIL_CACHE_CONTROL, THUMBNAIL_SIZE } from './thumbnails.js'
 import {
   creationResultSchema,
   countSchema,
@@ -77,6 +78,20 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     body: imagePatchSchema,
     response: generatedImageSchema,
     handler: ({ repo, params, body }) => repo.updateImage(params.id, body),
+  }),
+  route({
+    method: 'GET',
+    path: '/images/:id/thumbnail',
+    summary: `A ${THUMBNAIL_SIZE}px WebP thumbnail of an image (made once, then cached)`,
+    params: idParams,
+    produces: 'image/webp',
+    handler: async ({ repo, params, blobs, log }) => {
+      const image = await repo.getImage(params.id)
+      const bytes = await loadThumbnail(blobs(), image, (error) =>
+        log.warn({ err: error, id: image.id }, 'original image unreadable; using a placeholder'),
+      )
+      return { bytes, cacheControl: THUMBNAIL_CACHE_CONTROL }
+    },
   }),
   route({
     method: 'DELETE',
