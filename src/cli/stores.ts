@@ -10,13 +10,13 @@ import { CliError } from './output.js'
 import { STORES } from '../stores/registry.js'
 
 /** selectStores resolves the STORE arguments of a command: none means every registered store. */
-export function selectStores(names: readonly string[]): StoreDefinition<any>[] {
+export function selectStores(names: readonly string[]): StoreDefinition[] {
   if (names.length === 0) return [...STORES]
   return [...new Set(names)].map((name) => findStore(STORES, name))
 }
 
 /** selectStore resolves one STORE argument. */
-export function selectStore(name: string): StoreDefinition<any> {
+export function selectStore(name: string): StoreDefinition {
   return findStore(STORES, name)
 }
 

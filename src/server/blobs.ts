@@ -41,7 +41,7 @@ const REDIRECT_EXPIRY_SECONDS = 300
 export function registerBlobs(
   app: FastifyInstance,
   auth: Authenticator,
-  stores: readonly OpenStore<any>[],
+  stores: readonly OpenStore[],
   blobs?: BlobStore,
 ): void {
   const imageGen = stores.find((s) => s.definition.name === 'image-gen') as

@@ -27,7 +27,7 @@ export interface RunningServer {
  * address while no API token exists, and serves the API.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const stores: OpenStore<any>[] = []
+  const stores: OpenStore[] = []
   try {
     for (const definition of STORES) stores.push(await openStore(definition))
     const access = stores.find((s) => s.definition.name === 'access')!.repo as AccessRepository

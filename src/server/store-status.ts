@@ -43,7 +43,7 @@ export class StoreStatus {
   }
 
   /** start runs doctor on every store now and then periodically; it never blocks serving. */
-  start(definitions: readonly StoreDefinition<any>[], intervalMs = HEALTH_INTERVAL_MS): void {
+  start(definitions: readonly StoreDefinition[], intervalMs = HEALTH_INTERVAL_MS): void {
     const runAll = () => {
       this.#running = this.checkAll(definitions).finally(() => {
         this.#running = undefined
@@ -57,7 +57,7 @@ export class StoreStatus {
   }
 
   /** checkAll runs doctor on each store in turn and records its verdict. */
-  async checkAll(definitions: readonly StoreDefinition<any>[]): Promise<void> {
+  async checkAll(definitions: readonly StoreDefinition[]): Promise<void> {
     for (const definition of definitions) {
       if (this.#stopped) return
       let report: DoctorReport
@@ -85,7 +85,7 @@ export class StoreStatus {
   }
 
   /** describe is buildApp's describeExtra: `health` and `lastVerifiedBackup` of one store. */
-  async describe(store: OpenStore<any>): Promise<Record<string, unknown>> {
+  async describe(store: OpenStore): Promise<Record<string, unknown>> {
     const name = store.definition.name
     return {
       health: this.#health.get(name) ?? { status: 'pending', checkedAt: null, checks: [] },

@@ -119,10 +119,10 @@ export function registerBackup(program: Command): void {
  * existingStores resolves STORE arguments; without any, every registered store that has a
  * database (a store never initialised has nothing to back up or check).
  */
-export async function existingStores(names: readonly string[]): Promise<StoreDefinition<any>[]> {
+export async function existingStores(names: readonly string[]): Promise<StoreDefinition[]> {
   const stores = selectStores(names)
   if (names.length > 0) return stores
-  const present: StoreDefinition<any>[] = []
+  const present: StoreDefinition[] = []
   for (const definition of stores) {
     const { location } = resolveStoreLocation(definition)
     if (await Database.exists(location, definition.schema)) present.push(definition)

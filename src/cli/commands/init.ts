@@ -85,7 +85,7 @@ export function registerInit(program: Command): void {
 
 /** initStore creates or migrates one store, optionally reset first and seeded after. */
 export async function initStore(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   options: { seed?: boolean; reset?: boolean },
 ): Promise<InitReport> {
   const { location, source } = resolveStoreLocation(definition)
@@ -116,7 +116,7 @@ export async function initStore(
 }
 
 /** checkStore reports one store's state without creating or changing anything. */
-export async function checkStore(definition: StoreDefinition<any>): Promise<InitReport> {
+export async function checkStore(definition: StoreDefinition): Promise<InitReport> {
   const { location, source } = resolveStoreLocation(definition)
   if (!(await Database.exists(location, definition.schema))) {
     return { store: definition.name, location, source, status: 'missing' }
