@@ -213,6 +213,14 @@ export async function describeStore(store: OpenStore): Promise<StoreState> {
   }
 }
 
+/** storeOf returns the open store of `definition` among `stores`, typed as that store. */
+export function storeOf<Repo>(
+  stores: readonly OpenStore[],
+  definition: StoreDefinition<Repo>,
+): OpenStore<Repo> | undefined {
+  return stores.find((s): s is OpenStore<Repo> => s.definition === definition)
+}
+
 /** findStore looks a store up by name in a registry, or throws NotFoundError listing the names. */
 export function findStore<S extends StoreDefinition>(registry: readonly S[], name: string): S {
   const found = registry.find((s) => s.name === name)

@@ -11,12 +11,13 @@ import swaggerUi from '@fastify/swagger-ui'
 import {
   describeStore,
   parseInput,
+  storeOf,
   type ApiRoute,
   type BinaryBody,
   type OpenStore,
   type StoreState,
 } from '../core/index.js'
-import type { AccessRepository } from '../stores/access/index.js'
+import { accessStore } from '../stores/access/index.js'
 import { openBlobStore, type BlobStore } from '../storage/index.js'
 import { Authenticator, authorize, isLoopback } from './auth.js'
 import { blobOpenApi, registerBlobs } from './blobs.js'
@@ -61,9 +62,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     bodyLimit: 10 * 1024 * 1024,
   })
-  const accessStore = options.stores.find((s) => s.definition.name === 'access')
-  if (!accessStore) throw new Error('buildApp needs the access store among its stores')
-  const auth = new Authenticator(accessStore.repo as AccessRepository, isLoopback(options.host), {
+  const access = storeOf(options.stores, accessStore)
+  if (!access) throw new Error('buildApp needs the access store among its stores')
+  const auth = new Authenticator(access.repo, isLoopback(options.host), {
     tokenCacheMs: options.tokenCacheMs,
   })
 

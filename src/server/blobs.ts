@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { NotFoundError, type Actor, type OpenStore } from '../core/index.js'
+import { NotFoundError, storeOf, type Actor, type OpenStore } from '../core/index.js'
 import {
   BLOB_URL_PREFIX,
   LocalBlobStore,
@@ -9,7 +9,7 @@ import {
   type BlobInfo,
   type BlobStore,
 } from '../storage/index.js'
-import type { ImageGenRepository } from '../stores/image-gen/index.js'
+import { imageGenStore, type ImageGenRepository } from '../stores/image-gen/index.js'
 import type { Authenticator } from './auth.js'
 import { HttpError } from './errors.js'
 
@@ -44,8 +44,7 @@ export function registerBlobs(
   stores: readonly OpenStore[],
   blobs?: BlobStore,
 ): void {
-  const imageGen = stores.find((s) => s.definition.name === 'image-gen') as
-    OpenStore<ImageGenRepository> | undefined
+  const imageGen = storeOf(stores, imageGenStore)
   let opened: BlobStore | undefined
   const blobStore = (): BlobStore => blobs ?? imageGen?.repo.blobs ?? (opened ??= openBlobStore())
   app.addHook('onClose', async () => {

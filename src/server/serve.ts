@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { ConfigError, openStore, type OpenStore } from '../core/index.js'
+import { ConfigError, openStore, storeOf, type OpenStore } from '../core/index.js'
 import { STORES } from '../stores/registry.js'
-import type { AccessRepository } from '../stores/access/index.js'
+import { accessStore } from '../stores/access/index.js'
 import { buildApp } from './app.js'
 import { isLoopback } from './auth.js'
 import { StoreStatus } from './store-status.js'
@@ -30,7 +30,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const stores: OpenStore[] = []
   try {
     for (const definition of STORES) stores.push(await openStore(definition))
-    const access = stores.find((s) => s.definition.name === 'access')!.repo as AccessRepository
+    const access = storeOf(stores, accessStore)!.repo
     const hasTokens = await access.hasActiveTokens()
     if (!isLoopback(options.host) && !hasTokens) {
       throw new ConfigError(
