@@ -1,42 +1,30 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { sql, type ColumnType, type Generated } from 'kysely'
+import { sql } from 'kysely'
+import { z } from 'zod'
 import {
+  col,
   ConflictError,
-  createCodec,
   Database,
+  defineTables,
   NotFoundError,
   tableRows,
   ValidationError,
+  type TablesOf,
 } from '../../src/core/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 
-interface NoteTables {
+const tables = defineTables({
   notes: {
-    id: Generated<number>
-    slug: string
-    title: string
-    tags: ColumnType<unknown, string | undefined, string>
-    pinned: ColumnType<number | boolean, boolean | undefined, boolean>
-    created_at: ColumnType<string, Date | undefined, Date>
-    updated_at: ColumnType<string | null, Date | null | undefined, Date | null>
-  }
-}
-
-interface Note {
-  id: number
-  slug: string
-  title: string
-  tags: string[] | null
-  pinned: boolean
-  created_at: string
-  updated_at: string | null
-}
-
-const notes = createCodec<Note>({
-  json: ['tags'],
-  boolean: ['pinned'],
-  timestamp: ['created_at', 'updated_at'],
+    id: col.id(),
+    slug: col.text(),
+    title: col.text(),
+    tags: col.json(z.array(z.string())).nullable(),
+    pinned: col.boolean().nullable({ inWrites: false }).defaulted(),
+    created_at: col.timestamp().nullable({ inWrites: false }).defaulted(),
+    updated_at: col.timestamp().nullable(),
+  },
 })
+type NoteTables = TablesOf<typeof tables>
 
 describe.each(ENGINES)('tableRows on $name', (engine) => {
   const ctx = useEngine(engine)
@@ -58,7 +46,7 @@ describe.each(ENGINES)('tableRows on $name', (engine) => {
     created_at ${d.type('TIMESTAMP')} DEFAULT ${d.currentTimestamp},
     updated_at ${d.type('TIMESTAMP')}
 )`)
-    return { db, rows: tableRows(db, 'notes', notes, 'note') }
+    return { db, rows: tableRows(db, tables.notes, 'note') }
   }
 
   it('inserts a row encoded and returns it decoded, as get reads it', async () => {
@@ -128,7 +116,7 @@ describe.each(ENGINES)('tableRows on $name', (engine) => {
 
   it('finds rows by another key column, with a message of its own', async () => {
     const { db } = await open()
-    const bySlug = tableRows(db, 'notes', notes, (slug) => `no note has slug ${slug}`, 'slug')
+    const bySlug = tableRows(db, tables.notes, (slug) => `no note has slug ${slug}`, 'slug')
     await bySlug.insert({ slug: 'a', title: 'A' })
     expect(await bySlug.update('a', { title: 'B' })).toMatchObject({ slug: 'a', title: 'B' })
     await expect(bySlug.get('b')).rejects.toThrow(new NotFoundError('no note has slug b'))
