@@ -4,7 +4,7 @@ import { STORES } from '../../src/stores/registry.js'
 import { ENGINES, useEngine } from '../engines.js'
 
 // The SQL every named query sends, per engine, checked in beside each store as
-// src/stores/<store>/queries/<engine>.sql, so that a change of a query's SQL shows in review.
+// test/stores/<store>/queries/<engine>.sql, so that a change of a query's SQL shows in review.
 // After changing a query, regenerate the files with `npm run queries` and read the diff.
 
 const DATA_STATEMENT = /^\s*(select|with|insert|update|delete)\b/i
@@ -37,7 +37,7 @@ describe.each(ENGINES)('named queries on $name', (engine) => {
     '%s: the SQL is as checked in',
     async (name, definition) => {
       const sql = await querySql(definition, await ctx.isolatedLocation(name))
-      await expect(sql).toMatchFileSnapshot(`../../src/stores/${name}/queries/${engine.name}.sql`)
+      await expect(sql).toMatchFileSnapshot(`./${name}/queries/${engine.name}.sql`)
     },
   )
 })
