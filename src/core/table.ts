@@ -44,6 +44,12 @@ export interface Column<
   defaulted(): Column<K, V, I, N, true, W>
   /** check narrows what writes accept (a range, a minimum length); rows are read as they are. */
   check<I2 extends z.ZodType>(narrow: (input: I) => I2): Column<K, V, I2, N, D, W>
+  /**
+   * constrained narrows the column's values, in rows as in writes: what a CHECK constraint of
+   * the database guarantees (`0 <= score AND score <= 10`, `used_flag IN (0, 1)`), so the HTTP
+   * API's response schema can say it too (not for timestamps, whose writes also take Dates).
+   */
+  constrained<V2 extends z.ZodType>(narrow: (value: V) => V2): Column<K, V2, V2, N, D, W>
 }
 
 function column<K extends ColumnKind, V extends z.ZodType, I extends z.ZodType>(
@@ -57,18 +63,23 @@ function column<K extends ColumnKind, V extends z.ZodType, I extends z.ZodType>(
     isNullable: boolean,
     hasDefault: boolean,
     writesNull: boolean,
+    v: z.ZodType = value,
   ): Column<any, any, any, any, any, any> => ({
     kind,
-    value,
+    value: v,
     input: i,
     isNullable,
     hasDefault,
     writesNull,
     nullable: ((options?: { inWrites: false }) =>
-      make(i, true, hasDefault, options?.inWrites ?? true)) as never,
-    defaulted: () => make(i, isNullable, true, writesNull),
+      make(i, true, hasDefault, options?.inWrites ?? true, v)) as never,
+    defaulted: () => make(i, isNullable, true, writesNull, v),
     check: (narrow: (input: any) => z.ZodType) =>
-      make(narrow(i), isNullable, hasDefault, writesNull),
+      make(narrow(i), isNullable, hasDefault, writesNull, v),
+    constrained: (narrow: (value: any) => z.ZodType) => {
+      const narrowed = narrow(v)
+      return make(narrowed, isNullable, hasDefault, writesNull, narrowed)
+    },
   })
   return make(input, false, kind === 'id', false) as never
 }
