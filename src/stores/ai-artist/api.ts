@@ -23,14 +23,14 @@ import {
 import {
   dailyCreationStatistics,
   qualityTier,
-  tables,
+  aiArtistTables,
   trainingStatistics,
   uncuratedImage,
 } from './tables.js'
 
-export const generatedImageSchema = tables.generated_images.row
-const trainingSessionSchema = tables.training_sessions.row
-const creationSessionSchema = tables.creation_sessions.row
+export const generatedImageSchema = aiArtistTables.generated_images.row
+const trainingSessionSchema = aiArtistTables.training_sessions.row
+const creationSessionSchema = aiArtistTables.creation_sessions.row
 
 const imageListQuery = pageQuery.extend({
   ...imageFilterSchema.shape,

@@ -3,7 +3,7 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { AiArtistRepository } from './repository.js'
 import { aiArtistApi } from './api.js'
 import { seedSampleData } from './sample-data.js'
-import { tables } from './tables.js'
+import { aiArtistTables } from './tables.js'
 
 export { AiArtistRepository } from './repository.js'
 export type * from './tables.js'
@@ -17,7 +17,7 @@ export const aiArtistStore = defineStore({
   defaultFile: 'ai_artist.db',
   schema: 'ai_artist',
   migrations,
-  tables,
+  tables: aiArtistTables,
   columnsByConstraint,
   createRepository: (db) => new AiArtistRepository(db),
   api: aiArtistApi,

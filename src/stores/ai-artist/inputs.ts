@@ -1,11 +1,11 @@
 import { z } from 'zod'
 import { timestampInput } from '../../core/index.js'
-import { tables } from './tables.js'
+import { aiArtistTables } from './tables.js'
 
 // What the ai-artist repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
 
-const images = tables.generated_images.insert
+const images = aiArtistTables.generated_images.insert
 
 /** What `addImage` accepts: columns of `generated_images`; `filename`, `prompt`, `model_id` required. */
 export const newImageSchema = images.omit({ updated_at: true })
@@ -28,7 +28,7 @@ export const imageFilterSchema = z.strictObject({
 export type ImageFilter = z.input<typeof imageFilterSchema>
 
 /** What `startTraining` accepts. */
-export const newTrainingSchema = tables.training_sessions.insert.pick({
+export const newTrainingSchema = aiArtistTables.training_sessions.insert.pick({
   name: true,
   model_path: true,
   config: true,
@@ -38,7 +38,7 @@ export const newTrainingSchema = tables.training_sessions.insert.pick({
 export type NewTrainingSession = z.input<typeof newTrainingSchema>
 
 /** What `completeTraining` records. */
-export const trainingResultSchema = tables.training_sessions.insert.pick({
+export const trainingResultSchema = aiArtistTables.training_sessions.insert.pick({
   final_loss: true,
   training_time_seconds: true,
   metrics: true,
@@ -48,19 +48,19 @@ export type TrainingResult = z.input<typeof trainingResultSchema>
 
 /** What `listTrainingSessions` filters by. */
 export const trainingFilterSchema = z.strictObject({
-  status: tables.training_sessions.insert.shape.status,
+  status: aiArtistTables.training_sessions.insert.shape.status,
 })
 export type TrainingFilter = z.input<typeof trainingFilterSchema>
 
 /** What `startCreationSession` accepts. */
-export const newCreationSchema = tables.creation_sessions.insert.pick({
+export const newCreationSchema = aiArtistTables.creation_sessions.insert.pick({
   theme: true,
   started_at: true,
 })
 export type NewCreationSession = z.input<typeof newCreationSchema>
 
 /** What `completeCreationSession` records. */
-export const creationResultSchema = tables.creation_sessions.insert.pick({
+export const creationResultSchema = aiArtistTables.creation_sessions.insert.pick({
   avg_score: true,
   completed_at: true,
 })

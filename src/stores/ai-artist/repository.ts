@@ -38,7 +38,7 @@ import {
   type TrainingResult,
 } from './inputs.js'
 import {
-  tables,
+  aiArtistTables,
   type AiArtistTables,
   type CreationSession,
   type DailyCreationStatistics,
@@ -52,7 +52,7 @@ const {
   generated_images: images,
   training_sessions: trainings,
   creation_sessions: creations,
-} = tables
+} = aiArtistTables
 
 /**
  * AiArtistRepository is the typed API of the ai-artist store (seed 004): generated artwork with
@@ -429,7 +429,7 @@ ORDER BY date DESC`)
   /** Seed: "Table Statistics": each table with its row count. */
   async getTableStatistics(): Promise<{ name: string; row_count: number }[]> {
     const out = []
-    for (const { name } of Object.values(tables)) {
+    for (const { name } of Object.values(aiArtistTables)) {
       const [row] = await this.#k
         .selectFrom(name)
         .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -17,7 +17,7 @@ const score = (max: number) =>
     .check((s) => s.min(0).max(max))
 
 /** The ai-artist store's tables (seed 004), each column once, as the migrations create them. */
-export const tables = defineTables({
+export const aiArtistTables = defineTables({
   generated_images: {
     id: col.id(),
     filename: col.text().check((s) => s.min(1)),
@@ -72,15 +72,15 @@ export const tables = defineTables({
 })
 
 /** The tables as Kysely sees them. */
-export type AiArtistTables = TablesOf<typeof tables>
+export type AiArtistTables = TablesOf<typeof aiArtistTables>
 
 export type ImageStatus = (typeof IMAGE_STATUSES)[number]
 export type TrainingStatus = (typeof TRAINING_STATUSES)[number]
 
 /** GeneratedImage is one row of `generated_images`, decoded. Timestamps are ISO-8601 UTC. */
-export type GeneratedImage = Row<typeof tables.generated_images>
-export type TrainingSession = Row<typeof tables.training_sessions>
-export type CreationSession = Row<typeof tables.creation_sessions>
+export type GeneratedImage = Row<typeof aiArtistTables.generated_images>
+export type TrainingSession = Row<typeof aiArtistTables.training_sessions>
+export type CreationSession = Row<typeof aiArtistTables.creation_sessions>
 
 // ── the rows of the seed's queries ────────────────────────────────────────
 
