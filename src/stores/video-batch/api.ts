@@ -2,9 +2,8 @@ import { z } from 'zod'
 import {
   ConflictError,
   idParams,
+  limitQuery,
   ofExisting,
-  isoTimestamp,
-  jsonObject,
   NotFoundError,
   pageOf,
   pageQuery,
@@ -17,14 +16,25 @@ import {
   newUploadSchema,
   promptPatchSchema,
   queueVideoSchema,
-  statusOf,
   uploadFailureSchema,
   uploadResultSchema,
+  videoBatchImageFilterSchema,
   videoFailureSchema,
+  videoFilterSchema,
   videoResultSchema,
 } from './inputs.js'
 import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
 import type { VideoBatchRepository } from './repository.js'
+import {
+  completedVideoRow,
+  generatedImageRow,
+  imageChainRow,
+  legacyPromptRow,
+  originalImageRow,
+  uploadedImageRow,
+  videoBatchTables,
+  videoStatisticsRow,
+} from './tables.js'
 
 /** NothingToClaimError: a worker asked for the next pending video and none is waiting (409). */
 export class NothingToClaimError extends ConflictError {
@@ -35,66 +45,16 @@ export class NothingToClaimError extends ConflictError {
   }
 }
 
-const text = z.string().nullable()
-const wholeNumber = z.number().int()
+const imageSchema = videoBatchTables.images.row
+const promptSetSchema = videoBatchTables.prompts.row
+const videoSchema = videoBatchTables.videos.row
 
-export const imageSchema = z.strictObject({
-  id: wholeNumber,
-  timestamp: isoTimestamp,
-  original_filename: z.string(),
-  original_path: text,
-  file_size_bytes: wholeNumber.nullable(),
-  upload_url: text,
-  uploaded_filename: text,
-  uploaded_path: text,
-  downloaded_size_bytes: wholeNumber.nullable(),
-  processing_time_seconds: z.number().nullable(),
-  status: z.enum(IMAGE_STATUSES),
-  error_message: text,
-  descriptive_name: text,
-  processed_path: text,
-  created_at: isoTimestamp,
-  updated_at: isoTimestamp,
-  origin_image_id: wholeNumber.nullable(),
-})
+/** A whole number the route reports as at least `min`: a count, a lineage depth. */
+const atLeast = (min: number) => z.number().int().min(min)
 
-export const promptSetSchema = z.strictObject({
-  id: wholeNumber,
-  image_id: wholeNumber,
-  image_prompt: text,
-  video_prompt: text,
-  refined_video_prompt: text,
-  creative_video_prompt_1: text,
-  creative_video_prompt_2: text,
-  creative_video_prompt_3: text,
-  created_at: isoTimestamp,
-  updated_at: isoTimestamp,
-  source_file: text,
-})
+const lineageEntrySchema = imageSchema.extend({ depth: atLeast(1) })
 
-export const videoSchema = z.strictObject({
-  id: wholeNumber,
-  image_id: wholeNumber,
-  prompt_id: wholeNumber.nullable(),
-  video_filename: text,
-  video_path: text,
-  prompt_used: text,
-  prompt_type: text,
-  generation_service: text,
-  generation_time_seconds: z.number().nullable(),
-  file_size_bytes: wholeNumber.nullable(),
-  status: z.enum(VIDEO_STATUSES),
-  error_message: text,
-  created_at: isoTimestamp,
-  metadata: jsonObject.nullable(),
-  claimed_at: isoTimestamp.nullable(),
-  claimed_by: text,
-  source_key: text,
-})
-
-const lineageEntrySchema = imageSchema.extend({ depth: wholeNumber.min(1) })
-
-export const imageLineageSchema = z.strictObject({
+const imageLineageSchema = z.strictObject({
   image: imageSchema,
   ancestors: z.array(lineageEntrySchema).describe('parent first, up to the original'),
   descendants: z.array(lineageEntrySchema).describe('children first'),
@@ -102,14 +62,11 @@ export const imageLineageSchema = z.strictObject({
 
 const countsOf = <T extends readonly [string, ...string[]]>(statuses: T) =>
   z.strictObject(
-    Object.fromEntries(statuses.map((s) => [s, wholeNumber.min(0)])) as Record<
-      T[number],
-      z.ZodNumber
-    >,
+    Object.fromEntries(statuses.map((s) => [s, atLeast(0)])) as Record<T[number], z.ZodNumber>,
   )
 
 const positiveId = z.coerce.number().int().positive()
-const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) })
+const firstRows = limitQuery(100)
 
 const route = routesFor<VideoBatchRepository>()
 
@@ -129,7 +86,7 @@ const imageRoutes = [
     path: '/images',
     summary: 'List images newest first, by status or origin image, by keyset page',
     query: pageQuery.extend({
-      status: statusOf(IMAGE_STATUSES).optional(),
+      status: videoBatchImageFilterSchema.shape.status,
       origin_image_id: positiveId.optional(),
     }),
     response: pageOf(imageSchema),
@@ -267,7 +224,7 @@ const videoRoutes = [
     path: '/videos',
     summary: 'List videos newest first, by status, image or prompt set, by keyset page',
     query: pageQuery.extend({
-      status: statusOf(VIDEO_STATUSES).optional(),
+      status: videoFilterSchema.shape.status,
       image_id: positiveId.optional(),
       prompt_id: positiveId.optional(),
     }),
@@ -339,7 +296,7 @@ const videoRoutes = [
     path: '/videos/release-stale',
     summary: 'Return to the queue every pending video claimed more than older_than_seconds ago',
     body: z.strictObject({ older_than_seconds: z.number().min(0) }),
-    response: z.strictObject({ released: wholeNumber.min(0) }),
+    response: z.strictObject({ released: atLeast(0) }),
     handler: async ({ repo, body }) => ({
       released: await repo.releaseStaleClaims(body.older_than_seconds),
     }),
@@ -364,17 +321,8 @@ const queryRoutes = [
     method: 'GET',
     path: '/queries/completed-videos-with-prompts',
     summary: 'Seed: completed videos with their prompts, slowest generation first',
-    query: limitQuery,
-    response: z.array(
-      z.strictObject({
-        video_id: wholeNumber,
-        descriptive_name: text,
-        video_prompt: text,
-        video_filename: text,
-        generation_time_seconds: z.number().nullable(),
-        status: z.enum(VIDEO_STATUSES),
-      }),
-    ),
+    query: firstRows,
+    response: z.array(completedVideoRow.row),
     handler: ({ repo, query }) => repo.listCompletedVideosWithPrompts(query.limit),
   }),
   route({
@@ -382,40 +330,22 @@ const queryRoutes = [
     path: '/queries/legacy-prompts',
     summary: 'Seed: prompts without reference images (legacy), by keyset page',
     query: pageQuery,
-    response: pageOf(
-      z.strictObject({ id: wholeNumber, video_prompt: text, descriptive_name: text }),
-    ),
+    response: pageOf(legacyPromptRow.row),
     handler: ({ repo, query }) => repo.listLegacyPrompts(query),
   }),
   route({
     method: 'GET',
     path: '/queries/video-statistics',
     summary: 'Seed: video generation statistics (count, mean time, mean size per status)',
-    response: z.array(
-      z.strictObject({
-        status: z.enum(VIDEO_STATUSES),
-        count: wholeNumber,
-        avg_time: z.number().nullable(),
-        avg_size: z.number().nullable(),
-      }),
-    ),
+    response: z.array(videoStatisticsRow.row),
     handler: ({ repo }) => repo.getVideoStatistics(),
   }),
   route({
     method: 'GET',
     path: '/queries/uploaded-images',
     summary: 'Seed: images with upload metadata (successful uploads, slowest first)',
-    query: limitQuery,
-    response: z.array(
-      z.strictObject({
-        id: wholeNumber,
-        descriptive_name: text,
-        upload_url: text,
-        file_size_bytes: wholeNumber.nullable(),
-        processing_time_seconds: z.number().nullable(),
-        status: z.enum(IMAGE_STATUSES),
-      }),
-    ),
+    query: firstRows,
+    response: z.array(uploadedImageRow.row),
     handler: ({ repo, query }) => repo.listUploadedImages(query.limit),
   }),
   route({
@@ -423,27 +353,14 @@ const queryRoutes = [
     path: '/queries/generated-images-with-origins',
     summary: 'Seed: generated images with their origin images, newest first, by keyset page',
     query: pageQuery,
-    response: pageOf(
-      z.strictObject({
-        id: wholeNumber,
-        generated_image: text,
-        origin_image: text,
-        generation_date: isoTimestamp,
-      }),
-    ),
+    response: pageOf(generatedImageRow.row),
     handler: ({ repo, query }) => repo.listGeneratedImagesWithOrigins(query),
   }),
   route({
     method: 'GET',
     path: '/queries/image-chains',
     summary: 'Seed: image generation chains (images with derivatives, most first)',
-    response: z.array(
-      z.strictObject({
-        original_image_id: wholeNumber,
-        original_image: text,
-        derivatives_count: wholeNumber.min(1),
-      }),
-    ),
+    response: z.array(imageChainRow.row.extend({ derivatives_count: atLeast(1) })),
     handler: ({ repo }) => repo.getImageChains(),
   }),
   route({
@@ -451,15 +368,7 @@ const queryRoutes = [
     path: '/queries/original-images',
     summary: 'Seed: original (not derived) successful images, newest first, by keyset page',
     query: pageQuery,
-    response: pageOf(
-      z.strictObject({
-        id: wholeNumber,
-        descriptive_name: text,
-        upload_url: text,
-        status: z.enum(IMAGE_STATUSES),
-        created_at: isoTimestamp,
-      }),
-    ),
+    response: pageOf(originalImageRow.row),
     handler: ({ repo, query }) => repo.listOriginalImages(query),
   }),
 ]

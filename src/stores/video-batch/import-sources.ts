@@ -2,8 +2,8 @@ import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parse } from 'csv-parse'
-import { ValidationError, parseTimestamp } from '../../core/index.js'
-import { PROMPT_COLUMNS } from './inputs.js'
+import { ValidationError, parseTimestamp, type Columns, type Table } from '../../core/index.js'
+import { videoBatchTables } from './tables.js'
 
 /**
  * Readers of the three legacy logs (seed 000: "Data Sources and Migration"). Each reads a whole
@@ -35,43 +35,40 @@ export type IssueHandler = (issue: ImportIssue) => void
 
 type Kind = 'text' | 'integer' | 'real' | 'timestamp'
 
-/** The images columns an upload log may carry, with their kinds (`id`, `updated_at` are genmedia's). */
-export const UPLOAD_COLUMNS: Readonly<Record<string, Kind>> = {
-  timestamp: 'timestamp',
-  original_filename: 'text',
-  original_path: 'text',
-  file_size_bytes: 'integer',
-  upload_url: 'text',
-  uploaded_filename: 'text',
-  uploaded_path: 'text',
-  downloaded_size_bytes: 'integer',
-  processing_time_seconds: 'real',
-  status: 'text',
-  error_message: 'text',
-  descriptive_name: 'text',
-  processed_path: 'text',
-  created_at: 'timestamp',
-  origin_image_id: 'integer',
+/** The kind of each column of `table` but `omitted`, in the declaration's order. */
+export function kindsOf<Cs extends Columns, O extends keyof Cs & string>(
+  table: Table<Cs>,
+  omitted: readonly O[],
+): { readonly [C in Exclude<keyof Cs & string, O>]: Cs[C]['kind'] } {
+  const kinds = Object.entries(table.columns)
+    .filter(([column]) => !omitted.includes(column as O))
+    .map(([column, declared]) => [column, declared.kind])
+  return Object.fromEntries(kinds) as { [C in Exclude<keyof Cs & string, O>]: Cs[C]['kind'] }
 }
+
+const { images, prompts, videos } = videoBatchTables
+
+/** The images columns an upload log may carry, with their kinds (`id`, `updated_at` are genmedia's). */
+export const UPLOAD_COLUMNS: Readonly<Record<string, Kind>> = kindsOf(images, ['id', 'updated_at'])
 
 /** The videos columns a generation log may carry; other keys go into `metadata`. */
-export const VIDEO_COLUMNS: Readonly<Record<string, Kind>> = {
-  video_filename: 'text',
-  video_path: 'text',
-  prompt_used: 'text',
-  prompt_type: 'text',
-  generation_service: 'text',
-  generation_time_seconds: 'real',
-  file_size_bytes: 'integer',
-  status: 'text',
-  error_message: 'text',
-  created_at: 'timestamp',
-}
+export const VIDEO_COLUMNS: Readonly<Record<string, Kind>> = kindsOf(videos, [
+  'id',
+  'image_id',
+  'prompt_id',
+  'metadata',
+  'claimed_at',
+  'claimed_by',
+  'source_key',
+])
 
-const PROMPT_FILE_COLUMNS: Readonly<Record<string, Kind>> = {
-  ...Object.fromEntries(PROMPT_COLUMNS.map((c) => [c, 'text' as Kind])),
-  created_at: 'timestamp',
-}
+/** The prompts columns a prompt file may carry (its image is linked by `image_filename`). */
+const PROMPT_FILE_COLUMNS: Readonly<Record<string, Kind>> = kindsOf(prompts, [
+  'id',
+  'image_id',
+  'updated_at',
+  'source_file',
+])
 
 /** Upload statuses a log may give (`legacy` is the placeholder's alone). */
 const UPLOAD_STATUSES = new Set(['success', 'failed', 'pending'])

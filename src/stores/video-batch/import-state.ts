@@ -4,8 +4,8 @@ import {
   type Database,
   type Executor,
 } from '../../core/index.js'
-import { PROMPT_COLUMNS } from './inputs.js'
-import { UPLOAD_COLUMNS, VIDEO_COLUMNS } from './import-sources.js'
+import { kindsOf, UPLOAD_COLUMNS } from './import-sources.js'
+import { videoBatchTables } from './tables.js'
 
 /**
  * What the importer knows of the database: every row an import can match, keyed by its import
@@ -15,20 +15,17 @@ import { UPLOAD_COLUMNS, VIDEO_COLUMNS } from './import-sources.js'
 
 export type ColumnKind = 'text' | 'integer' | 'real' | 'timestamp' | 'json'
 
-export const IMAGE_KINDS: Readonly<Record<string, ColumnKind>> = { ...UPLOAD_COLUMNS }
-export const PROMPT_KINDS: Readonly<Record<string, ColumnKind>> = {
-  image_id: 'integer',
-  ...Object.fromEntries(PROMPT_COLUMNS.map((c) => [c, 'text' as ColumnKind])),
-  created_at: 'timestamp',
-  source_file: 'text',
-}
-export const VIDEO_KINDS: Readonly<Record<string, ColumnKind>> = {
-  image_id: 'integer',
-  prompt_id: 'integer',
-  ...VIDEO_COLUMNS,
-  metadata: 'json',
-  source_key: 'text',
-}
+/** The columns an import sets and compares, with their kinds (the rest are genmedia's own). */
+export const IMAGE_KINDS: Readonly<Record<string, ColumnKind>> = UPLOAD_COLUMNS
+export const PROMPT_KINDS: Readonly<Record<string, ColumnKind>> = kindsOf(
+  videoBatchTables.prompts,
+  ['id', 'updated_at'],
+)
+export const VIDEO_KINDS: Readonly<Record<string, ColumnKind>> = kindsOf(videoBatchTables.videos, [
+  'id',
+  'claimed_at',
+  'claimed_by',
+])
 
 /** ExistingRow is a stored row as the importer compares it. */
 export interface ExistingRow {

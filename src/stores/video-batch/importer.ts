@@ -1,4 +1,4 @@
-import { ValidationError, type Database } from '../../core/index.js'
+import { ValidationError, type Database, type Table } from '../../core/index.js'
 import {
   readPrompts,
   readUploads,
@@ -20,6 +20,7 @@ import {
   type Writer,
 } from './import-state.js'
 import { VideoBatchRepository, describeFilename } from './repository.js'
+import { videoBatchTables } from './tables.js'
 
 export type { ImportIssue } from './import-sources.js'
 
@@ -65,9 +66,7 @@ export interface ImportReport {
 
 export const DEFAULT_BATCH_SIZE = 2000
 
-const IMAGE_INSERT = [...Object.keys(IMAGE_KINDS), 'updated_at']
-const PROMPT_INSERT = [...Object.keys(PROMPT_KINDS), 'updated_at']
-const VIDEO_INSERT = Object.keys(VIDEO_KINDS)
+const { images, prompts, videos } = videoBatchTables
 
 /** A planned row: its key, its existing row if any, and the column values it sets. */
 interface Planned {
@@ -194,22 +193,15 @@ class ImportRun {
         },
       })
     }
-    await this.#write(
-      'images',
-      IMAGE_KINDS,
-      IMAGE_INSERT,
-      'original_filename',
-      planned,
-      (p, id) => {
-        this.#state.imageIds.add(id)
-        // Later phases need only the id (links): keys are unique within a phase after collapse.
-        this.#state.imagesByName.set(p.key, { id, values: {} })
-        const uploaded = p.values.uploaded_filename as string | null | undefined
-        if (uploaded && !this.#state.imageIdsByUploaded.has(uploaded)) {
-          this.#state.imageIdsByUploaded.set(uploaded, id)
-        }
-      },
-    )
+    await this.#write(images, IMAGE_KINDS, 'original_filename', planned, (p, id) => {
+      this.#state.imageIds.add(id)
+      // Later phases need only the id (links): keys are unique within a phase after collapse.
+      this.#state.imagesByName.set(p.key, { id, values: {} })
+      const uploaded = p.values.uploaded_filename as string | null | undefined
+      if (uploaded && !this.#state.imageIdsByUploaded.has(uploaded)) {
+        this.#state.imageIdsByUploaded.set(uploaded, id)
+      }
+    })
   }
 
   async importPrompts(entries: SourceEntry[]): Promise<void> {
@@ -225,7 +217,7 @@ class ImportRun {
         defaults: { created_at: now, updated_at: now },
       }
     })
-    await this.#write('prompts', PROMPT_KINDS, PROMPT_INSERT, 'source_file', planned, (p, id) => {
+    await this.#write(prompts, PROMPT_KINDS, 'source_file', planned, (p, id) => {
       this.#state.promptsBySource.set(p.key, { id, values: { image_id: p.values.image_id } })
     })
   }
@@ -259,7 +251,7 @@ class ImportRun {
         defaults: { created_at: now, prompt_type: 'base' },
       }
     })
-    await this.#write('videos', VIDEO_KINDS, VIDEO_INSERT, 'source_key', planned, (p, id) => {
+    await this.#write(videos, VIDEO_KINDS, 'source_key', planned, (p, id) => {
       const filename = p.values.video_filename as string | null | undefined
       if (filename) this.#state.unkeyedVideosByFilename.delete(filename)
       this.#state.videosByKey.set(p.key, { id, values: {} })
@@ -298,17 +290,18 @@ class ImportRun {
   /**
    * #write writes planned rows in batches, one transaction each: changed rows are updated,
    * unchanged ones left alone, new ones inserted. `remember` records a written row in the known
-   * state, after its batch committed.
+   * state, after its batch committed. New rows set every column of the table but the key (NULL
+   * where neither the entry nor the defaults give one).
    */
   async #write(
-    table: TableName,
+    table: Table<any, TableName>,
     kinds: Readonly<Record<string, ColumnKind>>,
-    insertColumns: readonly string[],
     keyColumn: string,
     planned: Planned[],
     remember: (p: Planned, id: number) => void,
   ): Promise<void> {
-    const tally = this.#report.tables[table]
+    const tally = this.#report.tables[table.name]
+    const encode = (values: Record<string, unknown>) => table.codec.encode(values)
     const size = this.#options.batchSize ?? DEFAULT_BATCH_SIZE
     for (let start = 0; start < planned.length; start += size) {
       const batch = planned.slice(start, start + size)
@@ -326,7 +319,7 @@ class ImportRun {
             continue
           }
           await w.update(
-            table,
+            table.name,
             p.existing.id,
             encode(Object.fromEntries(changed.map((c) => [c, p.values[c]]))),
           )
@@ -334,23 +327,17 @@ class ImportRun {
           done.push([{ ...p, values: { ...p.existing.values, ...p.values } }, p.existing.id])
         }
         const rows = inserts.map((p) => encode({ ...p.defaults, ...p.values }))
-        const ids = await w.insert(table, insertColumns, rows, keyColumn)
+        const ids = await w.insert(table.name, table.writable, rows, keyColumn)
         for (const p of inserts) done.push([p, ids.get(p.key)!])
         tally.inserted += inserts.length
         return done
       })
       for (const [p, id] of written) remember(p, id)
       this.#options.onProgress?.({
-        table,
+        table: table.name,
         done: Math.min(start + size, planned.length),
         total: planned.length,
       })
     }
   }
-}
-
-/** encode turns values into what both engines store: `metadata` as JSON text. */
-function encode(values: Record<string, unknown>): Record<string, unknown> {
-  if (values.metadata === undefined || values.metadata === null) return values
-  return { ...values, metadata: JSON.stringify(values.metadata) }
 }

@@ -3,40 +3,15 @@ import { videoBatchApi } from './api.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { VideoBatchRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
+import { videoBatchTables } from './tables.js'
 
 export { VideoBatchRepository, describeFilename } from './repository.js'
 export { LEGACY_PLACEHOLDER } from './migrations.js'
 export { importVideoBatch } from './importer.js'
-// Names other stores also use are exported with the store's prefix (src/index.ts exports all stores).
-export type {
-  VideoBatchTables,
-  Image,
-  PromptSet,
-  Video,
-  VideoStatus,
-  ImageStatus as VideoBatchImageStatus,
-  ImageFilter as VideoBatchImageFilter,
-  VideoFilter,
-  LineageEntry,
-  ImageLineage,
-  CompletedVideoRow,
-  LegacyPromptRow,
-  VideoStatisticsRow,
-  UploadedImageRow,
-  GeneratedImageRow,
-  ImageChainRow,
-  OriginalImageRow,
-} from './types.js'
-export type {
-  NewUpload,
-  UploadResult,
-  UploadFailure,
-  NewPromptSet,
-  PromptPatch,
-  QueuedVideo,
-  VideoResult,
-  VideoFailure,
-} from './inputs.js'
+// The package exports every store's names together: names other stores also use are the
+// store's own (VideoBatchImageStatus, VideoBatchImageFilter, videoBatchTables).
+export type * from './tables.js'
+export type * from './inputs.js'
 export type {
   ImportOptions as VideoBatchImportOptions,
   ImportReport as VideoBatchImportReport,
@@ -53,7 +28,7 @@ export const videoBatchStore = defineStore({
   defaultFile: 'llm_video_batch.db',
   schema: 'video_batch',
   migrations,
-  tables: ['images', 'prompts', 'videos'],
+  tables: videoBatchTables,
   columnsByConstraint,
   createRepository: (db) => new VideoBatchRepository(db),
   namedQueries: [

@@ -1,53 +1,47 @@
 import { z } from 'zod'
-import { jsonObject, timestampInput } from '../../core/index.js'
-import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
+import { videoBatchTables } from './tables.js'
 
-/**
- * The input schemas of the video-batch store, shared by the repository and the importer so both
- * refuse the same values with the same messages.
- */
+// What the video-batch repository accepts, derived from the table declarations: the HTTP API
+// validates bodies with the same schemas. Names are the store's own (the package exports every
+// store's names together).
 
-/** statusOf accepts exactly `values`; anything else is refused naming the value and the choices. */
-export function statusOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, {
-    error: (issue) =>
-      `unknown status ${JSON.stringify(issue.input)}; expected one of ${values.join(', ')}`,
-  })
+const images = videoBatchTables.images.insert
+const prompts = videoBatchTables.prompts.insert
+const videos = videoBatchTables.videos.insert
+
+/** required is a nullable column's input as a step needs it: given, and not null. */
+function required<T extends z.ZodType>(field: z.ZodOptional<z.ZodNullable<T>>): T {
+  return field.unwrap().unwrap()
 }
 
-export const text = z.string().nullable().optional()
-export const bytes = z.number().int().min(0).nullable().optional()
-export const seconds = z.number().min(0).nullable().optional()
-export const id = z.number().int().positive()
-
 /** What `registerUpload` and `deriveImage` accept: an image about to be uploaded (pending). */
-export const newUploadSchema = z.strictObject({
-  original_filename: z.string().min(1),
-  original_path: text,
-  file_size_bytes: bytes,
-  descriptive_name: text,
-  origin_image_id: id.nullable().optional(),
-  timestamp: timestampInput.optional(),
-  created_at: timestampInput.optional(),
+export const newUploadSchema = images.pick({
+  original_filename: true,
+  original_path: true,
+  file_size_bytes: true,
+  descriptive_name: true,
+  origin_image_id: true,
+  timestamp: true,
+  created_at: true,
 })
 export type NewUpload = z.input<typeof newUploadSchema>
 
 /** What `completeUpload` accepts: where the upload went, and how long it took. */
-export const uploadResultSchema = z.strictObject({
-  upload_url: text,
-  uploaded_filename: text,
-  uploaded_path: text,
-  downloaded_size_bytes: bytes,
-  processing_time_seconds: seconds,
-  processed_path: text,
-  descriptive_name: text,
+export const uploadResultSchema = images.pick({
+  upload_url: true,
+  uploaded_filename: true,
+  uploaded_path: true,
+  downloaded_size_bytes: true,
+  processing_time_seconds: true,
+  processed_path: true,
+  descriptive_name: true,
 })
 export type UploadResult = z.input<typeof uploadResultSchema>
 
-export const uploadFailureSchema = z.strictObject({
-  error_message: z.string().min(1),
-  processing_time_seconds: seconds,
-})
+/** What `failUpload` accepts: the error (required) and how long the attempt took. */
+export const uploadFailureSchema = images
+  .pick({ error_message: true, processing_time_seconds: true })
+  .extend({ error_message: required(images.shape.error_message) })
 export type UploadFailure = z.input<typeof uploadFailureSchema>
 
 /** The prompt columns of a prompt set (seed 000: "Prompt variations"). */
@@ -59,23 +53,25 @@ export const PROMPT_COLUMNS = [
   'creative_video_prompt_2',
   'creative_video_prompt_3',
 ] as const
+type PromptColumn = (typeof PROMPT_COLUMNS)[number]
 
-const promptFields = Object.fromEntries(PROMPT_COLUMNS.map((c) => [c, text])) as Record<
-  (typeof PROMPT_COLUMNS)[number],
-  typeof text
+const promptMask = Object.fromEntries(PROMPT_COLUMNS.map((c) => [c, true])) as Record<
+  PromptColumn,
+  true
 >
 
+/** What `updatePromptSet` accepts: any of the prompt variations. */
+export const promptPatchSchema = prompts.pick(promptMask)
+export type PromptPatch = z.input<typeof promptPatchSchema>
+
 /** What `addPromptSet` accepts: the image and any of its prompt variations. */
-export const newPromptSetSchema = z.strictObject({
-  image_id: id,
-  ...promptFields,
-  source_file: text,
-  created_at: timestampInput.optional(),
+export const newPromptSetSchema = prompts.pick({
+  image_id: true,
+  ...promptMask,
+  source_file: true,
+  created_at: true,
 })
 export type NewPromptSet = z.input<typeof newPromptSetSchema>
-
-export const promptPatchSchema = z.strictObject(promptFields)
-export type PromptPatch = z.input<typeof promptPatchSchema>
 
 /**
  * The prompt column each `prompt_type` reads when `queueVideo` gets no `prompt_used` (genmedia's
@@ -88,43 +84,51 @@ export const PROMPT_TYPE_COLUMNS = {
   creative_2: 'creative_video_prompt_2',
   creative_3: 'creative_video_prompt_3',
   image: 'image_prompt',
-} as const
+} as const satisfies Record<string, PromptColumn>
 
 /** What `queueVideo` accepts: the prompt set to generate from and how. */
-export const queueVideoSchema = z.strictObject({
-  prompt_id: id,
-  prompt_type: z.string().min(1).optional(),
-  prompt_used: text,
-  generation_service: text,
-  metadata: jsonObject.optional(),
-})
+export const queueVideoSchema = videos
+  .pick({
+    prompt_id: true,
+    prompt_type: true,
+    prompt_used: true,
+    generation_service: true,
+    metadata: true,
+  })
+  .extend({ prompt_id: required(videos.shape.prompt_id) })
 export type QueuedVideo = z.input<typeof queueVideoSchema>
 
 /** What `completeVideo` accepts: the generated file, its size and timing. */
-export const videoResultSchema = z.strictObject({
-  video_filename: z.string().min(1),
-  video_path: text,
-  file_size_bytes: bytes,
-  generation_time_seconds: seconds,
-  generation_service: text,
-  metadata: jsonObject.optional(),
-})
+export const videoResultSchema = videos
+  .pick({
+    video_filename: true,
+    video_path: true,
+    file_size_bytes: true,
+    generation_time_seconds: true,
+    generation_service: true,
+    metadata: true,
+  })
+  .extend({ video_filename: required(videos.shape.video_filename) })
 export type VideoResult = z.input<typeof videoResultSchema>
 
-export const videoFailureSchema = z.strictObject({
-  error_message: z.string().min(1),
-  generation_time_seconds: seconds,
-  metadata: jsonObject.optional(),
-})
+/** What `failVideo` accepts: the error (required), timing and metadata. */
+export const videoFailureSchema = videos
+  .pick({ error_message: true, generation_time_seconds: true, metadata: true })
+  .extend({ error_message: required(videos.shape.error_message) })
 export type VideoFailure = z.input<typeof videoFailureSchema>
 
-export const imageFilterSchema = z.strictObject({
-  status: statusOf(IMAGE_STATUSES).optional(),
-  origin_image_id: id.optional(),
+/** What `listImages` filters by. */
+export const videoBatchImageFilterSchema = z.strictObject({
+  status: images.shape.status,
+  origin_image_id: required(images.shape.origin_image_id).optional(),
 })
+// Prefixed: other stores export an ImageFilter too.
+export type VideoBatchImageFilter = z.input<typeof videoBatchImageFilterSchema>
 
+/** What `listVideos` filters by. */
 export const videoFilterSchema = z.strictObject({
-  status: statusOf(VIDEO_STATUSES).optional(),
-  image_id: id.optional(),
-  prompt_id: id.optional(),
+  status: videos.shape.status,
+  image_id: videos.shape.image_id.optional(),
+  prompt_id: required(videos.shape.prompt_id).optional(),
 })
+export type VideoFilter = z.input<typeof videoFilterSchema>

@@ -3,24 +3,28 @@ import {
   NotFoundError,
   pageSize,
   paginate,
-  toIsoTimestamp,
   type Database,
   type Page,
   type PageRequest,
 } from '../../core/index.js'
-import { imageCodec } from './codecs.js'
-import type {
-  CompletedVideoRow,
-  GeneratedImageRow,
-  ImageChainRow,
-  ImageLineage,
-  LegacyPromptRow,
-  LineageEntry,
-  OriginalImageRow,
-  UploadedImageRow,
-  VideoBatchTables,
-  VideoStatisticsRow,
-} from './types.js'
+import {
+  generatedImageRow,
+  legacyPromptRow,
+  originalImageRow,
+  videoBatchTables,
+  type CompletedVideoRow,
+  type GeneratedImageRow,
+  type ImageChainRow,
+  type ImageLineage,
+  type LegacyPromptRow,
+  type LineageEntry,
+  type OriginalImageRow,
+  type UploadedImageRow,
+  type VideoBatchTables,
+  type VideoStatisticsRow,
+} from './tables.js'
+
+const { images } = videoBatchTables
 
 /** How many generations a lineage walks at most: a guard against a cycle written by hand. */
 export const MAX_LINEAGE_DEPTH = 1000
@@ -43,21 +47,25 @@ export class VideoBatchQueries {
     return this.#db.dialect.parameter(index)
   }
 
+  /** #firstRows runs `query` (a seed query's text) for its first `limit` rows. */
+  #firstRows<Row>(query: string, limit: number): Promise<Row[]> {
+    return this.#db.query<Row>(`${query}\nLIMIT ${this.#p(1)}`, [pageSize(limit)])
+  }
+
   /**
    * Seed: "Get all completed videos with their prompts", slowest generation first. Each video is
    * paired with its own prompt set (`v.prompt_id`), not every prompt set of its image.
    */
   async listCompletedVideosWithPrompts(limit = 100): Promise<CompletedVideoRow[]> {
-    return this.#db.query<CompletedVideoRow>(
+    return this.#firstRows<CompletedVideoRow>(
       `SELECT v.id AS video_id, i.descriptive_name, p.video_prompt, v.video_filename,
     v.generation_time_seconds, v.status
 FROM videos v
 JOIN images i ON i.id = v.image_id
 LEFT JOIN prompts p ON p.id = v.prompt_id
 WHERE v.status = 'completed'
-ORDER BY v.generation_time_seconds DESC NULLS LAST, v.id DESC
-LIMIT ${this.#p(1)}`,
-      [pageSize(limit)],
+ORDER BY v.generation_time_seconds DESC NULLS LAST, v.id DESC`,
+      limit,
     )
   }
 
@@ -68,7 +76,11 @@ LIMIT ${this.#p(1)}`,
       .innerJoin('images as i', 'p.image_id', 'i.id')
       .select(['p.id', 'p.video_prompt', 'i.descriptive_name'])
       .where('i.descriptive_name', '=', 'Legacy System Migration')
-    return paginate(q, { sortColumn: 'p.id', idColumn: 'p.id', direction: 'asc', ...page })
+    return paginate(
+      q,
+      { sortColumn: 'p.id', idColumn: 'p.id', direction: 'asc', ...page },
+      legacyPromptRow,
+    )
   }
 
   /** Seed: "Get video generation statistics": count, mean time and mean size per status. */
@@ -86,14 +98,13 @@ ORDER BY v.status`)
 
   /** Seed: "Get images with upload metadata": successful uploads, slowest first. */
   async listUploadedImages(limit = 100): Promise<UploadedImageRow[]> {
-    return this.#db.query<UploadedImageRow>(
+    return this.#firstRows<UploadedImageRow>(
       `SELECT i.id, i.descriptive_name, i.upload_url, i.file_size_bytes,
     i.processing_time_seconds, i.status
 FROM images i
 WHERE i.status = 'success'
-ORDER BY i.processing_time_seconds DESC NULLS LAST, i.id DESC
-LIMIT ${this.#p(1)}`,
-      [pageSize(limit)],
+ORDER BY i.processing_time_seconds DESC NULLS LAST, i.id DESC`,
+      limit,
     )
   }
 
@@ -116,15 +127,12 @@ LIMIT ${this.#p(1)}`,
       direction: 'desc',
       ...page,
     })
-    return {
-      items: result.items.map((r) => ({
-        id: r.id,
-        generated_image: r.generated_image,
-        origin_image: r.origin_image,
-        generation_date: toIsoTimestamp(r.created_at) as string,
-      })),
-      next: result.next,
-    }
+    // The cursor needs created_at; the seed's row calls it generation_date.
+    const items = result.items.map(({ created_at, ...r }) => ({
+      ...r,
+      generation_date: created_at,
+    }))
+    return { items: generatedImageRow.codec.decodeAll(items), next: result.next }
   }
 
   /**
@@ -152,14 +160,7 @@ ORDER BY derivatives_count DESC, original.id`)
       .select(['id', 'descriptive_name', 'upload_url', 'status', 'created_at'])
       .where('status', '=', 'success')
       .where('origin_image_id', 'is', null)
-    const result = await paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page })
-    return {
-      items: result.items.map((r) => ({
-        ...r,
-        created_at: toIsoTimestamp(r.created_at) as string,
-      })),
-      next: result.next,
-    }
+    return paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page }, originalImageRow)
   }
 
   /**
@@ -197,7 +198,7 @@ ORDER BY descent.depth, images.id`,
       [id, MAX_LINEAGE_DEPTH],
     )
     return {
-      image: imageCodec.decode(row),
+      image: images.codec.decode(row),
       ancestors: distinctEntries(ancestors, id),
       descendants: distinctEntries(descendants, id),
     }
@@ -209,7 +210,7 @@ function distinctEntries(rows: Record<string, unknown>[], self: number): Lineage
   const seen = new Set<number>([self])
   const out: LineageEntry[] = []
   for (const raw of rows) {
-    const entry = imageCodec.decode(raw) as LineageEntry
+    const entry = images.codec.decode(raw) as LineageEntry
     if (seen.has(entry.id)) continue
     seen.add(entry.id)
     out.push({ ...entry, depth: Number(entry.depth) })

@@ -10,10 +10,10 @@ import {
   type Page,
   type PageRequest,
   type TableRows,
+  type ValuesOf,
 } from '../../core/index.js'
-import { LEGACY_PLACEHOLDER } from './migrations.js'
+import { IMAGE_STATUSES, LEGACY_PLACEHOLDER, VIDEO_STATUSES } from './migrations.js'
 import {
-  imageFilterSchema,
   newPromptSetSchema,
   newUploadSchema,
   promptPatchSchema,
@@ -21,6 +21,7 @@ import {
   queueVideoSchema,
   uploadFailureSchema,
   uploadResultSchema,
+  videoBatchImageFilterSchema,
   videoFailureSchema,
   videoFilterSchema,
   videoResultSchema,
@@ -30,20 +31,22 @@ import {
   type QueuedVideo,
   type UploadFailure,
   type UploadResult,
+  type VideoBatchImageFilter,
   type VideoFailure,
+  type VideoFilter,
   type VideoResult,
 } from './inputs.js'
-import { imageCodec, promptCodec, videoCodec } from './codecs.js'
 import { VideoBatchQueries } from './queries.js'
-import type {
-  Image,
-  ImageFilter,
-  ImageStatus,
-  PromptSet,
-  Video,
-  VideoBatchTables,
-  VideoFilter,
-} from './types.js'
+import {
+  videoBatchTables,
+  type Image,
+  type PromptSet,
+  type Video,
+  type VideoBatchImageStatus,
+  type VideoBatchTables,
+} from './tables.js'
+
+const { images, prompts, videos } = videoBatchTables
 
 /**
  * describeFilename is the human-readable name the seed extracts from a file name:
@@ -73,9 +76,9 @@ export class VideoBatchRepository extends VideoBatchQueries {
     super(db)
     this.#db = db
     this.#k = db.kysely
-    this.#imageRows = tableRows(db, 'images', imageCodec, 'image')
-    this.#promptRows = tableRows(db, 'prompts', promptCodec, 'prompt set')
-    this.#videoRows = tableRows(db, 'videos', videoCodec, 'video')
+    this.#imageRows = tableRows(db, images, 'image')
+    this.#promptRows = tableRows(db, prompts, 'prompt set')
+    this.#videoRows = tableRows(db, videos, 'video')
   }
 
   // ── images ──────────────────────────────────────────────────────────────
@@ -116,18 +119,24 @@ export class VideoBatchRepository extends VideoBatchQueries {
     return this.#moveImage(id, 'failed', { status: 'pending', error_message: null })
   }
 
-  async #moveImage(id: number, from: ImageStatus, values: Record<string, unknown>): Promise<Image> {
+  async #moveImage(
+    id: number,
+    from: VideoBatchImageStatus,
+    values: ValuesOf<typeof images.columns>,
+  ): Promise<Image> {
+    // updated_at is set here, not only by the trigger: SQLite's RETURNING shows the row before
+    // AFTER triggers.
+    const encoded = images.codec.encode({ ...values, updated_at: new Date() })
     const row = await this.#db.run((k) =>
       k
         .updateTable('images')
-        // Set here, not only by the trigger: SQLite's RETURNING shows the row before AFTER triggers.
-        .set({ ...values, updated_at: new Date() } as never)
+        .set(encoded)
         .where('id', '=', id)
         .where('status', '=', from)
         .returningAll()
         .executeTakeFirst(),
     )
-    if (row) return imageCodec.decode(row)
+    if (row) return images.codec.decode(row)
     const current = await this.getImage(id)
     throw new ConflictError(`image ${id} is ${current.status}, not ${from}`)
   }
@@ -147,29 +156,24 @@ export class VideoBatchRepository extends VideoBatchQueries {
       )
       .orderBy('id')
       .execute()
-    return imageCodec.decodeAll(rows)
+    return images.codec.decodeAll(rows)
   }
 
   /** listImages returns images newest first (by id), filtered, one keyset page at a time. */
-  async listImages(filter: ImageFilter = {}, page: PageRequest = {}): Promise<Page<Image>> {
-    const f = parseInput(imageFilterSchema, filter)
+  async listImages(
+    filter: VideoBatchImageFilter = {},
+    page: PageRequest = {},
+  ): Promise<Page<Image>> {
+    const f = parseInput(videoBatchImageFilterSchema, filter)
     let q = this.#k.selectFrom('images').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
     if (f.origin_image_id) q = q.where('origin_image_id', '=', f.origin_image_id)
-    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
-    return { items: imageCodec.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, images)
   }
 
   /** countImagesByStatus returns how many images each status has (every status present). */
   async countImagesByStatus(): Promise<Record<string, number>> {
-    const rows = await this.#k
-      .selectFrom('images')
-      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy('status')
-      .execute()
-    const counts: Record<string, number> = { pending: 0, success: 0, failed: 0, legacy: 0 }
-    for (const row of rows) counts[row.status] = Number(row.count)
-    return counts
+    return this.#countByStatus('images', IMAGE_STATUSES)
   }
 
   /**
@@ -181,13 +185,13 @@ export class VideoBatchRepository extends VideoBatchQueries {
     const find = () =>
       this.#k.selectFrom('images').selectAll().where('status', '=', 'legacy').executeTakeFirst()
     const existing = await find()
-    if (existing) return imageCodec.decode(existing)
+    if (existing) return images.codec.decode(existing)
     try {
       return await this.#imageRows.insert({ ...LEGACY_PLACEHOLDER })
     } catch (error) {
       const winner = error instanceof ConflictError ? await find() : undefined
       if (!winner) throw error
-      return imageCodec.decode(winner)
+      return images.codec.decode(winner)
     }
   }
 
@@ -238,7 +242,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
       .where('image_id', '=', imageId)
       .orderBy('id')
       .execute()
-    return promptCodec.decodeAll(rows)
+    return prompts.codec.decodeAll(rows)
   }
 
   // ── videos ──────────────────────────────────────────────────────────────
@@ -277,7 +281,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
       orderBy: ['id'],
       set: { claimed_at: new Date(), claimed_by: worker },
     })
-    return row ? videoCodec.decode(row) : undefined
+    return row ? videos.codec.decode(row) : undefined
   }
 
   /** releaseVideo returns a claimed, still pending video to the queue. */
@@ -296,7 +300,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
         .updateTable('videos')
         .set({ claimed_at: null, claimed_by: null })
         .where(sql<boolean>`status = 'pending' AND claimed_at IS NOT NULL`)
-        .where('claimed_at', '<', before as never)
+        .where('claimed_at', '<', before)
         .executeTakeFirst(),
     )
     return Number(result.numUpdatedRows)
@@ -331,17 +335,18 @@ export class VideoBatchRepository extends VideoBatchQueries {
     })
   }
 
-  async #moveVideo(id: number, values: Record<string, unknown>): Promise<Video> {
+  async #moveVideo(id: number, values: ValuesOf<typeof videos.columns>): Promise<Video> {
+    const encoded = videos.codec.encode(values)
     const row = await this.#db.run((k) =>
       k
         .updateTable('videos')
-        .set(videoCodec.encode(values) as never)
+        .set(encoded)
         .where('id', '=', id)
         .where('status', '=', 'pending')
         .returningAll()
         .executeTakeFirst(),
     )
-    if (row) return videoCodec.decode(row)
+    if (row) return videos.codec.decode(row)
     const current = await this.getVideo(id)
     throw new ConflictError(`video ${id} is ${current.status}, not pending`)
   }
@@ -358,18 +363,25 @@ export class VideoBatchRepository extends VideoBatchQueries {
     if (f.status) q = q.where('status', '=', f.status)
     if (f.image_id) q = q.where('image_id', '=', f.image_id)
     if (f.prompt_id) q = q.where('prompt_id', '=', f.prompt_id)
-    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
-    return { items: videoCodec.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, videos)
   }
 
   /** countVideosByStatus returns how many videos each status has (every status present). */
   async countVideosByStatus(): Promise<Record<string, number>> {
+    return this.#countByStatus('videos', VIDEO_STATUSES)
+  }
+
+  /** #countByStatus counts the rows of `table` per status, every one of `statuses` present. */
+  async #countByStatus(
+    table: 'images' | 'videos',
+    statuses: readonly string[],
+  ): Promise<Record<string, number>> {
     const rows = await this.#k
-      .selectFrom('videos')
+      .selectFrom(table)
       .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
       .groupBy('status')
       .execute()
-    const counts: Record<string, number> = { pending: 0, completed: 0, failed: 0 }
+    const counts: Record<string, number> = Object.fromEntries(statuses.map((s) => [s, 0]))
     for (const row of rows) counts[row.status] = Number(row.count)
     return counts
   }

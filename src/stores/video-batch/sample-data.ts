@@ -1,6 +1,6 @@
 import { Random, type SeedSummary } from '../../core/index.js'
 import type { VideoBatchRepository } from './repository.js'
-import type { Image } from './types.js'
+import type { Image } from './tables.js'
 
 const SUBJECTS = [
   ['sunset_beach', 'a quiet beach at sunset, waves rolling in'],

@@ -2,11 +2,11 @@ import { useState } from 'react'
 import type {
   Image,
   ImageLineage,
-  ImageStatus,
   PromptSet,
   Video,
+  VideoBatchImageStatus as ImageStatus,
   VideoStatus,
-} from '../../../src/stores/video-batch/types'
+} from '../../../src/stores/video-batch/tables'
 import type { Page } from '../api'
 import { useApi } from '../hooks'
 import {

@@ -1,0 +1,207 @@
+import { z } from 'zod'
+import {
+  col,
+  defineRow,
+  defineTables,
+  jsonObject,
+  type Row,
+  type TablesOf,
+} from '../../core/index.js'
+import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
+
+/** statusOf accepts exactly `values`; anything else is refused naming the value and the choices. */
+function statusOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (issue) =>
+      `unknown status ${JSON.stringify(issue.input)}; expected one of ${values.join(', ')}`,
+  })
+}
+
+/** A status column: one of `values` (the seed's CHECK), 'pending' by default. */
+const statusColumn = <const T extends readonly [string, ...string[]]>(values: T) =>
+  col
+    .enum(values)
+    .defaulted()
+    .check(() => statusOf(values))
+
+/** A column naming another row by its id: written as a positive whole number. */
+const reference = () => col.integer().check((s) => s.positive())
+/** A size in bytes or a duration in seconds: written as 0 or more, NULL until known. */
+const bytes = () =>
+  col
+    .integer()
+    .nullable()
+    .check((s) => s.min(0))
+const seconds = () =>
+  col
+    .real()
+    .nullable()
+    .check((s) => s.min(0))
+/** Text a step sets (a file name, an error): written non-empty, NULL until then. */
+const given = () =>
+  col
+    .text()
+    .nullable()
+    .check((s) => s.min(1))
+
+/**
+ * The video-batch store's tables (seed 000 and genmedia's additions), each column once, as the
+ * migrations create them. Named apart from other stores' `tables`: the package exports every
+ * store's names together.
+ */
+export const videoBatchTables = defineTables({
+  images: {
+    id: col.id(),
+    timestamp: col.timestamp().defaulted(),
+    original_filename: col.text().check((s) => s.min(1)),
+    original_path: col.text().nullable(),
+    file_size_bytes: bytes(),
+    upload_url: col.text().nullable(),
+    uploaded_filename: col.text().nullable(),
+    uploaded_path: col.text().nullable(),
+    downloaded_size_bytes: bytes(),
+    processing_time_seconds: seconds(),
+    status: statusColumn(IMAGE_STATUSES),
+    error_message: given(),
+    descriptive_name: col.text().nullable(),
+    processed_path: col.text().nullable(),
+    created_at: col.timestamp().defaulted(),
+    updated_at: col.timestamp().defaulted(),
+    origin_image_id: reference().nullable(),
+  },
+  prompts: {
+    id: col.id(),
+    image_id: reference(),
+    image_prompt: col.text().nullable(),
+    video_prompt: col.text().nullable(),
+    refined_video_prompt: col.text().nullable(),
+    creative_video_prompt_1: col.text().nullable(),
+    creative_video_prompt_2: col.text().nullable(),
+    creative_video_prompt_3: col.text().nullable(),
+    created_at: col.timestamp().defaulted(),
+    updated_at: col.timestamp().defaulted(),
+    /** The prompt JSON file it was imported from (genmedia's import identity), or null. */
+    source_file: col.text().nullable(),
+  },
+  videos: {
+    id: col.id(),
+    image_id: reference(),
+    prompt_id: reference().nullable(),
+    video_filename: given(),
+    video_path: col.text().nullable(),
+    prompt_used: col.text().nullable(),
+    // 'base' by default; genmedia never writes it NULL.
+    prompt_type: col
+      .text()
+      .nullable({ inWrites: false })
+      .defaulted()
+      .check((s) => s.min(1)),
+    generation_service: col.text().nullable(),
+    generation_time_seconds: seconds(),
+    file_size_bytes: bytes(),
+    status: statusColumn(VIDEO_STATUSES),
+    error_message: given(),
+    created_at: col.timestamp().defaulted(),
+    // Written as an object or left NULL; inputs give an object (merged into the stored one).
+    metadata: col.json(jsonObject).nullable({ inWrites: false }),
+    /** When a worker claimed it for generation (genmedia's claim), or null while queued. */
+    claimed_at: col.timestamp().nullable(),
+    claimed_by: col.text().nullable(),
+    /** The import identity of a video read from a generation log, or null. */
+    source_key: col.text().nullable(),
+  },
+})
+
+/** The tables as Kysely sees them. */
+export type VideoBatchTables = TablesOf<typeof videoBatchTables>
+
+// Prefixed: other stores export an ImageStatus too.
+export type VideoBatchImageStatus = (typeof IMAGE_STATUSES)[number]
+export type VideoStatus = (typeof VIDEO_STATUSES)[number]
+
+/** Image is one row of `images`, decoded. Timestamps are ISO-8601 UTC on both engines. */
+export type Image = Row<typeof videoBatchTables.images>
+/** PromptSet is one row of `prompts`: the prompt variations recorded for an image. */
+export type PromptSet = Row<typeof videoBatchTables.prompts>
+/** Video is one row of `videos`, decoded: `metadata` is parsed JSON. */
+export type Video = Row<typeof videoBatchTables.videos>
+
+/** LineageEntry is an image in another's ancestry or descendants, `depth` steps away (1 = parent or child). */
+export interface LineageEntry extends Image {
+  depth: number
+}
+
+/** ImageLineage is an image with its whole ancestry (nearest first) and all its descendants. */
+export interface ImageLineage {
+  image: Image
+  ancestors: LineageEntry[]
+  descendants: LineageEntry[]
+}
+
+// ── the rows of the seed's Common Queries ─────────────────────────────────
+
+/** Row of the seed's "Get all completed videos with their prompts". */
+export const completedVideoRow = defineRow({
+  video_id: col.integer(),
+  descriptive_name: col.text().nullable(),
+  video_prompt: col.text().nullable(),
+  video_filename: col.text().nullable(),
+  generation_time_seconds: col.real().nullable(),
+  status: col.enum(VIDEO_STATUSES),
+})
+export type CompletedVideoRow = Row<typeof completedVideoRow>
+
+/** Row of the seed's "Get prompts without reference images (legacy)". */
+export const legacyPromptRow = defineRow({
+  id: col.integer(),
+  video_prompt: col.text().nullable(),
+  descriptive_name: col.text().nullable(),
+})
+export type LegacyPromptRow = Row<typeof legacyPromptRow>
+
+/** Row of the seed's "Get video generation statistics". */
+export const videoStatisticsRow = defineRow({
+  status: col.enum(VIDEO_STATUSES),
+  count: col.integer(),
+  avg_time: col.real().nullable(),
+  avg_size: col.real().nullable(),
+})
+export type VideoStatisticsRow = Row<typeof videoStatisticsRow>
+
+/** Row of the seed's "Get images with upload metadata". */
+export const uploadedImageRow = defineRow({
+  id: col.integer(),
+  descriptive_name: col.text().nullable(),
+  upload_url: col.text().nullable(),
+  file_size_bytes: col.integer().nullable(),
+  processing_time_seconds: col.real().nullable(),
+  status: col.enum(IMAGE_STATUSES),
+})
+export type UploadedImageRow = Row<typeof uploadedImageRow>
+
+/** Row of the seed's "Get generated images with their origin images". */
+export const generatedImageRow = defineRow({
+  id: col.integer(),
+  generated_image: col.text().nullable(),
+  origin_image: col.text().nullable(),
+  generation_date: col.timestamp(),
+})
+export type GeneratedImageRow = Row<typeof generatedImageRow>
+
+/** Row of the seed's "Get image generation chains". */
+export const imageChainRow = defineRow({
+  original_image_id: col.integer(),
+  original_image: col.text().nullable(),
+  derivatives_count: col.integer(),
+})
+export type ImageChainRow = Row<typeof imageChainRow>
+
+/** Row of the seed's "Get all original images". */
+export const originalImageRow = defineRow({
+  id: col.integer(),
+  descriptive_name: col.text().nullable(),
+  upload_url: col.text().nullable(),
+  status: col.enum(IMAGE_STATUSES),
+  created_at: col.timestamp(),
+})
+export type OriginalImageRow = Row<typeof originalImageRow>
