@@ -1,8 +1,11 @@
 import { defineStore } from '../../core/index.js'
 import { migrations } from './migrations.js'
 import { AccessRepository } from './repository.js'
+import { accessTables } from './tables.js'
 
-export { AccessRepository, type ApiToken } from './repository.js'
+export { AccessRepository } from './repository.js'
+export type * from './tables.js'
+export type * from './inputs.js'
 
 /**
  * The access store: genmedia's own, not a seed's. It holds the HTTP API's tokens (hashed), so
@@ -15,7 +18,7 @@ export const accessStore = defineStore({
   defaultFile: 'access.db',
   schema: 'genmedia_access',
   migrations,
-  tables: ['api_tokens'],
+  tables: accessTables,
   columnsByConstraint: { check_token_grants: 'user_id' },
   createRepository: (db) => new AccessRepository(db),
   namedQueries: [

@@ -1,67 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { z } from 'zod'
-import type { Kysely, ColumnType, Generated } from 'kysely'
-import {
-  createCodec,
-  NotFoundError,
-  parseInput,
-  type Actor,
-  type Database,
-} from '../../core/index.js'
-
-export interface AccessTables {
-  api_tokens: {
-    id: Generated<number>
-    name: string
-    token_hash: string
-    prefix: string
-    user_id: number | null
-    is_admin: ColumnType<number | boolean, boolean, boolean>
-    created_at: ColumnType<string, Date | undefined, Date>
-    last_used_at: ColumnType<string | null, Date | null | undefined, Date | null>
-    revoked_at: ColumnType<string | null, Date | null | undefined, Date | null>
-  }
-}
-
-/** ApiToken is a token's record; the secret itself is never stored, only its SHA-256. */
-export interface ApiToken {
-  id: number
-  name: string
-  prefix: string
-  user_id: number | null
-  is_admin: boolean
-  created_at: string
-  last_used_at: string | null
-  revoked_at: string | null
-}
+import type { Kysely } from 'kysely'
+import { NotFoundError, parseInput, type Actor, type Database } from '../../core/index.js'
+import { newTokenSchema, type NewToken } from './inputs.js'
+import { apiToken, type AccessTables, type ApiToken } from './tables.js'
 
 /** A token's columns as callers see them: everything but its hash. */
-const TOKEN_COLUMNS = [
-  'id',
-  'name',
-  'prefix',
-  'user_id',
-  'is_admin',
-  'created_at',
-  'last_used_at',
-  'revoked_at',
-] as const
-
-const tokens = createCodec<ApiToken>({
-  boolean: ['is_admin'],
-  timestamp: ['created_at', 'last_used_at', 'revoked_at'],
-})
-
-const newTokenSchema = z
-  .strictObject({
-    name: z.string().min(1).default('api token'),
-    user_id: z.number().int().positive().nullable().optional(),
-    admin: z.boolean().optional(),
-  })
-  .refine((t) => t.user_id != null || t.admin, {
-    message: 'a token needs a user, --admin, or both',
-    path: ['user_id'],
-  })
+const TOKEN_COLUMNS = Object.keys(apiToken.columns) as (keyof ApiToken)[]
 
 const TOKEN_PREFIX = 'gm_'
 /** last_used_at is written at most this often per token, not on every request. */
@@ -86,11 +30,7 @@ export class AccessRepository {
   }
 
   /** createToken makes a token and returns its secret (shown only now) with its record. */
-  async createToken(input: {
-    name?: string
-    user_id?: number | null
-    admin?: boolean
-  }): Promise<{ token: string; record: ApiToken }> {
+  async createToken(input: NewToken): Promise<{ token: string; record: ApiToken }> {
     const t = parseInput(newTokenSchema, input)
     const token = `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`
     const row = await this.#db.run((k) =>
@@ -106,7 +46,7 @@ export class AccessRepository {
         .returning(TOKEN_COLUMNS)
         .executeTakeFirstOrThrow(),
     )
-    return { token, record: tokens.decode(row) }
+    return { token, record: apiToken.codec.decode(row) }
   }
 
   /** authenticate returns the actor of a valid, unrevoked token, or undefined. */
@@ -148,7 +88,7 @@ export class AccessRepository {
       .select(TOKEN_COLUMNS)
       .orderBy('id')
       .execute()
-    return tokens.decodeAll(rows)
+    return apiToken.codec.decodeAll(rows)
   }
 
   /** revokeToken stops a token from working; revoking twice is harmless. */
@@ -160,7 +100,7 @@ export class AccessRepository {
       .where('revoked_at', 'is', null)
       .returning(TOKEN_COLUMNS)
       .executeTakeFirst()
-    if (row) return tokens.decode(row)
+    if (row) return apiToken.codec.decode(row)
     const existing = (await this.listTokens()).find((t) => t.id === id)
     if (!existing) throw new NotFoundError(`api token ${id} does not exist`)
     return existing

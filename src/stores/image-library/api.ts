@@ -4,68 +4,34 @@ import {
   ValidationError,
   routesFor,
   idParams,
+  limitQuery,
   ofExisting,
-  isoTimestamp,
-  jsonObject,
   pageOf,
   pageQuery,
   type ApiRoute,
 } from '../../core/index.js'
-import { CHARACTERS } from './migrations.js'
+import type { ImageLibraryRepository } from './repository.js'
 import {
+  collectionEntrySchema,
+  libraryImageFilterSchema,
   newCollectionSchema,
-  newImageSchema,
+  newLibraryImageSchema,
   newUsageSchema,
-  type ImageLibraryRepository,
-} from './repository.js'
+} from './inputs.js'
+import { collectionImage, emotionCoverage, imageLibraryTables as tables } from './tables.js'
 
-export const libraryImageSchema = z.object({
-  id: z.number().int(),
-  character: z.enum(CHARACTERS),
-  emotion: z.string(),
-  pose: z.string().nullable(),
-  file_path: z.string(),
-  source: z.string(),
-  file_size_bytes: z.number().int().nullable(),
-  width: z.number().int().nullable(),
-  height: z.number().int().nullable(),
-  format: z.string().nullable(),
-  generation_prompt: z.string().nullable(),
-  generation_model: z.string().nullable(),
-  quality_score: z.number().min(0).max(1).nullable(),
-  usage_count: z.number().int().min(0),
-  tags: z.array(z.string()),
-  metadata: jsonObject,
-  timestamp: isoTimestamp,
-  created_at: isoTimestamp,
-  last_used_at: isoTimestamp.nullable(),
-})
+export const libraryImageSchema = tables.image_library.row
+export const imageUsageSchema = tables.image_usage.row
+export const imageCollectionSchema = tables.image_collections.row
+export const collectionImageSchema = collectionImage.row
 
-export const imageUsageSchema = z.object({
-  id: z.number().int(),
-  image_id: z.number().int(),
-  video_id: z.string(),
-  scene_number: z.number().int().nullable(),
-  timestamp: isoTimestamp,
-})
+const images = tables.image_library.columns
 
-export const imageCollectionSchema = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  description: z.string().nullable(),
-  character: z.enum(CHARACTERS).nullable(),
-  created_at: isoTimestamp,
-})
-
-export const collectionImageSchema = libraryImageSchema.extend({ sort_order: z.number().int() })
-
+/** A minimum quality_score as a query gives it. */
 const quality = z.coerce.number().min(0).max(1)
 
 const imageListQuery = pageQuery.extend({
-  character: z.enum(CHARACTERS).optional(),
-  emotion: z.string().min(1).optional(),
-  pose: z.string().min(1).optional(),
-  source: z.string().min(1).optional(),
+  ...libraryImageFilterSchema.shape,
   min_quality: quality.optional(),
 })
 
@@ -112,7 +78,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     method: 'POST',
     path: '/images',
     summary: 'Add an image with its properties (409 for a known file_path)',
-    body: newImageSchema,
+    body: newLibraryImageSchema,
     response: libraryImageSchema,
     status: 201,
     handler: ({ repo, body }) => repo.addImage(body),
@@ -121,7 +87,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     method: 'POST',
     path: '/images/batch',
     summary: 'Add many images, all or nothing',
-    body: z.strictObject({ images: z.array(newImageSchema).min(1).max(10_000) }),
+    body: z.strictObject({ images: z.array(newLibraryImageSchema).min(1).max(10_000) }),
     response: z.object({ added: z.number().int() }),
     status: 201,
     handler: async ({ repo, body }) => ({ added: await repo.addImages(body.images) }),
@@ -162,11 +128,8 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     method: 'GET',
     path: '/characters/:character/emotions/:emotion/least-used',
     summary: 'The least-used images of a character and emotion, longest unused first among equals',
-    params: z.object({ character: z.enum(CHARACTERS), emotion: z.string().trim().min(1) }),
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(500).default(5),
-      min_quality: quality.optional(),
-    }),
+    params: z.object({ character: images.character.input, emotion: images.emotion.input }),
+    query: limitQuery(5).extend({ min_quality: quality.optional() }),
     response: z.array(libraryImageSchema),
     handler: ({ repo, params, query }) =>
       repo.listLeastUsed(params.character, params.emotion, query),
@@ -175,7 +138,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     method: 'GET',
     path: '/videos/:video_id/usage',
     summary: 'The images a video used, by scene',
-    params: z.object({ video_id: z.string().trim().min(1) }),
+    params: z.object({ video_id: tables.image_usage.columns.video_id.input }),
     response: z.array(imageUsageSchema),
     handler: ({ repo, params }) => repo.listUsageForVideo(params.video_id),
   }),
@@ -183,14 +146,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     method: 'GET',
     path: '/queries/images-by-character',
     summary: 'Per character and emotion: how many images and how often they were used',
-    response: z.array(
-      z.object({
-        character: z.enum(CHARACTERS),
-        emotion: z.string(),
-        images: z.number().int(),
-        uses: z.number().int(),
-      }),
-    ),
+    response: z.array(emotionCoverage.row),
     handler: ({ repo }) => repo.countImagesByCharacter(),
   }),
   route({
@@ -239,10 +195,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     summary:
       "Put an image in a collection at sort_order (default: last); 400 for another character's image, 409 if already in it",
     params: idParams,
-    body: z.strictObject({
-      image_id: z.number().int().positive(),
-      sort_order: z.number().int().optional(),
-    }),
+    body: collectionEntrySchema,
     response: collectionImageSchema,
     status: 201,
     handler: ({ repo, params, body }) =>
@@ -253,7 +206,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     path: '/collections/:id/order',
     summary: "Set a collection's order: image_ids lists each of its images exactly once",
     params: idParams,
-    body: z.strictObject({ image_ids: z.array(z.number().int().positive()) }),
+    body: z.strictObject({ image_ids: z.array(tables.collection_images.columns.image_id.input) }),
     response: z.array(collectionImageSchema),
     handler: async ({ repo, params, body }) => {
       await repo.reorderCollection(params.id, body.image_ids)

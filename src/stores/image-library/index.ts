@@ -3,10 +3,11 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { ImageLibraryRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
 import { imageLibraryApi } from './api.js'
+import { imageLibraryTables } from './tables.js'
 
 export { ImageLibraryRepository } from './repository.js'
-export type * from './types.js'
-export type { NewImage as NewLibraryImage, NewUsage, NewCollection } from './repository.js'
+export type * from './tables.js'
+export type * from './inputs.js'
 
 /** The image-library store (seed 002, image_library.db): character images, usage, collections. */
 export const imageLibraryStore = defineStore({
@@ -17,7 +18,7 @@ export const imageLibraryStore = defineStore({
   schema: 'image_library',
   legacyEnv: ['IMAGE_LIBRARY_DB_PATH'],
   migrations,
-  tables: ['image_library', 'image_usage', 'image_collections', 'collection_images'],
+  tables: imageLibraryTables,
   columnsByConstraint,
   createRepository: (db) => new ImageLibraryRepository(db),
   api: imageLibraryApi,

@@ -1,14 +1,12 @@
 import { z } from 'zod'
 import type { Kysely } from 'kysely'
 import {
-  createCodec,
   insertEach,
   NotFoundError,
   paginate,
   parseInput,
   parseItem,
   tableRows,
-  timestampInput,
   ValidationError,
   type Database,
   type Executor,
@@ -16,99 +14,36 @@ import {
   type PageRequest,
   type TableRows,
 } from '../../core/index.js'
-import { CHARACTERS } from './migrations.js'
-import type {
-  Character,
-  CollectionImage,
-  EmotionCoverage,
-  ImageCollection,
-  LibraryImageFilter,
-  ImageLibraryTables,
-  ImageUsage,
-  LibraryImage,
-} from './types.js'
+import {
+  collectionEntrySchema,
+  leastUsedSchema,
+  libraryImageFilterSchema,
+  newCollectionSchema,
+  newLibraryImageSchema,
+  newUsageSchema,
+  type LeastUsedOptions,
+  type LibraryImageFilter,
+  type NewCollection,
+  type NewLibraryImage,
+  type NewUsage,
+} from './inputs.js'
+import {
+  collectionImage,
+  imageLibraryTables,
+  type Character,
+  type CollectionImage,
+  type EmotionCoverage,
+  type ImageCollection,
+  type ImageLibraryTables,
+  type ImageUsage,
+  type LibraryImage,
+} from './tables.js'
 
-const dimension = z.number().int().positive().nullable().optional()
-
-/** What `addImage` accepts: `character`, `emotion` and `file_path` required. */
-export const newImageSchema = z.strictObject({
-  character: z.enum(CHARACTERS),
-  emotion: z.string().trim().min(1),
-  pose: z.string().min(1).nullable().optional(),
-  file_path: z.string().trim().min(1),
-  source: z.string().min(1).optional(),
-  file_size_bytes: z.number().int().min(0).nullable().optional(),
-  width: dimension,
-  height: dimension,
-  format: z.string().min(1).nullable().optional(),
-  generation_prompt: z.string().nullable().optional(),
-  generation_model: z.string().nullable().optional(),
-  quality_score: z.number().min(0).max(1).nullable().optional(),
-  tags: z.array(z.string()).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  timestamp: timestampInput.optional(),
-})
-export type NewImage = z.input<typeof newImageSchema>
-
-/** What `recordUsage` accepts. */
-export const newUsageSchema = z.strictObject({
-  image_id: z.number().int().positive(),
-  video_id: z.string().trim().min(1),
-  scene_number: z.number().int().min(0).nullable().optional(),
-  timestamp: timestampInput.optional(),
-})
-export type NewUsage = z.input<typeof newUsageSchema>
-
-/** What `createCollection` accepts. */
-export const newCollectionSchema = z.strictObject({
-  name: z.string().trim().min(1),
-  description: z.string().nullable().optional(),
-  character: z.enum(CHARACTERS).nullable().optional(),
-})
-export type NewCollection = z.input<typeof newCollectionSchema>
-
-const imageFilterSchema = z.strictObject({
-  character: z.enum(CHARACTERS).optional(),
-  emotion: z.string().min(1).optional(),
-  pose: z.string().min(1).optional(),
-  source: z.string().min(1).optional(),
-  min_quality: z.number().min(0).max(1).optional(),
-})
-
-const leastUsedSchema = z.strictObject({
-  limit: z.number().int().min(1).max(500).optional(),
-  min_quality: z.number().min(0).max(1).optional(),
-})
-
-const IMAGE_COLUMNS = [
-  'character',
-  'emotion',
-  'pose',
-  'file_path',
-  'source',
-  'file_size_bytes',
-  'width',
-  'height',
-  'format',
-  'generation_prompt',
-  'generation_model',
-  'quality_score',
-  'tags',
-  'metadata',
-  'timestamp',
-  'created_at',
-] as const
-
-const images = createCodec<LibraryImage>({
-  json: ['tags', 'metadata'],
-  timestamp: ['timestamp', 'created_at', 'last_used_at'],
-})
-const members = createCodec<CollectionImage>({
-  json: ['tags', 'metadata'],
-  timestamp: ['timestamp', 'created_at', 'last_used_at'],
-})
-const usages = createCodec<ImageUsage>({ timestamp: ['timestamp'] })
-const collections = createCodec<ImageCollection>({ timestamp: ['created_at'] })
+const {
+  image_library: images,
+  image_usage: usages,
+  image_collections: collections,
+} = imageLibraryTables
 
 /**
  * ImageLibraryRepository is the typed API of the image-library store (seed 002,
@@ -127,25 +62,31 @@ export class ImageLibraryRepository {
   constructor(db: Database<ImageLibraryTables>) {
     this.#db = db
     this.#k = db.kysely
-    this.#imageRows = tableRows(db, 'image_library', images, 'image')
-    this.#usageRows = tableRows(db, 'image_usage', usages, 'image usage')
-    this.#collectionRows = tableRows(db, 'image_collections', collections, 'collection')
+    this.#imageRows = tableRows(db, images, 'image')
+    this.#usageRows = tableRows(db, usages, 'image usage')
+    this.#collectionRows = tableRows(db, collections, 'collection')
   }
 
   // ── images ──────────────────────────────────────────────────────────────
 
   /** addImage stores one image (unused so far) and returns it as stored. */
-  async addImage(input: NewImage): Promise<LibraryImage> {
-    return this.#imageRows.insert(parseInput(newImageSchema, input))
+  async addImage(input: NewLibraryImage): Promise<LibraryImage> {
+    return this.#imageRows.insert(parseInput(newLibraryImageSchema, input))
   }
 
   /** addImages stores many images in one transaction (all or nothing); returns the count. */
-  async addImages(inputs: readonly NewImage[]): Promise<number> {
+  async addImages(inputs: readonly NewLibraryImage[]): Promise<number> {
     const now = new Date()
-    return insertEach(this.#db, 'image_library', IMAGE_COLUMNS, inputs, {
-      parse: (input, i) => parseItem(newImageSchema, input, 'image', i),
-      codec: images,
-      defaults: { source: 'generated', tags: [], metadata: {}, timestamp: now, created_at: now },
+    return insertEach(this.#db, images, inputs, {
+      parse: (input, i) => parseItem(newLibraryImageSchema, input, 'image', i),
+      defaults: {
+        source: 'generated',
+        usage_count: 0,
+        tags: [],
+        metadata: {},
+        timestamp: now,
+        created_at: now,
+      },
     })
   }
 
@@ -162,7 +103,7 @@ export class ImageLibraryRepository {
       .where('file_path', '=', filePath)
       .executeTakeFirst()
     if (!row) throw new NotFoundError(`no image has file_path ${filePath}`)
-    return images.decode(row)
+    return images.codec.decode(row)
   }
 
   /**
@@ -173,15 +114,14 @@ export class ImageLibraryRepository {
     filter: LibraryImageFilter = {},
     page: PageRequest = {},
   ): Promise<Page<LibraryImage>> {
-    const f = parseInput(imageFilterSchema, filter)
+    const f = parseInput(libraryImageFilterSchema, filter)
     let q = this.#k.selectFrom('image_library').selectAll()
     if (f.character) q = q.where('character', '=', f.character)
     if (f.emotion) q = q.where('emotion', '=', f.emotion)
     if (f.pose) q = q.where('pose', '=', f.pose)
     if (f.source) q = q.where('source', '=', f.source)
     if (f.min_quality !== undefined) q = q.where('quality_score', '>=', f.min_quality)
-    const result = await paginate(q, { sortColumn: 'id', direction: 'asc', ...page })
-    return { items: images.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'id', direction: 'asc', ...page }, images)
   }
 
   /**
@@ -192,9 +132,9 @@ export class ImageLibraryRepository {
   async listLeastUsed(
     character: Character,
     emotion: string,
-    options: z.input<typeof leastUsedSchema> = {},
+    options: LeastUsedOptions = {},
   ): Promise<LibraryImage[]> {
-    const c = parseInput(z.enum(CHARACTERS), character)
+    const c = parseInput(images.columns.character.input, character)
     const o = parseInput(leastUsedSchema, options)
     let q = this.#k
       .selectFrom('image_library')
@@ -210,7 +150,7 @@ export class ImageLibraryRepository {
       .orderBy('id')
       .limit(o.limit ?? 5)
       .execute()
-    return images.decodeAll(rows)
+    return images.codec.decodeAll(rows)
   }
 
   /** deleteImage removes an image with its usage and collection entries (cascade). */
@@ -253,14 +193,13 @@ ORDER BY character, emotion`,
       .orderBy('scene_number')
       .orderBy('id')
       .execute()
-    return usages.decodeAll(rows)
+    return usages.codec.decodeAll(rows)
   }
 
   /** listUsageOfImage returns an image's uses, latest recorded first, by keyset page. */
   async listUsageOfImage(imageId: number, page: PageRequest = {}): Promise<Page<ImageUsage>> {
     const q = this.#k.selectFrom('image_usage').selectAll().where('image_id', '=', imageId)
-    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
-    return { items: usages.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, usages)
   }
 
   // ── collections ─────────────────────────────────────────────────────────
@@ -281,7 +220,7 @@ ORDER BY character, emotion`,
   /** listCollections returns every collection by name. */
   async listCollections(): Promise<ImageCollection[]> {
     const rows = await this.#k.selectFrom('image_collections').selectAll().orderBy('name').execute()
-    return collections.decodeAll(rows)
+    return collections.codec.decodeAll(rows)
   }
 
   /** deleteCollection removes a collection and its entries (the images stay). */
@@ -299,7 +238,7 @@ ORDER BY character, emotion`,
     imageId: number,
     sortOrder?: number,
   ): Promise<CollectionImage> {
-    const order = parseInput(z.number().int().optional(), sortOrder)
+    const order = parseInput(collectionEntrySchema.shape.sort_order, sortOrder)
     return this.#db.transaction(async (trx) => {
       const collection = await this.getCollection(collectionId, trx)
       const image = await trx
@@ -395,7 +334,7 @@ ORDER BY character, emotion`,
       .where('ci.collection_id', '=', collectionId)
     if (imageId !== undefined) q = q.where('ci.image_id', '=', imageId)
     const rows = await q.orderBy('ci.sort_order').orderBy('ci.image_id').execute()
-    return members.decodeAll(rows)
+    return collectionImage.codec.decodeAll(rows)
   }
 }
 

@@ -1,7 +1,8 @@
 import { Random, type SeedSummary } from '../../core/index.js'
 import { SAMPLE_VIDEOS } from '../content-studio-samples.js'
-import type { ImageLibraryRepository, NewImage } from './repository.js'
-import type { Character } from './types.js'
+import type { NewLibraryImage } from './inputs.js'
+import type { ImageLibraryRepository } from './repository.js'
+import type { Character } from './tables.js'
 
 const CHARACTER_LIST: Character[] = ['butcher', 'nutsy']
 const EMOTIONS = ['happy', 'sad', 'angry', 'neutral', 'excited']
@@ -18,7 +19,7 @@ const DAY = 86_400_000
 export async function seedSampleData(repo: ImageLibraryRepository): Promise<SeedSummary> {
   const rnd = new Random(202)
   const now = Date.now()
-  const inputs: NewImage[] = []
+  const inputs: NewLibraryImage[] = []
   for (const character of CHARACTER_LIST) {
     for (const emotion of EMOTIONS) {
       for (const pose of rnd.sample(POSES, 3)) {

@@ -4,64 +4,29 @@ import {
   NotFoundError,
   ofExisting,
   routesFor,
-  isoTimestamp,
+  limitQuery,
   pageOf,
   pageQuery,
   type ApiRoute,
 } from '../../core/index.js'
-import { VIDEO_STATUSES } from './migrations.js'
 import {
   newSnapshotSchema,
   newVideoSchema,
+  snapshotHistoryFilterSchema,
+  videoLifecycleStatusSchema,
+  videoMetadataFilterSchema,
   videoPatchSchema,
-  type MetricsRepository,
   type VideoPatch,
-} from './repository.js'
+} from './inputs.js'
+import type { MetricsRepository } from './repository.js'
+import { latestVideoMetrics, metricsTables, platformSummary } from './tables.js'
 
-const count = z.number().int().min(0)
-
-export const videoMetricsSchema = z.object({
-  id: z.number().int(),
-  video_id: z.string(),
-  platform: z.string(),
-  views: count,
-  likes: count,
-  comments: count,
-  shares: count,
-  saves: count,
-  watch_time_seconds: z.number().min(0),
-  engagement_rate: z.number().min(0).max(1),
-  timestamp: isoTimestamp,
-  created_at: isoTimestamp,
-})
-
-export const videoMetadataSchema = z.object({
-  id: z.number().int(),
-  video_id: z.string(),
-  title: z.string().nullable(),
-  description: z.string().nullable(),
-  topic: z.string().nullable(),
-  script_path: z.string().nullable(),
-  audio_path: z.string().nullable(),
-  video_path: z.string().nullable(),
-  duration_seconds: z.number().nullable(),
-  created_at: isoTimestamp,
-  posted_at: isoTimestamp.nullable(),
-  status: z.enum(VIDEO_STATUSES),
-})
-
+export const videoMetricsSchema = metricsTables.video_metrics.row
+export const videoMetadataSchema = metricsTables.video_metadata.row
 /** One row of the view latest_video_metrics. */
-export const latestVideoMetricsSchema = videoMetricsSchema.omit({ created_at: true }).extend({
-  title: z.string().nullable(),
-  description: z.string().nullable(),
-  topic: z.string().nullable(),
-  duration_seconds: z.number().nullable(),
-  status: z.enum(VIDEO_STATUSES).nullable(),
-  posted_at: isoTimestamp.nullable(),
-  video_created_at: isoTimestamp.nullable(),
-})
+export const latestVideoMetricsSchema = latestVideoMetrics.row
 
-const videoParams = z.object({ video_id: z.string().trim().min(1) })
+const videoParams = z.object({ video_id: newVideoSchema.shape.video_id })
 
 /**
  * upsertVideo changes the given columns of a video's metadata, creating the video (as a draft)
@@ -108,10 +73,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     method: 'GET',
     path: '/videos',
     summary: 'List videos newest first, by status or topic, by keyset page',
-    query: pageQuery.extend({
-      status: z.enum(VIDEO_STATUSES).optional(),
-      topic: z.string().min(1).optional(),
-    }),
+    query: pageQuery.extend(videoMetadataFilterSchema.shape),
     response: pageOf(videoMetadataSchema),
     handler: ({ repo, query: { after, limit, ...filter } }) =>
       repo.listVideos(filter, { after, limit }),
@@ -158,7 +120,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
       'Move a video forward draft → rendered → posted → archived (409 going backwards); posted sets posted_at',
     params: videoParams,
     body: z.strictObject({
-      status: z.enum(VIDEO_STATUSES),
+      status: videoLifecycleStatusSchema,
       posted_at: z.string().min(1).optional(),
     }),
     response: videoMetadataSchema,
@@ -182,7 +144,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     path: '/videos/:video_id/history',
     summary: "A video's snapshots oldest first, on one platform or all, by keyset page",
     params: videoParams,
-    query: pageQuery.extend({ platform: z.string().min(1).optional() }),
+    query: pageQuery.extend(snapshotHistoryFilterSchema.shape),
     response: pageOf(videoMetricsSchema),
     handler: async ({ repo, params, query: { after, limit, ...filter } }) => {
       const page = await repo.getVideoHistory(params.video_id, filter, { after, limit })
@@ -193,8 +155,8 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     method: 'GET',
     path: '/platforms/:platform/top-videos',
     summary: 'The videos with the highest engagement rate on a platform, by latest snapshot',
-    params: z.object({ platform: z.string().trim().min(1) }),
-    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(10) }),
+    params: z.object({ platform: newSnapshotSchema.shape.platform }),
+    query: limitQuery(10),
     response: z.array(latestVideoMetricsSchema),
     handler: ({ repo, params, query }) => repo.listTopVideos(params.platform, query.limit),
   }),
@@ -202,14 +164,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     method: 'GET',
     path: '/queries/platform-summary',
     summary: 'Per platform: videos, total views and average engagement of the latest snapshots',
-    response: z.array(
-      z.object({
-        platform: z.string(),
-        videos: z.number().int(),
-        total_views: z.number(),
-        avg_engagement_rate: z.number().nullable(),
-      }),
-    ),
+    response: z.array(platformSummary.row),
     handler: ({ repo }) => repo.summarizePlatforms(),
   }),
 ]

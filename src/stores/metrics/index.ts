@@ -3,10 +3,11 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { MetricsRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
 import { metricsApi } from './api.js'
+import { metricsTables } from './tables.js'
 
 export { MetricsRepository, computeEngagementRate } from './repository.js'
-export type * from './types.js'
-export type { NewSnapshot, NewVideo, VideoPatch } from './repository.js'
+export type * from './tables.js'
+export type * from './inputs.js'
 
 /** The metrics store (seed 002, metrics.db): video performance per platform, video lifecycle. */
 export const metricsStore = defineStore({
@@ -17,7 +18,7 @@ export const metricsStore = defineStore({
   schema: 'metrics',
   legacyEnv: ['METRICS_DB_PATH'],
   migrations,
-  tables: ['video_metrics', 'video_metadata', 'video_metrics_latest'],
+  tables: metricsTables,
   columnsByConstraint,
   createRepository: (db) => new MetricsRepository(db),
   api: metricsApi,

@@ -1,89 +1,44 @@
-import { z } from 'zod'
 import { sql, type Kysely } from 'kysely'
 import {
   ConflictError,
-  createCodec,
   insertEach,
+  pageLimit,
   paginate,
   parseInput,
   parseItem,
   parseTimestamp,
   tableRows,
-  timestampInput,
   type Database,
   type Page,
   type PageRequest,
   type TableRows,
 } from '../../core/index.js'
 import { VIDEO_STATUSES } from './migrations.js'
-import type {
-  LatestVideoMetrics,
-  MetricsTables,
-  PlatformSummary,
-  VideoMetadata,
-  VideoMetrics,
-  VideoLifecycleStatus,
-} from './types.js'
+import {
+  newSnapshotSchema,
+  newVideoSchema,
+  snapshotHistoryFilterSchema,
+  videoLifecycleStatusSchema,
+  videoMetadataFilterSchema,
+  videoPatchSchema,
+  type NewSnapshot,
+  type NewVideo,
+  type SnapshotHistoryFilter,
+  type VideoMetadataFilter,
+  type VideoPatch,
+} from './inputs.js'
+import {
+  latestVideoMetrics,
+  metricsTables,
+  type LatestVideoMetrics,
+  type MetricsTables,
+  type PlatformSummary,
+  type VideoLifecycleStatus,
+  type VideoMetadata,
+  type VideoMetrics,
+} from './tables.js'
 
-const count = z.number().int().min(0)
-
-/** What `recordSnapshot` accepts; engagement_rate is computed, never given. */
-export const newSnapshotSchema = z.strictObject({
-  video_id: z.string().trim().min(1),
-  platform: z.string().trim().min(1),
-  views: count.optional(),
-  likes: count.optional(),
-  comments: count.optional(),
-  shares: count.optional(),
-  saves: count.optional(),
-  watch_time_seconds: z.number().min(0).optional(),
-  timestamp: timestampInput.optional(),
-})
-export type NewSnapshot = z.input<typeof newSnapshotSchema>
-
-const videoFields = {
-  title: z.string().nullable().optional(),
-  description: z.string().nullable().optional(),
-  topic: z.string().nullable().optional(),
-  script_path: z.string().nullable().optional(),
-  audio_path: z.string().nullable().optional(),
-  video_path: z.string().nullable().optional(),
-  duration_seconds: z.number().min(0).nullable().optional(),
-}
-
-/** What `addVideo` accepts: `video_id` required; a new video starts as `draft` unless told. */
-export const newVideoSchema = z.strictObject({
-  video_id: z.string().trim().min(1),
-  ...videoFields,
-  status: z.enum(VIDEO_STATUSES).optional(),
-  created_at: timestampInput.optional(),
-  posted_at: timestampInput.nullable().optional(),
-})
-export type NewVideo = z.input<typeof newVideoSchema>
-
-/** What `updateVideo` accepts: the descriptive columns (status moves through setVideoStatus). */
-export const videoPatchSchema = z.strictObject(videoFields)
-export type VideoPatch = z.input<typeof videoPatchSchema>
-
-const SNAPSHOT_COLUMNS = [
-  'video_id',
-  'platform',
-  'views',
-  'likes',
-  'comments',
-  'shares',
-  'saves',
-  'watch_time_seconds',
-  'engagement_rate',
-  'timestamp',
-  'created_at',
-] as const
-
-const snapshots = createCodec<VideoMetrics>({ timestamp: ['timestamp', 'created_at'] })
-const videos = createCodec<VideoMetadata>({ timestamp: ['created_at', 'posted_at'] })
-const latest = createCodec<LatestVideoMetrics>({
-  timestamp: ['timestamp', 'posted_at', 'video_created_at'],
-})
+const { video_metrics: snapshots, video_metadata: videos } = metricsTables
 
 /**
  * computeEngagementRate is (likes + comments + shares + saves) / views: 0 when there are no
@@ -118,10 +73,9 @@ export class MetricsRepository {
   constructor(db: Database<MetricsTables>) {
     this.#db = db
     this.#k = db.kysely
-    this.#snapshotRows = tableRows(db, 'video_metrics', snapshots, 'snapshot')
+    this.#snapshotRows = tableRows(db, snapshots, 'snapshot')
     this.#videoRows = tableRows(
       db,
-      'video_metadata',
       videos,
       (videoId) => `video ${videoId} has no metadata`,
       'video_id',
@@ -146,12 +100,11 @@ export class MetricsRepository {
    */
   async recordSnapshots(inputs: readonly NewSnapshot[]): Promise<number> {
     const now = new Date()
-    return insertEach(this.#db, 'video_metrics', SNAPSHOT_COLUMNS, inputs, {
+    return insertEach(this.#db, snapshots, inputs, {
       parse: (input, i) => {
         const parsed = parseItem(newSnapshotSchema, input, 'snapshot', i)
         return { ...parsed, engagement_rate: computeEngagementRate(parsed) }
       },
-      codec: snapshots,
       defaults: {
         views: 0,
         likes: 0,
@@ -171,14 +124,13 @@ export class MetricsRepository {
    */
   async getVideoHistory(
     videoId: string,
-    filter: { platform?: string } = {},
+    filter: SnapshotHistoryFilter = {},
     page: PageRequest = {},
   ): Promise<Page<VideoMetrics>> {
-    const f = parseInput(z.strictObject({ platform: z.string().min(1).optional() }), filter)
+    const f = parseInput(snapshotHistoryFilterSchema, filter)
     let q = this.#k.selectFrom('video_metrics').selectAll().where('video_id', '=', videoId)
     if (f.platform) q = q.where('platform', '=', f.platform)
-    const result = await paginate(q, { sortColumn: 'timestamp', direction: 'asc', ...page })
-    return { items: snapshots.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'timestamp', direction: 'asc', ...page }, snapshots)
   }
 
   /** getLatestMetrics returns a video's latest snapshot on each platform, by platform name. */
@@ -189,7 +141,7 @@ export class MetricsRepository {
       .where('video_id', '=', videoId)
       .orderBy('platform')
       .execute()
-    return latest.decodeAll(rows)
+    return latestVideoMetrics.codec.decodeAll(rows)
   }
 
   /**
@@ -203,9 +155,9 @@ export class MetricsRepository {
       .where('platform', '=', platform)
       .orderBy('engagement_rate', 'desc')
       .orderBy('video_id')
-      .limit(parseInput(z.number().int().min(1).max(500), limit))
+      .limit(parseInput(pageLimit, limit))
       .execute()
-    return latest.decodeAll(rows)
+    return latestVideoMetrics.codec.decodeAll(rows)
   }
 
   /** summarizePlatforms totals the latest snapshot of every video per platform. */
@@ -253,7 +205,7 @@ ORDER BY platform`,
     status: VideoLifecycleStatus,
     postedAt?: string | Date,
   ): Promise<VideoMetadata> {
-    const target = parseInput(z.enum(VIDEO_STATUSES), status)
+    const target = parseInput(videoLifecycleStatusSchema, status)
     const allowedFrom = VIDEO_STATUSES.slice(0, VIDEO_STATUSES.indexOf(target) + 1)
     const when = postedAt === undefined ? new Date() : parseTimestamp(postedAt, 'posted_at')
     const row = await this.#db.run((k) =>
@@ -268,7 +220,7 @@ ORDER BY platform`,
         .returningAll()
         .executeTakeFirst(),
     )
-    if (row) return videos.decode(row)
+    if (row) return videos.codec.decode(row)
     const current = await this.getVideo(videoId)
     throw new ConflictError(
       `video ${videoId} is ${current.status}; it cannot go back to ${target} (draft → rendered → posted → archived)`,
@@ -277,20 +229,13 @@ ORDER BY platform`,
 
   /** listVideos returns videos newest first, optionally of one status or topic, by keyset page. */
   async listVideos(
-    filter: { status?: VideoLifecycleStatus; topic?: string } = {},
+    filter: VideoMetadataFilter = {},
     page: PageRequest = {},
   ): Promise<Page<VideoMetadata>> {
-    const f = parseInput(
-      z.strictObject({
-        status: z.enum(VIDEO_STATUSES).optional(),
-        topic: z.string().min(1).optional(),
-      }),
-      filter,
-    )
+    const f = parseInput(videoMetadataFilterSchema, filter)
     let q = this.#k.selectFrom('video_metadata').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
     if (f.topic) q = q.where('topic', '=', f.topic)
-    const result = await paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page })
-    return { items: videos.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page }, videos)
   }
 }

@@ -1,6 +1,7 @@
 import { Random, type SeedSummary } from '../../core/index.js'
 import { SAMPLE_PLATFORMS, SAMPLE_VIDEOS } from '../content-studio-samples.js'
-import type { MetricsRepository, NewSnapshot } from './repository.js'
+import type { NewSnapshot } from './inputs.js'
+import type { MetricsRepository } from './repository.js'
 
 const DAY = 86_400_000
 

@@ -2,8 +2,7 @@ import { z } from 'zod'
 import {
   routesFor,
   idParams,
-  isoTimestamp,
-  jsonObject,
+  limitQuery,
   pageOf,
   pageQuery,
   type ApiRoute,
@@ -11,34 +10,18 @@ import {
 import {
   newSearchSchema,
   newTopicSchema,
+  searchHistoryFilterSchema,
   takeOptionsSchema,
-  type TrendsRepository,
-} from './repository.js'
+  topicFilterSchema,
+} from './inputs.js'
+import type { TrendsRepository } from './repository.js'
+import { topicsBySource, trendsTables, unusedTopic } from './tables.js'
 
-export const trendingTopicSchema = z.object({
-  id: z.number().int(),
-  topic: z.string(),
-  source: z.string(),
-  timestamp: isoTimestamp,
-  relevance_score: z.number().min(0).max(1),
-  used_flag: z.union([z.literal(0), z.literal(1)]).describe('0 = unused, 1 = used'),
-  category: z.string().nullable(),
-  metadata: jsonObject.nullable(),
-  created_at: isoTimestamp,
-  updated_at: isoTimestamp,
-})
-
-export const searchRecordSchema = z.object({
-  id: z.number().int(),
-  query: z.string(),
-  source: z.string().nullable(),
-  result_count: z.number().int(),
-  timestamp: isoTimestamp,
-})
+export const trendingTopicSchema = trendsTables.trending_topics.row
+export const searchRecordSchema = trendsTables.search_history.row
 
 const topicListQuery = pageQuery.extend({
-  source: z.string().min(1).optional(),
-  category: z.string().min(1).optional(),
+  ...topicFilterSchema.shape,
   used: z.stringbool().optional(),
 })
 
@@ -77,7 +60,7 @@ export const trendsApi: ApiRoute<TrendsRepository>[] = [
     path: '/topics/batch',
     summary: 'Record the topics one source reported, all or nothing',
     body: z.strictObject({
-      source: z.string().trim().min(1),
+      source: newTopicSchema.shape.source,
       topics: z
         .array(newTopicSchema.partial({ source: true }))
         .min(1)
@@ -111,24 +94,22 @@ export const trendsApi: ApiRoute<TrendsRepository>[] = [
     method: 'GET',
     path: '/queries/unused-topics',
     summary: 'Seed: the most relevant unused topics (without marking them)',
-    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(5) }),
-    response: z.array(z.object({ topic: z.string(), relevance_score: z.number() })),
+    query: limitQuery(5),
+    response: z.array(unusedTopic.row),
     handler: ({ repo, query }) => repo.listUnusedTopics(query.limit),
   }),
   route({
     method: 'GET',
     path: '/queries/topics-by-source',
     summary: 'Topics per source: how many in all and how many unused',
-    response: z.array(
-      z.object({ source: z.string(), total: z.number().int(), unused: z.number().int() }),
-    ),
+    response: z.array(topicsBySource.row),
     handler: ({ repo }) => repo.countTopicsBySource(),
   }),
   route({
     method: 'GET',
     path: '/searches',
     summary: 'List searches newest first, optionally of one exact query, by keyset page',
-    query: pageQuery.extend({ query: z.string().min(1).optional() }),
+    query: pageQuery.extend(searchHistoryFilterSchema.shape),
     response: pageOf(searchRecordSchema),
     handler: ({ repo, query: { after, limit, ...filter } }) =>
       repo.listSearches(filter, { after, limit }),

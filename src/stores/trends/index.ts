@@ -3,10 +3,11 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { TrendsRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
 import { trendsApi } from './api.js'
+import { trendsTables } from './tables.js'
 
 export { TrendsRepository } from './repository.js'
-export type * from './types.js'
-export type { NewTopic, NewSearch, TakeOptions } from './repository.js'
+export type * from './tables.js'
+export type * from './inputs.js'
 
 /** The trends store (seed 002, trends.db): trending topics handed out once each, search history. */
 export const trendsStore = defineStore({
@@ -17,7 +18,7 @@ export const trendsStore = defineStore({
   schema: 'trends',
   legacyEnv: ['TRENDS_DB_PATH'],
   migrations,
-  tables: ['trending_topics', 'search_history'],
+  tables: trendsTables,
   columnsByConstraint,
   createRepository: (db) => new TrendsRepository(db),
   api: trendsApi,

@@ -1,79 +1,40 @@
-import { z } from 'zod'
 import type { Kysely } from 'kysely'
 import {
   claimMany,
-  createCodec,
   insertEach,
+  pageLimit,
   paginate,
   parseInput,
   parseItem,
   tableRows,
-  timestampInput,
   type Database,
   type Page,
   type PageRequest,
   type TableRows,
 } from '../../core/index.js'
-import type {
-  SearchRecord,
-  SourceCount,
-  TopicFilter,
-  TrendingTopic,
-  TrendsTables,
-  UsedFlag,
-} from './types.js'
+import {
+  newSearchSchema,
+  newTopicSchema,
+  searchHistoryFilterSchema,
+  takeOptionsSchema,
+  topicFilterSchema,
+  type NewSearch,
+  type NewTopic,
+  type SearchHistoryFilter,
+  type TakeOptions,
+  type TopicFilter,
+} from './inputs.js'
+import {
+  trendsTables,
+  type SearchRecord,
+  type SourceCount,
+  type TrendingTopic,
+  type TrendsTables,
+  type UnusedTopic,
+  type UsedFlag,
+} from './tables.js'
 
-/** What `recordTopic` accepts: `topic` and `source` required, relevance 0.0–1.0. */
-export const newTopicSchema = z.strictObject({
-  topic: z.string().trim().min(1),
-  source: z.string().trim().min(1),
-  relevance_score: z.number().min(0).max(1).optional(),
-  category: z.string().min(1).nullable().optional(),
-  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
-  timestamp: timestampInput.optional(),
-})
-export type NewTopic = z.input<typeof newTopicSchema>
-
-/** What `recordSearch` accepts. */
-export const newSearchSchema = z.strictObject({
-  query: z.string().trim().min(1),
-  source: z.string().min(1).nullable().optional(),
-  result_count: z.number().int().min(0).optional(),
-  timestamp: timestampInput.optional(),
-})
-export type NewSearch = z.input<typeof newSearchSchema>
-
-/** What `takeTopics` accepts. */
-export const takeOptionsSchema = z.strictObject({
-  limit: z.number().int().min(1).max(500).optional(),
-  within_days: z.number().positive().optional(),
-  source: z.string().min(1).optional(),
-  category: z.string().min(1).optional(),
-})
-export type TakeOptions = z.input<typeof takeOptionsSchema>
-
-const topicFilterSchema = z.strictObject({
-  source: z.string().min(1).optional(),
-  category: z.string().min(1).optional(),
-  used: z.boolean().optional(),
-})
-
-const TOPIC_COLUMNS = [
-  'topic',
-  'source',
-  'relevance_score',
-  'category',
-  'metadata',
-  'timestamp',
-  'created_at',
-  'updated_at',
-] as const
-
-const topics = createCodec<TrendingTopic>({
-  json: ['metadata'],
-  timestamp: ['timestamp', 'created_at', 'updated_at'],
-})
-const searches = createCodec<SearchRecord>({ timestamp: ['timestamp'] })
+const { trending_topics: topics, search_history: searches } = trendsTables
 
 /**
  * TrendsRepository is the typed API of the trends store (seed 002, trends.db): trending topics
@@ -90,8 +51,8 @@ export class TrendsRepository {
   constructor(db: Database<TrendsTables>) {
     this.#db = db
     this.#k = db.kysely
-    this.#topicRows = tableRows(db, 'trending_topics', topics, 'trending topic')
-    this.#searchRows = tableRows(db, 'search_history', searches, 'search')
+    this.#topicRows = tableRows(db, topics, 'trending topic')
+    this.#searchRows = tableRows(db, searches, 'search')
   }
 
   // ── topics ──────────────────────────────────────────────────────────────
@@ -108,11 +69,11 @@ export class TrendsRepository {
    */
   async recordTopics(source: string, inputs: readonly Omit<NewTopic, 'source'>[]): Promise<number> {
     const now = new Date()
-    return insertEach(this.#db, 'trending_topics', TOPIC_COLUMNS, inputs, {
+    return insertEach(this.#db, topics, inputs, {
       parse: (input, i) => parseItem(newTopicSchema, { source, ...input }, 'topic', i),
-      codec: topics,
       defaults: {
         relevance_score: 0,
+        used_flag: 0,
         category: null,
         metadata: null,
         timestamp: now,
@@ -137,7 +98,7 @@ export class TrendsRepository {
     const o = parseInput(takeOptionsSchema, options)
     const since = new Date(Date.now() - (o.within_days ?? 7) * 86_400_000)
     const rows = await claimMany(this.#db, {
-      table: 'trending_topics',
+      table: topics.name,
       where: (eb) =>
         eb.and([
           eb('used_flag', '=', eb.lit(0)),
@@ -151,7 +112,7 @@ export class TrendsRepository {
       set: { used_flag: 1, updated_at: new Date() },
       limit: o.limit ?? 5,
     })
-    return topics
+    return topics.codec
       .decodeAll(rows)
       .sort((a, b) => b.relevance_score - a.relevance_score || a.id - b.id)
   }
@@ -172,22 +133,21 @@ export class TrendsRepository {
     if (f.source) q = q.where('source', '=', f.source)
     if (f.category) q = q.where('category', '=', f.category)
     if (f.used !== undefined) q = q.where('used_flag', '=', (eb) => eb.lit(f.used ? 1 : 0))
-    const result = await paginate(q, { sortColumn: 'timestamp', direction: 'desc', ...page })
-    return { items: topics.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'timestamp', direction: 'desc', ...page }, topics)
   }
 
   /**
    * Seed: "Query unused topics" — the `limit` (default 5) most relevant unused topics, without
    * marking them (use takeTopics to hand them out).
    */
-  async listUnusedTopics(limit = 5): Promise<Pick<TrendingTopic, 'topic' | 'relevance_score'>[]> {
+  async listUnusedTopics(limit = 5): Promise<UnusedTopic[]> {
     return this.#k
       .selectFrom('trending_topics')
       .select(['topic', 'relevance_score'])
       .where('used_flag', '=', (eb) => eb.lit(0))
       .orderBy('relevance_score', 'desc')
       .orderBy('id')
-      .limit(parseInput(z.number().int().min(1).max(500), limit))
+      .limit(parseInput(pageLimit, limit))
       .execute()
   }
 
@@ -211,13 +171,12 @@ ORDER BY source`,
 
   /** listSearches returns searches newest first, optionally of one exact query, by keyset page. */
   async listSearches(
-    filter: { query?: string } = {},
+    filter: SearchHistoryFilter = {},
     page: PageRequest = {},
   ): Promise<Page<SearchRecord>> {
-    const f = parseInput(z.strictObject({ query: z.string().min(1).optional() }), filter)
+    const f = parseInput(searchHistoryFilterSchema, filter)
     let q = this.#k.selectFrom('search_history').selectAll()
     if (f.query) q = q.where('query', '=', f.query)
-    const result = await paginate(q, { sortColumn: 'timestamp', direction: 'desc', ...page })
-    return { items: searches.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'timestamp', direction: 'desc', ...page }, searches)
   }
 }

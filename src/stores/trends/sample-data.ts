@@ -1,6 +1,7 @@
-import { Random, type SeedSummary } from '../../core/index.js'
+import { MAX_PAGE_SIZE, Random, type SeedSummary } from '../../core/index.js'
 import { SAMPLE_SOURCES, SAMPLE_VIDEOS } from '../content-studio-samples.js'
-import type { NewTopic, TrendsRepository } from './repository.js'
+import type { NewTopic } from './inputs.js'
+import type { TrendsRepository } from './repository.js'
 
 const FRESH_TOPICS: [string, string][] = [
   ['Robot vacuum fails', 'technology'],
@@ -53,7 +54,10 @@ export async function seedSampleData(repo: TrendsRepository): Promise<SeedSummar
   let topicCount = 0
   for (const [source, list] of bySource) topicCount += await repo.recordTopics(source, list)
   for (const video of SAMPLE_VIDEOS) {
-    const page = await repo.listTopics({ category: video.category, used: false }, { limit: 500 })
+    const page = await repo.listTopics(
+      { category: video.category, used: false },
+      { limit: MAX_PAGE_SIZE },
+    )
     const match = page.items.find((t) => t.topic === video.topic)
     if (match) await repo.markTopicUsed(match.id)
   }

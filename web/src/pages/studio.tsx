@@ -3,13 +3,13 @@ import type {
   EmotionCoverage,
   ImageCollection,
   LibraryImage,
-} from '../../../src/stores/image-library/types'
+} from '../../../src/stores/image-library/tables'
 import type {
   PlatformSummary as PlatformSummaryRow,
   VideoMetadata,
   VideoMetrics,
-} from '../../../src/stores/metrics/types'
-import type { SourceCount, TrendingTopic } from '../../../src/stores/trends/types'
+} from '../../../src/stores/metrics/tables'
+import type { SourceCount, TrendingTopic } from '../../../src/stores/trends/tables'
 import { query, type Page } from '../api'
 import { useApi } from '../hooks'
 import { ChoiceFilter, ErrorBanner, formatNumber, Loading, Section } from '../components/common'

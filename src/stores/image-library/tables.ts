@@ -1,0 +1,110 @@
+import { z } from 'zod'
+import {
+  col,
+  defineRow,
+  defineTables,
+  jsonObject,
+  type Row,
+  type TablesOf,
+} from '../../core/index.js'
+import { CHARACTERS } from './migrations.js'
+
+/** A text column writes refuse when empty (after trimming, for names and keys). */
+const nonEmpty = () => col.text().check((s) => s.min(1))
+const trimmed = () => col.text().check((s) => s.trim().min(1))
+
+/** The image-library store's tables (seed 002), each column once, as the migrations create them. */
+export const imageLibraryTables = defineTables({
+  image_library: {
+    id: col.id(),
+    character: col.enum(CHARACTERS),
+    emotion: trimmed(),
+    pose: nonEmpty().nullable(),
+    file_path: trimmed(),
+    source: nonEmpty().defaulted(),
+    file_size_bytes: col
+      .integer()
+      .nullable()
+      .check((s) => s.min(0)),
+    width: col
+      .integer()
+      .nullable()
+      .check((s) => s.positive()),
+    height: col
+      .integer()
+      .nullable()
+      .check((s) => s.positive()),
+    format: nonEmpty().nullable(),
+    generation_prompt: col.text().nullable(),
+    generation_model: col.text().nullable(),
+    /** 0.0 to 1.0. */
+    quality_score: col
+      .real()
+      .nullable()
+      .constrained((s) => s.min(0).max(1)),
+    /** Kept by the update_image_usage_stats trigger. */
+    usage_count: col
+      .integer()
+      .defaulted()
+      .constrained((s) => s.min(0)),
+    tags: col.json(z.array(z.string())).nullable({ inWrites: false }).defaulted(),
+    metadata: col.json(jsonObject).nullable({ inWrites: false }).defaulted(),
+    timestamp: col.timestamp().defaulted(),
+    created_at: col.timestamp().defaulted(),
+    /** Kept by the update_image_usage_stats trigger; null until first used. */
+    last_used_at: col.timestamp().nullable(),
+  },
+  image_usage: {
+    id: col.id(),
+    image_id: col.integer().check((s) => s.positive()),
+    video_id: trimmed(),
+    scene_number: col
+      .integer()
+      .nullable()
+      .check((s) => s.min(0)),
+    timestamp: col.timestamp().defaulted(),
+  },
+  image_collections: {
+    id: col.id(),
+    name: trimmed(),
+    description: col.text().nullable(),
+    /** When set, only images of this character may join. */
+    character: col.enum(CHARACTERS).nullable(),
+    created_at: col.timestamp().defaulted(),
+  },
+  collection_images: {
+    collection_id: col.integer(),
+    image_id: col.integer().check((s) => s.positive()),
+    sort_order: col.integer().defaulted(),
+  },
+})
+
+/** The tables as Kysely sees them. */
+export type ImageLibraryTables = TablesOf<typeof imageLibraryTables>
+
+export type Character = (typeof CHARACTERS)[number]
+
+/** LibraryImage is one row of `image_library`, decoded. Timestamps are ISO-8601 UTC. */
+export type LibraryImage = Row<typeof imageLibraryTables.image_library>
+/** ImageUsage is one row of `image_usage`: an image shown in a scene of a video. */
+export type ImageUsage = Row<typeof imageLibraryTables.image_usage>
+/** ImageCollection is one row of `image_collections`. */
+export type ImageCollection = Row<typeof imageLibraryTables.image_collections>
+
+// ── the rows of the store's queries ───────────────────────────────────────
+
+/** An image of a collection with its place in the collection's order. */
+export const collectionImage = defineRow({
+  ...imageLibraryTables.image_library.columns,
+  sort_order: col.integer(),
+})
+export type CollectionImage = Row<typeof collectionImage>
+
+/** Row of `countImagesByCharacter`: how many images, and how often used, per character and emotion. */
+export const emotionCoverage = defineRow({
+  character: col.enum(CHARACTERS),
+  emotion: col.text(),
+  images: col.integer(),
+  uses: col.integer(),
+})
+export type EmotionCoverage = Row<typeof emotionCoverage>

@@ -1,0 +1,47 @@
+import { z } from 'zod'
+import { metricsTables } from './tables.js'
+
+// What the metrics repository accepts, derived from the table declarations: the HTTP API
+// validates bodies with the same schemas.
+
+/** What `recordSnapshot` accepts; engagement_rate is computed, never given. */
+export const newSnapshotSchema = metricsTables.video_metrics.insert.omit({
+  engagement_rate: true,
+  created_at: true,
+})
+export type NewSnapshot = z.input<typeof newSnapshotSchema>
+
+const videos = metricsTables.video_metadata.insert
+
+/** What `addVideo` accepts: `video_id` required; a new video starts as `draft` unless told. */
+export const newVideoSchema = videos
+export type NewVideo = z.input<typeof newVideoSchema>
+
+/** What `updateVideo` accepts: the descriptive columns (status moves through setVideoStatus). */
+export const videoPatchSchema = videos.pick({
+  title: true,
+  description: true,
+  topic: true,
+  script_path: true,
+  audio_path: true,
+  video_path: true,
+  duration_seconds: true,
+})
+export type VideoPatch = z.input<typeof videoPatchSchema>
+
+/** A value the lists filter by (matched exactly, as given). */
+const filterValue = z.string().min(1).optional()
+
+/** What `setVideoStatus` moves a video to. */
+export const videoLifecycleStatusSchema = videos.shape.status.unwrap()
+
+/** What `listVideos` filters by. */
+export const videoMetadataFilterSchema = z.strictObject({
+  status: videos.shape.status,
+  topic: filterValue,
+})
+export type VideoMetadataFilter = z.input<typeof videoMetadataFilterSchema>
+
+/** What `getVideoHistory` filters by. */
+export const snapshotHistoryFilterSchema = z.strictObject({ platform: filterValue })
+export type SnapshotHistoryFilter = z.input<typeof snapshotHistoryFilterSchema>

@@ -1,0 +1,77 @@
+import { z } from 'zod'
+import {
+  col,
+  defineRow,
+  defineTables,
+  jsonObject,
+  type Row,
+  type TablesOf,
+} from '../../core/index.js'
+
+/** A name given on write (a topic, a source, a query): trimmed, not empty. */
+const name = () => col.text().check((s) => s.trim().min(1))
+
+/** The trends store's tables (seed 002, trends.db), each column once, as the migrations create them. */
+export const trendsTables = defineTables({
+  trending_topics: {
+    id: col.id(),
+    topic: name(),
+    source: name(),
+    timestamp: col.timestamp().defaulted(),
+    relevance_score: col
+      .real()
+      .defaulted()
+      .constrained((s) => s.min(0).max(1)),
+    /** 0 = unused, 1 = used (seed 002 keeps the flag an integer; check_used_flag_valid). */
+    used_flag: col
+      .integer()
+      .defaulted()
+      .constrained(() => z.union([z.literal(0), z.literal(1)]).describe('0 = unused, 1 = used')),
+    category: col
+      .text()
+      .nullable()
+      .check((s) => s.min(1)),
+    metadata: col.json(jsonObject).nullable(),
+    created_at: col.timestamp().defaulted(),
+    updated_at: col.timestamp().defaulted(),
+  },
+  search_history: {
+    id: col.id(),
+    query: name(),
+    source: col
+      .text()
+      .nullable()
+      .check((s) => s.min(1)),
+    result_count: col
+      .integer()
+      .defaulted()
+      .check((s) => s.min(0)),
+    timestamp: col.timestamp().defaulted(),
+  },
+})
+
+/** The tables as Kysely sees them. */
+export type TrendsTables = TablesOf<typeof trendsTables>
+
+/** 0 = unused, 1 = used (seed 002 keeps the flag an integer). */
+export type UsedFlag = 0 | 1
+
+/** TrendingTopic is one row of `trending_topics`, decoded. Timestamps are ISO-8601 UTC. */
+export type TrendingTopic = Row<typeof trendsTables.trending_topics>
+
+/** SearchRecord is one row of `search_history`, decoded. */
+export type SearchRecord = Row<typeof trendsTables.search_history>
+
+// ── the rows of the store's queries ─────────────────────────────────────────
+
+/** Row of the seed's "Query unused topics" (listUnusedTopics). */
+export const unusedTopic = defineRow({ topic: col.text(), relevance_score: col.real() })
+export type UnusedTopic = Row<typeof unusedTopic>
+
+/** Row of `countTopicsBySource`: how many topics a source gave and how many are unused. */
+export const topicsBySource = defineRow({
+  source: col.text(),
+  total: col.integer(),
+  unused: col.integer(),
+})
+export type SourceCount = Row<typeof topicsBySource>
