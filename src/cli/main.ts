@@ -7,7 +7,6 @@ import { registerMaintain } from './commands/maintain.js'
 import { registerRestore } from './commands/restore.js'
 import { registerArchive } from './commands/archive.js'
 import { registerInit } from './commands/init.js'
-import { registerImageGen } from './commands/image-gen.js'
 import { registerImport } from './commands/import.js'
 import { registerMigrate } from './commands/migrate.js'
 import { registerStart } from './commands/start.js'
@@ -32,7 +31,6 @@ registerStart(program)
 registerServe(program)
 registerToken(program)
 registerArchive(program)
-registerImageGen(program)
 registerStoreCommands(program)
 registerBackup(program)
 registerRestore(program)

@@ -11,25 +11,28 @@ import {
 } from '../../core/index.js'
 import { MAX_URL_EXPIRY_SECONDS } from '../../storage/index.js'
 import {
-  generatedImageSchema,
-  generationJobSchema,
-  generationJobWithReferencesSchema,
-  referenceImageSchema,
-  sessionSchema,
-  userSchema,
-} from './api-rows.js'
-import { JOB_STATUSES, MAX_SHOTS } from './migrations.js'
-import type { ImageGenRepository } from './repository.js'
-import {
   completionSchema,
   failureSchema,
+  generatedImageInputSchema,
   generatedPromptSchema,
+  jobFilterSchema,
   MAX_IMAGE_BYTES,
   newJobSchema,
   newSessionSchema,
   newUserSchema,
+  referenceUploadSchema,
   titleSchema,
-} from './schemas.js'
+} from './inputs.js'
+import { MAX_SHOTS } from './migrations.js'
+import type { ImageGenRepository } from './repository.js'
+import { generationJobWithReferences, tables } from './tables.js'
+
+const userSchema = tables.users.row
+const sessionSchema = tables.sessions.row
+const referenceImageSchema = tables.reference_images.row
+const generationJobSchema = tables.generation_jobs.row
+const generatedImageSchema = tables.generated_images.row
+const generationJobWithReferencesSchema = generationJobWithReferences.row
 
 /** File bytes in a JSON body: standard base64 (with padding) of at most MAX_IMAGE_BYTES bytes. */
 const contentBase64 = z
@@ -41,7 +44,7 @@ const contentBase64 = z
 export const referenceUploadBody = z.strictObject({
   file_name: z.string().min(1).max(255).describe('the name the user gave the file'),
   content_base64: contentBase64,
-  session_id: z.number().int().positive().nullable().optional(),
+  session_id: referenceUploadSchema.shape.session_id,
 })
 
 export const generatedImagesBody = z.strictObject({
@@ -51,7 +54,7 @@ export const generatedImagesBody = z.strictObject({
         content_base64: contentBase64,
         prompt_used: z.string().nullable().optional(),
         thumbnail_url: z.string().nullable().optional(),
-        generation_index: z.number().int().min(1).max(MAX_SHOTS).optional(),
+        generation_index: generatedImageInputSchema.shape.generation_index,
       }),
     )
     .min(1)
@@ -103,6 +106,30 @@ async function renamingFileField<T>(run: () => Promise<T>): Promise<T> {
 }
 
 const route = routesFor<ImageGenRepository>()
+
+/** `GET <path>`: a fresh URL of one of the user's images, from `sign`. */
+const urlRoute = (
+  path: string,
+  what: string,
+  sign: (
+    repo: ImageGenRepository,
+    userId: number,
+    id: number,
+    options: { expiresIn?: number },
+  ) => Promise<string>,
+) =>
+  route({
+    method: 'GET',
+    path,
+    summary: `A fresh URL of a ${what} (presigned on S3)`,
+    access: 'user',
+    params: idParams,
+    query: urlQuery,
+    response: urlResponse,
+    handler: async ({ repo, actor, params, query }) => ({
+      url: await sign(repo, userOf(actor), params.id, { expiresIn: query.expires_in }),
+    }),
+  })
 
 const jobRoutes = (
   prefix: string,
@@ -195,7 +222,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = [
     method: 'GET',
     path: '/users/by-email/:email',
     summary: 'Find a user by email (admin)',
-    params: z.object({ email: z.string().trim().toLowerCase().pipe(z.email()) }),
+    params: z.object({ email: newUserSchema.shape.email }),
     response: userSchema,
     handler: ({ repo, params }) => repo.getUserByEmail(params.email),
   }),
@@ -307,18 +334,9 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = [
     response: referenceImageSchema,
     handler: ({ repo, actor, params }) => repo.getReferenceImage(userOf(actor), params.id),
   }),
-  route({
-    method: 'GET',
-    path: '/reference-images/:id/url',
-    summary: 'A fresh URL of a reference image (presigned on S3)',
-    access: 'user',
-    params: idParams,
-    query: urlQuery,
-    response: urlResponse,
-    handler: async ({ repo, actor, params, query }) => ({
-      url: await repo.referenceImageUrl(userOf(actor), params.id, { expiresIn: query.expires_in }),
-    }),
-  }),
+  urlRoute('/reference-images/:id/url', 'reference image', (repo, ...args) =>
+    repo.referenceImageUrl(...args),
+  ),
   route({
     method: 'DELETE',
     path: '/reference-images/:id',
@@ -333,7 +351,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = [
     path: '/jobs',
     summary: 'The user’s generation jobs newest first, optionally of one status',
     access: 'user',
-    query: pageQuery.extend({ status: z.enum(JOB_STATUSES).optional() }),
+    query: pageQuery.extend(jobFilterSchema.shape),
     response: pageOf(generationJobSchema),
     handler: ({ repo, actor, query: { after, limit, status } }) =>
       repo.listJobs(userOf(actor), { status }, { after, limit }),
@@ -385,18 +403,9 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = [
     response: generatedImageSchema,
     handler: ({ repo, actor, params }) => repo.getGeneratedImage(userOf(actor), params.id),
   }),
-  route({
-    method: 'GET',
-    path: '/images/:id/url',
-    summary: 'A fresh URL of a generated image (presigned on S3)',
-    access: 'user',
-    params: idParams,
-    query: urlQuery,
-    response: urlResponse,
-    handler: async ({ repo, actor, params, query }) => ({
-      url: await repo.generatedImageUrl(userOf(actor), params.id, { expiresIn: query.expires_in }),
-    }),
-  }),
+  urlRoute('/images/:id/url', 'generated image', (repo, ...args) =>
+    repo.generatedImageUrl(...args),
+  ),
   route({
     method: 'DELETE',
     path: '/images/:id',

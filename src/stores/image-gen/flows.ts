@@ -1,30 +1,39 @@
+import type { Kysely } from 'kysely'
 import sharp, { type Metadata } from 'sharp'
 import {
   ConflictError,
   NotFoundError,
   parseInput,
   ValidationError,
+  type Columns,
   type Database,
+  type Executor,
+  type RowOf,
+  type Table,
 } from '../../core/index.js'
 import {
   bucketPath,
   generatedKey,
+  keyFromBucketPath,
   MAX_URL_EXPIRY_SECONDS,
   uploadKey,
   type BlobStore,
 } from '../../storage/index.js'
 import {
   generatedBatchSchema,
-  images,
-  jobs,
   newJobSchema,
-  references,
   referenceUploadSchema,
   type GeneratedImageInput,
   type NewGenerationJob,
   type ReferenceUpload,
-} from './schemas.js'
-import type { GeneratedImage, GenerationJob, ImageGenTables, ReferenceImage } from './types.js'
+} from './inputs.js'
+import {
+  tables,
+  type GeneratedImage,
+  type GenerationJob,
+  type ImageGenTables,
+  type ReferenceImage,
+} from './tables.js'
 
 /** What a flow needs: the database and the blob store. */
 export interface FlowContext {
@@ -103,13 +112,39 @@ async function withBlobs<T>(
   }
 }
 
+/** The tables whose rows belong to one user (their `user_id`). */
+export type OwnedTable = 'sessions' | 'reference_images' | 'generation_jobs' | 'generated_images'
+
+/**
+ * ownedRow returns row `id` of `table` when it belongs to `userId`, decoded. Another user's row
+ * is answered as a missing one: NotFoundError (`session 7 does not exist`).
+ */
+export async function ownedRow<Cs extends Columns, T extends OwnedTable>(
+  executor: Executor<ImageGenTables>,
+  table: Table<Cs, T>,
+  noun: string,
+  userId: number,
+  id: number,
+): Promise<RowOf<Cs>> {
+  const name: OwnedTable = table.name
+  const k: Kysely<ImageGenTables> = executor
+  const row = await k
+    .selectFrom(name)
+    .selectAll()
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+  if (!row) throw new NotFoundError(`${noun} ${id} does not exist`)
+  return table.codec.decode(row)
+}
+
 /** assertOwnedSession throws NotFoundError unless session `id` belongs to `userId`. */
 export async function assertOwnedSession(
-  db: Database<ImageGenTables>,
+  executor: Executor<ImageGenTables>,
   userId: number,
   id: number,
 ): Promise<void> {
-  const row = await db.kysely
+  const row = await executor
     .selectFrom('sessions')
     .select('id')
     .where('id', '=', id)
@@ -129,7 +164,7 @@ export async function uploadReferenceImage(
   input: ReferenceUpload,
 ): Promise<ReferenceImage> {
   const upload = parseInput(referenceUploadSchema, input)
-  if (upload.session_id) await assertOwnedSession(ctx.db, userId, upload.session_id)
+  if (upload.session_id) await assertOwnedSession(ctx.db.kysely, userId, upload.session_id)
   const facts = await readImage(upload.file, 'file')
   const at = new Date()
   const key = uploadKey(userId, upload.file_name, at)
@@ -156,7 +191,7 @@ export async function uploadReferenceImage(
           .returningAll()
           .executeTakeFirstOrThrow(),
       )
-      return references.decode(row)
+      return tables.reference_images.codec.decode(row)
     },
   )
 }
@@ -261,7 +296,7 @@ export async function recordGeneratedImages(
             .values(row.values)
             .returningAll()
             .executeTakeFirstOrThrow()
-          out.push(images.decode(stored))
+          out.push(tables.generated_images.codec.decode(stored))
         }
         // A concurrent recorder of the same job may have added images meanwhile.
         const count = await trx
@@ -319,13 +354,7 @@ export async function createGenerationJob(
         .executeTakeFirstOrThrow()
       sessionId = created.id
     } else {
-      const owned = await trx
-        .selectFrom('sessions')
-        .select('id')
-        .where('id', '=', sessionId)
-        .where('user_id', '=', uid)
-        .executeTakeFirst()
-      if (!owned) throw new NotFoundError(`session ${sessionId} does not exist`)
+      await assertOwnedSession(trx, uid, sessionId)
     }
     if (refIds.length > 0) {
       const found = await trx
@@ -353,5 +382,90 @@ export async function createGenerationJob(
     }
     return job
   })
-  return jobs.decode(row)
+  return tables.generation_jobs.codec.decode(row)
+}
+
+// ── deletions: rows first, then their objects ─────────────────────────────
+
+/** A row that refers to an object of the blob store. */
+type StoredObject = { gcp_bucket_path: string }
+
+/**
+ * deleteWithObjects runs `remove` in one transaction: it deletes rows and returns those of the
+ * images that go with them, or undefined when the row asked for does not exist (NotFoundError
+ * `missing`). The images' objects are deleted after the commit: a failure there leaves an
+ * unreferenced object (reported by the error; sweepOrphanBlobs removes it), never a row whose
+ * object is gone.
+ */
+async function deleteWithObjects(
+  ctx: FlowContext,
+  missing: string,
+  remove: (trx: Executor<ImageGenTables>) => Promise<readonly StoredObject[] | undefined>,
+): Promise<void> {
+  const removed = await ctx.db.transaction(async (trx) => {
+    const rows = await remove(trx)
+    if (!rows) throw new NotFoundError(missing)
+    return rows
+  })
+  for (const { gcp_bucket_path } of removed) {
+    await ctx.blobs.delete(keyFromBucketPath(ctx.blobs.bucket, gcp_bucket_path))
+  }
+}
+
+/** deleteUser removes the user with every row of theirs (CASCADE), then their objects. */
+export function deleteUser(ctx: FlowContext, uid: number): Promise<void> {
+  return deleteWithObjects(ctx, `user ${uid} does not exist`, async (trx) => {
+    const refs = await trx
+      .selectFrom('reference_images')
+      .select('gcp_bucket_path')
+      .where('user_id', '=', uid)
+      .execute()
+    const gens = await trx
+      .selectFrom('generated_images')
+      .select('gcp_bucket_path')
+      .where('user_id', '=', uid)
+      .execute()
+    const result = await trx.deleteFrom('users').where('id', '=', uid).executeTakeFirst()
+    return Number(result.numDeletedRows) === 0 ? undefined : [...refs, ...gens]
+  })
+}
+
+/** deleteJob removes a job with its generated images and links, then the images' objects. */
+export function deleteJob(ctx: FlowContext, uid: number, jid: number): Promise<void> {
+  return deleteWithObjects(ctx, `generation job ${jid} does not exist`, async (trx) => {
+    const gens = await trx
+      .selectFrom('generated_images')
+      .select('gcp_bucket_path')
+      .where('generation_job_id', '=', jid)
+      .where('user_id', '=', uid)
+      .execute()
+    const result = await trx
+      .deleteFrom('generation_jobs')
+      .where('id', '=', jid)
+      .where('user_id', '=', uid)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows) === 0 ? undefined : gens
+  })
+}
+
+/**
+ * deleteImage removes one image row of the user's (a reference image with its links to jobs; a
+ * generated image, which the deletion trigger counts out of its session), then its object.
+ */
+export function deleteImage(
+  ctx: FlowContext,
+  table: 'reference_images' | 'generated_images',
+  noun: string,
+  uid: number,
+  id: number,
+): Promise<void> {
+  return deleteWithObjects(ctx, `${noun} ${id} does not exist`, async (trx) => {
+    const rows = await trx
+      .deleteFrom(table)
+      .where('id', '=', id)
+      .where('user_id', '=', uid)
+      .returning('gcp_bucket_path')
+      .execute()
+    return rows.length === 0 ? undefined : rows
+  })
 }

@@ -1,8 +1,10 @@
 import { defineStore } from '../../core/index.js'
 import { imageGenApi } from './api.js'
+import { imageGenCommands } from './cli.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { ImageGenRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
+import { tables } from './tables.js'
 
 export { ImageGenRepository } from './repository.js'
 // The blob stores are part of the public API; image-gen is the store that uses them.
@@ -24,7 +26,9 @@ export {
   SHOT_TYPES,
   STYLES,
 } from './migrations.js'
-// Row types under names that do not collide with other stores' in the package's exports.
+// The row and input types, some under names that do not collide with other stores' in the
+// package's exports (`export type *` would also export `tables` and the schemas' names, which
+// every converted store declares).
 export type {
   AspectRatio,
   CameraAngle,
@@ -39,7 +43,7 @@ export type {
   ShotType,
   Style,
   User as ImageGenUser,
-} from './types.js'
+} from './tables.js'
 export type {
   GeneratedImageInput,
   JobCompletion,
@@ -48,7 +52,7 @@ export type {
   NewSession as NewImageGenSession,
   NewUser as NewImageGenUser,
   ReferenceUpload,
-} from './schemas.js'
+} from './inputs.js'
 
 /**
  * The image-gen store (seed 001): users' sessions, uploaded reference images, generation jobs
@@ -62,14 +66,7 @@ export const imageGenStore = defineStore({
   defaultFile: 'image_generation.db',
   schema: 'image_gen',
   migrations,
-  tables: [
-    'users',
-    'sessions',
-    'reference_images',
-    'generation_jobs',
-    'generated_images',
-    'generation_job_reference_images',
-  ],
+  tables,
   columnsByConstraint,
   createRepository: (db) => new ImageGenRepository(db),
   namedQueries: [
@@ -98,4 +95,5 @@ export const imageGenStore = defineStore({
   ],
   seedSampleData: (repo) => seedSampleData(repo),
   api: imageGenApi,
+  commands: imageGenCommands,
 })

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Updateable } from 'kysely'
 import {
   claimNext,
   ConflictError,
@@ -9,31 +9,34 @@ import {
   type Database,
   type Page,
   type PageRequest,
+  type Columns,
+  type RowOf,
+  type Table,
   type TableRows,
 } from '../../core/index.js'
 import { keyFromBucketPath, openBlobStore, type BlobStore } from '../../storage/index.js'
 import {
   assertOwnedSession,
   createGenerationJob,
+  deleteImage,
+  deleteJob,
+  deleteUser,
+  ownedRow,
   recordGeneratedImages,
   uploadReferenceImage,
   type FlowContext,
+  type OwnedTable,
 } from './flows.js'
 import {
   completionSchema,
   failureSchema,
   generatedPromptSchema,
   idSchema,
-  images,
   jobFilterSchema,
-  jobs,
   newSessionSchema,
   newUserSchema,
-  references,
-  sessions,
   titleSchema,
   userIdSchema,
-  users,
   type GeneratedImageInput,
   type JobCompletion,
   type JobFilter,
@@ -41,17 +44,26 @@ import {
   type NewSession,
   type NewUser,
   type ReferenceUpload,
-} from './schemas.js'
-import type {
-  GeneratedImage,
-  GenerationJob,
-  GenerationJobWithReferences,
-  ImageGenTables,
-  JobStatus,
-  ReferenceImage,
-  Session,
-  User,
-} from './types.js'
+} from './inputs.js'
+import {
+  tables,
+  type GeneratedImage,
+  type GenerationJob,
+  type GenerationJobWithReferences,
+  type ImageGenTables,
+  type JobStatus,
+  type ReferenceImage,
+  type Session,
+  type User,
+} from './tables.js'
+
+const {
+  users,
+  sessions,
+  reference_images: references,
+  generation_jobs: jobs,
+  generated_images: images,
+} = tables
 
 /**
  * ImageGenRepository is the typed API of the image-gen store (seed 001): users, their sessions,
@@ -73,8 +85,8 @@ export class ImageGenRepository {
   constructor(db: Database<ImageGenTables>, blobs?: BlobStore) {
     this.#db = db
     this.#k = db.kysely
-    this.#userRows = tableRows(db, 'users', users, 'user')
-    this.#sessionRows = tableRows(db, 'sessions', sessions, 'session')
+    this.#userRows = tableRows(db, users, 'user')
+    this.#sessionRows = tableRows(db, sessions, 'session')
     this.#blobs = blobs
   }
 
@@ -107,30 +119,12 @@ export class ImageGenRepository {
       .where('email', '=', String(email).trim().toLowerCase())
       .executeTakeFirst()
     if (!row) throw new NotFoundError(`no user has email ${email}`)
-    return users.decode(row)
+    return users.codec.decode(row)
   }
 
   /** deleteUser removes the user with every row of theirs (CASCADE), then their objects. */
   async deleteUser(userId: number): Promise<void> {
-    const uid = parseInput(userIdSchema, userId)
-    const paths = await this.#db.transaction(async (trx) => {
-      const refs = await trx
-        .selectFrom('reference_images')
-        .select('gcp_bucket_path')
-        .where('user_id', '=', uid)
-        .execute()
-      const gens = await trx
-        .selectFrom('generated_images')
-        .select('gcp_bucket_path')
-        .where('user_id', '=', uid)
-        .execute()
-      const result = await trx.deleteFrom('users').where('id', '=', uid).executeTakeFirst()
-      if (Number(result.numDeletedRows) === 0) {
-        throw new NotFoundError(`user ${userId} does not exist`)
-      }
-      return [...refs, ...gens].map((r) => r.gcp_bucket_path)
-    })
-    await this.#deleteObjects(paths)
+    return deleteUser(this.#ctx, parseInput(userIdSchema, userId))
   }
 
   // ── sessions ────────────────────────────────────────────────────────────
@@ -143,14 +137,7 @@ export class ImageGenRepository {
   }
 
   async getSession(userId: number, sessionId: number): Promise<Session> {
-    const row = await this.#k
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', parseInput(idSchema, sessionId))
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`session ${sessionId} does not exist`)
-    return sessions.decode(row)
+    return this.#owned(sessions, 'session', userId, sessionId)
   }
 
   async renameSession(userId: number, sessionId: number, title: string): Promise<Session> {
@@ -165,7 +152,7 @@ export class ImageGenRepository {
         .executeTakeFirst(),
     )
     if (!row) throw new NotFoundError(`session ${sessionId} does not exist`)
-    return sessions.decode(row)
+    return sessions.codec.decode(row)
   }
 
   /**
@@ -193,8 +180,7 @@ export class ImageGenRepository {
       .selectFrom('sessions')
       .selectAll()
       .where('user_id', '=', parseInput(userIdSchema, userId))
-    const result = await paginate(q, { sortColumn: 'updated_at', direction: 'desc', ...page })
-    return { items: sessions.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'updated_at', direction: 'desc', ...page }, sessions)
   }
 
   /**
@@ -204,7 +190,7 @@ export class ImageGenRepository {
   async listSessionImages(userId: number, sessionId: number): Promise<GeneratedImage[]> {
     const uid = parseInput(userIdSchema, userId)
     const sid = parseInput(idSchema, sessionId)
-    await assertOwnedSession(this.#db, uid, sid)
+    await assertOwnedSession(this.#k, uid, sid)
     const rows = await this.#k
       .selectFrom('generated_images as gi')
       .selectAll('gi')
@@ -213,7 +199,7 @@ export class ImageGenRepository {
       .orderBy('gi.created_at', 'asc')
       .orderBy('gi.id', 'asc')
       .execute()
-    return images.decodeAll(rows)
+    return images.codec.decodeAll(rows)
   }
 
   // ── reference images ────────────────────────────────────────────────────
@@ -229,14 +215,7 @@ export class ImageGenRepository {
   }
 
   async getReferenceImage(userId: number, id: number): Promise<ReferenceImage> {
-    const row = await this.#k
-      .selectFrom('reference_images')
-      .selectAll()
-      .where('id', '=', parseInput(idSchema, id))
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`reference image ${id} does not exist`)
-    return references.decode(row)
+    return this.#owned(references, 'reference image', userId, id)
   }
 
   /** listReferenceImages returns the user's uploads, newest first, one keyset page at a time. */
@@ -245,20 +224,13 @@ export class ImageGenRepository {
       .selectFrom('reference_images')
       .selectAll()
       .where('user_id', '=', parseInput(userIdSchema, userId))
-    const result = await paginate(q, { sortColumn: 'uploaded_at', direction: 'desc', ...page })
-    return { items: references.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'uploaded_at', direction: 'desc', ...page }, references)
   }
 
   /** deleteReferenceImage removes the row (and its links to jobs), then the object. */
   async deleteReferenceImage(userId: number, id: number): Promise<void> {
-    const row = await this.#k
-      .deleteFrom('reference_images')
-      .where('id', '=', parseInput(idSchema, id))
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-      .returning('gcp_bucket_path')
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`reference image ${id} does not exist`)
-    await this.#deleteObjects([row.gcp_bucket_path])
+    const [rid, uid] = [parseInput(idSchema, id), parseInput(userIdSchema, userId)]
+    return deleteImage(this.#ctx, 'reference_images', 'reference image', uid, rid)
   }
 
   /** referenceImageUrl signs a fresh URL for a reference image (stored URLs may expire). */
@@ -267,8 +239,7 @@ export class ImageGenRepository {
     id: number,
     options?: { expiresIn?: number },
   ): Promise<string> {
-    const image = await this.getReferenceImage(userId, id)
-    return this.blobs.url(keyFromBucketPath(this.blobs.bucket, image.gcp_bucket_path), options)
+    return this.#freshUrl(await this.getReferenceImage(userId, id), options)
   }
 
   // ── generation jobs ─────────────────────────────────────────────────────
@@ -284,14 +255,7 @@ export class ImageGenRepository {
   }
 
   async getJob(userId: number, jobId: number): Promise<GenerationJob> {
-    const row = await this.#k
-      .selectFrom('generation_jobs')
-      .selectAll()
-      .where('id', '=', parseInput(idSchema, jobId))
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`generation job ${jobId} does not exist`)
-    return jobs.decode(row)
+    return this.#owned(jobs, 'generation job', userId, jobId)
   }
 
   /**
@@ -325,8 +289,7 @@ export class ImageGenRepository {
       .selectAll()
       .where('user_id', '=', parseInput(userIdSchema, userId))
     if (f.status) q = q.where('status', '=', f.status)
-    const result = await paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page })
-    return { items: jobs.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page }, jobs)
   }
 
   /** recordGeneratedPrompt stores the AI-enhanced prompt of a pending or processing job. */
@@ -361,7 +324,7 @@ export class ImageGenRepository {
       orderBy: ['id'],
       set: { status: 'processing', started_at: new Date() },
     })
-    return row ? jobs.decode(row) : undefined
+    return row ? jobs.codec.decode(row) : undefined
   }
 
   /**
@@ -417,33 +380,14 @@ export class ImageGenRepository {
 
   /** deleteJob removes a job with its generated images and links, then the images' objects. */
   async deleteJob(userId: number, jobId: number): Promise<void> {
-    const uid = parseInput(userIdSchema, userId)
-    const jid = parseInput(idSchema, jobId)
-    const paths = await this.#db.transaction(async (trx) => {
-      const gens = await trx
-        .selectFrom('generated_images')
-        .select('gcp_bucket_path')
-        .where('generation_job_id', '=', jid)
-        .where('user_id', '=', uid)
-        .execute()
-      const result = await trx
-        .deleteFrom('generation_jobs')
-        .where('id', '=', jid)
-        .where('user_id', '=', uid)
-        .executeTakeFirst()
-      if (Number(result.numDeletedRows) === 0) {
-        throw new NotFoundError(`generation job ${jobId} does not exist`)
-      }
-      return gens.map((g) => g.gcp_bucket_path)
-    })
-    await this.#deleteObjects(paths)
+    return deleteJob(this.#ctx, parseInput(userIdSchema, userId), parseInput(idSchema, jobId))
   }
 
   async #transition(
     userId: number,
     jobId: number,
     from: readonly JobStatus[],
-    set: Record<string, unknown>,
+    set: Updateable<ImageGenTables['generation_jobs']>,
   ): Promise<GenerationJob> {
     const uid = parseInput(userIdSchema, userId)
     const jid = parseInput(idSchema, jobId)
@@ -457,7 +401,7 @@ export class ImageGenRepository {
         .returningAll()
         .executeTakeFirst(),
     )
-    if (row) return jobs.decode(row)
+    if (row) return jobs.codec.decode(row)
     const current = await this.getJob(uid, jid)
     throw new ConflictError(`generation job ${jid} is ${current.status}, not ${from.join(' or ')}`)
   }
@@ -465,14 +409,7 @@ export class ImageGenRepository {
   // ── generated images ────────────────────────────────────────────────────
 
   async getGeneratedImage(userId: number, id: number): Promise<GeneratedImage> {
-    const row = await this.#k
-      .selectFrom('generated_images')
-      .selectAll()
-      .where('id', '=', parseInput(idSchema, id))
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
-    return images.decode(row)
+    return this.#owned(images, 'generated image', userId, id)
   }
 
   /**
@@ -480,14 +417,8 @@ export class ImageGenRepository {
    * moves its thumbnail to the next image, or clears it), then its object.
    */
   async deleteGeneratedImage(userId: number, id: number): Promise<void> {
-    const row = await this.#k
-      .deleteFrom('generated_images')
-      .where('id', '=', parseInput(idSchema, id))
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-      .returning('gcp_bucket_path')
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
-    await this.#deleteObjects([row.gcp_bucket_path])
+    const [gid, uid] = [parseInput(idSchema, id), parseInput(userIdSchema, userId)]
+    return deleteImage(this.#ctx, 'generated_images', 'generated image', uid, gid)
   }
 
   /** generatedImageUrl signs a fresh URL for a generated image (stored URLs may expire). */
@@ -496,17 +427,22 @@ export class ImageGenRepository {
     id: number,
     options?: { expiresIn?: number },
   ): Promise<string> {
-    const image = await this.getGeneratedImage(userId, id)
-    return this.blobs.url(keyFromBucketPath(this.blobs.bucket, image.gcp_bucket_path), options)
+    return this.#freshUrl(await this.getGeneratedImage(userId, id), options)
   }
 
-  /**
-   * Objects are deleted after their rows are committed: a failure here leaves an unreferenced
-   * object (reported by the error), never a row whose object is gone.
-   */
-  async #deleteObjects(paths: readonly string[]): Promise<void> {
-    for (const path of paths) {
-      await this.blobs.delete(keyFromBucketPath(this.blobs.bucket, path))
-    }
+  /** #owned reads one row of the user's (another user's is answered as a missing one). */
+  async #owned<Cs extends Columns, T extends OwnedTable>(
+    table: Table<Cs, T>,
+    noun: string,
+    userId: number,
+    id: number,
+  ): Promise<RowOf<Cs>> {
+    const rowId = parseInput(idSchema, id)
+    return ownedRow(this.#k, table, noun, parseInput(userIdSchema, userId), rowId)
+  }
+
+  /** #freshUrl signs a URL for a stored image's object. */
+  #freshUrl(image: { gcp_bucket_path: string }, options?: { expiresIn?: number }): Promise<string> {
+    return this.blobs.url(keyFromBucketPath(this.blobs.bucket, image.gcp_bucket_path), options)
   }
 }

@@ -1,7 +1,7 @@
 import sharp from 'sharp'
 import { Random, type SeedSummary } from '../../core/index.js'
 import type { ImageGenRepository } from './repository.js'
-import type { NewGenerationJob } from './schemas.js'
+import type { NewGenerationJob } from './inputs.js'
 
 type Rgb = [number, number, number]
 

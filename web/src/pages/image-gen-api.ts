@@ -1,4 +1,4 @@
-import type { GenerationJob } from '../../../src/stores/image-gen/types'
+import type { GenerationJob } from '../../../src/stores/image-gen/tables'
 
 export type {
   GeneratedImage,
@@ -7,7 +7,7 @@ export type {
   ReferenceImage,
   Session,
   User,
-} from '../../../src/stores/image-gen/types'
+} from '../../../src/stores/image-gen/tables'
 
 /** The job parameters the detail view lists, in the order of seed 001's prompt panel. */
 export const JOB_PARAMETERS: [keyof GenerationJob, string][] = [

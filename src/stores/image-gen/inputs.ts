@@ -1,0 +1,107 @@
+import { z } from 'zod'
+import { MAX_SHOTS } from './migrations.js'
+import { tables } from './tables.js'
+
+// What the image-gen repository accepts, derived from the table declarations: the HTTP API
+// validates bodies with the same schemas.
+
+/** The largest image file accepted, in bytes (25 MiB). */
+export const MAX_IMAGE_BYTES = 25 * 1024 * 1024
+
+/** The id of a row (a user, a session, a job, an image). */
+export const idSchema = z.number().int().positive()
+export const userIdSchema = idSchema
+
+const bytes = z
+  .custom<Uint8Array>((v) => v instanceof Uint8Array, {
+    message: 'must be the file bytes (a Buffer or Uint8Array)',
+  })
+  .refine((b) => b.byteLength > 0, 'is empty')
+  .refine((b) => b.byteLength <= MAX_IMAGE_BYTES, `is larger than ${MAX_IMAGE_BYTES} bytes`)
+
+const { users, sessions, reference_images, generation_jobs, generated_images } = tables
+const jobs = generation_jobs.insert
+
+/** What `createUser` accepts: the email (trimmed, lower-cased) and an optional display name. */
+export const newUserSchema = users.insert.pick({ email: true, display_name: true })
+export type NewUser = z.input<typeof newUserSchema>
+
+/** What `createSession` accepts: an optional title (default "New Session"). */
+export const newSessionSchema = sessions.insert.pick({ title: true })
+export type NewSession = z.input<typeof newSessionSchema>
+
+/** What `renameSession` accepts. */
+export const titleSchema = z.strictObject({ title: sessions.columns.title.input })
+
+/** What `uploadReferenceImage` accepts. */
+export const referenceUploadSchema = z.strictObject({
+  /** The image bytes; width, height and MIME type are read from them. */
+  file: bytes,
+  ...reference_images.insert.pick({ file_name: true, session_id: true }).shape,
+})
+export type ReferenceUpload = z.input<typeof referenceUploadSchema>
+
+/** What `createGenerationJob` accepts: the prompt panel's fields. */
+export const newJobSchema = z.strictObject({
+  /** An existing session of the user; without it a new session is created. */
+  session_id: idSchema.optional(),
+  /** The title of the new session when no `session_id` is given (default "New Session"). */
+  session_title: newSessionSchema.shape.title,
+  ...jobs.pick({
+    prompt: true,
+    shot_type: true,
+    camera_angle: true,
+    style: true,
+    location: true,
+    lighting: true,
+    weather: true,
+    is_custom_enabled: true,
+    aspect_ratio: true,
+    number_of_shots: true,
+    model_used: true,
+    generation_method: true,
+  }).shape,
+  /** Reference images of the same user to link to the job. */
+  reference_image_ids: z.array(idSchema).max(50).optional(),
+})
+export type NewGenerationJob = z.input<typeof newJobSchema>
+
+/** One generated image handed to `recordGeneratedImages`. */
+export const generatedImageInputSchema = z.strictObject({
+  /** The image bytes; stored as JPEG (converted when they are another format). */
+  file: bytes,
+  ...generated_images.insert.pick({ prompt_used: true, thumbnail_url: true }).shape,
+  /** Default: the next free index of the job. */
+  generation_index: generated_images.columns.generation_index.input.optional(),
+})
+export type GeneratedImageInput = z.input<typeof generatedImageInputSchema>
+
+/** A batch of generated images: at least one, at most MAX_SHOTS, indices distinct. */
+export const generatedBatchSchema = z.strictObject({
+  images: z
+    .array(generatedImageInputSchema)
+    .min(1)
+    .max(MAX_SHOTS)
+    .refine((list) => {
+      const given = list.flatMap((i) => (i.generation_index ? [i.generation_index] : []))
+      return new Set(given).size === given.length
+    }, 'generation_index values must be distinct'),
+})
+
+/** What `completeJob` records: the model and method used, when known. */
+export const completionSchema = jobs.pick({ model_used: true, generation_method: true })
+export type JobCompletion = z.input<typeof completionSchema>
+
+/** What `listJobs` filters by. */
+export const jobFilterSchema = jobs.pick({ status: true })
+export type JobFilter = z.input<typeof jobFilterSchema>
+
+/** What `recordGeneratedPrompt` records. */
+export const generatedPromptSchema = z.strictObject({
+  generated_prompt: generation_jobs.columns.generated_prompt.input,
+})
+
+/** What `failJob` records. */
+export const failureSchema = z.strictObject({
+  error_message: generation_jobs.columns.error_message.input,
+})

@@ -1,0 +1,141 @@
+import { z } from 'zod'
+import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
+import { hasControlCharacter } from '../../storage/index.js'
+import {
+  ASPECT_RATIOS,
+  CAMERA_ANGLES,
+  GENERATION_METHODS,
+  JOB_STATUSES,
+  MAX_SHOTS,
+  SHOT_TYPES,
+  STYLES,
+} from './migrations.js'
+
+/** Text a user writes: trimmed, 1 to `max` characters, no control characters. */
+const text = (max: number) => (s: z.ZodString) =>
+  s
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !hasControlCharacter(v), 'must not contain control characters')
+
+/** A reference to another row: its id, written as a positive integer. */
+const ref = () => col.integer().check((s) => s.positive())
+
+/** A file's size in bytes (the seed's CHECK: 0 or more). */
+const fileSize = () => col.integer().check((s) => s.min(0))
+
+/** The image-gen store's tables (seed 001), each column once, as the migrations create them. */
+export const tables = defineTables({
+  users: {
+    id: col.id(),
+    /** Written trimmed and lower-cased; UNIQUE. */
+    email: col.text().check((s) => s.trim().toLowerCase().pipe(z.email())),
+    display_name: col.text().nullable().check(text(200)),
+    created_at: col.timestamp().defaulted(),
+  },
+  sessions: {
+    id: col.id(),
+    user_id: ref(),
+    title: col.text().defaulted().check(text(200)),
+    /** The URL of the session's first generated image (kept by triggers), or null. */
+    thumbnail_url: col.text().nullable(),
+    generated_count: col
+      .integer()
+      .defaulted()
+      .check((s) => s.min(0)),
+    created_at: col.timestamp().defaulted(),
+    updated_at: col.timestamp().defaulted(),
+  },
+  reference_images: {
+    id: col.id(),
+    user_id: ref(),
+    session_id: ref().nullable(),
+    /** `<bucket>/uploads/{user_id}/{timestamp}_{filename}`. */
+    gcp_bucket_path: col.text(),
+    gcp_url: col.text(),
+    /** The file's name as the user gave it (sanitised in the key). */
+    file_name: col.text().check(text(255)),
+    file_size: fileSize(),
+    mime_type: col.text(),
+    width: col.integer().nullable(),
+    height: col.integer().nullable(),
+    uploaded_at: col.timestamp().defaulted(),
+  },
+  generation_jobs: {
+    id: col.id(),
+    user_id: ref(),
+    session_id: ref().nullable(),
+    prompt: col.text().check(text(10_000)),
+    generated_prompt: col.text().nullable().check(text(10_000)),
+    shot_type: col.enum(SHOT_TYPES).nullable(),
+    camera_angle: col.enum(CAMERA_ANGLES).nullable(),
+    style: col.enum(STYLES).nullable(),
+    location: col.text().nullable().check(text(500)),
+    lighting: col.text().nullable().check(text(500)),
+    weather: col.text().nullable().check(text(500)),
+    is_custom_enabled: col.boolean().defaulted(),
+    aspect_ratio: col.enum(ASPECT_RATIOS).defaulted(),
+    number_of_shots: col
+      .integer()
+      .defaulted()
+      .check((s) => s.min(1).max(MAX_SHOTS)),
+    model_used: col.text().nullable().check(text(200)),
+    status: col.enum(JOB_STATUSES).defaulted(),
+    error_message: col.text().nullable().check(text(10_000)),
+    generation_method: col.enum(GENERATION_METHODS).nullable(),
+    started_at: col.timestamp().nullable(),
+    completed_at: col.timestamp().nullable(),
+    created_at: col.timestamp().defaulted(),
+    updated_at: col.timestamp().defaulted(),
+  },
+  generated_images: {
+    id: col.id(),
+    generation_job_id: ref(),
+    user_id: ref(),
+    session_id: ref().nullable(),
+    /** `<bucket>/generated/{generation_job_id}/{index}_{timestamp}.jpg`. */
+    gcp_bucket_path: col.text(),
+    gcp_url: col.text(),
+    thumbnail_url: col.text().nullable().check(text(2_000)),
+    file_name: col.text(),
+    file_size: fileSize(),
+    mime_type: col.text(),
+    width: col.integer().nullable(),
+    height: col.integer().nullable(),
+    prompt_used: col.text().nullable().check(text(10_000)),
+    generation_index: col.integer().check((s) => s.min(1).max(MAX_SHOTS)),
+    created_at: col.timestamp().defaulted(),
+  },
+  generation_job_reference_images: {
+    id: col.id(),
+    generation_job_id: ref(),
+    reference_image_id: ref(),
+    created_at: col.timestamp().defaulted(),
+  },
+})
+
+/** The tables as Kysely sees them. */
+export type ImageGenTables = TablesOf<typeof tables>
+
+export type JobStatus = (typeof JOB_STATUSES)[number]
+export type ShotType = (typeof SHOT_TYPES)[number]
+export type CameraAngle = (typeof CAMERA_ANGLES)[number]
+export type Style = (typeof STYLES)[number]
+export type AspectRatio = (typeof ASPECT_RATIOS)[number]
+export type GenerationMethod = (typeof GENERATION_METHODS)[number]
+
+/** User is one row of `users`, decoded. Timestamps are ISO-8601 UTC strings on both engines. */
+export type User = Row<typeof tables.users>
+/** Session groups a user's generations (the UI's session panel). */
+export type Session = Row<typeof tables.sessions>
+export type ReferenceImage = Row<typeof tables.reference_images>
+export type GenerationJob = Row<typeof tables.generation_jobs>
+export type GeneratedImage = Row<typeof tables.generated_images>
+
+/** The seed's "Get generation job with all reference images": the job and its references' URLs. */
+export const generationJobWithReferences = defineRow({
+  ...tables.generation_jobs.columns,
+  reference_image_urls: col.json(z.array(z.string())),
+})
+export type GenerationJobWithReferences = Row<typeof generationJobWithReferences>
