@@ -42,9 +42,12 @@ export function checkDeclaration(table: Table<any>, actual: TableInfo | undefine
         out.push(`${where}: declared the key, the database has no primary key`)
       continue
     }
-    if (declared.isNullable === column.notNull) {
+    // SQLite lets a primary key that is not an INTEGER hold NULL unless told NOT NULL, a
+    // quirk it keeps for compatibility; a key is NOT NULL by what it means, as PostgreSQL has it.
+    const notNull = column.notNull || column.primaryKey
+    if (declared.isNullable === notNull) {
       out.push(
-        `${where}: declared ${declared.isNullable ? 'nullable' : 'NOT NULL'}, the database has ${column.notNull ? 'NOT NULL' : 'nullable'}`,
+        `${where}: declared ${declared.isNullable ? 'nullable' : 'NOT NULL'}, the database has ${notNull ? 'NOT NULL' : 'nullable'}`,
       )
     }
     const hasDefault = column.default !== null
