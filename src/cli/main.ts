@@ -5,7 +5,6 @@ import { registerBackups } from './commands/backups.js'
 import { registerDoctor } from './commands/doctor.js'
 import { registerMaintain } from './commands/maintain.js'
 import { registerRestore } from './commands/restore.js'
-import { registerArchive } from './commands/archive.js'
 import { registerInit } from './commands/init.js'
 import { registerImport } from './commands/import.js'
 import { registerMigrate } from './commands/migrate.js'
@@ -30,7 +29,6 @@ registerStores(program)
 registerStart(program)
 registerServe(program)
 registerToken(program)
-registerArchive(program)
 registerStoreCommands(program)
 registerBackup(program)
 registerRestore(program)

@@ -8,28 +8,10 @@ import {
   routesFor,
   type ApiRoute,
 } from '../../core/index.js'
-import { MAINTENANCE_TASKS, type MaintenanceTask } from './maintenance.js'
-import {
-  activeSessionSchema,
-  fileSchema,
-  fileVerificationSchema,
-  historySchema,
-  operationSchema,
-  presetSchema,
-  presetSummarySchema,
-  resumableSessionSchema,
-  sessionSchema,
-  settingSchema,
-  statisticsSchema,
-  columns,
-  settingValue,
-  whole,
-} from './api-rows.js'
-import { SESSION_STATUSES } from './migrations.js'
-import type { ArchiveRepository } from './repository.js'
 import {
   daysSchema,
   fileFilterSchema,
+  historyFilterSchema,
   newFileSchema,
   newHistorySchema,
   newPresetSchema,
@@ -41,43 +23,39 @@ import {
   progressSchema,
   saveProgressSchema,
   scenesSchema,
-} from './schemas.js'
+  sessionFilterSchema,
+  settingFilterSchema,
+} from './inputs.js'
+import { MAINTENANCE, MAINTENANCE_TASKS, type MaintenanceTask } from './maintenance.js'
+import type { ArchiveRepository } from './repository.js'
+import {
+  activeSession,
+  appSetting,
+  fileVerification,
+  presetSummary,
+  projectStatistics,
+  resumableSession,
+  settingValue,
+  archiveTables,
+} from './tables.js'
 
-/** Each maintenance task: its repository method, what its report counts, what it does. */
-const MAINTENANCE = {
-  cleanup: {
-    method: 'cleanupSessions',
-    counts: 'sessions operation_logs files kept_with_history',
-    summary: 'Delete incomplete sessions not updated for 30 days, with their log and files',
-  },
-  'archive-history': {
-    method: 'archiveHistory',
-    counts: 'archived already_in_archive',
-    summary: 'Move history completed over 90 days ago into project_history_archive, at once',
-  },
-  'purge-logs': {
-    method: 'purgeLogs',
-    counts: 'operation_logs kept_for_open_sessions',
-    summary: 'Delete log entries older than 30 days, except those of open sessions',
-  },
-  'reset-usage': {
-    method: 'resetUsage',
-    counts: 'presets',
-    summary: 'Reset preset usage counts (of every preset, or of those unused for that long)',
-  },
-} as const satisfies Record<
-  MaintenanceTask,
-  { method: keyof ArchiveRepository; counts: string; summary: string }
->
+const sessionSchema = archiveTables.processing_state.row
+const operationSchema = archiveTables.operation_log.row
+const presetSchema = archiveTables.user_presets.row
+const fileSchema = archiveTables.file_registry.row
+const historySchema = archiveTables.project_history.row
 
+const count = z.number().int().min(0)
+
+/** The report of a maintenance task: what it counted, by the names its declaration gives. */
 const maintenanceReportSchema = (task: MaintenanceTask) =>
   z.strictObject({
     task: z.literal(task),
     dry_run: z.boolean(),
-    older_than_days: whole.nullable(),
+    older_than_days: z.number().int().nullable(),
     cutoff: isoTimestamp.nullable().describe('rows older than this were (or would be) changed'),
     counts: z
-      .strictObject(columns(whole.min(0), MAINTENANCE[task].counts))
+      .strictObject(Object.fromEntries(MAINTENANCE[task].counts.map((c) => [c, count])))
       .describe('rows changed, or with dry_run that would be'),
   })
 
@@ -114,7 +92,7 @@ const sessionRoutes = [
     method: 'GET',
     path: '/sessions',
     summary: 'List sessions newest first, optionally of one status, by keyset page',
-    query: pageQuery.extend({ status: z.enum(SESSION_STATUSES).optional() }),
+    query: pageQuery.extend(sessionFilterSchema.shape),
     response: pageOf(sessionSchema),
     handler: ({ repo, query: { after, limit, ...filter } }) =>
       repo.listSessions(filter, { after, limit }),
@@ -142,7 +120,7 @@ const sessionRoutes = [
     summary:
       'Seed view active_sessions: open sessions with progress_percent, latest first, by keyset page',
     query: pageQuery,
-    response: pageOf(activeSessionSchema),
+    response: pageOf(activeSession.row),
     handler: ({ repo, query }) => repo.listActiveSessions(query),
   }),
   route({
@@ -150,7 +128,7 @@ const sessionRoutes = [
     path: '/resumable-session',
     summary:
       'Seed resume query: the session to resume (processing or paused, updated within max_resume_age_days) with its completed operations; null when none',
-    response: resumableSessionSchema.nullable(),
+    response: resumableSession.nullable(),
     handler: async ({ repo }) => (await repo.getResumableSession()) ?? null,
   }),
   transition('start', 'Start processing an initialized or paused session (409 otherwise)', (r, s) =>
@@ -253,7 +231,7 @@ const presetRoutes = [
     method: 'GET',
     path: '/presets',
     summary: 'Seed "Load User Presets": the default first, then the most used',
-    response: z.array(presetSummarySchema),
+    response: z.array(presetSummary.row),
     handler: ({ repo }) => repo.listPresets(),
   }),
   route({
@@ -297,8 +275,8 @@ const settingRoutes = [
     method: 'GET',
     path: '/settings',
     summary: 'Every setting (or one category) by key, values typed by value_type',
-    query: z.object({ category: z.string().min(1).optional() }),
-    response: z.array(settingSchema),
+    query: z.object(settingFilterSchema.shape),
+    response: z.array(appSetting.row),
     handler: ({ repo, query }) => repo.listSettings(query),
   }),
   route({
@@ -306,7 +284,7 @@ const settingRoutes = [
     path: '/settings/:key',
     summary: 'Get one setting, its value typed by value_type',
     params: keyParams,
-    response: settingSchema,
+    response: appSetting.row,
     handler: ({ repo, params }) => repo.getSetting(params.key),
   }),
   route({
@@ -316,7 +294,7 @@ const settingRoutes = [
       "Set a setting's value; one that does not fit its value_type is refused naming the key",
     params: keyParams,
     body: z.strictObject({ value: settingValue }),
-    response: settingSchema,
+    response: appSetting.row,
     handler: ({ repo, params, body }) => repo.setSetting(params.key, body.value),
   }),
   route({
@@ -324,7 +302,7 @@ const settingRoutes = [
     path: '/settings',
     summary: 'Define a new setting with its value_type (409 if the key exists)',
     body: newSettingSchema.extend({ value: settingValue }),
-    response: settingSchema,
+    response: appSetting.row,
     status: 201,
     handler: ({ repo, body }) => repo.defineSetting(body),
   }),
@@ -363,7 +341,7 @@ const fileRoutes = [
       "Check a session's files against the server's disk (exists, size) and store the outcome",
     params: sessionParams,
     body: fileFilterSchema.pick({ file_category: true }).optional(),
-    response: fileVerificationSchema,
+    response: fileVerification,
     handler: async ({ repo, params, body }) => {
       await repo.getSession(params.session_id)
       return repo.verifyFiles(params.session_id, body ?? {})
@@ -376,7 +354,7 @@ const historyRoutes = [
     method: 'GET',
     path: '/history',
     summary: 'Project history newest first, optionally of one artwork, by keyset page',
-    query: pageQuery.extend({ artwork_name: z.string().min(1).optional() }),
+    query: pageQuery.extend(historyFilterSchema.shape),
     response: pageOf(historySchema),
     handler: ({ repo, query: { after, limit, ...filter } }) =>
       repo.listProjectHistory(filter, { after, limit }),
@@ -413,25 +391,27 @@ const historyRoutes = [
     method: 'GET',
     path: '/statistics',
     summary: 'Seed view project_statistics: projects completed in the last 30 days',
-    response: statisticsSchema,
+    response: projectStatistics.row,
     handler: ({ repo }) => repo.getProjectStatistics(),
   }),
 ]
 
-const maintenanceRoutes = MAINTENANCE_TASKS.map((task) =>
-  route({
+/** POST /maintenance/<task>: each maintenance task, made from its declaration. */
+const maintenanceRoutes = MAINTENANCE_TASKS.map((task) => {
+  const { method, description } = MAINTENANCE[task]
+  return route({
     method: 'POST',
     path: `/maintenance/${task}`,
-    summary: `${MAINTENANCE[task].summary} (older_than_days overrides the age; dry_run only counts)`,
+    summary: `${description[0]!.toUpperCase()}${description.slice(1)}. older_than_days overrides the age; dry_run only counts`,
     body: maintenanceBody,
     response: maintenanceReportSchema(task),
     handler: ({ repo, body }) =>
-      repo[MAINTENANCE[task].method]({
+      repo[method]({
         dryRun: body?.dry_run ?? false,
         ...(body?.older_than_days === undefined ? {} : { olderThanDays: body.older_than_days }),
       }),
-  }),
-)
+  })
+})
 
 /** The archive store over HTTP, under /api/archive (admin tokens). */
 export const archiveApi: ApiRoute<ArchiveRepository>[] = [

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { Kysely } from 'kysely'
-import type { z } from 'zod'
+import type { Kysely, Selectable, Updateable } from 'kysely'
 import {
   ConflictError,
   NotFoundError,
@@ -9,13 +8,11 @@ import {
   parseInput,
   parseTimestamp,
   tableRows,
-  toIsoTimestamp,
   type Database,
   type Page,
   type PageRequest,
   type TableRows,
 } from '../../core/index.js'
-import { files, histories, presets } from './codecs.js'
 import {
   fileFilterSchema,
   newFileSchema,
@@ -23,42 +20,45 @@ import {
   newPresetSchema,
   newSettingSchema,
   presetPatchSchema,
-} from './schemas.js'
+  type FileFilter,
+  type HistoryFilter,
+  type NewFile,
+  type NewHistory,
+  type NewPreset,
+  type NewSetting,
+  type PresetPatch,
+  type SettingFilter,
+} from './inputs.js'
+import { MaintenanceRepository } from './maintenance.js'
 import { formatSettingValue, parseSettingValue, valueTypeOf } from './settings.js'
-import type {
-  AppSetting,
-  ArchiveTables,
-  FileCategory,
-  FileType,
-  FileVerification,
-  PresetSummary,
-  ProjectHistoryEntry,
-  ProjectStatistics,
-  RegisteredFile,
-  SettingValue,
-  UserPreset,
-} from './types.js'
+import {
+  presetSummary,
+  archiveTables,
+  type AppSetting,
+  type ArchiveTables,
+  type FileVerification,
+  type PresetSummary,
+  type ProjectHistoryEntry,
+  type ProjectStatistics,
+  type RegisteredFile,
+  type SettingValue,
+  type UserPreset,
+} from './tables.js'
 
-export type NewPreset = z.input<typeof newPresetSchema>
-export type PresetPatch = z.input<typeof presetPatchSchema>
-export type NewFile = z.input<typeof newFileSchema>
-export type NewHistory = z.input<typeof newHistorySchema>
-export type NewSetting = z.input<typeof newSettingSchema>
-
-interface SettingRow {
-  key: string
-  value: string
-  value_type: string | null
-  category: string | null
-  description: string | null
-  modified_at: unknown
-}
+const {
+  user_presets: presets,
+  file_registry: files,
+  project_history: histories,
+  project_history_archive: archivedHistories,
+  app_settings: settings,
+} = archiveTables
 
 /**
  * CatalogRepository holds the archive store's presets, typed settings, file registry and
- * project history; ArchiveRepository adds sessions and operations to it.
+ * project history, and the maintenance tasks (MaintenanceRepository); ArchiveRepository adds
+ * sessions and operations to it.
  */
-export class CatalogRepository {
+export class CatalogRepository extends MaintenanceRepository {
   readonly #db: Database<ArchiveTables>
   readonly #k: Kysely<ArchiveTables>
   readonly #presetRows: TableRows<ArchiveTables, 'user_presets', UserPreset, 'preset_id'>
@@ -71,13 +71,13 @@ export class CatalogRepository {
   >
 
   constructor(db: Database<ArchiveTables>) {
+    super(db)
     this.#db = db
     this.#k = db.kysely
-    this.#presetRows = tableRows(db, 'user_presets', presets, 'preset', 'preset_id')
-    this.#fileRows = tableRows(db, 'file_registry', files, 'file')
+    this.#presetRows = tableRows(db, presets, 'preset', 'preset_id')
+    this.#fileRows = tableRows(db, files, 'file')
     this.#historyRows = tableRows(
       db,
-      'project_history',
       histories,
       (sessionId) => `session ${sessionId} has no project history`,
       'session_id',
@@ -141,7 +141,7 @@ export class CatalogRepository {
     last_used_at
 FROM user_presets
 ORDER BY is_default DESC, usage_count DESC`)
-    return presets.decodeAll(rows) as unknown as PresetSummary[]
+    return presetSummary.codec.decodeAll(rows)
   }
 
   // ── settings ────────────────────────────────────────────────────────────
@@ -172,7 +172,7 @@ ORDER BY is_default DESC, usage_count DESC`)
   }
 
   /** listSettings returns every setting (or one category's) by key, values typed. */
-  async listSettings(filter: { category?: string } = {}): Promise<AppSetting[]> {
+  async listSettings(filter: SettingFilter = {}): Promise<AppSetting[]> {
     let q = this.#k.selectFrom('app_settings').selectAll().orderBy('key')
     if (filter.category !== undefined) q = q.where('category', '=', filter.category)
     return (await q.execute()).map(decodeSetting)
@@ -238,15 +238,14 @@ ORDER BY is_default DESC, usage_count DESC`)
   /** listFiles pages through a session's files in registration order, by category or type. */
   async listFiles(
     sessionId: string,
-    filter: { file_category?: FileCategory; file_type?: FileType } = {},
+    filter: FileFilter = {},
     page: PageRequest = {},
   ): Promise<Page<RegisteredFile>> {
     const f = parseInput(fileFilterSchema, filter)
     let q = this.#k.selectFrom('file_registry').selectAll().where('session_id', '=', sessionId)
     if (f.file_category) q = q.where('file_category', '=', f.file_category)
     if (f.file_type) q = q.where('file_type', '=', f.file_type)
-    const result = await paginate(q, { sortColumn: 'id', direction: 'asc', ...page })
-    return { items: files.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'id', direction: 'asc', ...page }, files)
   }
 
   /**
@@ -256,14 +255,14 @@ ORDER BY is_default DESC, usage_count DESC`)
    */
   async verifyFiles(
     sessionId: string,
-    filter: { file_category?: FileCategory } = {},
+    filter: Pick<FileFilter, 'file_category'> = {},
   ): Promise<FileVerification> {
     const f = parseInput(fileFilterSchema, filter)
     let q = this.#k.selectFrom('file_registry').selectAll().where('session_id', '=', sessionId)
     if (f.file_category) q = q.where('file_category', '=', f.file_category)
-    const registered = files.decodeAll(await q.orderBy('id').execute())
+    const registered = files.codec.decodeAll(await q.orderBy('id').execute())
     const report: FileVerification = { checked: 0, verified: 0, missing: [], size_mismatch: [] }
-    const updates: { id: number; values: Record<string, unknown> }[] = []
+    const updates: { id: number; values: Updateable<ArchiveTables['file_registry']> }[] = []
     for (const file of registered) {
       const size = await fileSize(file.file_path)
       report.checked++
@@ -283,11 +282,7 @@ ORDER BY is_default DESC, usage_count DESC`)
     }
     await this.#db.transaction(async (trx) => {
       for (const u of updates) {
-        await trx
-          .updateTable('file_registry')
-          .set(u.values as never)
-          .where('id', '=', u.id)
-          .execute()
+        await trx.updateTable('file_registry').set(u.values).where('id', '=', u.id).execute()
       }
     })
     return report
@@ -337,20 +332,18 @@ ORDER BY is_default DESC, usage_count DESC`)
 
   /** listProjectHistory pages through history, newest first, optionally of one artwork. */
   async listProjectHistory(
-    filter: { artwork_name?: string } = {},
+    filter: HistoryFilter = {},
     page: PageRequest = {},
   ): Promise<Page<ProjectHistoryEntry>> {
     let q = this.#k.selectFrom('project_history').selectAll()
     if (filter.artwork_name !== undefined) q = q.where('artwork_name', '=', filter.artwork_name)
-    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
-    return { items: histories.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, histories)
   }
 
   /** listArchivedHistory pages through project_history_archive, newest first. */
   async listArchivedHistory(page: PageRequest = {}): Promise<Page<ProjectHistoryEntry>> {
     const q = this.#k.selectFrom('project_history_archive').selectAll()
-    const result = await paginate(q, { sortColumn: 'id', direction: 'desc', ...page })
-    return { items: histories.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, archivedHistories)
   }
 
   /** getProjectStatistics reads the seed's `project_statistics` view (the last 30 days). */
@@ -368,7 +361,9 @@ ORDER BY is_default DESC, usage_count DESC`)
   }
 }
 
-function decodeSetting(r: SettingRow): AppSetting {
+/** decodeSetting reads a stored setting: its value typed by value_type, NULLs as the defaults. */
+function decodeSetting(raw: Selectable<ArchiveTables['app_settings']>): AppSetting {
+  const r = settings.codec.decode(raw)
   const type = valueTypeOf(r.value_type, r.key)
   return {
     key: r.key,
@@ -376,7 +371,7 @@ function decodeSetting(r: SettingRow): AppSetting {
     value_type: type,
     category: r.category ?? 'general',
     description: r.description,
-    modified_at: String(toIsoTimestamp(r.modified_at) ?? ''),
+    modified_at: r.modified_at,
   }
 }
 

@@ -1,19 +1,14 @@
 import { defineStore } from '../../core/index.js'
 import { archiveApi } from './api.js'
+import { archiveCommands } from './cli.js'
 import { migrations } from './migrations.js'
 import { ArchiveRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
+import { archiveTables } from './tables.js'
 
 export { ArchiveRepository } from './repository.js'
-export type * from './types.js'
-export type {
-  NewProcessingSession,
-  OperationStart,
-  OperationResult,
-  SaveProgress,
-  Scenes,
-} from './repository.js'
-export type { NewPreset, PresetPatch, NewFile, NewHistory, NewSetting } from './catalog.js'
+export type * from './tables.js'
+export type * from './inputs.js'
 export {
   MAINTENANCE_TASKS,
   DEFAULT_AGE_DAYS,
@@ -36,26 +31,12 @@ export const archiveStore = defineStore({
   defaultFile: 'state.db',
   schema: 'archive',
   migrations,
-  tables: [
-    'processing_state',
-    'operation_log',
-    'user_presets',
-    'project_history',
-    'project_history_archive',
-    'file_registry',
-    'app_settings',
-  ],
+  tables: archiveTables,
   // app_settings is configuration the migration fills with the seed's defaults, not data.
-  dataTables: [
-    'processing_state',
-    'operation_log',
-    'user_presets',
-    'project_history',
-    'project_history_archive',
-    'file_registry',
-  ],
+  dataTables: Object.keys(archiveTables).filter((t) => t !== 'app_settings'),
   createRepository: (db) => new ArchiveRepository(db),
   api: archiveApi,
+  commands: archiveCommands,
   namedQueries: [
     { name: 'getResumableSession', kind: 'lookup', run: (r) => r.getResumableSession() },
     { name: 'getSession', kind: 'lookup', run: (r) => r.getSession('sample-01') },

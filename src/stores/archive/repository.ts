@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction, type Updateable } from 'kysely'
 import {
   ConflictError,
   paginate,
@@ -10,17 +10,9 @@ import {
   type Page,
   type PageRequest,
   type TableRows,
+  type ValuesOf,
 } from '../../core/index.js'
-import { activeSessions, operations, sessions } from './codecs.js'
 import { CatalogRepository } from './catalog.js'
-import {
-  archiveHistory,
-  cleanupSessions,
-  purgeLogs,
-  resetUsage,
-  type MaintenanceOptions,
-  type MaintenanceReport,
-} from './maintenance.js'
 import {
   newSessionSchema,
   operationResultSchema,
@@ -29,26 +21,36 @@ import {
   saveProgressSchema,
   scenesSchema,
   sessionFilterSchema,
-} from './schemas.js'
-import type {
-  ActiveSession,
-  ArchiveTables,
-  OperationLogEntry,
-  PlannedOperation,
-  ResumableSession,
-  ProcessingSession,
-  SessionStatus,
-} from './types.js'
-import type { z } from 'zod'
+  type NewProcessingSession,
+  type OperationResult,
+  type OperationStart,
+  type PlannedOperation,
+  type Progress,
+  type SaveProgress,
+  type Scenes,
+  type SessionFilter,
+} from './inputs.js'
+import {
+  activeSession,
+  resumableSessionRow,
+  archiveTables,
+  type ActiveSession,
+  type ArchiveTables,
+  type OperationLogEntry,
+  type ProcessingSession,
+  type ResumableSession,
+  type SessionStatus,
+} from './tables.js'
 
-export type NewProcessingSession = z.input<typeof newSessionSchema>
-export type OperationStart = z.input<typeof operationStartSchema>
-export type OperationResult = z.input<typeof operationResultSchema>
-export type SaveProgress = z.input<typeof saveProgressSchema>
-export type Scenes = z.input<typeof scenesSchema>
+const { processing_state: sessions, operation_log: operations } = archiveTables
+
+/** Columns a session's lifecycle steps set. */
+type SessionValues = Updateable<ArchiveTables['processing_state']>
 
 /** Statuses a session can still work in; completed and failed sessions are closed. */
 const OPEN: readonly SessionStatus[] = ['initialized', 'processing', 'paused']
+/** Statuses in which a session's operations may start. */
+const WORKING: readonly SessionStatus[] = ['initialized', 'processing']
 const UNFINISHED = ['pending', 'processing'] as const
 const DEFAULT_RESUME_DAYS = 7
 
@@ -75,8 +77,8 @@ export class ArchiveRepository extends CatalogRepository {
     super(db)
     this.#db = db
     this.#k = db.kysely
-    this.#sessionRows = tableRows(db, 'processing_state', sessions, 'session', 'session_id')
-    this.#operationRows = tableRows(db, 'operation_log', operations, 'operation')
+    this.#sessionRows = tableRows(db, sessions, 'session', 'session_id')
+    this.#operationRows = tableRows(db, operations, 'operation')
   }
 
   // ── sessions ────────────────────────────────────────────────────────────
@@ -127,14 +129,13 @@ export class ArchiveRepository extends CatalogRepository {
 
   /** listSessions pages through sessions, newest first, optionally of one status. */
   async listSessions(
-    filter: { status?: SessionStatus } = {},
+    filter: SessionFilter = {},
     page: PageRequest = {},
   ): Promise<Page<ProcessingSession>> {
     const f = parseInput(sessionFilterSchema, filter)
     let q = this.#k.selectFrom('processing_state').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
-    const result = await paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page })
-    return { items: sessions.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page }, sessions)
   }
 
   /**
@@ -163,13 +164,11 @@ export class ArchiveRepository extends CatalogRepository {
       // Literal, as in the view and the partial index: a bound parameter would hide from both
       // planners that the index holds every row this asks for.
       .where(sql<boolean>`status IN ('initialized', 'processing', 'paused')`)
-    const result = await paginate(q, {
-      sortColumn: 'updated_at',
-      idColumn: 'session_id',
-      direction: 'desc',
-      ...page,
-    })
-    return { items: activeSessions.decodeAll(result.items), next: result.next }
+    return paginate(
+      q,
+      { sortColumn: 'updated_at', idColumn: 'session_id', direction: 'desc', ...page },
+      activeSession,
+    )
   }
 
   /** startProcessing moves an initialized or paused session to `processing`. */
@@ -199,26 +198,33 @@ export class ArchiveRepository extends CatalogRepository {
 
   /** saveScenes stores the detected, selected and grouped scenes of an open session. */
   async saveScenes(sessionId: string, scenes: Scenes): Promise<ProcessingSession> {
-    const values = sessions.encode(parseInput(scenesSchema, scenes))
+    const values = sessions.codec.encode(parseInput(scenesSchema, scenes))
     if (Object.keys(values).length === 0) return this.getSession(sessionId)
     return this.#transition(sessionId, OPEN, values)
   }
 
+  /**
+   * #transition sets `values` on the session if its status is one of `from` (ConflictError
+   * otherwise) and returns it. In a transaction it updates the session row first, which on
+   * PostgreSQL locks it until commit: writers of one session's progress take turns, so counts
+   * stay exact.
+   */
   async #transition(
     sessionId: string,
     from: readonly SessionStatus[],
-    values: Record<string, unknown>,
+    values: SessionValues,
+    trx?: Transaction<ArchiveTables>,
   ): Promise<ProcessingSession> {
-    const row = await this.#db.run((k) =>
+    const update = (k: Kysely<ArchiveTables>) =>
       k
         .updateTable('processing_state')
-        .set(values as never)
+        .set(values)
         .where('session_id', '=', sessionId)
         .where('status', 'in', from)
         .returning('id')
-        .executeTakeFirst(),
-    )
-    const session = await this.getSession(sessionId)
+        .executeTakeFirst()
+    const row = trx ? await update(trx) : await this.#db.run(update)
+    const session = await this.getSession(sessionId, trx)
     if (!row) {
       throw new ConflictError(
         `session ${sessionId} is ${session.status}; this needs it ${from.join(' or ')}`,
@@ -239,32 +245,21 @@ export class ArchiveRepository extends CatalogRepository {
   async startOperation(sessionId: string, input: OperationStart): Promise<OperationLogEntry> {
     const p = parseInput(operationStartSchema, input)
     return this.#db.transaction(async (trx) => {
-      await this.#lockSession(trx, sessionId, ['initialized', 'processing'], {
+      await this.#beginOperation(trx, sessionId, p.operation_name)
+      return this.#logOperation(trx, {
+        ...p,
+        session_id: sessionId,
         status: 'processing',
-        current_operation: p.operation_name,
+        progress: 0,
+        start_time: new Date(),
       })
-      await this.#supersede(trx, sessionId, p.operation_name)
-      const inserted = await trx
-        .insertInto('operation_log')
-        .values(
-          operations.encode({
-            ...p,
-            session_id: sessionId,
-            status: 'processing',
-            progress: 0,
-            start_time: new Date(),
-          }) as never,
-        )
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      return this.getOperation(inserted.id, trx)
     })
   }
 
   /** reportProgress records a running operation's progress (0 to 1) and resource use. */
   async reportProgress(
     operationId: number,
-    progress: number | z.input<typeof progressSchema>,
+    progress: number | Progress,
   ): Promise<OperationLogEntry> {
     const p = parseInput(progressSchema, typeof progress === 'number' ? { progress } : progress)
     const row = await this.#db.run((k) =>
@@ -294,9 +289,12 @@ export class ArchiveRepository extends CatalogRepository {
     const { details, ...r } = parseInput(operationResultSchema, result)
     return this.#db.transaction(async (trx) => {
       const entry = await this.getOperation(operationId, trx)
-      const session = await this.#lockSession(trx, entry.session_id, OPEN, {
-        current_operation: entry.operation_name,
-      })
+      const session = await this.#transition(
+        entry.session_id,
+        OPEN,
+        { current_operation: entry.operation_name },
+        trx,
+      )
       const end = new Date()
       const duration = entry.start_time
         ? (end.getTime() - Date.parse(entry.start_time)) / 1000
@@ -304,12 +302,12 @@ export class ArchiveRepository extends CatalogRepository {
       const updated = await trx
         .updateTable('operation_log')
         .set(
-          operations.encode({
+          operations.codec.encode({
             ...r,
             progress: r.status === 'completed' ? 1 : entry.progress,
             end_time: end,
             duration_seconds: duration === null ? null : Math.max(0, duration),
-          }) as never,
+          }),
         )
         .where('id', '=', operationId)
         .where('status', 'in', UNFINISHED)
@@ -332,29 +330,19 @@ export class ArchiveRepository extends CatalogRepository {
   async saveProgress(sessionId: string, input: SaveProgress): Promise<OperationLogEntry> {
     const { details, completed_operations, ...p } = parseInput(saveProgressSchema, input)
     return this.#db.transaction(async (trx) => {
-      const session = await this.#lockSession(trx, sessionId, ['initialized', 'processing'], {
-        status: 'processing',
-        current_operation: p.operation_name,
-      })
-      await this.#supersede(trx, sessionId, p.operation_name)
+      const session = await this.#beginOperation(trx, sessionId, p.operation_name)
       const now = new Date()
-      const inserted = await trx
-        .insertInto('operation_log')
-        .values(
-          operations.encode({
-            ...p,
-            session_id: sessionId,
-            status: 'completed',
-            progress: 1,
-            start_time: now,
-            end_time: now,
-            duration_seconds: 0,
-          }) as never,
-        )
-        .returning('id')
-        .executeTakeFirstOrThrow()
+      const entry = await this.#logOperation(trx, {
+        ...p,
+        session_id: sessionId,
+        status: 'completed',
+        progress: 1,
+        start_time: now,
+        end_time: now,
+        duration_seconds: 0,
+      })
       await this.#recount(trx, session, details, completed_operations)
-      return this.getOperation(inserted.id, trx)
+      return entry
     })
   }
 
@@ -372,12 +360,7 @@ export class ArchiveRepository extends CatalogRepository {
     page: PageRequest = {},
   ): Promise<Page<OperationLogEntry>> {
     const q = this.#k.selectFrom('operation_log').selectAll().where('session_id', '=', sessionId)
-    const result = await paginate(q, {
-      sortColumn: 'sequence_number',
-      direction: 'asc',
-      ...page,
-    })
-    return { items: operations.decodeAll(result.items), next: result.next }
+    return paginate(q, { sortColumn: 'sequence_number', direction: 'asc', ...page }, operations)
   }
 
   // ── resume ──────────────────────────────────────────────────────────────
@@ -409,13 +392,9 @@ ORDER BY ps.updated_at DESC, ps.id DESC
 LIMIT 1`,
     )
     if (!row) return undefined
-    const { completed_operations_verified, last_operation_time, ...session } = sessions.decode(
-      row,
-    ) as ProcessingSession & {
-      completed_operations_verified: unknown
-      last_operation_time: string | null
-    }
-    const log = operations.decodeAll(
+    const { completed_operations_verified, last_operation_time, ...session } =
+      resumableSessionRow.codec.decode(row)
+    const log = operations.codec.decodeAll(
       await this.#k
         .selectFrom('operation_log')
         .selectAll()
@@ -436,65 +415,20 @@ LIMIT 1`,
     }
   }
 
-  // ── maintenance (seed 003 §6) ───────────────────────────────────────────
-
-  /** cleanupSessions: see maintenance.ts. */
-  cleanupSessions(options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
-    return cleanupSessions(this.#db, options)
-  }
-
-  /** archiveHistory: see maintenance.ts. */
-  archiveHistory(options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
-    return archiveHistory(this.#db, options)
-  }
-
-  /** purgeLogs: see maintenance.ts. */
-  purgeLogs(options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
-    return purgeLogs(this.#db, options)
-  }
-
-  /** resetUsage: see maintenance.ts. */
-  resetUsage(options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
-    return resetUsage(this.#db, options)
-  }
-
   // ── helpers ─────────────────────────────────────────────────────────────
 
   /**
-   * #lockSession updates the session row first in a transaction, which on PostgreSQL locks it
-   * until commit: writers of one session's progress take turns, so counts stay exact.
+   * #beginOperation makes `operationName` the current operation of an initialized or processing
+   * session (which becomes processing), refuses it if already completed in the session
+   * (ConflictError) and marks earlier attempts left unfinished by a crash as failed.
    */
-  async #lockSession(
-    trx: Transaction<ArchiveTables>,
-    sessionId: string,
-    from: readonly SessionStatus[],
-    values: Record<string, unknown>,
-  ): Promise<ProcessingSession> {
-    const row = await trx
-      .updateTable('processing_state')
-      .set(values as never)
-      .where('session_id', '=', sessionId)
-      .where('status', 'in', from)
-      .returning('id')
-      .executeTakeFirst()
-    const session = await this.getSession(sessionId, trx)
-    if (!row) {
-      throw new ConflictError(
-        `session ${sessionId} is ${session.status}; this needs it ${from.join(' or ')}`,
-      )
-    }
-    return session
-  }
-
-  /**
-   * #supersede refuses an operation already completed in the session (ConflictError) and marks
-   * earlier attempts left unfinished by a crash as failed.
-   */
-  async #supersede(
+  async #beginOperation(
     trx: Transaction<ArchiveTables>,
     sessionId: string,
     operationName: string,
-  ): Promise<void> {
+  ): Promise<ProcessingSession> {
+    const current = { status: 'processing', current_operation: operationName } as const
+    const session = await this.#transition(sessionId, WORKING, current, trx)
     const done = await trx
       .selectFrom('operation_log')
       .select('id')
@@ -514,8 +448,13 @@ LIMIT 1`,
       .where('operation_name', '=', operationName)
       .where('status', 'in', UNFINISHED)
       .execute()
+    return session
   }
 
+  /**
+   * #recount sets the session's completed_operations (given, or its completed log entries) and
+   * merges `details` into its operation_details.
+   */
   async #recount(
     trx: Transaction<ArchiveTables>,
     session: ProcessingSession,
@@ -528,14 +467,28 @@ LIMIT 1`,
       .where('session_id', '=', session.session_id)
       .where('status', '=', 'completed')
       .execute()
-    const values: Record<string, unknown> = {
+    const values = sessions.codec.encode({
       completed_operations: completed ?? Number(counted?.n ?? 0),
-    }
-    if (details) values.operation_details = { ...session.operation_details, ...details }
+      ...(details ? { operation_details: { ...session.operation_details, ...details } } : {}),
+    })
     await trx
       .updateTable('processing_state')
-      .set(sessions.encode(values) as never)
+      .set(values)
       .where('session_id', '=', session.session_id)
       .execute()
+  }
+
+  /** #logOperation adds an entry to the log and returns it as stored (numbered by the trigger). */
+  async #logOperation(
+    trx: Transaction<ArchiveTables>,
+    values: ValuesOf<typeof operations.columns> &
+      Pick<OperationLogEntry, 'session_id' | 'operation_type' | 'operation_name' | 'status'>,
+  ): Promise<OperationLogEntry> {
+    const inserted = await trx
+      .insertInto('operation_log')
+      .values(operations.codec.encode(values))
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    return this.getOperation(inserted.id, trx)
   }
 }

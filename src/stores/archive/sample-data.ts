@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
 import { Random, type Database, type SeedSummary } from '../../core/index.js'
 import type { ArchiveRepository } from './repository.js'
-import type { ArchiveTables, FileCategory, FileType, PlannedOperation } from './types.js'
+import type { PlannedOperation } from './inputs.js'
+import type { ArchiveTables, FileCategory, FileType } from './tables.js'
 
 const PLAN: PlannedOperation[] = [
   { operation_type: 'scene_detection', operation_name: 'detect_scenes' },

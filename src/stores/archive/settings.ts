@@ -1,6 +1,6 @@
 import { ValidationError } from '../../core/index.js'
 import { VALUE_TYPES } from './migrations.js'
-import type { SettingValue, ValueType } from './types.js'
+import type { SettingValue, ValueType } from './tables.js'
 
 const INTEGER = /^[+-]?\d+$/
 const REAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/

@@ -236,7 +236,7 @@ describe.each(ENGINES)('archive repository on $name', (engine) => {
       description: 'small',
       usage_count: 2,
     })
-    expect(updated.modified_at >= before.modified_at).toBe(true)
+    expect(updated.modified_at! >= before.modified_at!).toBe(true)
     expect((await repo.setDefaultPreset('b')).is_default).toBe(true)
     expect((await repo.getPreset('c')).is_default).toBe(false)
     expect((await repo.getSetting('default_preset')).value).toBe('b')

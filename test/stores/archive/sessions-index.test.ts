@@ -7,8 +7,7 @@ import {
   type OpenStore,
 } from '../../../src/core/index.js'
 import { archiveStore, type ArchiveRepository } from '../../../src/stores/archive/index.js'
-import { activeSessions } from '../../../src/stores/archive/codecs.js'
-import type { ActiveSession } from '../../../src/stores/archive/types.js'
+import { activeSession, type ActiveSession } from '../../../src/stores/archive/tables.js'
 import { ENGINES, useEngine } from '../../engines.js'
 
 const STATUSES = ['initialized', 'processing', 'paused', 'completed', 'failed'] as const
@@ -102,7 +101,9 @@ describe.each(ENGINES)('archive session indexes on $name', (engine) => {
     const first = seen.find((s) => s.session_id === 's00021')!
     expect(first).toMatchObject({ status: 'processing', progress_percent: 25 })
     // Exactly the rows of the seed's view, column for column.
-    const view = activeSessions.decodeAll(await store.db.query('SELECT * FROM active_sessions'))
+    const view = activeSession.codec.decodeAll(
+      await store.db.query('SELECT * FROM active_sessions'),
+    )
     const bySession = (a: ActiveSession, b: ActiveSession) => (a.session_id < b.session_id ? -1 : 1)
     expect([...seen].sort(bySession)).toEqual(view.sort(bySession))
     expect((await store.repo.listActiveSessions()).items).toHaveLength(expected.length)

@@ -4,7 +4,7 @@ import type {
   OperationLogEntry,
   PresetSummary,
   ProjectStatistics,
-} from '../../../src/stores/archive/types'
+} from '../../../src/stores/archive/tables'
 import type { Page } from '../api'
 import { useApi } from '../hooks'
 import {
