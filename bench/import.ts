@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { openStore } from '../src/core/index.js'
-import { openSqliteFile } from '../src/core/sqlite-engine.js'
+import { openSqliteFile } from '../src/core/engines/sqlite/connection.js'
 import { importVideoBatch, videoBatchStore } from '../src/stores/video-batch/index.js'
 import { writeLegacyLogs } from '../test/stores/video-batch/legacy-logs.js'
 import type { BenchContext } from './lib/context.js'

@@ -2,7 +2,8 @@ import { join } from 'node:path'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import pg from 'pg'
 import { openStore, parseInput } from '../src/core/index.js'
-import { openSqliteFile } from '../src/core/sqlite-engine.js'
+import { openSqliteFile } from '../src/core/engines/sqlite/connection.js'
+import { engineFor } from '../src/core/engines/index.js'
 import { aiArtistStore } from '../src/stores/ai-artist/index.js'
 import type { NewImage } from '../src/stores/ai-artist/index.js'
 import { newImageSchema } from '../src/stores/ai-artist/inputs.js'
@@ -152,7 +153,7 @@ export async function ingestPostgres(ctx: BenchContext): Promise<Record<string, 
       return n / (await seconds(() => store.repo.addImages(images)))
     } finally {
       await store.close()
-      await dropSchema(ctx, new URL(location).searchParams.get('schema')!)
+      await dropSchema(ctx, engineFor(location).location.schema!)
     }
   })
   const raw = await repeatMedian(ctx.sizes.repeats, async () => {

@@ -6,6 +6,7 @@ import {
   type OpenStore,
   type StoreDefinition,
 } from '../src/core/index.js'
+import { engineFor } from '../src/core/engines/index.js'
 import { STORES } from '../src/stores/registry.js'
 import { pgLocation, type BenchContext } from './lib/context.js'
 import { explainQueries, type PlanSummary } from './lib/plans.js'
@@ -96,7 +97,7 @@ async function openScaled(
     engine === 'sqlite'
       ? join(ctx.workDir, `${def.name}-sample.db`)
       : pgLocation(ctx, `bench_sample_${def.name.replace(/-/g, '_')}`)
-  if (engine === 'postgres') await dropSchema(ctx, new URL(location).searchParams.get('schema')!)
+  if (engine === 'postgres') await dropSchema(ctx, engineFor(location).location.schema!)
   const store = await openStore(def, { location })
   await seedStore(store)
   return store

@@ -10,7 +10,7 @@ import {
   tableNamesOf,
   type StoreDefinition,
 } from '../src/core/index.js'
-import { openSqliteFile } from '../src/core/sqlite-engine.js'
+import { openSqliteFile } from '../src/core/engines/sqlite/connection.js'
 import { STORES } from '../src/stores/registry.js'
 import { amplifyTable, type AmplifySpec } from './lib/amplify.js'
 import { CACHE_DIR, pgLocation, type BenchContext } from './lib/context.js'

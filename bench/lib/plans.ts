@@ -1,5 +1,5 @@
 import type { CapturedQuery, Database } from '../../src/core/index.js'
-import { toSqliteValue } from '../../src/core/sqlite-engine.js'
+import { toSqliteValue } from '../../src/core/engines/sqlite/connection.js'
 
 /** What the plans of the statements one named query sends say. */
 export interface PlanSummary {

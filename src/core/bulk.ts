@@ -1,15 +1,9 @@
 import type { Database, Executor } from './database.js'
+import type { BulkFill as Fill } from './engines/engine.js'
 import type { Columns, EncodeInput, RowCodec, Table } from './table.js'
-import { toSqliteValue } from './sqlite-engine.js'
 
 /** Rows per INSERT: SQLite allows 32,766 parameters, PostgreSQL 65,535. */
 const MAX_PARAMETERS = 30_000
-
-/**
- * fill writes the values of input `index`, in column order, into `out`: bound as better-sqlite3
- * binds them when `forSqlite` (the direct path), as the query path takes them otherwise.
- */
-type Fill = (index: number, out: unknown[], forSqlite: boolean) => void
 
 /** Column values as a table's codec takes them: decoded values, timestamps also as Dates. */
 export type ValuesOf<Cs extends Columns> = { [K in keyof Cs]?: EncodeInput<Cs[K]> | null }
@@ -80,19 +74,21 @@ export async function insertEach<T>(
     const value = rows.defaults?.[c]
     return value === undefined || value === null ? null : (encoders[i]?.(value) ?? value)
   })
+  // How the engine's direct path binds a value (SQLite: booleans as 0/1, Dates as text).
+  const bind = db.engineImpl.bindValue
   // Bound once: a batch's shared `now` is not formatted again for every row.
-  const sqliteDefaults = defaults.map(toSqliteValue)
-  const fill: Fill = (index, out, forSqlite) => {
+  const directDefaults = defaults.map(bind)
+  const fill: Fill = (index, out, direct) => {
     const values = rows.parse(inputs[index]!, index)
     for (let i = 0; i < columns.length; i++) {
       const value = values[columns[i]!]
       if (value === undefined) {
-        out[i] = forSqlite ? sqliteDefaults[i] : defaults[i]
+        out[i] = direct ? directDefaults[i] : defaults[i]
         continue
       }
       const encode = encoders[i]
       const encoded = value === null || !encode ? value : encode(value)
-      out[i] = forSqlite ? toSqliteValue(encoded) : encoded
+      out[i] = direct ? bind(encoded) : encoded
     }
   }
   return insertFilled(db, table, columns, inputs.length, fill, executor)
@@ -109,7 +105,7 @@ export async function insertMany(
   rows: readonly Record<string, unknown>[],
   executor?: Executor,
 ): Promise<number> {
-  return insertFilled(db, table, columns, rows.length, rowFill(columns, rows), executor)
+  return insertFilled(db, table, columns, rows.length, rowFill(db, columns, rows), executor)
 }
 
 /**
@@ -127,18 +123,23 @@ export async function insertManyReturning<Returned = Record<string, unknown>>(
   executor?: Executor,
 ): Promise<Returned[]> {
   if (rows.length === 0) return []
-  const fill = rowFill(columns, rows)
+  const fill = rowFill(db, columns, rows)
   const run = (ex: Executor) =>
     insertChunks<Returned>(db, table, columns, rows.length, fill, returning, ex)
   return executor ? run(executor) : db.transaction((trx) => run(trx))
 }
 
-function rowFill(columns: readonly string[], rows: readonly Record<string, unknown>[]): Fill {
-  return (index, out, forSqlite) => {
+function rowFill(
+  db: Database,
+  columns: readonly string[],
+  rows: readonly Record<string, unknown>[],
+): Fill {
+  const bind = db.engineImpl.bindValue
+  return (index, out, direct) => {
     const row = rows[index]!
     for (let i = 0; i < columns.length; i++) {
       const value = row[columns[i]!] ?? null
-      out[i] = forSqlite ? toSqliteValue(value) : value
+      out[i] = direct ? bind(value) : value
     }
   }
 }
@@ -146,11 +147,10 @@ function rowFill(columns: readonly string[], rows: readonly Record<string, unkno
 /**
  * insertFilled inserts `count` rows whose values `fill` writes, in one transaction.
  *
- * On SQLite, inside the transaction, the rows go straight to better-sqlite3 through one prepared
- * single-row INSERT, run once per row: SQLite inserts a row of a single-row statement faster
- * than one of a 500-row VALUES list (measured 15–20 % faster with genmedia's ai-artist rows),
- * and each run skips Kysely's driver. On PostgreSQL, and under captureQueries (so that the
- * statements are recorded), the rows go in multi-row INSERTs of a fixed size.
+ * Where the engine has a direct path (SQLite: one prepared single-row INSERT run once per row
+ * on better-sqlite3, see engines/sqlite/bulk.ts), the rows take it; otherwise, and under
+ * captureQueries (so that the statements are recorded), they go in multi-row INSERTs of a
+ * fixed size.
  */
 async function insertFilled(
   db: Database,
@@ -162,20 +162,9 @@ async function insertFilled(
 ): Promise<number> {
   if (count === 0) return 0
   const run = async (ex: Executor): Promise<number> => {
-    const handle = db.sqliteHandle
-    if (handle && ex.isTransaction && handle.inTransaction && !db.capturing) {
-      const insert = handle.prepare(insertStatement(db, table, columns, 1))
-      const values: unknown[] = new Array(columns.length)
-      try {
-        for (let n = 0; n < count; n++) {
-          fill(n, values, true)
-          insert.run(values)
-        }
-      } catch (error) {
-        throw db.translateError(error)
-      }
-      return count
-    }
+    const single = () => insertStatement(db, table, columns, 1)
+    const direct = db.engineImpl.insertDirect?.(db, ex, single, columns.length, count, fill)
+    if (direct !== undefined) return direct
     await insertChunks(db, table, columns, count, fill, [], ex)
     return count
   }

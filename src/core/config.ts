@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseEnv } from 'node:util'
+import { engineFor } from './engines/index.js'
 import { ConfigError } from './errors.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -57,8 +58,10 @@ export function resolveStoreLocation(
   cwd = process.cwd(),
 ): ResolvedLocation {
   const own = storeUrlVariable(spec.name)
-  const local = (value: string): string =>
-    /^postgres(ql)?:\/\//i.test(value) || value === ':memory:' ? value : resolve(cwd, value)
+  const local = (value: string): string => {
+    const { engine, location } = engineFor(value)
+    return engine.absoluteLocation(location, cwd)
+  }
   if (env[own]) return { location: local(env[own]!), source: own }
   if (spec.legacyEnv?.length) {
     for (const name of spec.legacyEnv) {
@@ -71,7 +74,8 @@ export function resolveStoreLocation(
   }
   if (env.GENMEDIA_DATABASE_URL) {
     const url = env.GENMEDIA_DATABASE_URL
-    if (!/^postgres(ql)?:\/\//i.test(url)) {
+    // One location for every store: only an engine that keeps many stores at one location.
+    if (!engineFor(url).engine.sharesLocation) {
       throw new ConfigError(`GENMEDIA_DATABASE_URL must be a postgres:// URL, got ${url}`)
     }
     return { location: url, source: 'GENMEDIA_DATABASE_URL' }

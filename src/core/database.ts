@@ -1,17 +1,8 @@
-import { existsSync, rmSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { CompiledQuery, Kysely, type Dialect, type Transaction } from 'kysely'
+import { CompiledQuery, Kysely, type Transaction } from 'kysely'
 import type BetterSqlite3 from 'better-sqlite3'
 import type pg from 'pg'
-import { dialectFor, type EngineName, type SqlDialect } from './dialect.js'
-import { createSqliteDialect, openSqliteFile } from './sqlite-engine.js'
-import {
-  createPostgresDialect,
-  createPostgresPool,
-  ensureSchema,
-  parsePostgresLocation,
-  quoteIdentifier,
-} from './postgres-engine.js'
+import type { EngineName, SqlDialect } from './dialect.js'
+import { engineFor, type Engine, type EngineConnection } from './engines/index.js'
 import { translateDatabaseError } from './errors.js'
 
 /** A statement as sent to the engine. */
@@ -39,16 +30,11 @@ export interface OpenOptions {
   create?: boolean
 }
 
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location)
-}
+export { isPostgresUrl } from './engines/postgres/location.js'
 
 /** redactLocation hides a password in a URL so a location can be printed. */
 export function redactLocation(location: string): string {
-  if (!isPostgresUrl(location)) return location
-  const url = new URL(location)
-  if (url.password) url.password = '***'
-  return url.toString()
+  return engineFor(location).location.redacted
 }
 
 /**
@@ -57,40 +43,40 @@ export function redactLocation(location: string): string {
  */
 export class Database<DB = any> {
   readonly engine: EngineName
+  /**
+   * The engine object: everything that differs between the engines, for the engine-independent
+   * core to ask (see engines/engine.ts).
+   */
+  readonly engineImpl: Engine
   readonly dialect: SqlDialect
   readonly kysely: Kysely<DB>
   /** The SQLite file path, or the PostgreSQL URL with its password hidden. */
   readonly location: string
   /** The PostgreSQL schema; undefined on SQLite. */
   readonly schema: string | undefined
-  readonly #sqlite: BetterSqlite3.Database | undefined
-  readonly #pool: pg.Pool | undefined
+  readonly #connection: EngineConnection
   readonly #columnsByConstraint: Readonly<Record<string, string>>
   #closed = false
   #captured: CapturedQuery[] | undefined
 
-  private constructor(init: {
-    engine: EngineName
-    dialect: Dialect
-    location: string
-    schema?: string
-    sqlite?: BetterSqlite3.Database
-    pool?: pg.Pool
-    columnsByConstraint?: Readonly<Record<string, string>>
-  }) {
-    this.engine = init.engine
-    this.dialect = dialectFor(init.engine)
+  private constructor(
+    engine: Engine,
+    connection: EngineConnection,
+    columnsByConstraint: Readonly<Record<string, string>> = {},
+  ) {
+    this.engine = engine.name
+    this.engineImpl = engine
+    this.dialect = engine.dialect
     this.kysely = new Kysely<DB>({
-      dialect: init.dialect,
+      dialect: connection.kyselyDialect,
       log: (event) => {
         if (this.#captured) this.record(event.query.sql, event.query.parameters)
       },
     })
-    this.location = init.location
-    this.schema = init.schema
-    this.#sqlite = init.sqlite
-    this.#pool = init.pool
-    this.#columnsByConstraint = init.columnsByConstraint ?? {}
+    this.location = connection.location
+    this.schema = connection.schema
+    this.#connection = connection
+    this.#columnsByConstraint = columnsByConstraint
   }
 
   /**
@@ -122,35 +108,9 @@ export class Database<DB = any> {
    * SQLite file path (created with its folder if missing, unless read-only).
    */
   static async open<DB>(location: string, options: OpenOptions): Promise<Database<DB>> {
-    if (isPostgresUrl(location)) {
-      const pgLocation = parsePostgresLocation(location, options.schema)
-      const pool = createPostgresPool(pgLocation, options.poolSize)
-      try {
-        if (options.create !== false) await ensureSchema(pool, pgLocation.schema)
-      } catch (error) {
-        await pool.end()
-        throw error
-      }
-      return new Database<DB>({
-        engine: 'postgres',
-        dialect: createPostgresDialect(pool, pgLocation.schema),
-        location: redactLocation(location),
-        schema: pgLocation.schema,
-        pool,
-        columnsByConstraint: options.columnsByConstraint,
-      })
-    }
-    const path = location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location
-    const filePath = path === ':memory:' ? path : resolve(path)
-    const readonly = options.readonly ?? options.create === false
-    const sqlite = openSqliteFile(filePath, { readonly })
-    return new Database<DB>({
-      engine: 'sqlite',
-      dialect: createSqliteDialect(sqlite),
-      location: filePath,
-      sqlite,
-      columnsByConstraint: options.columnsByConstraint,
-    })
+    const { engine, location: parsed } = engineFor(location)
+    const connection = await engine.connect(parsed, options)
+    return new Database<DB>(engine, connection, options.columnsByConstraint)
   }
 
   /**
@@ -158,20 +118,8 @@ export class Database<DB = any> {
    * PostgreSQL), without creating anything.
    */
   static async exists(location: string, schema: string): Promise<boolean> {
-    if (!isPostgresUrl(location)) {
-      const path = location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location
-      return path === ':memory:' || existsSync(resolve(path))
-    }
-    const pgLocation = parsePostgresLocation(location, schema)
-    const pool = createPostgresPool(pgLocation, 1)
-    try {
-      const { rows } = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
-        pgLocation.schema,
-      ])
-      return rows.length > 0
-    } finally {
-      await pool.end()
-    }
+    const { engine, location: parsed } = engineFor(location)
+    return engine.exists(parsed, schema)
   }
 
   /**
@@ -179,18 +127,8 @@ export class Database<DB = any> {
    * files, or the PostgreSQL schema with everything in it. Idempotent.
    */
   static async drop(location: string, schema: string): Promise<void> {
-    if (!isPostgresUrl(location)) {
-      const path = resolve(location.startsWith('sqlite:') ? location.slice(7) : location)
-      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true })
-      return
-    }
-    const pgLocation = parsePostgresLocation(location, schema)
-    const pool = createPostgresPool(pgLocation, 1)
-    try {
-      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(pgLocation.schema)} CASCADE`)
-    } finally {
-      await pool.end()
-    }
+    const { engine, location: parsed } = engineFor(location)
+    await engine.drop(parsed, schema)
   }
 
   /**
@@ -243,28 +181,17 @@ export class Database<DB = any> {
 
   /** sizeBytes is the file's size (SQLite, without WAL) or the schema's total relation size. */
   async sizeBytes(): Promise<number> {
-    if (this.engine === 'sqlite') {
-      const [row] = await this.query<{ size: number }>(
-        'SELECT page_count * page_size AS size FROM pragma_page_count(), pragma_page_size()',
-      )
-      return row?.size ?? 0
-    }
-    const [row] = await this.query<{ size: number | null }>(
-      `SELECT sum(pg_total_relation_size(c.oid))::bigint AS size FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
-      [this.schema],
-    )
-    return row?.size ?? 0
+    return this.engineImpl.sizeBytes(this)
   }
 
   /** The better-sqlite3 handle, for core operations that need SQLite's own API (backup). */
   get sqliteHandle(): BetterSqlite3.Database | undefined {
-    return this.#sqlite
+    return this.#connection.sqliteHandle
   }
 
   /** The node-postgres pool, for core operations that need a dedicated connection. */
   get pgPool(): pg.Pool | undefined {
-    return this.#pool
+    return this.#connection.pgPool
   }
 
   /**
@@ -274,13 +201,7 @@ export class Database<DB = any> {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    if (this.#sqlite?.open && !this.#sqlite.readonly) {
-      try {
-        this.#sqlite.pragma('optimize')
-      } catch {
-        // A busy or read-only database skips the optimisation; closing must still succeed.
-      }
-    }
+    this.#connection.beforeClose?.()
     await this.kysely.destroy()
   }
 }

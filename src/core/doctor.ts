@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { resolveStoreLocation, type Env } from './config.js'
-import { Database, isPostgresUrl, type CapturedQuery } from './database.js'
+import { Database } from './database.js'
 import type { EngineName } from './dialect.js'
+import { engineFor, type Engine, type EngineAt } from './engines/index.js'
 import { SchemaVersionError } from './errors.js'
 import { inspectSchema, type SchemaSnapshot } from './inspect.js'
 import { measureSizes, type DatabaseSizes } from './maintenance.js'
@@ -72,10 +72,11 @@ export async function diagnoseStore(
 ): Promise<DoctorReport> {
   const location =
     options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const at = engineFor(location)
   const report: DoctorReport = {
     store: definition.name,
     engine: null,
-    location: isPostgresUrl(location) ? new URL(location).origin : location,
+    location: at.location.origin,
     ok: false,
     schemaVersion: null,
     latestVersion: definition.migrations.length,
@@ -101,7 +102,7 @@ export async function diagnoseStore(
     store = await open()
     const version = await store.migrator.currentVersion()
     await store.close()
-    expected = await expectedSchema(definition, location, store.db.engine, version)
+    expected = await expectedSchema(definition, at, version)
     store = await open()
   } catch (error) {
     fail(
@@ -112,7 +113,7 @@ export async function diagnoseStore(
   }
   try {
     const { db } = store
-    const engine = DOCTOR_ENGINES[db.engine]
+    const engine = db.engineImpl
     report.engine = db.engine
     const version = await store.migrator.currentVersion()
     report.schemaVersion = version
@@ -125,7 +126,7 @@ export async function diagnoseStore(
           }
         : { name: 'schema version', status: 'ok', message: `version ${version}` },
     )
-    report.checks.push(...(await engine.integrity(db)))
+    report.checks.push(...(await engine.doctor.integrity(db)))
     const actual = await inspectSchema(db)
     report.checks.push(checkDrift(expected, actual))
     report.indexes = actual.indexes.map((i) => ({
@@ -177,7 +178,7 @@ const DATA_STATEMENT = /^\s*(select|with|insert|update|delete)\b/i
 async function explainQuery(
   store: OpenStore<any>,
   query: StoreDefinition<any>['namedQueries'][number],
-  engine: DoctorEngine,
+  engine: Engine,
   tables: Set<string>,
   countRows: (table: string) => Promise<number>,
   threshold: number,
@@ -191,7 +192,7 @@ async function explainQuery(
     }),
   )
   for (const statement of queries.filter((q) => DATA_STATEMENT.test(q.sql))) {
-    const { plan, scanned } = await engine.explain(store.db, statement)
+    const { plan, scanned } = await engine.doctor.explain(store.db, statement)
     const fullScans: string[] = []
     for (const table of new Set(scanned)) {
       if (tables.has(table) && (await countRows(table)) >= threshold) fullScans.push(table)
@@ -250,156 +251,18 @@ function checkDrift(expected: SchemaSnapshot, actual: SchemaSnapshot): DoctorChe
  */
 async function expectedSchema(
   definition: StoreDefinition<any>,
-  location: string,
-  engine: EngineName,
+  at: EngineAt,
   version: number,
 ): Promise<SchemaSnapshot> {
-  let scratchLocation = ':memory:'
-  let scratchSchema = definition.schema
-  if (engine === 'postgres') {
-    const url = new URL(location)
-    url.searchParams.delete('options')
-    scratchSchema = `genmedia_doctor_${randomBytes(4).toString('hex')}`
-    url.searchParams.set('schema', scratchSchema)
-    scratchLocation = url.toString()
-  }
-  const scratch = await Database.open(scratchLocation, { schema: scratchSchema, poolSize: 1 })
+  const scratch = at.engine.doctor.scratch(at.location, definition.schema)
+  const db = await Database.open(scratch.location, { schema: scratch.schema, poolSize: 1 })
   try {
-    await new Migrator(
-      scratch,
-      definition.migrations,
-      `genmedia:doctor:${scratchSchema}`,
-    ).migrateTo(version)
-    return await inspectSchema(scratch)
+    await new Migrator(db, definition.migrations, `genmedia:doctor:${scratch.schema}`).migrateTo(
+      version,
+    )
+    return await inspectSchema(db)
   } finally {
-    await scratch.close()
-    if (engine === 'postgres') await Database.drop(scratchLocation, scratchSchema)
+    await db.close()
+    await scratch.dispose()
   }
-}
-
-/** DoctorEngine holds the checks that differ between SQLite and PostgreSQL. */
-interface DoctorEngine {
-  integrity(db: Database): Promise<DoctorCheck[]>
-  /** explain returns a statement's plan and the tables it reads whole. */
-  explain(db: Database, statement: CapturedQuery): Promise<{ plan: string[]; scanned: string[] }>
-}
-
-/**
- * A statement without WHERE that stops at LIMIT and needs no full sort reads only LIMIT rows,
- * even where its plan walks a table or index from one end.
- */
-function isBoundedScan(sql: string, sorts: boolean): boolean {
-  return !/\bwhere\b/i.test(sql) && /\blimit\b/i.test(sql) && !sorts
-}
-
-const DOCTOR_ENGINES: Record<EngineName, DoctorEngine> = {
-  sqlite: {
-    async integrity(db) {
-      const integrity = (await db.query<{ integrity_check: string }>('PRAGMA integrity_check')).map(
-        (r) => r.integrity_check,
-      )
-      const keys = await db.query<{ table: string; parent: string }>('PRAGMA foreign_key_check')
-      return [
-        integrity.length === 1 && integrity[0] === 'ok'
-          ? { name: 'integrity', status: 'ok', message: 'integrity_check ok' }
-          : { name: 'integrity', status: 'error', message: integrity.slice(0, 5).join('; ') },
-        keys.length === 0
-          ? { name: 'foreign keys', status: 'ok', message: 'foreign_key_check ok' }
-          : {
-              name: 'foreign keys',
-              status: 'error',
-              message: `${keys.length} rows point to missing parents: ${[...new Set(keys.map((k) => `${k.table} → ${k.parent}`))].join(', ')}`,
-            },
-      ]
-    },
-    async explain(db, statement) {
-      const rows = await db.query<{ detail: string }>(
-        `EXPLAIN QUERY PLAN ${statement.sql}`,
-        statement.parameters,
-      )
-      const plan = rows.map((r) => r.detail)
-      // `USE TEMP B-TREE FOR LAST TERM OF ORDER BY` only orders ties; FOR ORDER BY sorts all.
-      const sorts = plan.some((d) => /TEMP B-TREE FOR ORDER BY/.test(d))
-      // SCAN reads a whole table, or walks a whole index in order (USING INDEX) filtering rows;
-      // SEARCH uses an index to find rows.
-      const scanned = isBoundedScan(statement.sql, sorts)
-        ? []
-        : plan.flatMap((d) => /^SCAN (\w+)\b/.exec(d)?.[1] ?? [])
-      return { plan, scanned }
-    },
-  },
-  postgres: {
-    async integrity(db) {
-      const invalid = await db.query<{ name: string }>(
-        `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND NOT i.indisvalid`,
-        [db.schema],
-      )
-      const unvalidated = await db.query<{ name: string }>(
-        `SELECT con.conname AS name FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace
-         WHERE n.nspname = $1 AND con.contype = 'f' AND NOT con.convalidated`,
-        [db.schema],
-      )
-      return [
-        invalid.length === 0
-          ? { name: 'integrity', status: 'ok', message: 'every index valid' }
-          : {
-              name: 'integrity',
-              status: 'error',
-              message: `invalid indexes: ${invalid.map((r) => r.name).join(', ')}; REINDEX them`,
-            },
-        unvalidated.length === 0
-          ? { name: 'foreign keys', status: 'ok', message: 'every foreign key validated' }
-          : {
-              name: 'foreign keys',
-              status: 'error',
-              message: `not validated: ${unvalidated.map((r) => r.name).join(', ')}`,
-            },
-      ]
-    },
-    async explain(db, statement) {
-      // With sequential scans priced out, the planner still uses one only where no index can
-      // serve the query: the plan then shows what the index set allows, not what a small table
-      // makes cheapest.
-      const rows = await db.transaction(async (trx) => {
-        await db.query('SET LOCAL enable_seqscan = off', [], trx)
-        return db.query<{ 'QUERY PLAN': unknown }>(
-          `EXPLAIN (FORMAT JSON) ${statement.sql}`,
-          statement.parameters,
-          trx,
-        )
-      })
-      const raw = rows[0]?.['QUERY PLAN']
-      const root = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PgPlanNode }[]
-      const nodes: PgPlanNode[] = []
-      const walk = (node: PgPlanNode) => {
-        nodes.push(node)
-        node.Plans?.forEach(walk)
-      }
-      walk(root[0]!.Plan)
-      const plan = nodes.map(
-        (n) =>
-          `${n['Node Type']}${n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}${n['Index Cond'] ? ` (${n['Index Cond']})` : ''}${n.Filter ? ` filter ${n.Filter}` : ''}`,
-      )
-      const sorts = nodes.some((n) => n['Node Type'] === 'Sort')
-      const scanned = isBoundedScan(statement.sql, sorts)
-        ? []
-        : nodes.flatMap((n) => {
-            const whole =
-              n['Node Type'] === 'Seq Scan' ||
-              (/Index( Only)? Scan/.test(n['Node Type']) && !n['Index Cond'] && Boolean(n.Filter))
-            return whole && n['Relation Name'] ? [n['Relation Name']] : []
-          })
-      return { plan, scanned }
-    },
-  },
-}
-
-interface PgPlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Index Name'?: string
-  'Index Cond'?: string
-  Filter?: string
-  Plans?: PgPlanNode[]
 }

@@ -198,8 +198,7 @@ export class Migrator {
         executor,
       )
     } catch (error) {
-      const e = error as { code?: string; message?: string }
-      if (e.code === '42P01' || /no such table/.test(e.message ?? '')) return []
+      if (this.#db.engineImpl.isMissingTable(error)) return []
       throw error
     }
   }

@@ -1,7 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely'
-import type BetterSqlite3 from 'better-sqlite3'
 import type { Database } from './database.js'
-import { toSqliteValue } from './sqlite-engine.js'
 
 /**
  * PreparedQuery is a query shape built and compiled once and run many times with new
@@ -28,20 +26,17 @@ export interface PreparedQuery<Row> {
  * e.g. `prepareQuery(db, (k) => k.selectFrom('t').selectAll().where('id', '=', 0))` then
  * `takeFirst([id])`.
  *
- * On SQLite a read runs straight on one cached better-sqlite3 statement, unless a transaction
- * is open on the connection (then it queues behind it through Kysely, as any query does) or
- * `captureQueries` is recording (Kysely's log sees it); a
- * statement that writes, and every query on PostgreSQL, runs through `db.kysely.executeQuery`
- * with the compiled text. Errors are translated like every other query's.
+ * Where the engine has a direct path (SQLite: a read runs straight on one cached better-sqlite3
+ * statement, see engines/sqlite/prepared.ts) the query takes it when it can; otherwise, and on
+ * PostgreSQL always, it runs through `db.kysely.executeQuery` with the compiled text. Errors
+ * are translated like every other query's.
  */
 export function prepareQuery<DB, Row>(
   db: Database<DB>,
   build: (k: Kysely<DB>) => Compilable<Row>,
 ): PreparedQuery<Row> {
   let compiled: CompiledQuery<Row> | undefined
-  let statement: BetterSqlite3.Statement | undefined
   const compile = (): CompiledQuery<Row> => (compiled ??= build(db.kysely).compile())
-  const handle = db.sqliteHandle
 
   const viaKysely = async (parameters: readonly unknown[]): Promise<Row[]> => {
     const query = compile()
@@ -53,58 +48,18 @@ export function prepareQuery<DB, Row>(
     }
   }
 
-  let reads = false
-  const direct = (): BetterSqlite3.Statement | undefined => {
-    if (!handle || handle.inTransaction || db.capturing) return undefined
-    if (!statement) {
-      statement = handle.prepare(compile().sql)
-      reads = statement.reader
-    }
-    return reads ? statement : undefined
-  }
-
-  // Numbers and strings bind as they are: the hot reads (a get by id) skip the copy.
-  const bind = (parameters: readonly unknown[]): readonly unknown[] =>
-    parameters.every(bindsAsIs) ? parameters : parameters.map(toSqliteValue)
-
+  const direct = db.engineImpl.prepareQuery?.(db, compile, viaKysely)
+  if (direct) return direct
   return {
     get sql() {
       return compile().sql
     },
-    async execute(parameters) {
-      const stmt = direct()
-      if (!stmt) return viaKysely(parameters)
-      try {
-        return stmt.all(bind(parameters)) as Row[]
-      } catch (error) {
-        // SQLITE_BUSY and the like: the Kysely path retries them.
-        if (isBusy(error)) return viaKysely(parameters)
-        throw db.translateError(error)
-      }
-    },
+    execute: viaKysely,
     async takeFirst<T>(
       parameters: readonly unknown[],
       map: (row: Row | undefined) => T = (row) => row as T,
     ): Promise<T> {
-      const stmt = direct()
-      if (!stmt) return map((await viaKysely(parameters))[0])
-      let row: Row | undefined
-      try {
-        row = stmt.get(bind(parameters)) as Row | undefined
-      } catch (error) {
-        if (isBusy(error)) return map((await viaKysely(parameters))[0])
-        throw db.translateError(error)
-      }
-      return map(row)
+      return map((await viaKysely(parameters))[0])
     },
   }
-}
-
-function bindsAsIs(value: unknown): boolean {
-  return typeof value === 'number' || typeof value === 'string'
-}
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: string }).code
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
 }

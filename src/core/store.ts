@@ -1,4 +1,5 @@
-import { Database, isPostgresUrl } from './database.js'
+import { Database } from './database.js'
+import { engineFor } from './engines/index.js'
 import { resolveStoreLocation, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
 import { NotFoundError } from './errors.js'
@@ -154,10 +155,8 @@ export async function openStore<Repo>(
  * read-only can change nothing there either (SQLite files are opened read-only).
  */
 function readOnlyLocation(location: string): string {
-  if (!isPostgresUrl(location)) return location
-  const url = new URL(location)
-  url.searchParams.set('options', '-c default_transaction_read_only=on')
-  return url.toString()
+  const { engine, location: parsed } = engineFor(location)
+  return engine.readOnlyLocation(parsed)
 }
 
 /** isStoreEmpty tells whether a store holds no data (its dataTables are empty). */

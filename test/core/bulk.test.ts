@@ -11,7 +11,7 @@ import {
   ValidationError,
   type OpenStore,
 } from '../../src/core/index.js'
-import { toSqliteValue } from '../../src/core/sqlite-engine.js'
+import { toSqliteValue } from '../../src/core/engines/sqlite/connection.js'
 import { aiArtistStore, type AiArtistRepository } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 

@@ -2,10 +2,10 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { resolveStoreLocation, type Env } from '../config.js'
 import { Database } from '../database.js'
-import type { EngineName } from '../dialect.js'
+import { engineNamed } from '../engines/index.js'
 import { GenmediaError, NotFoundError } from '../errors.js'
 import type { StoreDefinition } from '../store.js'
-import type { BackupEngine, ProgressListener } from './engine.js'
+import type { ProgressListener } from './engine.js'
 import {
   backupFileName,
   MANIFEST_FORMAT,
@@ -13,16 +13,8 @@ import {
   sha256File,
   type BackupManifest,
 } from './manifest.js'
-import { postgresBackupEngine } from './postgres-backup.js'
 import { applyRetention, type RetentionPolicy } from './retention.js'
-import { sqliteBackupEngine } from './sqlite-backup.js'
 import { openBackupTarget, type BackupTarget } from './targets.js'
-
-/** BACKUP_ENGINES holds what differs between the engines; everything here is shared. */
-export const BACKUP_ENGINES: Record<EngineName, BackupEngine> = {
-  sqlite: sqliteBackupEngine,
-  postgres: postgresBackupEngine,
-}
 
 /** BackupVerificationError: a backup did not prove usable (checksum, integrity, row counts). */
 export class BackupVerificationError extends GenmediaError {
@@ -79,7 +71,8 @@ export async function backupStore(
   const now = options.now ?? new Date()
   const db = await Database.open(location, { schema: definition.schema, create: false })
   try {
-    const engine = BACKUP_ENGINES[db.engine]
+    // What differs between the engines is the engine's backup; everything here is shared.
+    const engine = db.engineImpl.backup
     const existing = new Set(await target.list(definition.name))
     let seq = 1
     while (existing.has(backupFileName(definition.name, now, engine.extension, seq))) seq++
@@ -157,7 +150,7 @@ export async function verifyBackupFile(
     problems.push('checksum mismatch: the file changed since the backup was made')
   }
   if (options.deep !== false) {
-    problems.push(...(await BACKUP_ENGINES[manifest.engine].verifyFile(path, manifest)))
+    problems.push(...(await engineNamed(manifest.engine).backup.verifyFile(path, manifest)))
   }
   return problems
 }

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { resolveStoreLocation, type Env } from '../config.js'
-import { Database, isPostgresUrl } from '../database.js'
+import { Database } from '../database.js'
+import { engineFor } from '../engines/index.js'
 import { SchemaVersionError, ValidationError } from '../errors.js'
 import { describeStore, openStore, type StoreDefinition } from '../store.js'
-import { BACKUP_ENGINES, BackupVerificationError, verifyBackupFile } from './backup.js'
+import { BackupVerificationError, verifyBackupFile } from './backup.js'
 import type { ProgressListener } from './engine.js'
 import { MANIFEST_SUFFIX, manifestNameOf, parseManifest, type BackupManifest } from './manifest.js'
 import { defaultBackupDir, openBackupTarget, type BackupTarget, type LocalCopy } from './targets.js'
@@ -93,10 +94,10 @@ export async function restoreStore(
         'backup',
       )
     }
-    const engine = isPostgresUrl(location) ? 'postgres' : 'sqlite'
-    if (manifest.engine !== engine) {
+    const at = engineFor(location)
+    if (manifest.engine !== at.engine.name) {
       throw new ValidationError(
-        `${name} is a ${manifest.engine} backup; ${definition.name} is on ${engine} at ${location}`,
+        `${name} is a ${manifest.engine} backup; ${definition.name} is on ${at.engine.name} at ${location}`,
         'backup',
       )
     }
@@ -108,7 +109,7 @@ export async function restoreStore(
     options.onProgress?.({ phase: 'verify', done: 0, total: 1 })
     const problems = await verifyBackupFile(copy.path, manifest)
     if (problems.length > 0) throw new BackupVerificationError(`${name} does not verify`, problems)
-    const outcome = await BACKUP_ENGINES[engine].restore({
+    const outcome = await at.engine.backup.restore({
       definition,
       location,
       backupPath: copy.path,
@@ -122,7 +123,7 @@ export async function restoreStore(
     return {
       store: definition.name,
       backup: name,
-      location: isPostgresUrl(location) ? new URL(location).origin : location,
+      location: at.location.origin,
       fromVersion: manifest.schemaVersion,
       ...outcome,
     }

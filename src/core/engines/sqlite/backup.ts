@@ -1,24 +1,20 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import type { Database } from '../database.js'
-import { MIGRATION_TABLE } from '../migrator.js'
-import { openSqliteFile } from '../sqlite-engine.js'
-import { openStore, tableNamesOf } from '../store.js'
-import type { BackupEngine, RestoreRequest, RestoreOutcome } from './engine.js'
-import type { BackupManifest } from './manifest.js'
+import type { BackupEngine, RestoreOutcome, RestoreRequest } from '../../backup/engine.js'
+import type { BackupManifest } from '../../backup/manifest.js'
+import type { Database } from '../../database.js'
+import { MIGRATION_TABLE } from '../../migrator.js'
+import { openStore, tableNamesOf } from '../../store.js'
+import { openSqliteFile } from './connection.js'
+import { sqliteFilePath } from './location.js'
 
 /** Pages copied per step of the online backup between which other work (progress) runs. */
 const PAGES_PER_STEP = 1000
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
-
-/** sqliteFilePath is the file of a SQLite location (`sqlite:` prefix allowed), absolute. */
-export function sqliteFilePath(location: string): string {
-  return resolve(location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location)
-}
 
 function readSnapshot(handle: BetterSqlite3.Database, tables: readonly string[]) {
   const hasMigrations = handle

@@ -1,5 +1,8 @@
 import pg from 'pg'
 import { PostgresDialect } from 'kysely'
+import type { OpenOptions } from '../../database.js'
+import type { EngineConnection } from '../engine.js'
+import type { PostgresLocation } from './location.js'
 
 const OID = {
   INT8: 20,
@@ -42,25 +45,13 @@ function toIso(date: Date): string | Date {
   return Number.isNaN(date.getTime()) ? date : date.toISOString()
 }
 
-export interface PostgresLocation {
-  connectionString: string
-  /** The schema the store lives in, from `?schema=` or the store's default. */
-  schema: string
-}
-
-/**
- * parsePostgresLocation splits genmedia's own `schema` parameter off a postgres:// URL; the rest
- * is handed to node-postgres unchanged.
- */
-export function parsePostgresLocation(url: string, defaultSchema: string): PostgresLocation {
-  const parsed = new URL(url)
-  const schema = parsed.searchParams.get('schema') ?? defaultSchema
-  parsed.searchParams.delete('schema')
-  return { connectionString: parsed.toString(), schema }
-}
-
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`
+}
+
+/** schemaOf is the schema a location names, or the store's default. */
+export function schemaOf(location: PostgresLocation, defaultSchema: string): string {
+  return location.schema ?? defaultSchema
 }
 
 /**
@@ -118,4 +109,64 @@ export async function ensureSchema(pool: pg.Pool, schema: string): Promise<void>
 
 export function createPostgresDialect(pool: pg.Pool, schema: string): PostgresDialect {
   return new PostgresDialect({ pool: sessionPool(pool, schema) as unknown as pg.Pool })
+}
+
+/** connectPostgres opens a pool to the store's schema, creating the schema if it is missing. */
+export async function connectPostgres(
+  location: PostgresLocation,
+  options: OpenOptions,
+): Promise<EngineConnection> {
+  const schema = schemaOf(location, options.schema)
+  const pool = createPostgresPool(location, options.poolSize)
+  try {
+    if (options.create !== false) await ensureSchema(pool, schema)
+  } catch (error) {
+    await pool.end()
+    throw error
+  }
+  return {
+    kyselyDialect: createPostgresDialect(pool, schema),
+    location: location.redacted,
+    schema,
+    pgPool: pool,
+  }
+}
+
+/** schemaExists tells whether `schema` is in the database. */
+export async function schemaExists(pool: pg.Pool, schema: string): Promise<boolean> {
+  const { rows } = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
+  return rows.length > 0
+}
+
+/** postgresExists tells whether the store's schema is there. */
+export async function postgresExists(
+  location: PostgresLocation,
+  defaultSchema: string,
+): Promise<boolean> {
+  const pool = createPostgresPool(location, 1)
+  try {
+    return await schemaExists(pool, schemaOf(location, defaultSchema))
+  } finally {
+    await pool.end()
+  }
+}
+
+/** dropPostgres drops the store's schema with everything in it. Idempotent. */
+export async function dropPostgres(
+  location: PostgresLocation,
+  defaultSchema: string,
+): Promise<void> {
+  const pool = createPostgresPool(location, 1)
+  try {
+    await pool.query(
+      `DROP SCHEMA IF EXISTS ${quoteIdentifier(schemaOf(location, defaultSchema))} CASCADE`,
+    )
+  } finally {
+    await pool.end()
+  }
+}
+
+/** isMissingTable tells whether `error` is PostgreSQL's undefined_table (42P01). */
+export function isMissingTable(error: unknown): boolean {
+  return (error as { code?: string }).code === '42P01'
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import {
@@ -9,6 +9,9 @@ import {
   type SqliteDialectConfig,
   type Driver,
 } from 'kysely'
+import type { OpenOptions } from '../../database.js'
+import type { EngineConnection } from '../engine.js'
+import { sqliteFilePath, type SqliteLocation } from './location.js'
 
 /** SQLITE_PRAGMAS are set on every connection, in this order (ARCHITECTURE.md, seed 004). */
 export const SQLITE_PRAGMAS = [
@@ -124,7 +127,8 @@ class CachingDatabase {
 /** How long a statement keeps retrying while another connection holds the write lock. */
 export const SQLITE_BUSY_DEADLINE_MS = 30_000
 
-function isBusy(error: unknown): boolean {
+/** isBusy tells whether a statement failed because another connection holds a lock. */
+export function isBusy(error: unknown): boolean {
   const code = (error as { code?: string }).code
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
 }
@@ -197,4 +201,47 @@ class GenmediaSqliteDialect extends SqliteDialect {
 /** createSqliteDialect wraps an open better-sqlite3 handle in genmedia's Kysely dialect. */
 export function createSqliteDialect(db: BetterSqlite3.Database): SqliteDialect {
   return new GenmediaSqliteDialect({ database: new CachingDatabase(db) }, db)
+}
+
+/**
+ * connectSqlite opens a SQLite file (created with its folder if missing, unless read-only) with
+ * genmedia's pragmas, its statement cache and its driver.
+ */
+export async function connectSqlite(
+  location: SqliteLocation,
+  options: OpenOptions,
+): Promise<EngineConnection> {
+  const readonly = options.readonly ?? options.create === false
+  const handle = openSqliteFile(location.path, { readonly })
+  return {
+    kyselyDialect: createSqliteDialect(handle),
+    location: location.path,
+    schema: undefined,
+    sqliteHandle: handle,
+    beforeClose() {
+      // PRAGMA optimize keeps the planner's statistics fresh (shared/BASELINES.md).
+      if (!handle.open || handle.readonly) return
+      try {
+        handle.pragma('optimize')
+      } catch {
+        // A busy or read-only database skips the optimisation; closing must still succeed.
+      }
+    },
+  }
+}
+
+/** sqliteExists tells whether the file is there. */
+export async function sqliteExists(location: SqliteLocation): Promise<boolean> {
+  return location.path === ':memory:' || existsSync(location.path)
+}
+
+/** dropSqlite deletes the file with its WAL, shared-memory and journal files. Idempotent. */
+export async function dropSqlite(location: SqliteLocation): Promise<void> {
+  const path = sqliteFilePath(location.text)
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true })
+}
+
+/** isMissingTable tells whether `error` is SQLite's "no such table". */
+export function isMissingTable(error: unknown): boolean {
+  return /no such table/.test((error as { message?: string }).message ?? '')
 }

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process'
 import type pg from 'pg'
-import { ConfigError, ConflictError, GenmediaError } from '../errors.js'
-import { MIGRATION_TABLE } from '../migrator.js'
-import { createPostgresPool, parsePostgresLocation, quoteIdentifier } from '../postgres-engine.js'
-import { openStore, tableNamesOf } from '../store.js'
-import type { BackupEngine, RestoreOutcome, RestoreRequest } from './engine.js'
-import type { BackupManifest } from './manifest.js'
+import type { BackupEngine, RestoreOutcome, RestoreRequest } from '../../backup/engine.js'
+import type { BackupManifest } from '../../backup/manifest.js'
+import { ConfigError, ConflictError, GenmediaError } from '../../errors.js'
+import { MIGRATION_TABLE } from '../../migrator.js'
+import { openStore, tableNamesOf } from '../../store.js'
+import { createPostgresPool, quoteIdentifier, schemaExists, schemaOf } from './connection.js'
+import { parsePostgresLocation } from './location.js'
 
 /** What to install when a PostgreSQL client tool is missing. */
 const INSTALL_HINT =
@@ -43,11 +44,6 @@ export function runTool(tool: string, args: readonly string[]): Promise<ToolResu
       }
     })
   })
-}
-
-async function schemaExists(pool: pg.Pool, schema: string): Promise<boolean> {
-  const { rows } = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
-  return rows.length > 0
 }
 
 async function readSnapshot(
@@ -91,7 +87,8 @@ export const postgresBackupEngine: BackupEngine = {
   extension: 'dump',
 
   async snapshot(db, location, definition, destination, onProgress) {
-    const { connectionString, schema } = parsePostgresLocation(location, definition.schema)
+    const pgLocation = parsePostgresLocation(location)!
+    const schema = schemaOf(pgLocation, definition.schema)
     // Fail before holding a snapshot when the tool is missing.
     await runTool('pg_dump', ['--version'])
     const client = await db.pgPool!.connect()
@@ -105,7 +102,7 @@ export const postgresBackupEngine: BackupEngine = {
         `--schema=${quoteIdentifier(schema)}`,
         `--snapshot=${rows[0]!.id}`,
         `--file=${destination}`,
-        `--dbname=${connectionString}`,
+        `--dbname=${pgLocation.connectionString}`,
       ])
       onProgress?.({ phase: 'dump', done: 1, total: 1 })
       await client.query('COMMIT')
@@ -136,8 +133,8 @@ export const postgresBackupEngine: BackupEngine = {
 
   async restore(request: RestoreRequest): Promise<RestoreOutcome> {
     const { definition, manifest, now, onProgress } = request
-    const pgLocation = parsePostgresLocation(request.location, definition.schema)
-    const target = pgLocation.schema
+    const pgLocation = parsePostgresLocation(request.location)!
+    const target = schemaOf(pgLocation, definition.schema)
     const source = manifest.schema ?? definition.schema
     const pool = createPostgresPool(pgLocation, 1)
     const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14)

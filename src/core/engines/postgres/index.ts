@@ -1,0 +1,40 @@
+import type { Engine } from '../engine.js'
+import { postgresBackupEngine } from './backup.js'
+import { connectPostgres, dropPostgres, isMissingTable, postgresExists } from './connection.js'
+import { postgresDialect } from './dialect.js'
+import { postgresDoctor } from './doctor.js'
+import { introspectPostgres } from './introspect.js'
+import {
+  parsePostgresLocation,
+  readOnlyPostgresLocation,
+  type PostgresLocation,
+} from './location.js'
+import { postgresMaintenance, postgresSizeBytes } from './maintenance.js'
+
+export type { PostgresLocation } from './location.js'
+
+/**
+ * postgresEngine: a store is one schema on a PostgreSQL server, reached through a `pg` pool
+ * whose sessions work inside that schema and in UTC. Every statement goes through Kysely.
+ */
+export const postgresEngine: Engine<PostgresLocation> = {
+  name: 'postgres',
+  dialect: postgresDialect,
+  sharesLocation: true,
+  parseLocation: parsePostgresLocation,
+  absoluteLocation: (location) => location.text,
+  readOnlyLocation: readOnlyPostgresLocation,
+  connect: connectPostgres,
+  exists: postgresExists,
+  drop: dropPostgres,
+  sizeBytes: postgresSizeBytes,
+  isMissingTable,
+  bindValue: (value) => value,
+  introspect: introspectPostgres,
+  doctor: postgresDoctor,
+  maintenance: postgresMaintenance,
+  // Read when used: backup.ts imports the store module, which imports the engines.
+  get backup() {
+    return postgresBackupEngine
+  },
+}

@@ -1,0 +1,33 @@
+import type { Database, Executor } from '../../database.js'
+import type { BulkFill } from '../engine.js'
+
+/**
+ * insertDirect is SQLite's direct path for bulk inserts: inside the transaction the rows go
+ * straight to better-sqlite3 through one prepared single-row INSERT, run once per row. SQLite
+ * inserts a row of a single-row statement faster than one of a 500-row VALUES list (measured
+ * 15–20 % faster with genmedia's ai-artist rows), and each run skips Kysely's driver. Outside
+ * a transaction of this connection, and under captureQueries (so that the statements are
+ * recorded), it returns undefined and the rows go in multi-row INSERTs through Kysely.
+ */
+export function insertDirect(
+  db: Database,
+  executor: Executor,
+  sql: () => string,
+  width: number,
+  count: number,
+  fill: BulkFill,
+): number | undefined {
+  const handle = db.sqliteHandle
+  if (!handle || !executor.isTransaction || !handle.inTransaction || db.capturing) return undefined
+  const insert = handle.prepare(sql())
+  const values: unknown[] = new Array(width)
+  try {
+    for (let n = 0; n < count; n++) {
+      fill(n, values, true)
+      insert.run(values)
+    }
+  } catch (error) {
+    throw db.translateError(error)
+  }
+  return count
+}
