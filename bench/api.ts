@@ -92,7 +92,7 @@ export async function apiFigure(ctx: BenchContext): Promise<Figure> {
       `load generator).`,
   )
   const file = await scaledSqliteFile(aiArtistStore, ctx.sizes.scaleRows)
-  const stores: OpenStore<any>[] = [
+  const stores: OpenStore[] = [
     await openStore(aiArtistStore, { location: file }),
     await openStore(accessStore, { location: join(ctx.workDir, 'access.db') }),
   ]

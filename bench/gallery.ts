@@ -44,7 +44,7 @@ export async function galleryFigure(ctx: BenchContext): Promise<Figure> {
     execFileSync('npm', ['run', 'build:web'], { cwd: repo, stdio: 'ignore' })
   }
   const file = await scaledSqliteFile(aiArtistStore, rows)
-  const stores: OpenStore<any>[] = [
+  const stores: OpenStore[] = [
     await openStore(aiArtistStore, { location: file }),
     await openStore(accessStore, { location: join(ctx.workDir, 'gallery-access.db') }),
   ]

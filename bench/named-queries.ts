@@ -32,7 +32,7 @@ export interface QueryResult {
   largeScans: string[]
 }
 
-async function rowCounts(store: OpenStore<any>): Promise<Record<string, number>> {
+async function rowCounts(store: OpenStore): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
   for (const table of tableNamesOf(store.definition)) {
     const [row] = await store.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`)
@@ -59,7 +59,7 @@ async function timeQuery(ctx: BenchContext, run: () => Promise<unknown>): Promis
 
 async function measureStore(
   ctx: BenchContext,
-  store: OpenStore<any>,
+  store: OpenStore,
 ): Promise<{ results: QueryResult[]; counts: Record<string, number> }> {
   const counts = await rowCounts(store)
   const results: QueryResult[] = []
@@ -84,9 +84,9 @@ async function measureStore(
 /** location opens the store's scale data on an engine, or its sample data when it has no plan. */
 async function openScaled(
   ctx: BenchContext,
-  def: StoreDefinition<any>,
+  def: StoreDefinition,
   engine: 'sqlite' | 'postgres',
-): Promise<OpenStore<any>> {
+): Promise<OpenStore> {
   const rows = ctx.sizes.scaleRows
   if (scaleTable(def)) {
     const location =

@@ -2,7 +2,8 @@ import { join } from 'node:path'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { eq, sql } from 'drizzle-orm'
 import pg from 'pg'
-import { createCodec, openStore, Random } from '../src/core/index.js'
+import { openStore, Random } from '../src/core/index.js'
+import { aiArtistTables } from '../src/stores/ai-artist/tables.js'
 import { openSqliteFile } from '../src/core/engines/sqlite/connection.js'
 import { aiArtistStore } from '../src/stores/ai-artist/index.js'
 import { pgLocation, type BenchContext } from './lib/context.js'
@@ -52,11 +53,7 @@ export async function pointReadsFigure(ctx: BenchContext): Promise<Figure> {
   try {
     const stmt = handle.prepare('SELECT * FROM generated_images WHERE id = ?')
     // What getImage returns beyond the raw row: genmedia's codec for this table.
-    const { decode } = createCodec({
-      json: ['generation_params', 'tags'],
-      boolean: ['is_featured'],
-      timestamp: ['created_at', 'updated_at'],
-    })
+    const { decode } = aiArtistTables.generated_images.codec
     const d = drizzle({ client: handle })
     const prepared = d
       .select()

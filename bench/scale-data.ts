@@ -119,16 +119,16 @@ const PLANS: Record<string, ScalePlan> = {
 }
 
 /** scaledStores: every registered store with a plan, in registry order. */
-export function scaledStores(): StoreDefinition<any>[] {
+export function scaledStores(): StoreDefinition[] {
   return STORES.filter((s) => PLANS[s.name])
 }
 
-export function scaleTable(store: StoreDefinition<any>): string | undefined {
+export function scaleTable(store: StoreDefinition): string | undefined {
   return PLANS[store.name]?.table
 }
 
 /** cacheKey changes whenever the store's schema, the row count or this file's method does. */
-function cacheKey(store: StoreDefinition<any>, rows: number): string {
+function cacheKey(store: StoreDefinition, rows: number): string {
   const d = dialectFor('sqlite')
   const schema = store.migrations.map((m) => [m.version, m.up(d)])
   return createHash('sha256')
@@ -142,7 +142,7 @@ function cacheKey(store: StoreDefinition<any>, rows: number): string {
  * grown to `rows` rows (ANALYZEd), built once and cached under bench/.cache/ by a key of the
  * store's migrations and the row count. Older files of the same store are removed.
  */
-export async function scaledSqliteFile(store: StoreDefinition<any>, rows: number): Promise<string> {
+export async function scaledSqliteFile(store: StoreDefinition, rows: number): Promise<string> {
   const plan = PLANS[store.name]
   if (!plan) throw new Error(`no scale plan for store ${store.name}`)
   const key = cacheKey(store, rows)
@@ -183,7 +183,7 @@ export async function scaledSqliteFile(store: StoreDefinition<any>, rows: number
  */
 export async function scaledPostgres(
   ctx: BenchContext,
-  store: StoreDefinition<any>,
+  store: StoreDefinition,
   rows: number,
 ): Promise<string> {
   const key = cacheKey(store, rows)

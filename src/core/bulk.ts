@@ -1,6 +1,6 @@
 import type { Database, Executor } from './database.js'
 import type { BulkFill as Fill } from './engines/engine.js'
-import type { Columns, EncodeInput, RowCodec, Table } from './table.js'
+import type { Columns, EncodeInput, Table } from './table.js'
 
 /** Rows per INSERT: SQLite allows 32,766 parameters, PostgreSQL 65,535. */
 const MAX_PARAMETERS = 30_000
@@ -21,13 +21,6 @@ export interface EachInput<T, Cs extends Columns> {
   columns?: readonly (keyof Cs & string)[]
 }
 
-/** How the legacy insertEach form turns each input into a row. */
-export interface EachRow<T> {
-  parse(input: T, index: number): Readonly<Record<string, unknown>>
-  codec: RowCodec<unknown, any>
-  defaults?: Readonly<Record<string, unknown>>
-}
-
 /**
  * insertEach validates, encodes and inserts one row per input, in one transaction (the
  * caller's when given one, otherwise its own): a refused input leaves nothing written. Returns
@@ -44,34 +37,12 @@ export async function insertEach<T, Cs extends Columns>(
   inputs: readonly T[],
   each: EachInput<T, Cs>,
   executor?: Executor,
-): Promise<number>
-export async function insertEach<T>(
-  db: Database,
-  table: string,
-  columns: readonly string[],
-  inputs: readonly T[],
-  rows: EachRow<T>,
-  executor?: Executor,
-): Promise<number>
-export async function insertEach<T>(
-  db: Database,
-  ...args:
-    | [Table, readonly T[], EachInput<T, Columns>, Executor?]
-    | [string, readonly string[], readonly T[], EachRow<T>, Executor?]
 ): Promise<number> {
-  const [table, columns, inputs, rows, executor] =
-    typeof args[0] === 'string'
-      ? (args as [string, readonly string[], readonly T[], EachRow<T>, Executor?])
-      : [
-          args[0].name,
-          (args[2] as EachInput<T, Columns>).columns ?? args[0].writable,
-          args[1] as readonly T[],
-          { ...(args[2] as EachInput<T, Columns>), codec: args[0].codec } as EachRow<T>,
-          args[3] as Executor | undefined,
-        ]
-  const encoders = columns.map((c) => rows.codec.encoderOf(c))
+  const columns: readonly string[] = each.columns ?? table.writable
+  const { codec } = table
+  const encoders = columns.map((c) => codec.encoderOf(c))
   const defaults = columns.map((c, i) => {
-    const value = rows.defaults?.[c]
+    const value = each.defaults?.[c]
     return value === undefined || value === null ? null : (encoders[i]?.(value) ?? value)
   })
   // How the engine's direct path binds a value (SQLite: booleans as 0/1, Dates as text).
@@ -79,7 +50,7 @@ export async function insertEach<T>(
   // Bound once: a batch's shared `now` is not formatted again for every row.
   const directDefaults = defaults.map(bind)
   const fill: Fill = (index, out, direct) => {
-    const values = rows.parse(inputs[index]!, index)
+    const values: Readonly<Record<string, unknown>> = each.parse(inputs[index]!, index)
     for (let i = 0; i < columns.length; i++) {
       const value = values[columns[i]!]
       if (value === undefined) {
@@ -91,7 +62,7 @@ export async function insertEach<T>(
       out[i] = direct ? bind(encoded) : encoded
     }
   }
-  return insertFilled(db, table, columns, inputs.length, fill, executor)
+  return insertFilled(db, table.name, columns, inputs.length, fill, executor)
 }
 
 /**

@@ -67,7 +67,7 @@ export interface DoctorOptions {
  * finds; every finding is a check in the report.
  */
 export async function diagnoseStore(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   options: DoctorOptions = {},
 ): Promise<DoctorReport> {
   const location =
@@ -92,7 +92,7 @@ export async function diagnoseStore(
     fail('database', `no database at ${report.location}; run genmedia init ${definition.name}`)
     return report
   }
-  let store: OpenStore<any>
+  let store: OpenStore
   let expected: SchemaSnapshot
   const open = () => openStore(definition, { location, readOnly: true })
   try {
@@ -176,8 +176,8 @@ export async function diagnoseStore(
 const DATA_STATEMENT = /^\s*(select|with|insert|update|delete)\b/i
 
 async function explainQuery(
-  store: OpenStore<any>,
-  query: StoreDefinition<any>['namedQueries'][number],
+  store: OpenStore,
+  query: StoreDefinition['namedQueries'][number],
   engine: Engine,
   tables: Set<string>,
   countRows: (table: string) => Promise<number>,
@@ -250,7 +250,7 @@ function checkDrift(expected: SchemaSnapshot, actual: SchemaSnapshot): DoctorChe
  * store's on PostgreSQL, dropped afterwards) to `version` and reads its schema.
  */
 async function expectedSchema(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   at: EngineAt,
   version: number,
 ): Promise<SchemaSnapshot> {

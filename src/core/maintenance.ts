@@ -56,7 +56,7 @@ export interface StoreMaintenanceReport {
  * the store has no database. VACUUM needs free disk space about the size of the database.
  */
 export async function maintainStore(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   options: StoreMaintenanceOptions = {},
 ): Promise<StoreMaintenanceReport> {
   const location =

@@ -73,37 +73,16 @@ export function tableRows<
   db: Database<DB>,
   table: Table<Cs, T>,
   noun: string | ((key: KeyOf<DB, T, K>) => string),
-  keyColumn?: K,
-): TableRows<DB, T, RowOf<Cs>, K>
-/** tableRows over a table named by `table` whose rows `codec` converts (a row shape not declared). */
-export function tableRows<
-  DB,
-  T extends keyof DB & string,
-  Row,
-  K extends keyof DB[T] & string = 'id' & keyof DB[T],
->(
-  db: Database<DB>,
-  table: T,
-  codec: RowCodec<Row, any>,
-  noun: string | ((key: KeyOf<DB, T, K>) => string),
-  keyColumn?: K,
-): TableRows<DB, T, Row, K>
-export function tableRows<DB, T extends keyof DB & string, Row, K extends keyof DB[T] & string>(
-  db: Database<DB>,
-  ...args:
-    | [Table<any, T>, string | ((key: KeyOf<DB, T, K>) => string), K?]
-    | [T, RowCodec<Row, any>, string | ((key: KeyOf<DB, T, K>) => string), K?]
-): TableRows<DB, T, Row, K> {
-  const [table, codec, noun, keyColumn = 'id' as K] =
-    typeof args[0] === 'string'
-      ? (args as [T, RowCodec<Row, any>, string | ((key: KeyOf<DB, T, K>) => string), K?])
-      : [args[0].name, args[0].codec as RowCodec<Row, any>, args[1] as string, args[2] as K]
+  keyColumn: K = 'id' as K,
+): TableRows<DB, T, RowOf<Cs>, K> {
+  type Row = RowOf<Cs>
+  const { codec } = table
   const missing = (key: KeyOf<DB, T, K>) =>
     new NotFoundError(
       typeof noun === 'string' ? `${noun} ${String(key)} does not exist` : noun(key),
     )
   // The rows are typed by the caller's DB; inside, any table of any database will do.
-  const name: string = table
+  const name: string = table.name
   const column: string = keyColumn
   const run = async <R>(
     executor: Executor<DB> | undefined,

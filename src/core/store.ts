@@ -32,7 +32,7 @@ export interface StoreDefinition<Repo = unknown, Name extends string = string> {
    * Every table of the store, declared once (defineTables); their row counts describe the
    * store (state, doctor, backups), in this order.
    */
-  tables: StoreTables | readonly string[]
+  tables: StoreTables
   /**
    * The tables that hold data rather than configuration the migrations write (default: all
    * of `tables`); the store counts as empty, and `init --seed` seeds it, when these are empty.
@@ -75,12 +75,7 @@ export function defineStore<Repo, const Name extends string>(
 
 /** tableNamesOf lists a store's tables in their order. */
 export function tableNamesOf(definition: StoreDefinition): string[] {
-  const { tables } = definition
-  return isNameList(tables) ? [...tables] : Object.keys(tables)
-}
-
-function isNameList(tables: StoreTables | readonly string[]): tables is readonly string[] {
-  return Array.isArray(tables)
+  return Object.keys(definition.tables)
 }
 
 export interface OpenStoreOptions {

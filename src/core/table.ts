@@ -328,19 +328,3 @@ function parseJsonValue(value: string): unknown {
     return value
   }
 }
-
-/** Which columns of an undeclared row need converting (transitional: stores declare tables). */
-export interface ColumnKinds {
-  json?: readonly string[]
-  boolean?: readonly string[]
-  timestamp?: readonly string[]
-}
-
-/** createCodec builds the codec of an undeclared row shape from its converted columns' names. */
-export function createCodec<R>(kinds: ColumnKinds): RowCodec<R, any> {
-  const columns: Columns = {}
-  for (const c of kinds.json ?? []) columns[c] = col.json(z.unknown())
-  for (const c of kinds.boolean ?? []) columns[c] = col.boolean()
-  for (const c of kinds.timestamp ?? []) columns[c] = col.timestamp()
-  return codecOf(columns) as never
-}

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
   ConflictError,
-  createCodec,
   insertEach,
   insertMany,
   openStore,
@@ -13,13 +12,12 @@ import {
 } from '../../src/core/index.js'
 import { toSqliteValue } from '../../src/core/engines/sqlite/connection.js'
 import { aiArtistStore, type AiArtistRepository } from '../../src/stores/ai-artist/index.js'
+import { aiArtistTables } from '../../src/stores/ai-artist/tables.js'
 import { ENGINES, useEngine } from '../engines.js'
 
-const COLUMNS = ['filename', 'prompt', 'model_id', 'is_featured', 'tags', 'created_at']
-const codec = createCodec({
-  json: ['tags', 'generation_params'],
-  timestamp: ['created_at', 'updated_at'],
-})
+const COLUMNS = ['filename', 'prompt', 'model_id', 'is_featured', 'tags', 'created_at'] as const
+const images = aiArtistTables.generated_images
+const codec = images.codec
 
 describe('bulk encoding', () => {
   it('encodes JSON and timestamp columns, leaving the rest and nulls as given', () => {
@@ -152,7 +150,7 @@ describe.each(ENGINES)('insertMany on $name', (engine) => {
   type Input = z.input<typeof inputSchema>
   const each = (now: Date) => ({
     parse: (input: Input, i: number) => parseItem(inputSchema, input, 'image', i),
-    codec,
+    columns: COLUMNS,
     defaults: { model_id: 'default-model', is_featured: false, tags: ['d'], created_at: now },
   })
 
@@ -165,7 +163,7 @@ describe.each(ENGINES)('insertMany on $name', (engine) => {
       ...(i === 1 ? { tags: null, model_id: 'sdxl', is_featured: true } : {}),
       ...(i === 2 ? { created_at: '2025-01-02 03:04:05', tags: ['x', 'y'] } : {}),
     }))
-    expect(await insertEach(db, 'generated_images', COLUMNS, inputs, each(now))).toBe(620)
+    expect(await insertEach(db, images, inputs, each(now))).toBe(620)
     const first = await repo.listImages({}, { limit: 500 })
     const rest = await repo.listImages({}, { limit: 500, after: first.next })
     const byName = new Map([...first.items, ...rest.items].map((i) => [i.filename, i]))
@@ -190,13 +188,13 @@ describe.each(ENGINES)('insertMany on $name', (engine) => {
       filename: `r${i}.png`,
       prompt: i === 598 ? '' : `p${i}`,
     }))
-    const refused = insertEach(db, 'generated_images', COLUMNS, inputs, each(new Date()))
+    const refused = insertEach(db, images, inputs, each(new Date()))
     await expect(refused).rejects.toBeInstanceOf(ValidationError)
     await expect(refused).rejects.toMatchObject({ field: 'prompt' })
     await expect(refused).rejects.toThrow(/^image 599: prompt/)
     const late = [{ filename: 'ok.png', prompt: 'p', created_at: 'not a time' }]
     await expect(
-      insertEach(db, 'generated_images', COLUMNS, late, each(new Date())),
+      insertEach(db, images, late, each(new Date())),
     ).rejects.toMatchObject({ field: 'created_at' })
     expect((await repo.listImages()).items).toEqual([])
   })

@@ -6,7 +6,7 @@ import type { EngineContext } from '../engines.js'
 
 export interface TestServer {
   app: FastifyInstance
-  stores: OpenStore<any>[]
+  stores: OpenStore[]
   access: AccessRepository
   store<R>(definition: StoreDefinition<R>): OpenStore<R>
   close(): Promise<void>
@@ -21,10 +21,10 @@ export interface TestServer {
  */
 export async function startTestServer(
   ctx: EngineContext,
-  definitions: readonly StoreDefinition<any>[],
+  definitions: readonly StoreDefinition[],
   options: { seed?: boolean; host?: string; tokenCacheMs?: number } = {},
 ): Promise<TestServer> {
-  const stores: OpenStore<any>[] = []
+  const stores: OpenStore[] = []
   for (const definition of [...definitions.filter((d) => d.name !== 'access'), accessStore]) {
     const store = await openStore(definition, {
       location: await ctx.isolatedLocation(definition.name),

@@ -13,7 +13,7 @@ import { ENGINES, useEngine } from '../engines.js'
 
 describe.each(ENGINES)('store status for GET /api/stores on $name', (engine) => {
   const ctx = useEngine(engine)
-  let store: OpenStore<any>
+  let store: OpenStore
   let location: string
 
   beforeAll(async () => {

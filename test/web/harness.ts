@@ -84,8 +84,8 @@ async function ensureWebBuild(): Promise<void> {
 export interface Dashboard {
   url: string
   app: FastifyInstance
-  stores: OpenStore<any>[]
-  store(name: string): OpenStore<any>
+  stores: OpenStore[]
+  store(name: string): OpenStore
   close(): Promise<void>
 }
 
@@ -98,7 +98,7 @@ async function startDashboard(): Promise<Dashboard> {
   const storageBefore = process.env.GENMEDIA_STORAGE_URL
   process.env.GENMEDIA_STORAGE_URL = `file://${join(dir, 'blobs')}`
   const blobs = new LocalBlobStore({ root: join(dir, 'blobs') })
-  const stores: OpenStore<any>[] = []
+  const stores: OpenStore[] = []
   for (const definition of STORES) {
     const store = await openStore(definition, { location: join(dir, definition.defaultFile) })
     await seedStore(store)

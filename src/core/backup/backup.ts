@@ -57,7 +57,7 @@ export interface BackupResult {
  * not verify (it is kept, marked unverified, and nothing is pruned).
  */
 export async function backupStore(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   options: BackupOptions = {},
 ): Promise<BackupResult> {
   const location =

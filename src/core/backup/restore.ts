@@ -80,7 +80,7 @@ async function fetchSource(
  * Stop other processes using the store first: they would keep the old database open.
  */
 export async function restoreStore(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   source: BackupSource,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
@@ -137,7 +137,7 @@ export async function restoreStore(
  * `restore` asks `--yes` for before replacing).
  */
 export async function storeHasData(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   location: string,
 ): Promise<boolean> {
   if (!(await Database.exists(location, definition.schema))) return false

@@ -47,7 +47,7 @@ export async function userWithSession(repo: ImageGenRepository, email: string) {
 }
 
 /** Counts the rows of a table. */
-export async function countRows(store: OpenStore<any>, table: string): Promise<number> {
+export async function countRows(store: OpenStore, table: string): Promise<number> {
   const [row] = await store.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`)
   return Number(row?.n ?? 0)
 }
