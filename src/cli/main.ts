@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
+import { registerAdopt } from './commands/adopt.js'
 import { registerBackup } from './commands/backup.js'
 import { registerBackups } from './commands/backups.js'
 import { registerDoctor } from './commands/doctor.js'
@@ -13,6 +14,9 @@ import { registerStores } from './commands/stores.js'
 import { registerStoreCommands } from './commands/store-commands.js'
 import { registerServe } from './commands/serve.js'
 import { registerToken } from './commands/token.js'
+import { registerCopy } from './commands/copy.js'
+import { registerExport } from './commands/export.js'
+import { registerSql } from './commands/sql.js'
 
 const program = new Command()
   .name('genmedia')
@@ -23,6 +27,7 @@ const program = new Command()
   .showHelpAfterError()
 
 registerInit(program)
+registerAdopt(program)
 registerImport(program)
 registerMigrate(program)
 registerStores(program)
@@ -35,5 +40,8 @@ registerRestore(program)
 registerBackups(program)
 registerDoctor(program)
 registerMaintain(program)
+registerCopy(program)
+registerExport(program)
+registerSql(program)
 
 await program.parseAsync(process.argv)

@@ -2,10 +2,11 @@ import { Database } from './database.js'
 import { engineFor } from './engines/index.js'
 import { resolveStoreLocation, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
-import { NotFoundError } from './errors.js'
+import { ConflictError, NotFoundError } from './errors.js'
 import type { ApiRoute } from './api.js'
 import type { StoreCommand } from './command.js'
 import type { Table } from './table.js'
+import type { StoreAdoption } from './adopt/plan.js'
 
 /** Sample-data summary: rows added per table. */
 export type SeedSummary = Record<string, number>
@@ -53,6 +54,8 @@ export interface StoreDefinition<Repo = unknown, Name extends string = string> {
   commands?: readonly StoreCommand<Repo>[]
   /** Adds sample data to a freshly migrated store. */
   seedSampleData(repo: Repo, db: Database): Promise<SeedSummary>
+  /** Which databases of its seed's own scripts the store recognises, for `genmedia adopt`. */
+  adopt?: StoreAdoption
 }
 
 /** NamedQuery is one of a store's queries, runnable with sample arguments. */
@@ -122,6 +125,12 @@ export async function openStore<Repo>(
     columnsByConstraint: definition.columnsByConstraint,
     poolSize: options.poolSize,
     create: !options.readOnly,
+  }).catch((error: unknown) => {
+    // The engine names the recovery command without knowing the store's name.
+    if (error instanceof ConflictError && error.message.includes('restore <store> --recover')) {
+      throw new ConflictError(error.message.replace('<store>', definition.name))
+    }
+    throw error
   })
   try {
     const migrator = createMigrator(definition, db)

@@ -2,6 +2,9 @@ import type { Command } from 'commander'
 import {
   Database,
   describeStore,
+  expectedSchemas,
+  isForeignDatabase,
+  planAdoption,
   openStore,
   resolveStoreLocation,
   SchemaVersionError,
@@ -29,7 +32,7 @@ export interface InitReport extends Partial<StoreState> {
   location: string
   /** The setting that chose the location (a variable name, config/.env, or default). */
   source: string
-  /** init: created | migrated | reset | unchanged. --check: ready | missing | empty | outdated | incompatible. */
+  /** init: created | migrated | reset | unchanged. --check: ready | missing | empty | outdated | adoptable | incompatible. */
   status: string
   migrated?: MigrationResult
   seeded?: SeedSummary
@@ -73,7 +76,7 @@ export function registerInit(program: Command): void {
           if (notReady.length > 0) {
             if (!options.json) {
               process.stderr.write(
-                `genmedia: ${notReady.map((r) => `${r.store} is ${r.status}`).join(', ')}; run genmedia init\n`,
+                `genmedia: ${notReady.map((r) => `${r.store} is ${r.status}`).join(', ')}; run ${notReady.some((r) => r.status === 'adoptable') ? 'genmedia adopt (adoptable stores) or ' : ''}genmedia init\n`,
               )
             }
             return 1
@@ -92,6 +95,11 @@ export async function initStore(
   if (options.reset) {
     process.stderr.write(`warning: deleting all data of ${definition.name} at ${location}\n`)
     await Database.drop(location, definition.schema)
+  }
+  if (!options.reset && (await isForeignDatabase(definition, location))) {
+    throw new CliError(
+      `${definition.name} at ${location} holds a database genmedia did not create; run genmedia adopt ${definition.name} to take it over with its rows (see docs/adopt.md)`,
+    )
   }
   const existed = await Database.exists(location, definition.schema)
   const store = await openStore(definition, { location, migrate: false })
@@ -120,6 +128,31 @@ export async function checkStore(definition: StoreDefinition): Promise<InitRepor
   const { location, source } = resolveStoreLocation(definition)
   if (!(await Database.exists(location, definition.schema))) {
     return { store: definition.name, location, source, status: 'missing' }
+  }
+  if (await isForeignDatabase(definition, location)) {
+    const plan = await planAdoption(
+      definition,
+      location,
+      await expectedSchemas(definition, location),
+    )
+    const rowCounts = Object.fromEntries(plan.tables.map((t) => [t.table, t.rows]))
+    return plan.status === 'adoptable'
+      ? {
+          store: definition.name,
+          location,
+          source,
+          status: 'adoptable',
+          rowCounts,
+          message: `${plan.shape}: run genmedia adopt ${definition.name}`,
+        }
+      : {
+          store: definition.name,
+          location,
+          source,
+          status: 'incompatible',
+          rowCounts,
+          message: `not a database genmedia can adopt: ${plan.problems.slice(0, 3).join('; ')}`,
+        }
   }
   let store
   try {

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type { CompiledQuery, Dialect } from 'kysely'
 import type pg from 'pg'
+import type { EngineAdoption } from '../adopt/engine.js'
 import type { BackupEngine } from '../backup/engine.js'
 import type { CapturedQuery, Database, Executor, OpenOptions } from '../database.js'
 import type { SqlDialect } from '../dialect.js'
@@ -8,6 +9,7 @@ import type { DoctorCheck } from '../doctor.js'
 import type { SchemaSnapshot } from '../inspect.js'
 import type { DatabaseSizes, StoreMaintenanceTask } from '../maintenance.js'
 import type { PreparedQuery } from '../prepared.js'
+import type { EngineTransfer } from '../transfer/engine.js'
 
 /**
  * Engine is everything genmedia does differently on one database engine, behind one interface:
@@ -147,6 +149,10 @@ export interface Engine<L extends Location = Location> {
   readonly doctor: EngineDoctor<L>
   readonly maintenance: EngineMaintenance
   readonly backup: BackupEngine
+  /** How `genmedia adopt` rebuilds a database here; absent where adopt does not run yet. */
+  readonly adoption?: EngineAdoption
+  /** Snapshots, loads and read-only queries for copy, export and `genmedia sql`. */
+  readonly transfer: EngineTransfer
 }
 
 /**

@@ -1,4 +1,5 @@
 import { defineStore } from '../../core/index.js'
+import { aiArtistAdoption } from './adopt.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { AiArtistRepository } from './repository.js'
 import { aiArtistApi } from './api.js'
@@ -19,6 +20,7 @@ export const aiArtistStore = defineStore({
   migrations,
   tables: aiArtistTables,
   columnsByConstraint,
+  adopt: aiArtistAdoption,
   createRepository: (db) => new AiArtistRepository(db),
   api: aiArtistApi,
   namedQueries: [

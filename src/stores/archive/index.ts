@@ -1,4 +1,5 @@
 import { defineStore } from '../../core/index.js'
+import { archiveAdoption } from './adopt.js'
 import { archiveApi } from './api.js'
 import { archiveCommands } from './cli.js'
 import { migrations } from './migrations.js'
@@ -34,6 +35,7 @@ export const archiveStore = defineStore({
   tables: archiveTables,
   // app_settings is configuration the migration fills with the seed's defaults, not data.
   dataTables: Object.keys(archiveTables).filter((t) => t !== 'app_settings'),
+  adopt: archiveAdoption,
   createRepository: (db) => new ArchiveRepository(db),
   api: archiveApi,
   commands: archiveCommands,

@@ -1,4 +1,5 @@
 import { defineStore } from '../../core/index.js'
+import { trendsAdoption } from './adopt.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { TrendsRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
@@ -20,6 +21,7 @@ export const trendsStore = defineStore({
   migrations,
   tables: trendsTables,
   columnsByConstraint,
+  adopt: trendsAdoption,
   createRepository: (db) => new TrendsRepository(db),
   api: trendsApi,
   namedQueries: [

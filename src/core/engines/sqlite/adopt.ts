@@ -1,0 +1,154 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import type { EngineAdoption, SchemaObject } from '../../adopt/engine.js'
+import { RowDigester } from '../../adopt/digest.js'
+import type { Database } from '../../database.js'
+import { sqliteFilePath } from './location.js'
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
+
+/** SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html, 3.1). */
+export function sqliteAffinity(type: string): 'INTEGER' | 'TEXT' | 'BLOB' | 'REAL' | 'NUMERIC' {
+  const t = type.toUpperCase()
+  if (t.includes('INT')) return 'INTEGER'
+  if (/CHAR|CLOB|TEXT/.test(t)) return 'TEXT'
+  if (t === '' || t.includes('BLOB')) return 'BLOB'
+  if (/REAL|FLOA|DOUB/.test(t)) return 'REAL'
+  return 'NUMERIC'
+}
+
+/**
+ * sqliteAdoption rebuilds tables as SQLite's documented procedure for schema changes ALTER TABLE
+ * cannot make has it (https://sqlite.org/lang_altertable.html#otheralter): foreign keys off
+ * and the legacy rename (references are not rewritten) outside the transaction; inside it, the
+ * old table moved aside, the new one created, rows copied with their keys, the old one
+ * dropped, indexes, triggers and views created again, and `foreign_key_check` before commit.
+ */
+export const sqliteAdoption: EngineAdoption = {
+  async rehearsal(location) {
+    const dir = await mkdtemp(join(tmpdir(), 'genmedia-adopt-'))
+    const copy = join(dir, 'rehearsal.db')
+    // The online backup of a read-only handle: a consistent copy, the original untouched.
+    const source = new BetterSqlite3(sqliteFilePath(location), {
+      readonly: true,
+      fileMustExist: true,
+    })
+    try {
+      await source.backup(copy)
+    } finally {
+      source.close()
+    }
+    return { location: copy, dispose: () => rm(dir, { recursive: true, force: true }) }
+  },
+  before: ['PRAGMA foreign_keys = OFF', 'PRAGMA legacy_alter_table = ON'],
+  after: ['PRAGMA legacy_alter_table = OFF', 'PRAGMA foreign_keys = ON'],
+  async objects(db, trx) {
+    const rows = await db.query<{
+      type: SchemaObject['type']
+      name: string
+      tbl_name: string
+      sql: string
+    }>(
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger', 'view') AND sql IS NOT NULL ORDER BY rowid",
+      [],
+      trx,
+    )
+    return rows.map((r) => ({ type: r.type, name: r.name, table: r.tbl_name, sql: r.sql }))
+  },
+  dropObject: (object) => `DROP ${object.type.toUpperCase()} IF EXISTS ${quote(object.name)}`,
+  renameTable: (from, to) => `ALTER TABLE ${quote(from)} RENAME TO ${quote(to)}`,
+  addColumn(table, column) {
+    const parts = [`ALTER TABLE ${quote(table)} ADD COLUMN ${quote(column.name)}`]
+    if (column.type) parts.push(column.type)
+    if (column.default !== null) parts.push(`DEFAULT ${column.default}`)
+    if (column.notNull && column.default !== null) parts.push('NOT NULL')
+    return parts.join(' ')
+  },
+  sameMeaning: (actual, expected) => {
+    const a = sqliteAffinity(actual)
+    const e = sqliteAffinity(expected)
+    // INTEGER, REAL and NUMERIC all keep numbers numbers (5 may be stored as 5.0) and text
+    // that is no number text; TEXT and BLOB keep values exactly. A value that would still change
+    // (text '5' into a numeric column) is caught by the checksums, and the adoption rolled back.
+    const numeric = (x: string) => x === 'INTEGER' || x === 'REAL' || x === 'NUMERIC'
+    return a === e || (numeric(a) && numeric(e)) || (e === 'NUMERIC' && a === 'TEXT')
+  },
+  async digest(db, _trx, table, columns) {
+    const digester = new RowDigester()
+    const handle = handleOf(db)
+    const list = columns.map(quote).join(', ')
+    // The transaction's own connection: better-sqlite3 has one per handle.
+    for (const row of handle
+      .prepare(`SELECT ${list} FROM ${quote(table)}`)
+      .raw()
+      .iterate()) {
+      digester.add(row as unknown[])
+    }
+    return digester.result
+  },
+  async keyCounters(db, trx) {
+    const exists = await db.query(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
+      [],
+      trx,
+    )
+    if (exists.length === 0) return new Map()
+    const rows = await db.query<{ name: string; seq: number }>(
+      'SELECT name, seq FROM sqlite_sequence',
+      [],
+      trx,
+    )
+    return new Map(rows.map((r) => [r.name, Number(r.seq)]))
+  },
+  async raiseKeyCounter(db, trx, table, value) {
+    const exists = await db.query(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
+      [],
+      trx,
+    )
+    if (exists.length === 0) return
+    await db.query(
+      'UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?',
+      [value, table, value],
+      trx,
+    )
+  },
+  async foreignKeyViolations(db, trx) {
+    const rows = await db.query<{ table: string; rowid: number; parent: string; fkid: number }>(
+      'PRAGMA foreign_key_check',
+      [],
+      trx,
+    )
+    const columns = new Map<string, string>()
+    for (const r of rows) {
+      const id = `${r.table}:${r.fkid}`
+      if (columns.has(id)) continue
+      const [fk] = await db.query<{ from: string }>(
+        'SELECT "from" FROM pragma_foreign_key_list(?) WHERE id = ? ORDER BY seq',
+        [r.table, r.fkid],
+        trx,
+      )
+      columns.set(id, fk?.from ?? '')
+    }
+    return rows.map((r) => ({
+      table: r.table,
+      key: r.rowid,
+      keyColumn: 'rowid',
+      parent: r.parent,
+      column: columns.get(`${r.table}:${r.fkid}`) ?? '',
+    }))
+  },
+  async integrity(db, trx) {
+    const rows = await db.query<{ integrity_check: string }>('PRAGMA integrity_check', [], trx)
+    const found = rows.map((r) => r.integrity_check)
+    return found.length === 1 && found[0] === 'ok' ? [] : found
+  },
+}
+
+function handleOf(db: Database): BetterSqlite3.Database {
+  const handle = db.sqliteHandle
+  if (!handle) throw new Error(`${db.location} has no SQLite handle`)
+  return handle
+}
