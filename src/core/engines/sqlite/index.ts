@@ -1,5 +1,4 @@
 import type { Engine } from '../engine.js'
-import { sqliteTransfer } from './transfer.js'
 import { sqliteAdoption } from './adopt.js'
 import { sqliteBackupEngine } from './backup.js'
 import { insertDirect } from './bulk.js'
@@ -40,7 +39,6 @@ export const sqliteEngine: Engine<SqliteLocation> = {
   prepareQuery: prepareDirect,
   introspect: introspectSqlite,
   doctor: sqliteDoctor,
-  transfer: sqliteTransfer,
   maintenance: sqliteMaintenance,
   // Read when used: backup.ts imports the store module, which imports the engines.
   adoption: sqliteAdoption,
