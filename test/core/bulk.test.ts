@@ -193,9 +193,9 @@ describe.each(ENGINES)('insertMany on $name', (engine) => {
     await expect(refused).rejects.toMatchObject({ field: 'prompt' })
     await expect(refused).rejects.toThrow(/^image 599: prompt/)
     const late = [{ filename: 'ok.png', prompt: 'p', created_at: 'not a time' }]
-    await expect(
-      insertEach(db, images, late, each(new Date())),
-    ).rejects.toMatchObject({ field: 'created_at' })
+    await expect(insertEach(db, images, late, each(new Date()))).rejects.toMatchObject({
+      field: 'created_at',
+    })
     expect((await repo.listImages()).items).toEqual([])
   })
 })
