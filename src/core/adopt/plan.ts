@@ -196,7 +196,7 @@ export async function planAdoption(
 
 /**
  * baseVersion is the newest version whose own additions (the tables and columns its migration
- * adds) the database has, every one, counting from version 1 (the seed's schema as genmedia
+ * adds; a migration that adds none counts for nothing) the database has, every one, from version 1 (the seed's schema as genmedia
  * defines it, which a seed's database may lack a defaulted column of).
  */
 function baseVersion(
@@ -215,9 +215,10 @@ function baseVersion(
   for (let v = 2; v < expected.length; v++) {
     const earlier = columnsOf(expected[v - 1]!)
     const added = [...columnsOf(expected[v]!)].filter((c) => !earlier.has(c))
-    if (added.length > 0 && added.every((c) => have.has(c))) base = v
-    else if (added.length > 0) break
-    else base = v
+    // A migration that adds no table or column (indexes, data) is not evidence either way.
+    if (added.length === 0) continue
+    if (added.every((c) => have.has(c))) base = v
+    else break
   }
   return base
 }
