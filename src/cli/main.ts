@@ -14,6 +14,9 @@ import { registerStores } from './commands/stores.js'
 import { registerStoreCommands } from './commands/store-commands.js'
 import { registerServe } from './commands/serve.js'
 import { registerToken } from './commands/token.js'
+import { registerCopy } from './commands/copy.js'
+import { registerExport } from './commands/export.js'
+import { registerSql } from './commands/sql.js'
 
 const program = new Command()
   .name('genmedia')
@@ -37,5 +40,8 @@ registerRestore(program)
 registerBackups(program)
 registerDoctor(program)
 registerMaintain(program)
+registerCopy(program)
+registerExport(program)
+registerSql(program)
 
 await program.parseAsync(process.argv)

@@ -36,3 +36,19 @@ export async function openExistingStore<Repo>(
   }
   return openStore(definition, { location })
 }
+
+/**
+ * openReadOnly opens a store that must exist, read-only and as it is (not migrated): for
+ * commands that only read (export, sql). Fails naming the location and `genmedia init`.
+ */
+export async function openReadOnly<Repo>(
+  definition: StoreDefinition<Repo>,
+): Promise<OpenStore<Repo>> {
+  const { location } = resolveStoreLocation(definition)
+  if (!(await Database.exists(location, definition.schema))) {
+    throw new CliError(
+      `the ${definition.name} store does not exist at ${location}; run genmedia init ${definition.name}`,
+    )
+  }
+  return openStore(definition, { location, readOnly: true })
+}

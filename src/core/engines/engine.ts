@@ -9,6 +9,7 @@ import type { DoctorCheck } from '../doctor.js'
 import type { SchemaSnapshot } from '../inspect.js'
 import type { DatabaseSizes, StoreMaintenanceTask } from '../maintenance.js'
 import type { PreparedQuery } from '../prepared.js'
+import type { EngineTransfer } from '../transfer/engine.js'
 
 /**
  * Engine is everything genmedia does differently on one database engine, behind one interface:
@@ -150,6 +151,8 @@ export interface Engine<L extends Location = Location> {
   readonly backup: BackupEngine
   /** How `genmedia adopt` rebuilds a database here; absent where adopt does not run yet. */
   readonly adoption?: EngineAdoption
+  /** Snapshots, loads and read-only queries for copy, export and `genmedia sql`. */
+  readonly transfer: EngineTransfer
 }
 
 /**

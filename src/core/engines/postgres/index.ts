@@ -1,4 +1,5 @@
 import type { Engine } from '../engine.js'
+import { postgresTransfer } from './transfer.js'
 import { postgresBackupEngine } from './backup.js'
 import { connectPostgres, dropPostgres, isMissingTable, postgresExists } from './connection.js'
 import { postgresDialect } from './dialect.js'
@@ -32,6 +33,7 @@ export const postgresEngine: Engine<PostgresLocation> = {
   bindValue: (value) => value,
   introspect: introspectPostgres,
   doctor: postgresDoctor,
+  transfer: postgresTransfer,
   maintenance: postgresMaintenance,
   // Read when used: backup.ts imports the store module, which imports the engines.
   get backup() {

@@ -1,4 +1,5 @@
 import type { Engine } from '../engine.js'
+import { sqliteTransfer } from './transfer.js'
 import { sqliteAdoption } from './adopt.js'
 import { sqliteBackupEngine } from './backup.js'
 import { insertDirect } from './bulk.js'
@@ -39,6 +40,7 @@ export const sqliteEngine: Engine<SqliteLocation> = {
   prepareQuery: prepareDirect,
   introspect: introspectSqlite,
   doctor: sqliteDoctor,
+  transfer: sqliteTransfer,
   maintenance: sqliteMaintenance,
   // Read when used: backup.ts imports the store module, which imports the engines.
   adoption: sqliteAdoption,

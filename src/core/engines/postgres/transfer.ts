@@ -1,0 +1,246 @@
+import type pg from 'pg'
+import Cursor from 'pg-cursor'
+import type { Database } from '../../database.js'
+import type {
+  EngineTransfer,
+  ForeignKey,
+  RawRow,
+  ReadOnlyQuery,
+  TableLoader,
+} from '../../transfer/engine.js'
+import { QueryRefusedError, QueryTimeoutError } from '../../transfer/errors.js'
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
+
+/** PostgreSQL's limit of bound parameters in one statement. */
+const MAX_PARAMETERS = 65_535
+const MAX_ROWS_PER_INSERT = 1000
+
+function poolOf(db: Database): pg.Pool {
+  const pool = db.pgPool
+  if (!pool) throw new Error('a PostgreSQL transfer needs a PostgreSQL database')
+  return pool
+}
+
+/** The pool's type parsers (rows read as SQLite's look), which a cursor must be given itself. */
+function typesOf(pool: pg.Pool): unknown {
+  return (pool as unknown as { options: { types?: unknown } }).options.types
+}
+
+async function* streamRows(
+  client: pg.PoolClient,
+  types: unknown,
+  sql: string,
+  batchSize: number,
+): AsyncGenerator<RawRow[]> {
+  const cursor = client.query(new Cursor<RawRow>(sql, [], { types } as Cursor.CursorQueryConfig))
+  try {
+    for (;;) {
+      const rows = await cursor.read(batchSize)
+      if (rows.length === 0) return
+      yield rows
+    }
+  } finally {
+    await cursor.close()
+  }
+}
+
+/** Opens a session on its own connection, in the store's schema and UTC, inside `begin`. */
+async function session(db: Database, begin: string): Promise<pg.PoolClient> {
+  const client = await poolOf(db).connect()
+  try {
+    await client.query(begin)
+    await client.query(`SET LOCAL search_path TO ${quote(db.schema!)}`)
+    await client.query("SET LOCAL TIME ZONE 'UTC'")
+    return client
+  } catch (error) {
+    client.release(error as Error)
+    throw error
+  }
+}
+
+async function sequenceOf(
+  client: pg.PoolClient,
+  table: string,
+  column: string,
+): Promise<string | null> {
+  const { rows } = await client.query<{ seq: string | null }>(
+    'SELECT pg_get_serial_sequence($1, $2) AS seq',
+    [quote(table), column],
+  )
+  return rows[0]?.seq ?? null
+}
+
+function loaderOn(client: pg.PoolClient, types: unknown): TableLoader {
+  return {
+    async clear(tables) {
+      if (tables.length > 0) await client.query(`TRUNCATE ${tables.map(quote).join(', ')}`)
+    },
+    async insert(table, columns, rows) {
+      const perStatement = Math.max(
+        1,
+        Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS / columns.length)),
+      )
+      const head = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES `
+      for (let start = 0; start < rows.length; start += perStatement) {
+        const chunk = rows.slice(start, start + perStatement)
+        const values: unknown[] = []
+        const tuples = chunk.map((row) => {
+          const marks = row.map((value) => {
+            values.push(value)
+            return `$${values.length}`
+          })
+          return `(${marks.join(', ')})`
+        })
+        await client.query(head + tuples.join(', '), values)
+      }
+    },
+    async update(table, key, id, column, value) {
+      await client.query(
+        `UPDATE ${quote(table)} SET ${quote(column)} = $1 WHERE ${quote(key)} = $2`,
+        [value, id],
+      )
+    },
+    rows: (sql, batchSize) => streamRows(client, types, sql, batchSize),
+    async advanceIdCounters(keys, counters) {
+      for (const { table, column } of keys) {
+        const seq = await sequenceOf(client, table, column)
+        if (!seq) continue
+        const { rows } = await client.query<{ top: number | null }>(
+          `SELECT MAX(${quote(column)}) AS top FROM ${quote(table)}`,
+        )
+        const value = Math.max(Number(rows[0]?.top ?? 0), counters[table] ?? 0)
+        if (value > 0) await client.query('SELECT setval($1, $2, true)', [seq, value])
+        else await client.query('SELECT setval($1, 1, false)', [seq])
+      }
+    },
+  }
+}
+
+function queryError(error: unknown, timeoutMs: number): unknown {
+  const { code, message } = error as { code?: string; message?: string }
+  if (code === '57014') return new QueryTimeoutError(timeoutMs)
+  if (code === '25006') {
+    return new QueryRefusedError('refused: the statement writes; genmedia sql only reads')
+  }
+  if (/multiple commands/.test(message ?? '')) {
+    return new QueryRefusedError(
+      'refused: one statement at a time: the text holds more than one; genmedia sql only reads',
+    )
+  }
+  return error
+}
+
+/**
+ * postgresTransfer: snapshots are a REPEATABLE READ, READ ONLY transaction on a connection of
+ * their own, read through cursors; loads are one transaction with the tables' user triggers
+ * disabled (ALTER TABLE … DISABLE TRIGGER USER, itself undone if the load rolls back); user
+ * queries run in a READ ONLY transaction with statement_timeout.
+ */
+export const postgresTransfer: EngineTransfer = {
+  async foreignKeys(db: Database): Promise<ForeignKey[]> {
+    return db.query<ForeignKey>(
+      `SELECT cl.relname AS "table", a.attname AS "column", rf.relname AS "references",
+              af.attname AS "referencedColumn"
+       FROM pg_constraint c
+       JOIN pg_class cl ON cl.oid = c.conrelid
+       JOIN pg_namespace n ON n.oid = cl.relnamespace
+       JOIN pg_class rf ON rf.oid = c.confrelid
+       CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, ref)
+       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col
+       JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = k.ref
+       WHERE c.contype = 'f' AND n.nspname = $1`,
+      [db.schema],
+    )
+  },
+
+  orderTerm: (column, kind) => (kind === 'text' ? `${quote(column)} COLLATE "C"` : quote(column)),
+
+  async snapshot(db, fn) {
+    const client = await session(db, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+    const types = typesOf(poolOf(db))
+    try {
+      const result = await fn({
+        rows: (sql, batchSize) => streamRows(client, types, sql, batchSize),
+        async idCounters(keys) {
+          const counters: Record<string, number> = {}
+          for (const { table, column } of keys) {
+            const seq = await sequenceOf(client, table, column)
+            if (!seq) continue
+            const { rows } = await client.query<{ last_value: number; is_called: boolean }>(
+              `SELECT last_value, is_called FROM ${seq}`,
+            )
+            const row = rows[0]
+            if (row) counters[table] = Number(row.last_value) - (row.is_called ? 0 : 1)
+          }
+          return counters
+        },
+      })
+      await client.query('COMMIT')
+      client.release()
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      client.release()
+      throw error
+    }
+  },
+
+  async load(db, tables, fn) {
+    const client = await session(db, 'BEGIN')
+    try {
+      for (const table of tables) {
+        await client.query(`ALTER TABLE ${quote(table)} DISABLE TRIGGER USER`)
+      }
+      const result = await fn(loaderOn(client, typesOf(poolOf(db))))
+      for (const table of tables) {
+        await client.query(`ALTER TABLE ${quote(table)} ENABLE TRIGGER USER`)
+      }
+      await client.query('COMMIT')
+      client.release()
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      client.release()
+      throw db.translateError(error)
+    }
+  },
+
+  async query(db, query: ReadOnlyQuery) {
+    const client = await session(db, 'BEGIN READ ONLY')
+    try {
+      await client.query(
+        `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(query.timeoutMs))}`,
+      )
+      const cursor = client.query(
+        new Cursor<unknown[]>(query.sql, [], {
+          rowMode: 'array',
+          types: typesOf(poolOf(db)),
+        } as Cursor.CursorQueryConfig),
+      )
+      let announced = false
+      for (;;) {
+        const rows = await new Promise<unknown[][]>((resolve, reject) =>
+          cursor.read(500, (error, rows, result) => {
+            if (error) return reject(error)
+            if (!announced && result) {
+              query.onColumns(result.fields.map((f) => f.name))
+              announced = true
+            }
+            resolve(rows as unknown[][])
+          }),
+        )
+        if (rows.length === 0) break
+        await query.onRows(rows)
+      }
+      if (!announced) query.onColumns([])
+      await cursor.close()
+      await client.query('ROLLBACK')
+      client.release()
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      client.release()
+      throw queryError(error, query.timeoutMs)
+    }
+  },
+}

@@ -1,0 +1,224 @@
+import { resolveStoreLocation, type Env } from '../config.js'
+import { Database } from '../database.js'
+import { engineFor } from '../engines/index.js'
+import { openStore, type OpenStore, type StoreDefinition } from '../store.js'
+import type { TableLoader, SnapshotReader } from './engine.js'
+import { CopyError } from './errors.js'
+import { Checksum, keysOf, planTables, rowFormatOf, type TransferPlan } from './tables.js'
+
+/** Rows read and written per batch. */
+const BATCH_SIZE = 2000
+
+/** CopyProgress is how far a copy is: rows of `table` written, of all rows. */
+export interface CopyProgress {
+  table: string
+  done: number
+  total: number
+}
+
+export interface CopyOptions {
+  /** The target: a SQLite path or a `postgres://` URL (`?schema=` honoured). */
+  to: string
+  /** The source; default: where the store lives by the settings. */
+  from?: string
+  /** Replace what the target holds (otherwise a target with rows is refused). */
+  replace?: boolean
+  env?: Env
+  cwd?: string
+  onProgress?: (progress: CopyProgress) => void
+}
+
+/** TableCopy is one table's outcome: rows copied and the checksum both sides agreed on. */
+export interface TableCopy {
+  table: string
+  rows: number
+  checksum: string
+}
+
+export interface CopyReport {
+  store: string
+  from: string
+  to: string
+  schemaVersion: number
+  tables: TableCopy[]
+  rows: number
+  seconds: number
+}
+
+/** identityOf is what names a store database: the file, or the server, database and schema. */
+function identityOf(location: string, schema: string): string {
+  const { location: parsed } = engineFor(location)
+  const database = /^postgres/i.test(parsed.text) ? new URL(parsed.text).pathname : ''
+  return `${parsed.engine}:${parsed.origin}${database}#${parsed.schema ?? schema}`
+}
+
+/**
+ * copyStore copies a store from one location to another, on either engine: the target is
+ * created (or migrated) to the source's schema version; every table is streamed from one
+ * consistent snapshot of the source, parents first, ids kept, into one transaction on the target
+ * with its triggers off; identity and AUTOINCREMENT counters are carried; then, before that
+ * transaction commits, each table's row count and order-independent checksum of decoded rows are
+ * read back from the target and compared with the source's. Anything wrong (and a process that
+ * dies) leaves the target as it was. A target holding rows is refused unless `replace`. The
+ * source is only read.
+ */
+export async function copyStore(
+  definition: StoreDefinition,
+  options: CopyOptions,
+): Promise<CopyReport> {
+  const started = performance.now()
+  const from = options.from ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const to = options.to
+  if (identityOf(from, definition.schema) === identityOf(to, definition.schema)) {
+    throw new CopyError(`the source and the target are the same place: ${from}`)
+  }
+  if (!(await Database.exists(from, definition.schema))) {
+    throw new CopyError(`the ${definition.name} store does not exist at ${from}`)
+  }
+  const source = await openStore(definition, { location: from, readOnly: true })
+  let target: OpenStore | undefined
+  try {
+    const version = await source.migrator.currentVersion()
+    target = await openStore(definition, { location: to, migrate: false })
+    await prepareTarget(definition, target, version, options.replace ?? false)
+    const plans = await planTables(source.db, definition)
+    const tables = await source.db.engineImpl.transfer.snapshot(source.db, (reader) =>
+      copyTables(reader, target!, plans, options.onProgress),
+    )
+    return {
+      store: definition.name,
+      from: source.db.location,
+      to: target.db.location,
+      schemaVersion: version,
+      tables,
+      rows: tables.reduce((n, t) => n + t.rows, 0),
+      seconds: (performance.now() - started) / 1000,
+    }
+  } finally {
+    await target?.close()
+    await source.close()
+  }
+}
+
+/** prepareTarget brings the target to the source's version and refuses one holding rows. */
+async function prepareTarget(
+  definition: StoreDefinition,
+  target: OpenStore,
+  version: number,
+  replace: boolean,
+): Promise<void> {
+  const current = await target.migrator.currentVersion()
+  if (current > version) {
+    throw new CopyError(
+      `the target is at schema version ${current}, newer than the source's ${version}: ` +
+        `migrate the source first (genmedia migrate up ${definition.name}) or copy to another place`,
+    )
+  }
+  if (current < version) await target.migrator.migrateTo(version)
+  if (replace) return
+  const plans = await planTables(target.db, definition)
+  const data = new Set(definition.dataTables ?? plans.map((p) => p.name))
+  for (const plan of plans.filter((p) => data.has(p.name))) {
+    const [row] = await target.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM "${plan.name}"`)
+    const n = Number(row?.n ?? 0)
+    if (n > 0) {
+      throw new CopyError(
+        `the target already holds rows (${plan.name}: ${n}) at ${target.db.location}; ` +
+          'pass --replace to replace them',
+      )
+    }
+  }
+}
+
+async function count(reader: SnapshotReader, plan: TransferPlan): Promise<number> {
+  for await (const [row] of reader.rows(`SELECT COUNT(*) AS n FROM "${plan.name}"`, 1)) {
+    return Number(row?.n ?? 0)
+  }
+  return 0
+}
+
+async function copyTables(
+  reader: SnapshotReader,
+  target: OpenStore,
+  plans: readonly TransferPlan[],
+  onProgress: CopyOptions['onProgress'],
+): Promise<TableCopy[]> {
+  const totals = new Map<string, number>()
+  for (const plan of plans) totals.set(plan.name, await count(reader, plan))
+  const total = [...totals.values()].reduce((a, b) => a + b, 0)
+  const counters = await reader.idCounters(keysOf(plans))
+  const names = plans.map((p) => p.name)
+  const progress = { done: 0, total }
+  return target.db.engineImpl.transfer.load(target.db, names, async (loader) => {
+    await loader.clear([...names].reverse())
+    const sums = new Map<string, Checksum>()
+    for (const plan of plans) {
+      sums.set(plan.name, await copyTable(reader, loader, plan, progress, onProgress))
+    }
+    await loader.advanceIdCounters(keysOf(plans), counters)
+    const copies: TableCopy[] = []
+    for (const plan of plans) {
+      const expected = sums.get(plan.name)!
+      const actual = await checksumOf(loader, plan)
+      if (actual.count !== expected.count || actual.hex !== expected.hex) {
+        throw new CopyError(
+          `${plan.name} did not verify: the source has ${expected.count} rows (checksum ` +
+            `${expected.hex}), the target ${actual.count} (checksum ${actual.hex}); nothing was written`,
+        )
+      }
+      copies.push({ table: plan.name, rows: expected.count, checksum: expected.hex })
+    }
+    return copies
+  })
+}
+
+/**
+ * copyTable streams one table in key order. A self-reference to a row not yet written (a
+ * higher key) is written NULL first and set once every row of the table is in.
+ */
+async function copyTable(
+  reader: SnapshotReader,
+  loader: TableLoader,
+  plan: TransferPlan,
+  progress: { done: number; total: number },
+  onProgress: CopyOptions['onProgress'],
+): Promise<Checksum> {
+  const format = rowFormatOf(plan)
+  const { codec } = plan.table
+  const sum = new Checksum()
+  const later: { id: unknown; column: string; value: unknown }[] = []
+  const key = plan.key.length === 1 ? plan.key[0]! : undefined
+  const selfIndexes = key ? plan.selfReferences.map((c) => plan.columns.indexOf(c)) : []
+  for await (const raws of reader.rows(`${plan.select} ${plan.orderBy}`, BATCH_SIZE)) {
+    const rows: unknown[][] = []
+    for (const raw of raws) {
+      const row = format.decode(raw)
+      sum.add(format.line(row))
+      const encoded = codec.encode(row) as Record<string, unknown>
+      const values = plan.columns.map((c) => encoded[c] ?? null)
+      for (const i of selfIndexes) {
+        const value = values[i]
+        const id = row[key!]
+        if (value !== null && (value as number) > (id as number)) {
+          later.push({ id, column: plan.columns[i]!, value })
+          values[i] = null
+        }
+      }
+      rows.push(values)
+    }
+    await loader.insert(plan.name, plan.columns, rows)
+    progress.done += rows.length
+    onProgress?.({ table: plan.name, done: progress.done, total: progress.total })
+  }
+  for (const { id, column, value } of later) await loader.update(plan.name, key!, id, column, value)
+  return sum
+}
+
+async function checksumOf(loader: TableLoader, plan: TransferPlan): Promise<Checksum> {
+  const format = rowFormatOf(plan)
+  const sum = new Checksum()
+  for await (const raws of loader.rows(plan.select, BATCH_SIZE)) {
+    for (const raw of raws) sum.add(format.line(format.decode(raw)))
+  }
+  return sum
+}

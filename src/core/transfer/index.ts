@@ -1,0 +1,6 @@
+export * from './engine.js'
+export * from './errors.js'
+export * from './tables.js'
+export * from './copy.js'
+export * from './export.js'
+export * from './sql.js'
