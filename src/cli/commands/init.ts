@@ -134,7 +134,12 @@ export async function checkStore(definition: StoreDefinition): Promise<InitRepor
       definition,
       location,
       await expectedSchemas(definition, location),
-    )
+    ).catch((error: unknown) => ({
+      status: 'refused' as const,
+      tables: [],
+      problems: [(error as Error).message],
+      shape: null,
+    }))
     const rowCounts = Object.fromEntries(plan.tables.map((t) => [t.table, t.rows]))
     return plan.status === 'adoptable'
       ? {
