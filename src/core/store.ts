@@ -50,6 +50,13 @@ export interface StoreDefinition<Repo = unknown, Name extends string = string> {
   namedQueries: readonly NamedQuery<Repo>[]
   /** The store's HTTP routes, mounted under `/api/<name>` by `genmedia serve`. */
   api?: readonly ApiRoute<Repo>[]
+  /**
+   * exportScope: for each table a user may export, the SQL condition selecting that user's rows
+   * (`userId` is a whole number the server has authenticated), for an export by a user token
+   * (`GET /api/<store>/export/<table>.ndjson`). Stores without users leave it out: only admins
+   * export them.
+   */
+  exportScope?(userId: number): Readonly<Record<string, string>>
   /** The store's upkeep tasks, run as `genmedia <name> <command>`. */
   commands?: readonly StoreCommand<Repo>[]
   /** Adds sample data to a freshly migrated store. */

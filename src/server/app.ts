@@ -22,6 +22,7 @@ import { openBlobStore, type BlobStore } from '../storage/index.js'
 import { Authenticator, authorize, isLoopback } from './auth.js'
 import { blobOpenApi, registerBlobs } from './blobs.js'
 import { sendError } from './errors.js'
+import { exportOpenApi, registerExports } from './export.js'
 import { buildOpenApi } from './openapi.js'
 import { registerDashboard } from './static.js'
 
@@ -79,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const document = buildOpenApi(definitions, VERSION, {
     ...serverPaths(),
     ...blobOpenApi(),
+    ...exportOpenApi(definitions),
   })
   await app.register(swagger, {
     mode: 'static',
@@ -115,6 +117,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   }
   registerBlobs(app, auth, options.stores, options.blobs)
+  registerExports(app, auth, options.stores)
   await registerDashboard(app)
   return app
 }

@@ -94,6 +94,18 @@ export const imageGenStore = defineStore({
     { name: 'getUserByEmail', kind: 'lookup', run: (r) => r.getUserByEmail('ada@example.com') },
   ],
   seedSampleData: (repo) => seedSampleData(repo),
+  exportScope: (userId) => {
+    const id = Math.trunc(userId)
+    const own = `user_id = ${id}`
+    return {
+      users: `id = ${id}`,
+      sessions: own,
+      reference_images: own,
+      generation_jobs: own,
+      generated_images: own,
+      generation_job_reference_images: `generation_job_id IN (SELECT id FROM generation_jobs WHERE ${own})`,
+    }
+  },
   api: imageGenApi,
   commands: imageGenCommands,
 })
