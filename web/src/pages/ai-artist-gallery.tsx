@@ -13,6 +13,7 @@ import {
   type CurationAction,
   type GeneratedImage,
 } from './ai-artist-api'
+import { ExportDownloads } from '../components/export-downloads'
 
 const PAGE_SIZE = 120
 
@@ -110,6 +111,7 @@ export default function AiArtistGallery() {
     <div className="page page-gallery">
       <div className="page-head">
         <h1>ai-artist gallery</h1>
+        <ExportDownloads store="ai-artist" />
         <nav className="tabs" aria-label="ai-artist">
           <Link to="/ai-artist" aria-current="page">
             Gallery

@@ -17,6 +17,7 @@ import {
   StatusBadge,
 } from '../components/common'
 import { Link, useLocation, withParams, type Location } from '../router'
+import { ExportDownloads } from '../components/export-downloads'
 
 /**
  * archive (seed 003): active sessions with progress bars, the operation log of the session in
@@ -30,6 +31,7 @@ export default function Archive() {
   return (
     <div className="page">
       <h1>archive</h1>
+      <ExportDownloads store="archive" />
       <Statistics30 />
       <Section title="Active sessions">
         <ErrorBanner error={active.error} onRetry={active.reload} />

@@ -21,6 +21,7 @@ import {
   type Session,
   type User,
 } from './image-gen-api'
+import { ExportDownloads } from '../components/export-downloads'
 
 /**
  * image-gen: the session navigation panel (thumbnails, counts, most recent first), a session's
@@ -42,6 +43,7 @@ export default function ImageGen() {
     <div className="page">
       <div className="page-head">
         <h1>image-gen</h1>
+        <ExportDownloads store="image-gen" />
         <UserPicker location={location} user={user} me={me.data} />
       </div>
       <ErrorBanner error={me.error} />

@@ -15,6 +15,7 @@ import { useApi } from '../hooks'
 import { ChoiceFilter, ErrorBanner, formatNumber, Loading, Section } from '../components/common'
 import { BarChart, LineChart } from '../components/charts'
 import { navigate, useLocation, withParams, type Location } from '../router'
+import { ExportDownloads } from '../components/export-downloads'
 
 /**
  * Studio, seed 002's content pipeline: unused trending topics by relevance, per-platform
@@ -26,6 +27,9 @@ export default function Studio() {
   return (
     <div className="page">
       <h1>Studio</h1>
+      <ExportDownloads store="trends" />
+      <ExportDownloads store="metrics" />
+      <ExportDownloads store="image-library" />
       <div className="grid-2">
         <Topics />
         <PlatformSummary />

@@ -21,6 +21,7 @@ import {
   ChoiceFilter,
 } from '../components/common'
 import { Link, navigate, useLocation, withParams, type Location } from '../router'
+import { ExportDownloads } from '../components/export-downloads'
 
 /**
  * video-batch: the pipeline uploads → prompt sets → videos with status counts, the failures
@@ -42,6 +43,7 @@ export default function VideoBatch() {
     <div className="page">
       <div className="page-head">
         <h1>video-batch</h1>
+        <ExportDownloads store="video-batch" />
         {counts.data ? (
           <>
             <Counts counts={counts.data.images} label="Uploads per status" />
