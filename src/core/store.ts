@@ -2,7 +2,7 @@ import { Database } from './database.js'
 import { engineFor } from './engines/index.js'
 import { resolveStoreLocation, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
-import { NotFoundError } from './errors.js'
+import { ConflictError, NotFoundError } from './errors.js'
 import type { ApiRoute } from './api.js'
 import type { StoreCommand } from './command.js'
 import type { Table } from './table.js'
@@ -132,6 +132,12 @@ export async function openStore<Repo>(
     columnsByConstraint: definition.columnsByConstraint,
     poolSize: options.poolSize,
     create: !options.readOnly,
+  }).catch((error: unknown) => {
+    // The engine names the recovery command without knowing the store's name.
+    if (error instanceof ConflictError && error.message.includes('restore <store> --recover')) {
+      throw new ConflictError(error.message.replace('<store>', definition.name))
+    }
+    throw error
   })
   try {
     const migrator = createMigrator(definition, db)

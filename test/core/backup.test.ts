@@ -24,6 +24,13 @@ import {
   seededStore,
 } from './backup-helpers.js'
 
+/** withSchema is a PostgreSQL location naming another schema of the same database. */
+function withSchema(location: string, schema: string): string {
+  const url = new URL(location)
+  url.searchParams.set('schema', schema)
+  return url.toString()
+}
+
 describe.each(ENGINES)('backup and restore on $name', (engine) => {
   const ctx = useEngine(engine)
   const targets: FolderBackupTarget[] = []
@@ -103,10 +110,12 @@ describe.each(ENGINES)('backup and restore on $name', (engine) => {
       expect(await imageRows(location)).toEqual(before)
       if (restored.restorePoint) {
         // The restore point holds the database as it was just before the restore.
-        const point = await openStore(aiArtistStore, {
-          location: restored.restorePoint,
-          readOnly: true,
-        })
+        // A file on SQLite, a schema beside the store's on PostgreSQL.
+        const pointLocation =
+          engine.name === 'sqlite'
+            ? restored.restorePoint
+            : withSchema(location, restored.restorePoint)
+        const point = await openStore(aiArtistStore, { location: pointLocation, readOnly: true })
         const [row] = await point.db.query<{ n: number }>(
           "SELECT COUNT(*) AS n FROM generated_images WHERE filename = 'after-backup.png'",
         )
@@ -144,7 +153,8 @@ describe.each(ENGINES)('backup and restore on $name', (engine) => {
       expect(await reopened.migrator.currentVersion()).toBe(aiArtistStore.migrations.length)
       if (reopened.db.engine === 'postgres') {
         const leftovers = await reopened.db.query(
-          "SELECT nspname FROM pg_namespace WHERE nspname LIKE '%restore_point%'",
+          'SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)',
+          [`${reopened.db.schema}_`],
         )
         expect(leftovers).toEqual([])
       } else {

@@ -1,5 +1,11 @@
 import type { Command } from 'commander'
-import { resolveBackupSource, restoreStore, storeHasData } from '../../core/backup/index.js'
+import {
+  DEFAULT_KEEP_RESTORE_POINTS,
+  recoverStore,
+  resolveBackupSource,
+  restoreStore,
+  storeHasData,
+} from '../../core/backup/index.js'
 import { resolveStoreLocation } from '../../core/index.js'
 import { CliError, printJson, run } from '../output.js'
 import { selectStore } from '../stores.js'
@@ -9,6 +15,17 @@ interface RestoreOptions {
   from?: string
   yes?: boolean
   json?: boolean
+  recover?: boolean
+  keepRestorePoints?: string
+}
+
+function parseKeep(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) {
+    throw new CliError(`--keep-restore-points must be a whole number ≥ 0, got ${value}`, 2)
+  }
+  return n
 }
 
 export function registerRestore(program: Command): void {
@@ -18,17 +35,34 @@ export function registerRestore(program: Command): void {
       'replace a store’s database with a verified backup, keeping a restore point and migrating it forward; stop other processes using the store first',
     )
     .argument('<store>', 'store name')
-    .argument('<backup>', 'a backup file path, or its file name in --from')
+    .argument('[backup]', 'a backup file path, or its file name in --from')
     .option(
       '--from <target>',
       'the folder or s3:// URL holding the backup (default: the backups folder)',
     )
     .option('--yes', 'required when the store’s database already holds data, which is replaced')
+    .option(
+      '--keep-restore-points <n>',
+      `restore points of the store to keep after restoring, newest first (default ${DEFAULT_KEEP_RESTORE_POINTS})`,
+    )
+    .option(
+      '--recover',
+      'put the newest restore point back where the store is missing (after an interrupted restore of an older genmedia); takes no backup',
+    )
     .option('--json', 'print JSON')
     .action(
-      run(async (name: string, backup: string, options: RestoreOptions) => {
+      run(async (name: string, backup: string | undefined, options: RestoreOptions) => {
         const definition = selectStore(name)
         const { location } = resolveStoreLocation(definition)
+        if (options.recover) {
+          if (backup) throw new CliError('--recover takes no backup', 2)
+          const recovered = await recoverStore(definition, { location })
+          if (options.json) printJson({ store: name, recovered })
+          else process.stdout.write(`${name}: put back restore point ${recovered}\n`)
+          return
+        }
+        if (!backup) throw new CliError('name the backup to restore (or --recover)', 2)
+        const keepRestorePoints = parseKeep(options.keepRestorePoints)
         if (!options.yes && (await storeHasData(definition, location))) {
           throw new CliError(
             `${name} holds data that restoring ${backup} replaces; run again with --yes to confirm`,
@@ -40,6 +74,7 @@ export function registerRestore(program: Command): void {
         try {
           const result = await restoreStore(definition, source, {
             location,
+            keepRestorePoints,
             onProgress: progress.onProgress,
           })
           progress.stop()
@@ -56,6 +91,9 @@ export function registerRestore(program: Command): void {
               process.stdout.write(
                 `the database as it was before is kept at ${result.restorePoint}\n`,
               )
+            }
+            for (const pruned of result.prunedRestorePoints) {
+              process.stdout.write(`removed older restore point ${pruned}\n`)
             }
           }
         } finally {

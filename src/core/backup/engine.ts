@@ -22,15 +22,29 @@ export interface RestoreRequest {
   /** Where a SQLite restore point is written (PostgreSQL keeps it as a renamed schema). */
   restorePointDir: string
   now: Date
+  /** How many restore points of the store to keep after a successful restore (newest first). */
+  keepRestorePoints: number
   onProgress?: ProgressListener
 }
 
 export interface RestoreOutcome {
   /** The schema version after migrating the restored database forward. */
   schemaVersion: number
-  /** The restore point kept (SQLite file), or null when none was needed or it was dropped. */
+  /**
+   * The restore point kept: the database as it was before (a SQLite file, a PostgreSQL schema),
+   * or null when there was no store to keep.
+   */
   restorePoint: string | null
+  /** Older restore points removed by the retention of restore points. */
+  prunedRestorePoints: string[]
   rowCounts: Record<string, number>
+}
+
+/** Where a store is and where its SQLite restore points are kept. */
+export interface RestorePointScope {
+  definition: StoreDefinition<any>
+  location: string
+  restorePointDir: string
 }
 
 /**
@@ -54,4 +68,11 @@ export interface BackupEngine {
   verifyFile(path: string, manifest: BackupManifest): Promise<string[]>
   /** restore swaps the backup in, migrates it forward, and on failure puts the original back. */
   restore(request: RestoreRequest): Promise<RestoreOutcome>
+  /** restorePoints lists the store's restore points (file paths or schema names), newest first. */
+  restorePoints(scope: RestorePointScope): Promise<string[]>
+  /**
+   * recover puts the newest restore point back where the store is missing and returns its name;
+   * refuses (ConflictError) while the store exists, NotFoundError when there is none.
+   */
+  recover(scope: RestorePointScope): Promise<string>
 }

@@ -18,8 +18,13 @@ export interface RestoreOptions {
   /** Where the SQLite restore point is kept; default `<GENMEDIA_DATA_DIR>/backups/<store>/restore-points`. */
   restorePointDir?: string
   now?: Date
+  /** Restore points of the store kept after a successful restore, newest first (default 3). */
+  keepRestorePoints?: number
   onProgress?: ProgressListener
 }
+
+/** How many restore points a restore keeps unless told otherwise: `DEFAULT_KEEP_RESTORE_POINTS`. */
+export const DEFAULT_KEEP_RESTORE_POINTS = 3
 
 export interface RestoreResult {
   store: string
@@ -29,8 +34,13 @@ export interface RestoreResult {
   fromVersion: number
   schemaVersion: number
   rowCounts: Record<string, number>
-  /** The SQLite restore point kept (the database as it was before), or null. */
+  /**
+   * The restore point kept (the database as it was before: a SQLite file, a PostgreSQL schema),
+   * or null when there was no store to keep.
+   */
   restorePoint: string | null
+  /** Older restore points removed by the retention of restore points. */
+  prunedRestorePoints: string[]
 }
 
 /** BackupSource names a backup: a file on disk (its manifest beside it) or one in a target. */
@@ -118,6 +128,7 @@ export async function restoreStore(
         options.restorePointDir ??
         join(defaultBackupDir(options.env, options.cwd), definition.name, 'restore-points'),
       now: options.now ?? new Date(),
+      keepRestorePoints: options.keepRestorePoints ?? DEFAULT_KEEP_RESTORE_POINTS,
       onProgress: options.onProgress,
     })
     return {
@@ -130,6 +141,44 @@ export async function restoreStore(
   } finally {
     await copy.release()
   }
+}
+
+function restorePointScope(definition: StoreDefinition<any>, options: RestoreOptions) {
+  const location =
+    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  return {
+    definition,
+    location,
+    restorePointDir:
+      options.restorePointDir ??
+      join(defaultBackupDir(options.env, options.cwd), definition.name, 'restore-points'),
+    engine: engineFor(location).engine,
+  }
+}
+
+/**
+ * listRestorePoints lists a store's restore points, newest first: SQLite files in the
+ * restore-point folder, or PostgreSQL schemas `<schema>_restore_point_<stamp>`.
+ */
+export async function listRestorePoints(
+  definition: StoreDefinition<any>,
+  options: RestoreOptions = {},
+): Promise<string[]> {
+  const scope = restorePointScope(definition, options)
+  return scope.engine.backup.restorePoints(scope)
+}
+
+/**
+ * recoverStore puts a store's newest restore point back where the store itself is missing (what
+ * an open that finds only a restore point asks for) and returns its name. Refuses
+ * (ConflictError) while the store exists, NotFoundError when it has no restore point.
+ */
+export async function recoverStore(
+  definition: StoreDefinition<any>,
+  options: RestoreOptions = {},
+): Promise<string> {
+  const scope = restorePointScope(definition, options)
+  return scope.engine.backup.recover(scope)
 }
 
 /**

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process'
 import type pg from 'pg'
 import type { BackupEngine, RestoreOutcome, RestoreRequest } from '../../backup/engine.js'
 import type { BackupManifest } from '../../backup/manifest.js'
-import { ConfigError, ConflictError, GenmediaError } from '../../errors.js'
+import { ConfigError, GenmediaError } from '../../errors.js'
 import { MIGRATION_TABLE } from '../../migrator.js'
-import { openStore, tableNamesOf } from '../../store.js'
-import { createPostgresPool, quoteIdentifier, schemaExists, schemaOf } from './connection.js'
+import { tableNamesOf } from '../../store.js'
+import { quoteIdentifier, schemaOf } from './connection.js'
 import { parsePostgresLocation } from './location.js'
+import { listPostgresRestorePoints, recoverPostgres, restorePostgres } from './restore.js'
 
 /** What to install when a PostgreSQL client tool is missing. */
 const INSTALL_HINT =
@@ -80,8 +81,7 @@ async function readSnapshot(
  * postgresBackupEngine dumps a store's schema with `pg_dump --format=custom`, taken in a
  * snapshot exported from a REPEATABLE READ transaction in which the row counts are read too, so
  * the manifest describes exactly what the dump holds. Verification lists the dump with
- * `pg_restore --list`; restore renames the current schema to a restore point, restores into a
- * fresh schema, migrates it forward, and renames the restore point back if anything fails.
+ * `pg_restore --list`; restore swaps the dump in within one transaction (restore.ts).
  */
 export const postgresBackupEngine: BackupEngine = {
   extension: 'dump',
@@ -131,65 +131,15 @@ export const postgresBackupEngine: BackupEngine = {
     return problems
   },
 
-  async restore(request: RestoreRequest): Promise<RestoreOutcome> {
-    const { definition, manifest, now, onProgress } = request
-    const pgLocation = parsePostgresLocation(request.location)!
-    const target = schemaOf(pgLocation, definition.schema)
-    const source = manifest.schema ?? definition.schema
-    const pool = createPostgresPool(pgLocation, 1)
-    const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14)
-    const restorePoint = `${target}_restore_point_${stamp}`.slice(-63)
-    let renamed = false
-    try {
-      if (source !== target && (await schemaExists(pool, source))) {
-        throw new ConflictError(
-          `the backup holds schema ${source}, which exists in this database beside ${target}; restore it into a database without ${source}`,
-        )
-      }
-      onProgress?.({ phase: 'restore point', done: 0, total: 3 })
-      if (await schemaExists(pool, target)) {
-        await pool.query(
-          `ALTER SCHEMA ${quoteIdentifier(target)} RENAME TO ${quoteIdentifier(restorePoint)}`,
-        )
-        renamed = true
-      }
-      try {
-        onProgress?.({ phase: 'restore', done: 1, total: 3 })
-        await runTool('pg_restore', [
-          `--dbname=${pgLocation.connectionString}`,
-          '--no-owner',
-          '--no-privileges',
-          '--exit-on-error',
-          '--single-transaction',
-          request.backupPath,
-        ])
-        if (source !== target) {
-          await pool.query(
-            `ALTER SCHEMA ${quoteIdentifier(source)} RENAME TO ${quoteIdentifier(target)}`,
-          )
-        }
-        onProgress?.({ phase: 'migrate', done: 2, total: 3 })
-        // Opening a store migrates it to the latest version, each step in its own transaction.
-        const store = await openStore(definition, { location: request.location, poolSize: 2 })
-        await store.close()
-        const result = await readSnapshot(pool, target, tableNamesOf(definition))
-        if (renamed) await pool.query(`DROP SCHEMA ${quoteIdentifier(restorePoint)} CASCADE`)
-        onProgress?.({ phase: 'done', done: 3, total: 3 })
-        return { ...result, restorePoint: null }
-      } catch (error) {
-        await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(target)} CASCADE`)
-        if (source !== target) {
-          await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(source)} CASCADE`)
-        }
-        if (renamed) {
-          await pool.query(
-            `ALTER SCHEMA ${quoteIdentifier(restorePoint)} RENAME TO ${quoteIdentifier(target)}`,
-          )
-        }
-        throw error
-      }
-    } finally {
-      await pool.end()
-    }
+  restore(request: RestoreRequest): Promise<RestoreOutcome> {
+    return restorePostgres(request, runTool)
+  },
+
+  restorePoints({ location, definition }) {
+    return listPostgresRestorePoints(parsePostgresLocation(location)!, definition.schema)
+  },
+
+  recover({ location, definition }) {
+    return recoverPostgres(parsePostgresLocation(location)!, definition.schema)
   },
 }

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { PostgresDialect } from 'kysely'
 import type { OpenOptions } from '../../database.js'
+import { ConflictError } from '../../errors.js'
 import type { EngineConnection } from '../engine.js'
 import type { PostgresLocation } from './location.js'
 
@@ -95,8 +96,23 @@ export function sessionPool(pool: pg.Pool, schema: string) {
   }
 }
 
-/** ensureSchema creates the store's schema if it is missing. Safe to run concurrently. */
+/**
+ * ensureSchema creates the store's schema if it is missing. Safe to run concurrently. Refuses
+ * (ConflictError naming it) where the schema is missing but a restore point of it exists: that
+ * is a store an older restore lost midway, and an empty store must not take its place.
+ */
 export async function ensureSchema(pool: pg.Pool, schema: string): Promise<void> {
+  const { rows } = await pool.query<{ live: boolean; point: string | null }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS live,
+       (SELECT max(nspname) FROM pg_namespace WHERE starts_with(nspname, $1 || '_restore_point_')) AS point`,
+    [schema],
+  )
+  if (rows[0]?.live) return
+  if (rows[0]?.point) {
+    throw new ConflictError(
+      `schema ${schema} is missing but its restore point ${rows[0].point} exists (a restore was interrupted); put it back with genmedia restore <store> --recover, or drop ${rows[0].point} to start empty`,
+    )
+  }
   try {
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
   } catch (error) {

@@ -1,15 +1,10 @@
-import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import type { BackupEngine, RestoreOutcome, RestoreRequest } from '../../backup/engine.js'
 import type { BackupManifest } from '../../backup/manifest.js'
 import type { Database } from '../../database.js'
 import { MIGRATION_TABLE } from '../../migrator.js'
-import { openStore, tableNamesOf } from '../../store.js'
-import { openSqliteFile } from './connection.js'
-import { sqliteFilePath } from './location.js'
+import { tableNamesOf } from '../../store.js'
+import { listSqliteRestorePoints, recoverSqlite, restoreSqlite } from './restore.js'
 
 /** Pages copied per step of the online backup between which other work (progress) runs. */
 const PAGES_PER_STEP = 1000
@@ -36,44 +31,6 @@ function readSnapshot(handle: BetterSqlite3.Database, tables: readonly string[])
           )
   }
   return { schemaVersion: version, rowCounts }
-}
-
-/** fsyncPath flushes a file (or folder) to disk. */
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
-
-/**
- * swapIn replaces the SQLite file `target` with a copy of `source` atomically: the copy is
- * written beside the target, flushed, the target's -wal/-shm (already checkpointed) removed, and
- * the copy renamed over the target. A reader sees the old file or the new one, never a mix.
- */
-async function swapIn(source: string, target: string): Promise<void> {
-  const tmp = join(
-    dirname(target),
-    `.${basename(target)}.restoring-${randomBytes(6).toString('hex')}`,
-  )
-  try {
-    await copyFile(source, tmp)
-    await fsyncPath(tmp)
-    for (const suffix of ['-wal', '-shm', '-journal']) await rm(target + suffix, { force: true })
-    await rename(tmp, target)
-    await fsyncPath(dirname(target))
-  } finally {
-    await rm(tmp, { force: true })
-  }
-}
-
-function restorePointPath(dir: string, store: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15)
-  let path = join(dir, `${store}_restore_point_${stamp}.db`)
-  for (let n = 2; existsSync(path); n++) path = join(dir, `${store}_restore_point_${stamp}-${n}.db`)
-  return path
 }
 
 /**
@@ -149,42 +106,10 @@ export const sqliteBackupEngine: BackupEngine = {
     return problems
   },
 
-  async restore(request: RestoreRequest): Promise<RestoreOutcome> {
-    const { definition, now, onProgress } = request
-    const target = sqliteFilePath(request.location)
-    await mkdir(dirname(target), { recursive: true })
-    let restorePoint: string | null = null
-    if (existsSync(target)) {
-      onProgress?.({ phase: 'restore point', done: 0, total: 3 })
-      await mkdir(request.restorePointDir, { recursive: true })
-      restorePoint = restorePointPath(request.restorePointDir, definition.name, now)
-      const handle = openSqliteFile(target)
-      try {
-        await handle.backup(restorePoint)
-        // Everything committed is in the main file once the WAL is checkpointed; closing the
-        // last connection then removes the WAL, so nothing of the old database is left beside it.
-        handle.pragma('wal_checkpoint(TRUNCATE)')
-      } finally {
-        handle.close()
-      }
-    }
-    try {
-      onProgress?.({ phase: 'swap', done: 1, total: 3 })
-      await swapIn(request.backupPath, target)
-      onProgress?.({ phase: 'migrate', done: 2, total: 3 })
-      const store = await openStore(definition, { location: target })
-      try {
-        const schemaVersion = await store.migrator.currentVersion()
-        const rowCounts = readSnapshot(store.db.sqliteHandle!, tableNamesOf(definition)).rowCounts
-        onProgress?.({ phase: 'done', done: 3, total: 3 })
-        return { schemaVersion, restorePoint, rowCounts }
-      } finally {
-        await store.close()
-      }
-    } catch (error) {
-      if (restorePoint) await swapIn(restorePoint, target)
-      else for (const suffix of ['', '-wal', '-shm']) await rm(target + suffix, { force: true })
-      throw error
-    }
+  restore(request: RestoreRequest): Promise<RestoreOutcome> {
+    return restoreSqlite(request)
   },
+
+  restorePoints: listSqliteRestorePoints,
+  recover: recoverSqlite,
 }
