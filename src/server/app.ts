@@ -49,6 +49,11 @@ export interface AppOptions {
   validateResponses?: boolean
   /** How long an authenticated token is trusted before the access store is asked again. */
   tokenCacheMs?: number
+  /**
+   * Stores not opened because their location holds a pipeline's own database, waiting for
+   * `genmedia adopt`: GET /api/stores lists them with status `adoptable` and their row counts.
+   */
+  adoptable?: readonly Record<string, unknown>[]
 }
 
 /**
@@ -103,7 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ...(options.describeExtra ? await options.describeExtra(store) : {}),
       })
     }
-    return out
+    return [...out, ...(options.adoptable ?? [])]
   })
 
   let opened: BlobStore | undefined

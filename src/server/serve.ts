@@ -1,5 +1,16 @@
 import type { FastifyInstance } from 'fastify'
-import { ConfigError, openStore, storeOf, type OpenStore } from '../core/index.js'
+import {
+  ConfigError,
+  expectedSchemas,
+  isForeignDatabase,
+  openStore,
+  planAdoption,
+  resolveStoreLocation,
+  storeOf,
+  type OpenStore,
+  type StoreDefinition,
+} from '../core/index.js'
+import { engineFor } from '../core/engines/index.js'
 import { STORES } from '../stores/registry.js'
 import { accessStore } from '../stores/access/index.js'
 import { buildApp } from './app.js'
@@ -29,7 +40,40 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const stores: OpenStore[] = []
   try {
-    for (const definition of STORES) stores.push(await openStore(definition))
+    // A pipeline's own database is not opened (migrating it would fail): it waits for adopt.
+    const adoptable: Record<string, unknown>[] = []
+    const served: StoreDefinition[] = []
+    for (const definition of STORES) {
+      const { location } = resolveStoreLocation(definition)
+      if (await isForeignDatabase(definition, location)) {
+        const plan = await planAdoption(
+          definition,
+          location,
+          await expectedSchemas(definition, location),
+        )
+        adoptable.push({
+          store: definition.name,
+          seed: definition.seed,
+          engine: engineFor(location).engine.name,
+          location: plan.location,
+          schema: null,
+          schemaVersion: 0,
+          latestVersion: definition.migrations.length,
+          rowCounts: Object.fromEntries(
+            plan.tables.filter((t) => t.present).map((t) => [t.table, t.rows]),
+          ),
+          sizeBytes: 0,
+          status: plan.status === 'adoptable' ? 'adoptable' : 'incompatible',
+          message:
+            plan.status === 'adoptable'
+              ? `run genmedia adopt ${definition.name}`
+              : plan.problems.join('; '),
+        })
+        continue
+      }
+      stores.push(await openStore(definition))
+      served.push(definition)
+    }
     const access = storeOf(stores, accessStore)!.repo
     const hasTokens = await access.hasActiveTokens()
     if (!isLoopback(options.host) && !hasTokens) {
@@ -43,9 +87,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       host: options.host,
       logger: options.log === false ? false : { level: 'info' },
       describeExtra: (store) => status.describe(store),
+      adoptable,
     })
     const url = await app.listen({ host: options.host, port: options.port })
-    status.start(STORES)
+    status.start(served)
     const close = async () => {
       await app.close()
       await status.stop()

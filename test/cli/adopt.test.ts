@@ -84,6 +84,26 @@ describe('genmedia adopt', () => {
     expect(again.stdout).toContain('nothing to do (genmedia made this database)')
   })
 
+  it('start leaves a pipeline’s database for adopt; the server lists it as adoptable', async () => {
+    const { dir, file } = dataDirWith(120)
+    const env = { ...envOf(dir), GENMEDIA_STORAGE_URL: `file://${join(dir, 'blobs')}` }
+    const hash = fileHash(file)
+    const start = await runCli(['start', '--no-serve', '--json'], { env })
+    expect(start.code).toBe(0)
+    const artist = start.json().find((r: { store: string }) => r.store === 'ai-artist')
+    expect(artist.status).toBe('adoptable')
+    expect(artist.rowCounts.generated_images).toBe(120)
+    expect(fileHash(file)).toBe(hash)
+
+    const stores = await servedStores(env)
+    const listed = stores.find((s) => s.store === 'ai-artist')!
+    expect(listed.status).toBe('adoptable')
+    expect(listed.message).toBe('run genmedia adopt ai-artist')
+    expect((listed.rowCounts as Record<string, number>).generated_images).toBe(120)
+    expect(stores.find((s) => s.store === 'trends')!.status).toBeUndefined()
+    expect(fileHash(file)).toBe(hash)
+  })
+
   it('refuses rows that break genmedia’s constraints, naming table, key and column; exit 1', async () => {
     const { dir } = dataDirWith(100, ['dirty'])
     const result = await runCli(['adopt', 'ai-artist'], { env: envOf(dir) })
@@ -168,4 +188,33 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 2000 && !condition(); i++) await sleep(5)
+}
+
+/** servedStores runs `genmedia serve` on a free port, reads GET /api/stores, and stops it. */
+async function servedStores(env: Record<string, string>): Promise<Record<string, unknown>[]> {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('GENMEDIA_')),
+  )
+  const child = spawn(
+    process.execPath,
+    ['--import', TSX, MAIN, 'serve', '--port', '0', '--no-log'],
+    { env: { ...base, ...env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let stderr = ''
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString()
+        const match = /serving (http:\/\/\S+?)[ ;]/.exec(stderr)
+        if (match) resolve(match[1]!)
+      })
+      child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)))
+    })
+    const response = await fetch(`${url}/api/stores`)
+    return (await response.json()) as Record<string, unknown>[]
+  } finally {
+    child.kill('SIGTERM')
+    await exited
+  }
 }

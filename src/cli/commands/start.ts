@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 import { formatBytes, printJson, printTable, run } from '../output.js'
 import { STORES } from '../../stores/registry.js'
-import { initStore, type InitReport } from './init.js'
+import { isForeignDatabase, resolveStoreLocation } from '../../core/index.js'
+import { checkStore, initStore, type InitReport } from './init.js'
 import { serveFromFlags } from './serve.js'
 
 interface StartFlags {
@@ -32,7 +33,13 @@ export function registerStart(program: Command): void {
       run(async (flags: StartFlags) => {
         const reports: InitReport[] = []
         for (const definition of STORES) {
-          reports.push(await initStore(definition, { seed: true }))
+          // A pipeline's own database is left for `genmedia adopt`, and said so.
+          const { location } = resolveStoreLocation(definition)
+          reports.push(
+            (await isForeignDatabase(definition, location))
+              ? await checkStore(definition)
+              : await initStore(definition, { seed: true }),
+          )
         }
         if (flags.json) printJson(reports)
         else {
@@ -49,6 +56,7 @@ export function registerStart(program: Command): void {
             location: (r) => r.location,
           })
         }
+        for (const r of reports) if (r.message) process.stderr.write(`${r.store}: ${r.message}\n`)
         if (flags.serve) await serveFromFlags(flags)
       }),
     )

@@ -82,6 +82,13 @@ export async function rebuild(
   const ours = await adoption.objects(db, trx)
   const ourTriggers = ours.filter((o) => o.type === 'trigger')
   for (const trigger of ourTriggers) await run(adoption.dropObject(trigger))
+  // Indexes are built once over the copied rows, faster than kept up row by row; unique ones
+  // stay, so that a row they refuse is found and named.
+  const presentNames = new Set(present.map((t) => t.table))
+  const ourIndexes = ours.filter(
+    (o) => o.type === 'index' && presentNames.has(o.table) && !/^CREATE\s+UNIQUE/i.test(o.sql),
+  )
+  for (const index of ourIndexes) await run(adoption.dropObject(index))
   // The database's own rows are the truth: rows genmedia's migrations wrote (default settings,
   // a placeholder) give way to them.
   for (const t of present) await run(`DELETE FROM ${q(t.table)}`)
@@ -130,6 +137,7 @@ export async function rebuild(
     )
   }
 
+  for (const index of ourIndexes) await run(index.sql)
   for (const trigger of ourTriggers) await run(trigger.sql)
   const replaced: string[] = []
   const names = new Set(ours.map((o) => o.name))

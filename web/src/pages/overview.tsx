@@ -11,6 +11,12 @@ import { Link } from '../router'
 interface StoreReport extends StoreState {
   health?: StoreHealth
   lastVerifiedBackup?: LastVerifiedBackup | null
+  /**
+   * `adoptable`: the location holds a pipeline's own database, not opened until `genmedia
+   * adopt` takes it over (`incompatible`: one adopt would refuse); `message` says what to do.
+   */
+  status?: 'adoptable' | 'incompatible'
+  message?: string
 }
 
 interface Health {
@@ -73,8 +79,15 @@ export default function Overview() {
                   </td>
                   <td>{s.engine}</td>
                   <td>
-                    v{s.schemaVersion}/{s.latestVersion}
-                    {s.schemaVersion < s.latestVersion ? (
+                    {s.status ? (
+                      <span
+                        className={`badge badge-${s.status === 'adoptable' ? 'pending' : 'failed'}`}
+                      >
+                        {s.status}
+                      </span>
+                    ) : null}
+                    {s.status ? null : `v${s.schemaVersion}/${s.latestVersion}`}
+                    {!s.status && s.schemaVersion < s.latestVersion ? (
                       <span className="badge badge-failed"> behind</span>
                     ) : null}
                   </td>
@@ -105,6 +118,7 @@ function shortLocation(location: string): string {
 }
 
 function healthOf(s: StoreReport) {
+  if (s.status) return <span className="muted small">{s.message}</span>
   if (!s.health) return <span className="muted">not reported</span>
   const { status, checks: problems } = s.health
   return (
