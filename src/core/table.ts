@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { ColumnType, Generated } from 'kysely'
 import { parseTimestamp, toIsoTimestamp } from './codec.js'
-import { timestampInput } from './validate.js'
+import { jsonObject, timestampInput } from './validate.js'
 
 /**
  * What a column holds, which decides how its values are stored and read back:
@@ -99,6 +99,22 @@ export const col = {
   json: <S extends z.ZodType>(schema: S) => column('json', schema, schema),
   boolean: () => column('boolean', z.boolean(), z.boolean()),
   timestamp: () => column('timestamp', isoTimestamp, timestampInput),
+  /** A JSON column holding a plain object with any keys (`jsonObject`). */
+  object: () => column('json', jsonObject, jsonObject),
+  /** A name given on write (a topic, a platform, a key): text written trimmed and not empty. */
+  name: () => column('text', z.string(), z.string()).check((s) => s.trim().min(1)),
+  /** A column naming another row by its id: written as a positive whole number. */
+  reference: () => column('integer', z.number().int(), z.number().int()).check((s) => s.positive()),
+  /** A count or a size in bytes: a whole number written as 0 or more, NULL until known. */
+  count: () =>
+    column('integer', z.number().int(), z.number().int())
+      .nullable()
+      .check((s) => s.min(0)),
+  /** A measure (a duration, a rate, resource use): a number written as 0 or more, NULL until known. */
+  measure: () =>
+    column('real', z.number(), z.number())
+      .nullable()
+      .check((s) => s.min(0)),
 }
 
 export type Columns = Record<string, Column>

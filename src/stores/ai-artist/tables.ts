@@ -1,12 +1,5 @@
 import { z } from 'zod'
-import {
-  col,
-  defineRow,
-  defineTables,
-  jsonObject,
-  type Row,
-  type TablesOf,
-} from '../../core/index.js'
+import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
 import { IMAGE_STATUSES, TRAINING_STATUSES } from './migrations.js'
 
 /** A score column: REAL, NULL until scored, written within [0, max] (the seed's CHECKs). */
@@ -26,7 +19,7 @@ export const aiArtistTables = defineTables({
     source_url: col.text().nullable(),
     source_query: col.text().nullable(),
     model_id: col.text().check((s) => s.min(1)),
-    generation_params: col.json(jsonObject).nullable({ inWrites: false }).defaulted(),
+    generation_params: col.object().nullable({ inWrites: false }).defaulted(),
     seed: col.integer().nullable(),
     aesthetic_score: score(10),
     clip_score: score(1),
@@ -43,7 +36,7 @@ export const aiArtistTables = defineTables({
     id: col.id(),
     name: col.text().check((s) => s.min(1)),
     model_path: col.text().check((s) => s.min(1)),
-    config: col.json(jsonObject).nullable({ inWrites: false }).defaulted(),
+    config: col.object().nullable({ inWrites: false }).defaulted(),
     dataset_size: col
       .integer()
       .nullable()
@@ -53,7 +46,7 @@ export const aiArtistTables = defineTables({
       .real()
       .nullable()
       .check((s) => s.min(0)),
-    metrics: col.json(jsonObject).nullable({ inWrites: false }).defaulted(),
+    metrics: col.object().nullable({ inWrites: false }).defaulted(),
     // Lists sort by started_at: genmedia never writes it NULL.
     started_at: col.timestamp().nullable({ inWrites: false }).defaulted(),
     completed_at: col.timestamp().nullable({ inWrites: false }),

@@ -24,19 +24,6 @@ export type FileCategory = (typeof FILE_CATEGORIES)[number]
 export type ValueType = (typeof VALUE_TYPES)[number]
 
 const required = (s: z.ZodString) => s.min(1)
-/** A measure written as zero or more (sizes, durations, rates, resource use). */
-const measure = () =>
-  col
-    .real()
-    .nullable()
-    .check((s) => s.min(0))
-/** A count written as a whole number, zero or more. */
-const count = () =>
-  col
-    .integer()
-    .nullable()
-    .check((s) => s.min(0))
-const jsonOrNull = () => col.json(jsonObject).nullable()
 
 /**
  * The columns of project_history, which project_history_archive repeats in the same order
@@ -50,25 +37,25 @@ const historyColumns = {
   output_path: col.text().check(required),
   // Source information
   master_filename: col.text().check(required),
-  master_duration: measure(),
+  master_duration: col.measure(),
   master_resolution: col.text().nullable(),
-  master_fps: measure(),
+  master_fps: col.measure(),
   master_codec: col.text().nullable(),
-  master_size_mb: measure(),
+  master_size_mb: col.measure(),
   // Processing summary
-  scenes_detected: count(),
-  scenes_exported: count(),
-  stills_created: count(),
-  clips_created: count(),
-  rd_files_processed: count(),
+  scenes_detected: col.count(),
+  scenes_exported: col.count(),
+  stills_created: col.count(),
+  clips_created: col.count(),
+  rd_files_processed: col.count(),
   // Output statistics
-  total_files_created: count(),
-  total_output_size_mb: measure(),
-  compression_ratio: measure(),
+  total_files_created: col.count(),
+  total_output_size_mb: col.measure(),
+  compression_ratio: col.measure(),
   // Performance metrics
-  total_processing_time_seconds: measure(),
+  total_processing_time_seconds: col.measure(),
   gpu_accelerated: col.boolean().nullable(),
-  average_fps_processed: measure(),
+  average_fps_processed: col.measure(),
   // Quality metrics
   preset_used: col.text().nullable(),
   encoder_used: col.text().nullable(),
@@ -78,7 +65,7 @@ const historyColumns = {
   // Timestamps: inputs may leave them out (the session's are taken), not set them NULL.
   started_at: col.timestamp().nullable({ inWrites: false }),
   completed_at: col.timestamp().nullable({ inWrites: false }),
-  metadata: jsonOrNull(),
+  metadata: col.object().nullable(),
 }
 
 /** The archive store's tables (seed 003), each column once, as the migrations create them. */
@@ -94,7 +81,7 @@ export const archiveTables = defineTables({
     rd_folder_path: col.text().nullable(),
     output_path: col.text().check(required),
     preset_id: col.text().check(required),
-    custom_settings: jsonOrNull(),
+    custom_settings: col.object().nullable(),
     // Read as written (other tools may store other encoders); genmedia writes one of the seed's.
     encoder_type: col
       .text()
@@ -119,17 +106,17 @@ export const archiveTables = defineTables({
       .check((s) => s.min(0)),
     current_operation: col.text().nullable(),
     /** `operation_details.plan` holds the plan given to startSession. */
-    operation_details: jsonOrNull(),
+    operation_details: col.object().nullable(),
     scenes_data: col.json(z.array(z.unknown())).nullable(),
     selected_scenes: col.json(z.array(z.unknown())).nullable(),
-    grouped_scenes: jsonOrNull(),
+    grouped_scenes: col.object().nullable(),
     status: col.enum(SESSION_STATUSES).nullable({ inWrites: false }).defaulted(),
     error_message: col.text().nullable(),
     // Lists sort by created_at and updated_at: genmedia never writes them NULL.
     created_at: col.timestamp().nullable({ inWrites: false }).defaulted(),
     updated_at: col.timestamp().nullable({ inWrites: false }).defaulted(),
     completed_at: col.timestamp().nullable(),
-    process_metadata: jsonOrNull(),
+    process_metadata: col.object().nullable(),
     ai_scene_grouping: col.json(z.unknown()).nullable(),
   },
   operation_log: {
@@ -149,13 +136,13 @@ export const archiveTables = defineTables({
     duration_seconds: col.real().nullable(),
     input_file: col.text().nullable(),
     output_files: col.json(z.array(z.string())).nullable(),
-    file_sizes: jsonOrNull(),
-    settings_used: jsonOrNull(),
+    file_sizes: col.object().nullable(),
+    settings_used: col.object().nullable(),
     error_details: col.text().nullable(),
     warning_messages: col.json(z.array(z.string())).nullable(),
-    cpu_usage: measure(),
-    gpu_usage: measure(),
-    memory_usage: count(),
+    cpu_usage: col.measure(),
+    gpu_usage: col.measure(),
+    memory_usage: col.count(),
     timestamp: col.timestamp().nullable({ inWrites: false }).defaulted(),
   },
   user_presets: {
@@ -164,11 +151,11 @@ export const archiveTables = defineTables({
     preset_name: col.text().check(required),
     base_preset: col.text().nullable(),
     is_default: col.boolean().nullable({ inWrites: false }).defaulted(),
-    stills_hq_settings: col.json(jsonObject),
-    stills_web_settings: col.json(jsonObject),
-    video_settings: col.json(jsonObject),
-    thumbnail_settings: jsonOrNull(),
-    advanced_settings: jsonOrNull(),
+    stills_hq_settings: col.object(),
+    stills_web_settings: col.object(),
+    video_settings: col.object(),
+    thumbnail_settings: col.object().nullable(),
+    advanced_settings: col.object().nullable(),
     description: col.text().nullable(),
     created_at: col.timestamp().nullable({ inWrites: false }).defaulted(),
     modified_at: col.timestamp().nullable({ inWrites: false }).defaulted(),
@@ -184,17 +171,17 @@ export const archiveTables = defineTables({
     file_path: col.text().check(required),
     file_type: col.enum(FILE_TYPES),
     file_category: col.enum(FILE_CATEGORIES),
-    file_size_bytes: count(),
+    file_size_bytes: col.count(),
     file_format: col.text().nullable(),
     resolution: col.text().nullable(),
     aspect_ratio: col.text().nullable(),
-    duration_seconds: measure(),
-    frame_number: count(),
+    duration_seconds: col.measure(),
+    frame_number: col.count(),
     source_file: col.text().nullable(),
-    compression_settings: jsonOrNull(),
-    processing_time_ms: count(),
+    compression_settings: col.object().nullable(),
+    processing_time_ms: col.count(),
     has_metadata: col.boolean().nullable({ inWrites: false }).defaulted(),
-    metadata_embedded: jsonOrNull(),
+    metadata_embedded: col.object().nullable(),
     file_exists: col.boolean().nullable({ inWrites: false }).defaulted(),
     verified: col.boolean().nullable({ inWrites: false }).defaulted(),
     created_at: col.timestamp().nullable({ inWrites: false }).defaulted(),

@@ -19,9 +19,6 @@ const text = (max: number) => (s: z.ZodString) =>
     .max(max)
     .refine((v) => !hasControlCharacter(v), 'must not contain control characters')
 
-/** A reference to another row: its id, written as a positive integer. */
-const ref = () => col.integer().check((s) => s.positive())
-
 /** A file's size in bytes (the seed's CHECK: 0 or more). */
 const fileSize = () => col.integer().check((s) => s.min(0))
 
@@ -36,7 +33,7 @@ export const tables = defineTables({
   },
   sessions: {
     id: col.id(),
-    user_id: ref(),
+    user_id: col.reference(),
     title: col.text().defaulted().check(text(200)),
     /** The URL of the session's first generated image (kept by triggers), or null. */
     thumbnail_url: col.text().nullable(),
@@ -49,8 +46,8 @@ export const tables = defineTables({
   },
   reference_images: {
     id: col.id(),
-    user_id: ref(),
-    session_id: ref().nullable(),
+    user_id: col.reference(),
+    session_id: col.reference().nullable(),
     /** `<bucket>/uploads/{user_id}/{timestamp}_{filename}`. */
     gcp_bucket_path: col.text(),
     gcp_url: col.text(),
@@ -64,8 +61,8 @@ export const tables = defineTables({
   },
   generation_jobs: {
     id: col.id(),
-    user_id: ref(),
-    session_id: ref().nullable(),
+    user_id: col.reference(),
+    session_id: col.reference().nullable(),
     prompt: col.text().check(text(10_000)),
     generated_prompt: col.text().nullable().check(text(10_000)),
     shot_type: col.enum(SHOT_TYPES).nullable(),
@@ -91,9 +88,9 @@ export const tables = defineTables({
   },
   generated_images: {
     id: col.id(),
-    generation_job_id: ref(),
-    user_id: ref(),
-    session_id: ref().nullable(),
+    generation_job_id: col.reference(),
+    user_id: col.reference(),
+    session_id: col.reference().nullable(),
     /** `<bucket>/generated/{generation_job_id}/{index}_{timestamp}.jpg`. */
     gcp_bucket_path: col.text(),
     gcp_url: col.text(),
@@ -109,8 +106,8 @@ export const tables = defineTables({
   },
   generation_job_reference_images: {
     id: col.id(),
-    generation_job_id: ref(),
-    reference_image_id: ref(),
+    generation_job_id: col.reference(),
+    reference_image_id: col.reference(),
     created_at: col.timestamp().defaulted(),
   },
 })

@@ -1,26 +1,18 @@
 import { z } from 'zod'
-import {
-  col,
-  defineRow,
-  defineTables,
-  jsonObject,
-  type Row,
-  type TablesOf,
-} from '../../core/index.js'
+import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
 import { CHARACTERS } from './migrations.js'
 
 /** A text column writes refuse when empty (after trimming, for names and keys). */
 const nonEmpty = () => col.text().check((s) => s.min(1))
-const trimmed = () => col.text().check((s) => s.trim().min(1))
 
 /** The image-library store's tables (seed 002), each column once, as the migrations create them. */
 export const imageLibraryTables = defineTables({
   image_library: {
     id: col.id(),
     character: col.enum(CHARACTERS),
-    emotion: trimmed(),
+    emotion: col.name(),
     pose: nonEmpty().nullable(),
-    file_path: trimmed(),
+    file_path: col.name(),
     source: nonEmpty().defaulted(),
     file_size_bytes: col
       .integer()
@@ -48,7 +40,7 @@ export const imageLibraryTables = defineTables({
       .defaulted()
       .constrained((s) => s.min(0)),
     tags: col.json(z.array(z.string())).nullable({ inWrites: false }).defaulted(),
-    metadata: col.json(jsonObject).nullable({ inWrites: false }).defaulted(),
+    metadata: col.object().nullable({ inWrites: false }).defaulted(),
     timestamp: col.timestamp().defaulted(),
     created_at: col.timestamp().defaulted(),
     /** Kept by the update_image_usage_stats trigger; null until first used. */
@@ -57,7 +49,7 @@ export const imageLibraryTables = defineTables({
   image_usage: {
     id: col.id(),
     image_id: col.integer().check((s) => s.positive()),
-    video_id: trimmed(),
+    video_id: col.name(),
     scene_number: col
       .integer()
       .nullable()
@@ -66,7 +58,7 @@ export const imageLibraryTables = defineTables({
   },
   image_collections: {
     id: col.id(),
-    name: trimmed(),
+    name: col.name(),
     description: col.text().nullable(),
     /** When set, only images of this character may join. */
     character: col.enum(CHARACTERS).nullable(),

@@ -10,9 +10,6 @@ import { VIDEO_STATUSES } from './migrations.js'
 
 export type VideoLifecycleStatus = (typeof VIDEO_STATUSES)[number]
 
-/** A name given on write (a video id, a platform): trimmed, not empty. */
-const name = () => col.text().check((s) => s.trim().min(1))
-
 /** A counter of a snapshot: 0 unless given, never negative (its check_<column>_not_negative). */
 const count = () =>
   col
@@ -24,8 +21,8 @@ const count = () =>
 export const metricsTables = defineTables({
   video_metrics: {
     id: col.id(),
-    video_id: name(),
-    platform: name(),
+    video_id: col.name(),
+    platform: col.name(),
     views: count(),
     likes: count(),
     comments: count(),
@@ -45,7 +42,7 @@ export const metricsTables = defineTables({
   },
   video_metadata: {
     id: col.id(),
-    video_id: name(),
+    video_id: col.name(),
     title: col.text().nullable(),
     description: col.text().nullable(),
     topic: col.text().nullable(),

@@ -1,22 +1,12 @@
 import { z } from 'zod'
-import {
-  col,
-  defineRow,
-  defineTables,
-  jsonObject,
-  type Row,
-  type TablesOf,
-} from '../../core/index.js'
-
-/** A name given on write (a topic, a source, a query): trimmed, not empty. */
-const name = () => col.text().check((s) => s.trim().min(1))
+import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
 
 /** The trends store's tables (seed 002, trends.db), each column once, as the migrations create them. */
 export const trendsTables = defineTables({
   trending_topics: {
     id: col.id(),
-    topic: name(),
-    source: name(),
+    topic: col.name(),
+    source: col.name(),
     timestamp: col.timestamp().defaulted(),
     relevance_score: col
       .real()
@@ -31,13 +21,13 @@ export const trendsTables = defineTables({
       .text()
       .nullable()
       .check((s) => s.min(1)),
-    metadata: col.json(jsonObject).nullable(),
+    metadata: col.object().nullable(),
     created_at: col.timestamp().defaulted(),
     updated_at: col.timestamp().defaulted(),
   },
   search_history: {
     id: col.id(),
-    query: name(),
+    query: col.name(),
     source: col
       .text()
       .nullable()

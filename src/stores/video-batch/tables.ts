@@ -1,12 +1,5 @@
 import { z } from 'zod'
-import {
-  col,
-  defineRow,
-  defineTables,
-  jsonObject,
-  type Row,
-  type TablesOf,
-} from '../../core/index.js'
+import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
 import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
 
 /** statusOf accepts exactly `values`; anything else is refused naming the value and the choices. */
@@ -24,19 +17,6 @@ const statusColumn = <const T extends readonly [string, ...string[]]>(values: T)
     .defaulted()
     .check(() => statusOf(values))
 
-/** A column naming another row by its id: written as a positive whole number. */
-const reference = () => col.integer().check((s) => s.positive())
-/** A size in bytes or a duration in seconds: written as 0 or more, NULL until known. */
-const bytes = () =>
-  col
-    .integer()
-    .nullable()
-    .check((s) => s.min(0))
-const seconds = () =>
-  col
-    .real()
-    .nullable()
-    .check((s) => s.min(0))
 /** Text a step sets (a file name, an error): written non-empty, NULL until then. */
 const given = () =>
   col
@@ -55,23 +35,23 @@ export const videoBatchTables = defineTables({
     timestamp: col.timestamp().defaulted(),
     original_filename: col.text().check((s) => s.min(1)),
     original_path: col.text().nullable(),
-    file_size_bytes: bytes(),
+    file_size_bytes: col.count(),
     upload_url: col.text().nullable(),
     uploaded_filename: col.text().nullable(),
     uploaded_path: col.text().nullable(),
-    downloaded_size_bytes: bytes(),
-    processing_time_seconds: seconds(),
+    downloaded_size_bytes: col.count(),
+    processing_time_seconds: col.measure(),
     status: statusColumn(IMAGE_STATUSES),
     error_message: given(),
     descriptive_name: col.text().nullable(),
     processed_path: col.text().nullable(),
     created_at: col.timestamp().defaulted(),
     updated_at: col.timestamp().defaulted(),
-    origin_image_id: reference().nullable(),
+    origin_image_id: col.reference().nullable(),
   },
   prompts: {
     id: col.id(),
-    image_id: reference(),
+    image_id: col.reference(),
     image_prompt: col.text().nullable(),
     video_prompt: col.text().nullable(),
     refined_video_prompt: col.text().nullable(),
@@ -85,8 +65,8 @@ export const videoBatchTables = defineTables({
   },
   videos: {
     id: col.id(),
-    image_id: reference(),
-    prompt_id: reference().nullable(),
+    image_id: col.reference(),
+    prompt_id: col.reference().nullable(),
     video_filename: given(),
     video_path: col.text().nullable(),
     prompt_used: col.text().nullable(),
@@ -97,13 +77,13 @@ export const videoBatchTables = defineTables({
       .defaulted()
       .check((s) => s.min(1)),
     generation_service: col.text().nullable(),
-    generation_time_seconds: seconds(),
-    file_size_bytes: bytes(),
+    generation_time_seconds: col.measure(),
+    file_size_bytes: col.count(),
     status: statusColumn(VIDEO_STATUSES),
     error_message: given(),
     created_at: col.timestamp().defaulted(),
     // Written as an object or left NULL; inputs give an object (merged into the stored one).
-    metadata: col.json(jsonObject).nullable({ inWrites: false }),
+    metadata: col.object().nullable({ inWrites: false }),
     /** When a worker claimed it for generation (genmedia's claim), or null while queued. */
     claimed_at: col.timestamp().nullable(),
     claimed_by: col.text().nullable(),
