@@ -82,3 +82,19 @@ export function resolveStoreLocation(
   }
   return { location: join(dataDir(env, cwd), spec.defaultFile), source: 'default' }
 }
+
+/** StoreLocationOptions are the settings that name where a store lives, as commands pass them. */
+export interface StoreLocationOptions {
+  /** A SQLite file or a postgres:// URL; without it, resolveStoreLocation decides. */
+  location?: string
+  env?: Env
+  cwd?: string
+}
+
+/**
+ * storeLocationFrom is `options.location` when given, else where resolveStoreLocation puts the
+ * store (from `options.env` and `options.cwd`).
+ */
+export function storeLocationFrom(spec: StoreLocationSpec, options: StoreLocationOptions): string {
+  return options.location ?? resolveStoreLocation(spec, options.env, options.cwd).location
+}

@@ -1,4 +1,4 @@
-import { resolveStoreLocation, type Env } from './config.js'
+import { storeLocationFrom, type Env } from './config.js'
 import { Database } from './database.js'
 import type { EngineName } from './dialect.js'
 import { engineFor, type Engine, type EngineAt } from './engines/index.js'
@@ -70,8 +70,7 @@ export async function diagnoseStore(
   definition: StoreDefinition,
   options: DoctorOptions = {},
 ): Promise<DoctorReport> {
-  const location =
-    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const location = storeLocationFrom(definition, options)
   const at = engineFor(location)
   const report: DoctorReport = {
     store: definition.name,

@@ -1,4 +1,4 @@
-import { resolveStoreLocation, type Env } from './config.js'
+import { storeLocationFrom, type Env } from './config.js'
 import { Database } from './database.js'
 import type { EngineName } from './dialect.js'
 import { engineFor } from './engines/index.js'
@@ -59,8 +59,7 @@ export async function maintainStore(
   definition: StoreDefinition,
   options: StoreMaintenanceOptions = {},
 ): Promise<StoreMaintenanceReport> {
-  const location =
-    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const location = storeLocationFrom(definition, options)
   if (!(await Database.exists(location, definition.schema))) {
     throw new NotFoundError(
       `${definition.name} has no database at ${location}; run genmedia init ${definition.name}`,
