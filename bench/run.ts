@@ -33,6 +33,7 @@ import { importFigure } from './import.js'
 import { apiFigure } from './api.js'
 import { postgresFigure } from './postgres.js'
 import { galleryFigure } from './gallery.js'
+import { adoptFigure } from './adopt.js'
 
 const MARKER = '<!-- Everything below is written by `npm run bench`; edit above this line only. -->'
 const DOCS = join(BENCH_DIR, '..', 'docs', 'benchmarks.md')
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
       }
     }
     if (wanted('8')) add(await galleryFigure(ctx))
+    if (wanted('9')) add(await adoptFigure(ctx))
     const minutes = ((performance.now() - started) / 60_000).toFixed(1)
     progress(`done in ${minutes} min`)
     if (only) return
