@@ -1,0 +1,51 @@
+/**
+ * One measured operation of figure 10 in a process of its own, so that its peak RSS is its own:
+ * `copy FROM TO`, `export LOCATION TABLE` (NDJSON to /dev/null) or `raw-export FILE TABLE`
+ * (better-sqlite3's iterate and JSON.stringify, the floor), or `idle` (genmedia loaded, nothing
+ * done: the RSS every child starts from). Prints `{rows, seconds, peakRssMb}`.
+ */
+import { createWriteStream } from 'node:fs'
+import BetterSqlite3 from 'better-sqlite3'
+import { copyStore, exportTables, openStore } from '../src/core/index.js'
+import { aiArtistStore } from '../src/stores/ai-artist/index.js'
+
+async function main(): Promise<void> {
+  const [op, a, b] = process.argv.slice(2) as [string, string, string]
+  const started = performance.now()
+  let rows = 0
+  if (op === 'copy') {
+    rows = (await copyStore(aiArtistStore, { from: a, to: b, replace: true })).rows
+  } else if (op === 'export') {
+    const store = await openStore(aiArtistStore, { location: a, readOnly: true })
+    const out = createWriteStream('/dev/null')
+    const [done] = await exportTables(store.db, aiArtistStore, {
+      tables: [b],
+      format: 'ndjson',
+      open: () => out,
+    })
+    rows = done!.rows
+    await store.close()
+  } else if (op === 'raw-export') {
+    const db = new BetterSqlite3(a, { readonly: true })
+    const out = createWriteStream('/dev/null')
+    let text = ''
+    for (const row of db.prepare(`SELECT * FROM ${b} ORDER BY id`).iterate()) {
+      text += `${JSON.stringify(row)}\n`
+      rows++
+      if (rows % 1000 === 0) {
+        if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()))
+        text = ''
+      }
+    }
+    out.write(text)
+    db.close()
+  } else if (op !== 'idle') throw new Error(`unknown operation ${op}`)
+  const seconds = (performance.now() - started) / 1000
+  const peakRssMb = process.resourceUsage().maxRSS / 1024
+  process.stdout.write(`${JSON.stringify({ rows, seconds, peakRssMb })}\n`)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
+  process.exit(1)
+})
