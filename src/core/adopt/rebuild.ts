@@ -177,9 +177,12 @@ export async function rebuild(
     try {
       await applyMigration(db, trx, migration, dialect)
     } catch (error) {
+      // The engine's own words name the index or constraint ("UNIQUE constraint failed: …").
+      const cause = (error as { cause?: unknown }).cause
+      const reason = `${(error as Error).message}${cause instanceof Error ? ` (${cause.message})` : ''}`
       throw new AdoptionRefusedError(
-        `migration ${migration.version} (${migration.name}) of ${plan.store} fails on this database's rows: ${(error as Error).message}`,
-        [`migration ${migration.version}: ${(error as Error).message}`],
+        `migration ${migration.version} (${migration.name}) of ${plan.store} fails on this database's rows: ${reason}`,
+        [`migration ${migration.version} (${migration.name}): ${reason}`],
       )
     }
   }

@@ -56,6 +56,11 @@ const CASES: Case[] = [
   },
   { store: 'metrics', variants: [], shape: 'seed 002' },
   { store: 'image-library', variants: [], shape: 'seed 002', setAside: true },
+  // The dirty variants: rows out of range, outside the value sets, orphaned, malformed; set aside.
+  { store: 'trends', variants: ['dirty'], shape: 'trends.db', setAside: true },
+  { store: 'metrics', variants: ['dirty'], shape: 'seed 002', setAside: true },
+  { store: 'image-library', variants: ['dirty'], shape: 'seed 002', setAside: true },
+  { store: 'archive', variants: ['dirty'], shape: 'seed 003 (no db_version)', setAside: true },
 ]
 
 function definitionOf(name: string): StoreDefinition<any> {
@@ -183,6 +188,23 @@ describe('adopt refuses and changes nothing', () => {
     const result = await adoptStore(definitionOf('trends'), { location })
     expect(result.status).toBe('refused')
     expect(result.problems[0]).toMatch(/^none of trends's tables/)
+  })
+
+  it('refuses seed 000 rows that break a later migration’s rule, naming the migration, even with --set-aside', async () => {
+    const definition = definitionOf('video-batch')
+    const location = copySeed('video-batch', ROWS, ['dirty'])
+    const tables = tableNamesOf(definition)
+    const before = dumpTables(location, tables)
+    const result = await adoptStore(definition, {
+      location,
+      backupTarget: backupTarget(),
+      setAside: true,
+    })
+    expect(result.status).toBe('refused')
+    expect(result.problems).toEqual([
+      'migration 2 (claims, import identities, query indexes): status already exists (UNIQUE constraint failed: images.status)',
+    ])
+    expect(dumpTables(location, tables)).toEqual(before)
   })
 
   it('names each row that breaks a constraint genmedia adds, refuses, and with --set-aside keeps them aside', async () => {
