@@ -12,10 +12,6 @@ import { QueryRefusedError, QueryTimeoutError } from '../../transfer/errors.js'
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 
-/** PostgreSQL's limit of bound parameters in one statement. */
-const MAX_PARAMETERS = 65_535
-const MAX_ROWS_PER_INSERT = 1000
-
 function poolOf(db: Database): pg.Pool {
   const pool = db.pgPool
   if (!pool) throw new Error('a PostgreSQL transfer needs a PostgreSQL database')
@@ -71,29 +67,32 @@ async function sequenceOf(
   return rows[0]?.seq ?? null
 }
 
-function loaderOn(client: pg.PoolClient, types: unknown): TableLoader {
+function loaderOn(client: pg.PoolClient, parsers: unknown): TableLoader {
+  const types = new Map<string, Map<string, string>>()
   return {
     async clear(tables) {
       if (tables.length > 0) await client.query(`TRUNCATE ${tables.map(quote).join(', ')}`)
     },
     async insert(table, columns, rows) {
-      const perStatement = Math.max(
-        1,
-        Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS / columns.length)),
-      )
-      const head = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES `
-      for (let start = 0; start < rows.length; start += perStatement) {
-        const chunk = rows.slice(start, start + perStatement)
-        const values: unknown[] = []
-        const tuples = chunk.map((row) => {
-          const marks = row.map((value) => {
-            values.push(value)
-            return `$${values.length}`
-          })
-          return `(${marks.join(', ')})`
-        })
-        await client.query(head + tuples.join(', '), values)
+      if (rows.length === 0) return
+      // One statement per batch: each column's values as one array parameter, unnested into
+      // rows (far fewer parameters to bind and parse than a VALUES list).
+      let typeOf = types.get(table)
+      if (!typeOf) {
+        const { rows: found } = await client.query<{ name: string; type: string }>(
+          `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+           WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+          [quote(table)],
+        )
+        typeOf = new Map(found.map((c) => [c.name, c.type]))
+        types.set(table, typeOf)
       }
+      const arrays = columns.map((_, i) => rows.map((row) => row[i] ?? null))
+      const unnest = columns.map((c, i) => `$${i + 1}::${typeOf!.get(c) ?? 'text'}[]`).join(', ')
+      await client.query(
+        `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) SELECT * FROM unnest(${unnest})`,
+        arrays,
+      )
     },
     async update(table, key, id, column, value) {
       await client.query(
@@ -101,7 +100,7 @@ function loaderOn(client: pg.PoolClient, types: unknown): TableLoader {
         [value, id],
       )
     },
-    rows: (sql, batchSize) => streamRows(client, types, sql, batchSize),
+    rows: (sql, batchSize) => streamRows(client, parsers, sql, batchSize),
     async advanceIdCounters(keys, counters) {
       for (const { table, column } of keys) {
         const seq = await sequenceOf(client, table, column)
