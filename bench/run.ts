@@ -34,6 +34,7 @@ import { apiFigure } from './api.js'
 import { postgresFigure } from './postgres.js'
 import { galleryFigure } from './gallery.js'
 import { adoptFigure } from './adopt.js'
+import { transferFigure } from './transfer.js'
 
 const MARKER = '<!-- Everything below is written by `npm run bench`; edit above this line only. -->'
 const DOCS = join(BENCH_DIR, '..', 'docs', 'benchmarks.md')
@@ -168,6 +169,7 @@ async function main(): Promise<void> {
     }
     if (wanted('8')) add(await galleryFigure(ctx))
     if (wanted('9')) add(await adoptFigure(ctx))
+    if (wanted('10')) add(await transferFigure(ctx))
     const minutes = ((performance.now() - started) / 60_000).toFixed(1)
     progress(`done in ${minutes} min`)
     if (only) return
