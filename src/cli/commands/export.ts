@@ -40,6 +40,11 @@ export function registerExport(program: Command): void {
     .action(
       run(async (name: string, tables: string[], options: ExportOptions) => {
         const definition = selectStore(name)
+        // A reader that stops early (`| head`) ends the export, not in an error.
+        process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EPIPE') process.exit(0)
+          throw error
+        })
         if (!(EXPORT_FORMATS as readonly string[]).includes(options.format)) {
           throw new CliError(
             `--format must be ${EXPORT_FORMATS.join(' or ')}, got ${options.format}`,

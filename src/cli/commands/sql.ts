@@ -106,6 +106,11 @@ export function registerSql(program: Command): void {
     .option('--timeout <ms>', 'time limit in milliseconds', String(DEFAULT_SQL_TIMEOUT_MS))
     .action(async (name: string, statement: string, options: SqlOptions) => {
       let code = 0
+      // A reader that stops early (`| head`) ends the output, not in an error.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') process.exit(0)
+        throw error
+      })
       try {
         const format = options.format as SqlFormat
         if (!SQL_FORMATS.includes(format)) {
