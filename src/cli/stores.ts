@@ -21,6 +21,20 @@ export function selectStore(name: string): StoreDefinition {
 }
 
 /**
+ * existingLocation is where the configuration puts `definition`'s store, when a database is
+ * there; otherwise it fails naming the location and `genmedia init`.
+ */
+async function existingLocation(definition: StoreDefinition): Promise<string> {
+  const { location } = resolveStoreLocation(definition)
+  if (!(await Database.exists(location, definition.schema))) {
+    throw new CliError(
+      `the ${definition.name} store does not exist at ${location}; run genmedia init ${definition.name}`,
+    )
+  }
+  return location
+}
+
+/**
  * openExistingStore opens a store that must exist already (a store-specific task has nothing
  * to work on in a store it would create); otherwise it fails naming the location and
  * `genmedia init`.
@@ -28,13 +42,7 @@ export function selectStore(name: string): StoreDefinition {
 export async function openExistingStore<Repo>(
   definition: StoreDefinition<Repo>,
 ): Promise<OpenStore<Repo>> {
-  const { location } = resolveStoreLocation(definition)
-  if (!(await Database.exists(location, definition.schema))) {
-    throw new CliError(
-      `the ${definition.name} store does not exist at ${location}; run genmedia init ${definition.name}`,
-    )
-  }
-  return openStore(definition, { location })
+  return openStore(definition, { location: await existingLocation(definition) })
 }
 
 /**
@@ -44,11 +52,5 @@ export async function openExistingStore<Repo>(
 export async function openReadOnly<Repo>(
   definition: StoreDefinition<Repo>,
 ): Promise<OpenStore<Repo>> {
-  const { location } = resolveStoreLocation(definition)
-  if (!(await Database.exists(location, definition.schema))) {
-    throw new CliError(
-      `the ${definition.name} store does not exist at ${location}; run genmedia init ${definition.name}`,
-    )
-  }
-  return openStore(definition, { location, readOnly: true })
+  return openStore(definition, { location: await existingLocation(definition), readOnly: true })
 }
