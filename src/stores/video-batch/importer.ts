@@ -174,16 +174,23 @@ class ImportRun {
   async importImages(entries: SourceEntry[]): Promise<void> {
     const now = new Date()
     const planned: Planned[] = []
+    // An origin that is no image yet may be one this log creates, at any place in it: such a
+    // row is written without it first, in file order like every other, and given its origin
+    // once all are written. Ids then follow the log's order whatever the run, so one run, two
+    // runs and a killed-then-resumed run give the same store.
+    const unresolved: { entry: SourceEntry; origin: number }[] = []
     for (const entry of entries) {
       const origin = entry.values.origin_image_id as number | null | undefined
+      let values = entry.values
       if (origin != null && !this.#state.imageIds.has(origin)) {
-        this.#skip('images', entry, `origin_image_id ${origin} is no image of this store`)
-        continue
+        unresolved.push({ entry, origin })
+        const existing = this.#state.imagesByName.get(entry.key)?.values.origin_image_id
+        values = { ...values, origin_image_id: existing ?? null }
       }
       planned.push({
         key: entry.key,
         existing: this.#state.imagesByName.get(entry.key),
-        values: entry.values,
+        values,
         defaults: {
           timestamp: now,
           created_at: now,
@@ -200,6 +207,32 @@ class ImportRun {
       const uploaded = p.values.uploaded_filename as string | null | undefined
       if (uploaded && !this.#state.imageIdsByUploaded.has(uploaded)) {
         this.#state.imageIdsByUploaded.set(uploaded, id)
+      }
+    })
+    await this.#linkOrigins(unresolved)
+  }
+
+  /**
+   * #linkOrigins sets the origins that pointed at rows of the same log, now written, in one
+   * transaction; an origin that is still no image is reported (the row stays, without it).
+   */
+  async #linkOrigins(unresolved: { entry: SourceEntry; origin: number }[]): Promise<void> {
+    const links: [number, number][] = []
+    for (const { entry, origin } of unresolved) {
+      const id = this.#state.imagesByName.get(entry.key)?.id
+      if (id !== undefined && this.#state.imageIds.has(origin)) links.push([id, origin])
+      else {
+        this.#issue(
+          'images',
+          entry,
+          `origin_image_id ${origin} is no image of this store (the image is kept without it)`,
+        )
+      }
+    }
+    if (links.length === 0) return
+    await this.#writer.batch(async (w) => {
+      for (const [id, origin] of links) {
+        await w.update(images.name, id, images.codec.encode({ origin_image_id: origin }))
       }
     })
   }
@@ -275,16 +308,9 @@ class ImportRun {
     return this.#state.placeholderId
   }
 
-  #skip(table: TableName, entry: SourceEntry, message: string): void {
-    const issue = { table, file: entry.file, line: entry.line, message }
-    if (this.#options.strict) {
-      throw new ValidationError(
-        `${issue.file}:${issue.line}: ${message} (--strict: nothing was written)`,
-        table,
-      )
-    }
-    this.#report.issues.push(issue)
-    this.#report.tables[table].skipped++
+  /** #issue reports a problem with an entry that is written all the same. */
+  #issue(table: TableName, entry: SourceEntry, message: string): void {
+    this.#report.issues.push({ table, file: entry.file, line: entry.line, message })
   }
 
   /**
