@@ -3,6 +3,7 @@ import type { BackupTarget } from '../backup/targets.js'
 import { resolveStoreLocation, type Env } from '../config.js'
 import { Database } from '../database.js'
 import { engineFor } from '../engines/index.js'
+import { GenmediaError } from '../errors.js'
 import type { StoreDefinition } from '../store.js'
 import { adoptionOf } from './engines.js'
 import { expectedSchemas, planAdoption, type AdoptionPlan } from './plan.js'
@@ -55,7 +56,11 @@ export async function adoptStore(
   const location =
     options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
   const expected = await expectedSchemas(definition, location)
-  const plan = await planAdoption(definition, location, expected)
+  const plan = await planAdoption(definition, location, expected).catch((error: unknown) => {
+    // An engine adopt does not take over yet: the store is refused, the others go on.
+    if (!(error instanceof GenmediaError && error.code === 'unsupported')) throw error
+    return refusedPlan(definition, location, error.message)
+  })
   const result: AdoptResult = {
     plan,
     status: 'nothing to do',
@@ -100,6 +105,25 @@ export async function adoptStore(
     return { ...result, status: 'refused', problems: error.problems, rejected: error.rejected }
   } finally {
     await rehearsal?.dispose()
+  }
+}
+
+function refusedPlan(
+  definition: StoreDefinition<any>,
+  location: string,
+  problem: string,
+): AdoptionPlan {
+  return {
+    store: definition.name,
+    location: engineFor(location).location.redacted,
+    status: 'refused',
+    shape: null,
+    baseVersion: 0,
+    latestVersion: definition.migrations.length,
+    tables: [],
+    keptObjects: [],
+    otherTables: [],
+    problems: [problem],
   }
 }
 

@@ -114,11 +114,12 @@ export async function planAdoption(
   if (!(await Database.exists(location, definition.schema))) return plan
   const db = await Database.open(location, { schema: definition.schema, create: false })
   try {
-    const adoption = adoptionOf(db.engineImpl)
     const actual = await inspectSchema(db)
     if (actual.tables.length === 0) return { ...plan, status: 'empty' }
     if (actual.tables.some((t) => t.name === MIGRATION_TABLE))
       return { ...plan, status: 'genmedia' }
+    // Only a database to take over needs the engine's part; others are reported on any engine.
+    const adoption = adoptionOf(db.engineImpl)
     const storeTables = new Set(tableNamesOf(definition))
     const byName = new Map(actual.tables.map((t) => [t.name, t]))
     plan.otherTables = actual.tables.filter((t) => !storeTables.has(t.name)).map((t) => t.name)
