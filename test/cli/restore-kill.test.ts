@@ -75,7 +75,7 @@ function restoreThenKill(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUNDLE, ...args], {
       env: { ...base, ...env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: 'ignore',
       detached: true,
     })
     const timer = signal
