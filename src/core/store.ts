@@ -1,6 +1,6 @@
 import { Database } from './database.js'
 import { engineFor } from './engines/index.js'
-import { resolveStoreLocation, type Env } from './config.js'
+import { storeLocationFrom, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
 import { ConflictError, NotFoundError } from './errors.js'
 import type { ApiRoute } from './api.js'
@@ -124,8 +124,7 @@ export async function openStore<Repo>(
   definition: StoreDefinition<Repo>,
   options: OpenStoreOptions = {},
 ): Promise<OpenStore<Repo>> {
-  const resolved =
-    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const resolved = storeLocationFrom(definition, options)
   const location = options.readOnly ? readOnlyLocation(resolved) : resolved
   const db = await Database.open(location, {
     schema: definition.schema,

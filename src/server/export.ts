@@ -23,7 +23,7 @@ const MEDIA_TYPES: Record<ExportFormat, string> = {
  * table the user has no rows in).
  */
 function scopeOf(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   table: string,
   actor: { userId: number | null; admin: boolean },
 ): Readonly<Record<string, string>> | undefined {
@@ -89,7 +89,7 @@ export function registerExports(
 
 /** exportOpenApi describes the export routes of `stores` for the OpenAPI document. */
 export function exportOpenApi(
-  stores: readonly StoreDefinition<any>[],
+  stores: readonly StoreDefinition[],
 ): Record<string, Record<string, unknown>> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const definition of stores) {

@@ -1,6 +1,6 @@
 import { backupStore } from '../backup/backup.js'
 import type { BackupTarget } from '../backup/targets.js'
-import { resolveStoreLocation, type Env } from '../config.js'
+import { storeLocationFrom, type Env } from '../config.js'
 import { Database } from '../database.js'
 import { engineFor } from '../engines/index.js'
 import { GenmediaError } from '../errors.js'
@@ -53,8 +53,7 @@ export async function adoptStore(
   definition: StoreDefinition,
   options: AdoptOptions = {},
 ): Promise<AdoptResult> {
-  const location =
-    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const location = storeLocationFrom(definition, options)
   const expected = await expectedSchemas(definition, location)
   const plan = await planAdoption(definition, location, expected).catch((error: unknown) => {
     // An engine adopt does not take over yet: the store is refused, the others go on.
@@ -108,11 +107,7 @@ export async function adoptStore(
   }
 }
 
-function refusedPlan(
-  definition: StoreDefinition<any>,
-  location: string,
-  problem: string,
-): AdoptionPlan {
+function refusedPlan(definition: StoreDefinition, location: string, problem: string): AdoptionPlan {
   return {
     store: definition.name,
     location: engineFor(location).location.redacted,

@@ -267,7 +267,7 @@ function keyOf(table: TableInfo | undefined): string {
  * database genmedia did not create: tables, but no `genmedia_migrations`.
  */
 export async function isForeignDatabase(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   location: string,
 ): Promise<boolean> {
   if (!(await Database.exists(location, definition.schema))) return false

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { resolveStoreLocation, type Env } from '../config.js'
+import { storeLocationFrom, type Env } from '../config.js'
 import { Database } from '../database.js'
 import { engineNamed } from '../engines/index.js'
 import { GenmediaError, NotFoundError } from '../errors.js'
@@ -60,8 +60,7 @@ export async function backupStore(
   definition: StoreDefinition,
   options: BackupOptions = {},
 ): Promise<BackupResult> {
-  const location =
-    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const location = storeLocationFrom(definition, options)
   if (!(await Database.exists(location, definition.schema))) {
     throw new NotFoundError(
       `${definition.name} has no database at ${location}; run genmedia init ${definition.name}`,

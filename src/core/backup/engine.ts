@@ -42,7 +42,7 @@ export interface RestoreOutcome {
 
 /** Where a store is and where its SQLite restore points are kept. */
 export interface RestorePointScope {
-  definition: StoreDefinition<any>
+  definition: StoreDefinition
   location: string
   restorePointDir: string
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { resolveStoreLocation, type Env } from '../config.js'
+import { storeLocationFrom, type Env } from '../config.js'
 import { Database } from '../database.js'
 import { engineFor } from '../engines/index.js'
 import { SchemaVersionError, ValidationError } from '../errors.js'
@@ -94,8 +94,7 @@ export async function restoreStore(
   source: BackupSource,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
-  const location =
-    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+  const location = storeLocationFrom(definition, options)
   const { copy, manifest, name } = await fetchSource(source, definition.name)
   try {
     if (manifest.store !== definition.name) {
@@ -143,9 +142,8 @@ export async function restoreStore(
   }
 }
 
-function restorePointScope(definition: StoreDefinition<any>, options: RestoreOptions) {
-  const location =
-    options.location ?? resolveStoreLocation(definition, options.env, options.cwd).location
+function restorePointScope(definition: StoreDefinition, options: RestoreOptions) {
+  const location = storeLocationFrom(definition, options)
   return {
     definition,
     location,
@@ -161,7 +159,7 @@ function restorePointScope(definition: StoreDefinition<any>, options: RestoreOpt
  * restore-point folder, or PostgreSQL schemas `<schema>_restore_point_<stamp>`.
  */
 export async function listRestorePoints(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   options: RestoreOptions = {},
 ): Promise<string[]> {
   const scope = restorePointScope(definition, options)
@@ -174,7 +172,7 @@ export async function listRestorePoints(
  * (ConflictError) while the store exists, NotFoundError when it has no restore point.
  */
 export async function recoverStore(
-  definition: StoreDefinition<any>,
+  definition: StoreDefinition,
   options: RestoreOptions = {},
 ): Promise<string> {
   const scope = restorePointScope(definition, options)
