@@ -55,6 +55,30 @@ async function session(db: Database, begin: string): Promise<pg.PoolClient> {
   }
 }
 
+/**
+ * inSession runs `fn` on a session of its own opened with `begin`, then ends it with `end`
+ * (COMMIT, or ROLLBACK for one that only reads); a failure rolls it back. The connection is
+ * released either way.
+ */
+async function inSession<T>(
+  db: Database,
+  begin: string,
+  end: 'COMMIT' | 'ROLLBACK',
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await session(db, begin)
+  try {
+    const result = await fn(client)
+    await client.query(end)
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
 async function sequenceOf(
   client: pg.PoolClient,
   table: string,
@@ -156,10 +180,9 @@ export const postgresTransfer: EngineTransfer = {
   orderTerm: (column, kind) => (kind === 'text' ? `${quote(column)} COLLATE "C"` : quote(column)),
 
   async snapshot(db, fn) {
-    const client = await session(db, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
     const types = typesOf(poolOf(db))
-    try {
-      const result = await fn({
+    return inSession(db, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 'COMMIT', (client) =>
+      fn({
         rows: (sql, batchSize) => streamRows(client, types, sql, batchSize),
         async idCounters(keys) {
           const counters: Record<string, number> = {}
@@ -174,20 +197,12 @@ export const postgresTransfer: EngineTransfer = {
           }
           return counters
         },
-      })
-      await client.query('COMMIT')
-      client.release()
-      return result
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      client.release()
-      throw error
-    }
+      }),
+    )
   },
 
   async load(db, tables, fn) {
-    const client = await session(db, 'BEGIN')
-    try {
+    return inSession(db, 'BEGIN', 'COMMIT', async (client) => {
       for (const table of tables) {
         await client.query(`ALTER TABLE ${quote(table)} DISABLE TRIGGER USER`)
       }
@@ -195,19 +210,14 @@ export const postgresTransfer: EngineTransfer = {
       for (const table of tables) {
         await client.query(`ALTER TABLE ${quote(table)} ENABLE TRIGGER USER`)
       }
-      await client.query('COMMIT')
-      client.release()
       return result
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      client.release()
+    }).catch((error: unknown) => {
       throw db.translateError(error)
-    }
+    })
   },
 
   async query(db, query: ReadOnlyQuery) {
-    const client = await session(db, 'BEGIN READ ONLY')
-    try {
+    await inSession(db, 'BEGIN READ ONLY', 'ROLLBACK', async (client) => {
       await client.query(
         `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(query.timeoutMs))}`,
       )
@@ -234,12 +244,8 @@ export const postgresTransfer: EngineTransfer = {
       }
       if (!announced) query.onColumns([])
       await cursor.close()
-      await client.query('ROLLBACK')
-      client.release()
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      client.release()
+    }).catch((error: unknown) => {
       throw queryError(error, query.timeoutMs)
-    }
+    })
   },
 }
