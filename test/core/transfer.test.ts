@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import {
   copyStore,
   CopyError,
+  inspectSchema,
   exportTables,
   openStore,
   QueryRefusedError,
@@ -91,6 +92,30 @@ describe.each(ENGINES)('copy and export through $name', (engine) => {
       }
       const rows = Object.values(await exportAll(definition, first, 'ndjson')).join('')
       expect(there.rows).toBe(rows.split('\n').filter(Boolean).length)
+    },
+  )
+
+  it.each(STORES.map((s) => [s.name, s] as const))(
+    'copy of %s leaves the target every index, trigger and foreign key (set aside while loading)',
+    async (_name, definition) => {
+      const source = sqlite('schema')
+      await seeded(definition, source)
+      const target = await ctx.isolatedLocation('schema')
+      const schemaOf = async () => {
+        const store = await openStore(definition, { location: target })
+        try {
+          const keys = await store.db.engineImpl.transfer.foreignKeys(store.db)
+          return {
+            ...(await inspectSchema(store.db)),
+            keys: keys.map((k) => JSON.stringify(k)).sort(),
+          }
+        } finally {
+          await store.close()
+        }
+      }
+      const before = await schemaOf()
+      await copyStore(definition, { from: source, to: target, replace: true })
+      expect(await schemaOf()).toEqual(before)
     },
   )
 

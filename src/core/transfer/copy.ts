@@ -189,6 +189,9 @@ async function copyTable(
   const later: { id: unknown; column: string; value: unknown }[] = []
   const key = plan.key.length === 1 ? plan.key[0]! : undefined
   const selfIndexes = key ? plan.selfReferences.map((c) => plan.columns.indexOf(c)) : []
+  // One batch is written while the next is read and encoded (on PostgreSQL the server inserts
+  // while this process works); a failed write surfaces at the next await.
+  let writing: Promise<void> = Promise.resolve()
   for await (const raws of reader.rows(`${plan.select} ${plan.orderBy}`, BATCH_SIZE)) {
     const rows: unknown[][] = []
     for (const raw of raws) {
@@ -206,10 +209,13 @@ async function copyTable(
       }
       rows.push(values)
     }
-    await loader.insert(plan.name, plan.columns, rows)
+    await writing
+    writing = loader.insert(plan.name, plan.columns, rows)
+    writing.catch(() => undefined)
     progress.done += rows.length
     onProgress?.({ table: plan.name, done: progress.done, total: progress.total })
   }
+  await writing
   for (const { id, column, value } of later) await loader.update(plan.name, key!, id, column, value)
   return sum
 }
