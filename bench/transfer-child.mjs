@@ -1,16 +1,16 @@
 /**
- * One measured operation of figure 10 in a process of its own, so that its peak RSS is its own:
+ * One measured operation of figure 10 in a process of its own, so that its peak RSS is its own,
+ * run as users run genmedia: the compiled package in dist/ (the figure builds it first).
  * `copy FROM TO`, `export LOCATION TABLE` (NDJSON to /dev/null) or `raw-export FILE TABLE`
  * (better-sqlite3's iterate and JSON.stringify, the floor), or `idle` (genmedia loaded, nothing
  * done: the RSS every child starts from). Prints `{rows, seconds, peakRssMb}`.
  */
 import { createWriteStream } from 'node:fs'
 import BetterSqlite3 from 'better-sqlite3'
-import { copyStore, exportTables, openStore } from '../src/core/index.js'
-import { aiArtistStore } from '../src/stores/ai-artist/index.js'
+import { aiArtistStore, copyStore, exportTables, openStore } from '../dist/index.js'
 
-async function main(): Promise<void> {
-  const [op, a, b] = process.argv.slice(2) as [string, string, string]
+async function main() {
+  const [op, a, b] = process.argv.slice(2)
   const started = performance.now()
   let rows = 0
   if (op === 'copy') {
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       format: 'ndjson',
       open: () => out,
     })
-    rows = done!.rows
+    rows = done.rows
     await store.close()
   } else if (op === 'raw-export') {
     const db = new BetterSqlite3(a, { readonly: true })
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       text += `${JSON.stringify(row)}\n`
       rows++
       if (rows % 1000 === 0) {
-        if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()))
+        if (!out.write(text)) await new Promise((r) => out.once('drain', () => r()))
         text = ''
       }
     }
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ rows, seconds, peakRssMb })}\n`)
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? String(error)}\n`)
   process.exit(1)
 })
