@@ -15,7 +15,7 @@ import {
   SEED_FILES,
   type Dump,
 } from '../core/adopt/seed-databases.js'
-import { runCli } from './run-cli.js'
+import { killCliDuring, runCli } from './run-cli.js'
 
 const TABLES = tableNamesOf(aiArtistStore)
 
@@ -123,7 +123,7 @@ describe('genmedia adopt', () => {
       // Half the kills land anywhere from start-up on; half once the backup exists, that is
       // while the rebuild's transaction runs or just after.
       const afterBackup = round % 2 === 1
-      await killDuring(['adopt', 'ai-artist'], envOf(dir), () =>
+      await killCliDuring(['adopt', 'ai-artist'], envOf(dir), () =>
         afterBackup
           ? waitFor(() => existsSync(backups) && readdirSync(backups).length > 0).then(() =>
               sleep(random.int(0, 400)),
@@ -165,24 +165,6 @@ function expectSameRows(before: Dump, after: Dump): void {
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 const TSX = import.meta.resolve('tsx')
-
-/** killDuring starts the CLI and sends SIGKILL when `when` resolves (or lets it finish first). */
-async function killDuring(
-  args: string[],
-  env: Record<string, string>,
-  when: () => Promise<void>,
-): Promise<void> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('GENMEDIA_')),
-  )
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-    env: { ...base, ...env, NODE_OPTIONS: '' },
-    stdio: 'ignore',
-  })
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
-  await Promise.race([when().then(() => child.kill('SIGKILL')), exited])
-  await exited
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 

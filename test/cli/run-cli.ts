@@ -47,3 +47,25 @@ export function runCli(
     )
   })
 }
+
+/**
+ * killCliDuring starts `genmedia ARGS` as runCli does and sends it SIGKILL when `when` resolves
+ * (or lets it finish first, if it does).
+ */
+export async function killCliDuring(
+  args: readonly string[],
+  env: Record<string, string>,
+  when: () => Promise<void>,
+): Promise<void> {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('GENMEDIA_') && !/_DB_PATH$/.test(k)),
+  )
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...base, ...env, NODE_OPTIONS: '' },
+    stdio: 'ignore',
+  })
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  await Promise.race([when().then(() => child.kill('SIGKILL')), exited])
+  await exited
+}

@@ -3,9 +3,7 @@ import type { BackupTarget } from '../backup/targets.js'
 import { storeLocationFrom, type Env } from '../config.js'
 import { Database } from '../database.js'
 import { engineFor } from '../engines/index.js'
-import { GenmediaError } from '../errors.js'
 import type { StoreDefinition } from '../store.js'
-import { adoptionOf } from './engines.js'
 import { expectedSchemas, planAdoption, type AdoptionPlan } from './plan.js'
 import { AdoptionRefusedError, rebuild, type RebuildOutcome, type RejectedRow } from './rebuild.js'
 
@@ -55,11 +53,7 @@ export async function adoptStore(
 ): Promise<AdoptResult> {
   const location = storeLocationFrom(definition, options)
   const expected = await expectedSchemas(definition, location)
-  const plan = await planAdoption(definition, location, expected).catch((error: unknown) => {
-    // An engine adopt does not take over yet: the store is refused, the others go on.
-    if (!(error instanceof GenmediaError && error.code === 'unsupported')) throw error
-    return refusedPlan(definition, location, error.message)
-  })
+  const plan = await planAdoption(definition, location, expected)
   const result: AdoptResult = {
     plan,
     status: 'nothing to do',
@@ -74,7 +68,7 @@ export async function adoptStore(
   }
   if (plan.status === 'refused') return { ...result, status: 'refused' }
   if (plan.status !== 'adoptable') return result
-  const adoption = adoptionOf(engineFor(location).engine)
+  const { adoption } = engineFor(location).engine
   const rehearsal = options.dryRun ? await adoption.rehearsal(location) : undefined
   try {
     if (!options.dryRun) {
@@ -107,21 +101,6 @@ export async function adoptStore(
   }
 }
 
-function refusedPlan(definition: StoreDefinition, location: string, problem: string): AdoptionPlan {
-  return {
-    store: definition.name,
-    location: engineFor(location).location.redacted,
-    status: 'refused',
-    shape: null,
-    baseVersion: 0,
-    latestVersion: definition.migrations.length,
-    tables: [],
-    keptObjects: [],
-    otherTables: [],
-    problems: [problem],
-  }
-}
-
 /** Thrown inside the transaction of a dry run without a copy, so that it rolls back. */
 class RollBack extends Error {
   constructor(readonly outcome: RebuildOutcome) {
@@ -141,7 +120,7 @@ async function transform(
     columnsByConstraint: definition.columnsByConstraint,
     poolSize: 1,
   })
-  const adoption = adoptionOf(db.engineImpl)
+  const adoption = db.engineImpl.adoption
   try {
     for (const statement of adoption.before) await db.query(statement)
     try {

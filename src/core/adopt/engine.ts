@@ -45,8 +45,12 @@ export interface EngineAdoption {
   objects(db: Database, trx: Executor): Promise<SchemaObject[]>
   /** The statement that drops an object. */
   dropObject(object: SchemaObject): string
-  /** The statement that renames a table. */
-  renameTable(from: string, to: string): string
+  /** The statements that move a table out of the way of genmedia's (rows, keys and all). */
+  setAside(db: Database, table: string): string[]
+  /** The quoted name a table set aside is read from. */
+  asideName(db: Database, table: string): string
+  /** The statements that drop the tables set aside. */
+  dropAside(db: Database, tables: readonly string[]): string[]
   /** The statement that adds a user's column, as it was declared, to a table. */
   addColumn(table: string, column: ColumnInfo): string
   /** Whether a column of the database's type `actual` keeps its values' meaning as `expected`. */

@@ -4,7 +4,6 @@ import { inspectSchema, type ColumnInfo, type SchemaSnapshot, type TableInfo } f
 import { MIGRATION_TABLE, Migrator } from '../migrator.js'
 import { tableNamesOf, type StoreDefinition } from '../store.js'
 import type { EngineAdoption } from './engine.js'
-import { adoptionOf } from './engines.js'
 
 /** SeedShape is which of its seed's shapes a store recognises in a database. */
 export interface SeedShape {
@@ -119,7 +118,7 @@ export async function planAdoption(
     if (actual.tables.some((t) => t.name === MIGRATION_TABLE))
       return { ...plan, status: 'genmedia' }
     // Only a database to take over needs the engine's part; others are reported on any engine.
-    const adoption = adoptionOf(db.engineImpl)
+    const adoption = db.engineImpl.adoption
     const storeTables = new Set(tableNamesOf(definition))
     const byName = new Map(actual.tables.map((t) => [t.name, t]))
     plan.otherTables = actual.tables.filter((t) => !storeTables.has(t.name)).map((t) => t.name)

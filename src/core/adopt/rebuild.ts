@@ -38,7 +38,6 @@ export interface RebuildOutcome {
 }
 
 export const SET_ASIDE_SUFFIX = '_set_aside'
-const OLD_PREFIX = 'genmedia_adopt_old_'
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`
 
 /** The migrations table, as the migrator creates it. */
@@ -73,7 +72,10 @@ export async function rebuild(
     (o) => o.type === 'view' || storeTables.has(o.table),
   )
   for (const object of [...theirs].reverse()) await run(adoption.dropObject(object))
-  for (const t of present) await run(adoption.renameTable(t.table, OLD_PREFIX + t.table))
+  for (const t of present) {
+    for (const statement of adoption.setAside(db, t.table)) await run(statement)
+  }
+  const aside = (table: string) => adoption.asideName(db, table)
 
   await run(MIGRATION_TABLE_DDL)
   for (const migration of migrations.slice(0, plan.baseVersion)) {
@@ -97,12 +99,12 @@ export async function rebuild(
   const setAside: RejectedRow[] = []
   for (const t of present) {
     for (const column of t.keptColumns) await run(adoption.addColumn(t.table, column))
-    const bad = await copyRows(db, trx, t)
-    await raiseCounter(db, trx, adoption, t.table, counters.get(t.table))
+    const bad = await copyRows(db, trx, t, aside(t.table))
+    await adoption.raiseKeyCounter(db, trx, t.table, counters.get(t.table) ?? 0)
     if (bad.length === 0) continue
     if (!options.setAside) rejected.push(...bad)
     else {
-      await moveAside(db, trx, t, OLD_PREFIX + t.table, bad)
+      await moveAside(db, trx, t, aside(t.table), bad)
       setAside.push(...bad)
     }
   }
@@ -125,7 +127,7 @@ export async function rebuild(
     }
     for (const t of present) {
       const mine = rows.filter((r) => r.table === t.table)
-      if (mine.length > 0) await moveAside(db, trx, t, t.table, mine, mine[0]!.keyColumn)
+      if (mine.length > 0) await moveAside(db, trx, t, q(t.table), mine, mine[0]!.keyColumn)
     }
     setAside.push(...rows)
   }
@@ -155,7 +157,11 @@ export async function rebuild(
       )
     }
   }
-  for (const t of present) await run(`DROP TABLE ${q(OLD_PREFIX + t.table)}`)
+  for (const statement of adoption.dropAside(
+    db,
+    present.map((t) => t.table),
+  ))
+    await run(statement)
 
   const outcome: RebuildOutcome = { before: {}, after: {}, setAside, replaced }
   const problems: string[] = []
@@ -223,9 +229,14 @@ async function applyMigration(
  * INSERT … SELECT fails, it copies row by row to find every row that breaks a constraint, and
  * returns those (the others are copied).
  */
-async function copyRows(db: Database, trx: Executor, t: TablePlan): Promise<RejectedRow[]> {
+async function copyRows(
+  db: Database,
+  trx: Executor,
+  t: TablePlan,
+  from: string,
+): Promise<RejectedRow[]> {
   const columns = [...t.columns].map(q).join(', ')
-  const copy = `INSERT INTO ${q(t.table)} (${columns}) SELECT ${columns} FROM ${q(OLD_PREFIX + t.table)}`
+  const copy = `INSERT INTO ${q(t.table)} (${columns}) SELECT ${columns} FROM ${from}`
   await db.query('SAVEPOINT adopt_copy', [], trx)
   try {
     await db.query(copy, [], trx)
@@ -237,7 +248,7 @@ async function copyRows(db: Database, trx: Executor, t: TablePlan): Promise<Reje
   }
   const bad: RejectedRow[] = []
   const keys = await db.query<{ k: string | number }>(
-    `SELECT ${q(t.key)} AS k FROM ${q(OLD_PREFIX + t.table)} ORDER BY 1`,
+    `SELECT ${q(t.key)} AS k FROM ${from} ORDER BY 1`,
     [],
     trx,
   )
@@ -270,7 +281,7 @@ function columnOf(error: unknown, table: string): string {
 }
 
 /**
- * moveAside copies rows from `from` into `<table>_set_aside`; given the column their keys are
+ * moveAside copies rows from `from` (a quoted name) into `<table>_set_aside`; given the column their keys are
  * in (`removeBy`), it deletes them from `from`, otherwise they are found by the table's key.
  */
 async function moveAside(
@@ -285,7 +296,7 @@ async function moveAside(
   const aside = q(t.table + SET_ASIDE_SUFFIX)
   const columns = t.columns.map(q).join(', ')
   await db.query(
-    `CREATE TABLE IF NOT EXISTS ${aside} AS SELECT ${columns} FROM ${q(from)} WHERE 1 = 0`,
+    `CREATE TABLE IF NOT EXISTS ${aside} AS SELECT ${columns} FROM ${from} WHERE 1 = 0`,
     [],
     trx,
   )
@@ -293,22 +304,12 @@ async function moveAside(
   for (const row of rows) {
     const p = db.dialect.parameter(1)
     await db.query(
-      `INSERT INTO ${aside} (${columns}) SELECT ${columns} FROM ${q(from)} WHERE ${key} = ${p}`,
+      `INSERT INTO ${aside} (${columns}) SELECT ${columns} FROM ${from} WHERE ${key} = ${p}`,
       [row.key],
       trx,
     )
-    if (remove) await db.query(`DELETE FROM ${q(from)} WHERE ${key} = ${p}`, [row.key], trx)
+    if (remove) await db.query(`DELETE FROM ${from} WHERE ${key} = ${p}`, [row.key], trx)
   }
-}
-
-async function raiseCounter(
-  db: Database,
-  trx: Executor,
-  adoption: EngineAdoption,
-  table: string,
-  value: number | undefined,
-): Promise<void> {
-  if (value !== undefined) await adoption.raiseKeyCounter(db, trx, table, value)
 }
 
 function describeRejected(row: RejectedRow): string {

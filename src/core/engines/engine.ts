@@ -149,8 +149,8 @@ export interface Engine<L extends Location = Location> {
   readonly doctor: EngineDoctor<L>
   readonly maintenance: EngineMaintenance
   readonly backup: BackupEngine
-  /** How `genmedia adopt` rebuilds a database here; absent where adopt does not run yet. */
-  readonly adoption?: EngineAdoption
+  /** How `genmedia adopt` rebuilds a database here. */
+  readonly adoption: EngineAdoption
   /** Snapshots, loads and read-only queries for copy, export and `genmedia sql`. */
   readonly transfer: EngineTransfer
 }

@@ -1,4 +1,5 @@
 import type { Engine } from '../engine.js'
+import { postgresAdoption } from './adopt.js'
 import { postgresTransfer } from './transfer.js'
 import { postgresBackupEngine } from './backup.js'
 import { connectPostgres, dropPostgres, isMissingTable, postgresExists } from './connection.js'
@@ -34,6 +35,7 @@ export const postgresEngine: Engine<PostgresLocation> = {
   introspect: introspectPostgres,
   doctor: postgresDoctor,
   transfer: postgresTransfer,
+  adoption: postgresAdoption,
   maintenance: postgresMaintenance,
   // Read when used: backup.ts imports the store module, which imports the engines.
   get backup() {

@@ -9,6 +9,9 @@ import { sqliteFilePath } from './location.js'
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 
+/** The prefix of a table's name while adopt rebuilds it (dropped before commit). */
+const OLD_PREFIX = 'genmedia_adopt_old_'
+
 /** SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html, 3.1). */
 export function sqliteAffinity(type: string): 'INTEGER' | 'TEXT' | 'BLOB' | 'REAL' | 'NUMERIC' {
   const t = type.toUpperCase()
@@ -58,7 +61,9 @@ export const sqliteAdoption: EngineAdoption = {
     return rows.map((r) => ({ type: r.type, name: r.name, table: r.tbl_name, sql: r.sql }))
   },
   dropObject: (object) => `DROP ${object.type.toUpperCase()} IF EXISTS ${quote(object.name)}`,
-  renameTable: (from, to) => `ALTER TABLE ${quote(from)} RENAME TO ${quote(to)}`,
+  setAside: (_db, table) => [`ALTER TABLE ${quote(table)} RENAME TO ${quote(OLD_PREFIX + table)}`],
+  asideName: (_db, table) => quote(OLD_PREFIX + table),
+  dropAside: (_db, tables) => tables.map((t) => `DROP TABLE ${quote(OLD_PREFIX + t)}`),
   addColumn(table, column) {
     const parts = [`ALTER TABLE ${quote(table)} ADD COLUMN ${quote(column.name)}`]
     if (column.type) parts.push(column.type)
