@@ -146,8 +146,12 @@ export const sqliteAdoption: EngineAdoption = {
     }))
   },
   async integrity(db, trx) {
-    const rows = await db.query<{ integrity_check: string }>('PRAGMA integrity_check', [], trx)
-    const found = rows.map((r) => r.integrity_check)
+    // quick_check reads every page and row as integrity_check does, but does not match each
+    // index against its table: the rebuild made those indexes from the rows in this very
+    // transaction, and the unique ones refused any duplicate as it went in. On a database of a
+    // million rows that is seconds instead of most of the adoption's time.
+    const rows = await db.query<{ quick_check: string }>('PRAGMA quick_check', [], trx)
+    const found = rows.map((r) => r.quick_check)
     return found.length === 1 && found[0] === 'ok' ? [] : found
   },
 }
