@@ -27,16 +27,17 @@ export async function repeatMedian(times: number, fn: () => Promise<number>): Pr
 }
 
 /**
- * interleavedMedians runs each contender `times` times in rounds (every contender once per
- * round, the order rotated each round) and returns each one's median. Compared with all runs
- * of one contender and then all of the next, drift in the machine's state during the figure
- * (other load, the heap growing, CPU frequency) falls on every contender alike.
+ * interleavedRounds runs each contender `times` times in rounds (every contender once per
+ * round, the order rotated each round) and returns each one's results, round by round.
+ * Compared with all runs of one contender and then all of the next, drift in the machine's
+ * state during the figure (other load, the heap growing, CPU frequency) falls on every
+ * contender alike, and a ratio taken within one round compares runs made side by side.
  */
-export async function interleavedMedians(
+export async function interleavedRounds(
   times: number,
   contenders: readonly (readonly [name: string, run: () => Promise<number>])[],
   onRound?: (round: number) => void,
-): Promise<Record<string, number>> {
+): Promise<Record<string, number[]>> {
   const results = new Map<string, number[]>(contenders.map(([name]) => [name, []]))
   for (let round = 0; round < times; round++) {
     onRound?.(round)
@@ -45,7 +46,38 @@ export async function interleavedMedians(
       results.get(name)!.push(await run())
     }
   }
-  return Object.fromEntries([...results].map(([name, values]) => [name, median(values)]))
+  return Object.fromEntries(results)
+}
+
+/** interleavedMedians is interleavedRounds reduced to each contender's median. */
+export async function interleavedMedians(
+  times: number,
+  contenders: readonly (readonly [name: string, run: () => Promise<number>])[],
+  onRound?: (round: number) => void,
+): Promise<Record<string, number>> {
+  const rounds = await interleavedRounds(times, contenders, onRound)
+  return Object.fromEntries(Object.entries(rounds).map(([name, values]) => [name, median(values)]))
+}
+
+/** A ratio measured in every round: its median and its worst round. */
+export interface RatioSpread {
+  median: number
+  worst: number
+}
+
+/**
+ * ratioSpread divides `of` by `to` round by round (both from one interleavedRounds) and returns
+ * the median and the worst of those ratios: the lowest where a higher ratio is better
+ * (throughput), the highest where a lower one is (time).
+ */
+export function ratioSpread(
+  of: readonly number[],
+  to: readonly number[],
+  better: 'higher' | 'lower',
+): RatioSpread {
+  const ratios = of.map((value, i) => value / to[i]!)
+  const worst = better === 'higher' ? Math.min(...ratios) : Math.max(...ratios)
+  return { median: median(ratios), worst }
 }
 
 /** progress writes one line on stderr, so stdout keeps only the result tables. */

@@ -136,13 +136,14 @@ export interface Engine<L extends Location = Location> {
   ): number | undefined
   /**
    * prepareQuery builds a PreparedQuery that runs on the driver directly where it can, through
-   * `viaKysely` otherwise. Absent where every query goes through Kysely.
+   * `viaKysely` otherwise; undefined where this database has no direct path. Absent where every
+   * query goes through Kysely.
    */
   prepareQuery?<Row>(
     db: Database,
     compile: () => CompiledQuery<Row>,
     viaKysely: (parameters: readonly unknown[]) => Promise<Row[]>,
-  ): PreparedQuery<Row>
+  ): PreparedQuery<Row> | undefined
 
   /** The schema as the engine reports it (unsorted; inspectSchema sorts it). */
   introspect(db: Database): Promise<SchemaSnapshot>

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { PostgresDialect } from 'kysely'
 import type { OpenOptions } from '../../database.js'
+import { sqliteTextToIso } from '../../codec.js'
 import { ConflictError } from '../../errors.js'
 import type { EngineConnection } from '../engine.js'
 import type { PostgresLocation } from './location.js'
@@ -17,10 +18,27 @@ const OID = {
 
 const parseTimestamptz = pg.types.getTypeParser(OID.TIMESTAMPTZ, 'text') as (v: string) => Date
 
+const asText = (v: string) => v
+
+/**
+ * timestamptz text in a UTC session (`2026-01-08 12:00:00.123456+00`) as ISO-8601, by position;
+ * other offsets and forms (BC, infinity) through pg's own parser.
+ */
+function timestamptzToIso(v: string): string | Date {
+  const text = v.endsWith('+00') ? sqliteTextToIso(v.slice(0, -3)) : undefined
+  return text ?? toIso(parseTimestamptz(v))
+}
+
+/** timestamp text (UTC by convention) as ISO-8601, by position where it can. */
+function timestampToIso(v: string): string | Date {
+  return sqliteTextToIso(v) ?? toIso(new Date(`${v.replace(' ', 'T')}Z`))
+}
+
 /**
  * Type parsers that make PostgreSQL rows look like SQLite rows to the stores: counts and
  * averages (int8, numeric) are numbers, JSON stays text for the store's codec to parse (as it
- * does on SQLite), and timestamps are ISO-8601 strings in UTC.
+ * does on SQLite), and timestamps are ISO-8601 strings in UTC. pg asks for a parser per field
+ * of every result: each is made once, here.
  */
 const TYPES = {
   getTypeParser(oid: number, format?: string): (value: string) => unknown {
@@ -31,11 +49,11 @@ const TYPES = {
       case OID.JSON:
       case OID.JSONB:
       case OID.DATE:
-        return (v: string) => v
+        return asText
       case OID.TIMESTAMPTZ:
-        return (v: string) => toIso(parseTimestamptz(v))
+        return timestamptzToIso
       case OID.TIMESTAMP:
-        return (v: string) => toIso(new Date(`${v.replace(' ', 'T')}Z`))
+        return timestampToIso
       default:
         return pg.types.getTypeParser(oid, (format ?? 'text') as 'text')
     }
@@ -71,14 +89,27 @@ export function createPostgresPool(location: PostgresLocation, max = 10): pg.Poo
   return pool
 }
 
+/** A pool whose connections work inside the store's schema and in UTC (`sessionPool`). */
+export interface SessionPool {
+  connect(): Promise<pg.PoolClient>
+  end(): Promise<void>
+}
+
+const sessions = new WeakMap<pg.Pool, SessionPool>()
+
+/** sessionOf is the session pool `sessionPool` made of `pool`, for the engine's direct paths. */
+export function sessionOf(pool: pg.Pool): SessionPool | undefined {
+  return sessions.get(pool)
+}
+
 /**
  * sessionPool wraps a pool so that every connection, before its first use, is set to work
  * inside `schema` (search_path) and in UTC: the seeds' unqualified SQL then runs unchanged.
  */
-export function sessionPool(pool: pg.Pool, schema: string) {
+export function sessionPool(pool: pg.Pool, schema: string): SessionPool {
   const prepared = new WeakSet<pg.PoolClient>()
   const setup = `SET search_path TO ${quoteIdentifier(schema)}; SET TIME ZONE 'UTC'`
-  return {
+  const session: SessionPool = {
     async connect(): Promise<pg.PoolClient> {
       const client = await pool.connect()
       if (!prepared.has(client)) {
@@ -94,6 +125,8 @@ export function sessionPool(pool: pg.Pool, schema: string) {
     },
     end: () => pool.end(),
   }
+  sessions.set(pool, session)
+  return session
 }
 
 /**

@@ -5,6 +5,7 @@ import { postgresBackupEngine } from './backup.js'
 import { connectPostgres, dropPostgres, isMissingTable, postgresExists } from './connection.js'
 import { postgresDialect } from './dialect.js'
 import { postgresDoctor } from './doctor.js'
+import { prepareNamed } from './prepared.js'
 import { introspectPostgres } from './introspect.js'
 import {
   parsePostgresLocation,
@@ -17,7 +18,8 @@ export type { PostgresLocation } from './location.js'
 
 /**
  * postgresEngine: a store is one schema on a PostgreSQL server, reached through a `pg` pool
- * whose sessions work inside that schema and in UTC. Every statement goes through Kysely.
+ * whose sessions work inside that schema and in UTC. Every statement goes through Kysely but
+ * the prepared queries' (`prepareQuery`): named prepared statements on the pool's connections.
  */
 export const postgresEngine: Engine<PostgresLocation> = {
   name: 'postgres',
@@ -32,6 +34,7 @@ export const postgresEngine: Engine<PostgresLocation> = {
   sizeBytes: postgresSizeBytes,
   isMissingTable,
   bindValue: (value) => value,
+  prepareQuery: prepareNamed,
   introspect: introspectPostgres,
   doctor: postgresDoctor,
   transfer: postgresTransfer,

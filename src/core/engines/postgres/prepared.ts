@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto'
+import type { CompiledQuery } from 'kysely'
+import type pg from 'pg'
+import type { Database } from '../../database.js'
+import type { PreparedQuery } from '../../prepared.js'
+import { sessionOf } from './connection.js'
+
+/** PostgreSQL's feature_not_supported, which a cached plan raises when its result type changed. */
+const STALE_PLAN = '0A000'
+
+/**
+ * prepareNamed is PostgreSQL's PreparedQuery: each run goes to a pool connection (set up as
+ * Kysely's are: the store's schema, UTC) as a named prepared statement, which pg parses once per
+ * connection and then only binds and executes. Through Kysely every run sent its text to be
+ * parsed and planned again, and went through Kysely's driver. Under `captureQueries` (so that
+ * Kysely's log sees the statement) it runs through `viaKysely`. A statement whose cached plan
+ * went stale (a migration changed its table's columns) is prepared again under a new name.
+ */
+export function prepareNamed<Row>(
+  db: Database,
+  compile: () => CompiledQuery<Row>,
+  viaKysely: (parameters: readonly unknown[]) => Promise<Row[]>,
+): PreparedQuery<Row> | undefined {
+  const session = db.pgPool && sessionOf(db.pgPool)
+  if (!session) return undefined
+  let name: string | undefined
+  let generation = 0
+
+  const run = async (parameters: readonly unknown[]): Promise<Row[]> => {
+    if (db.capturing) return viaKysely(parameters)
+    const text = compile().sql
+    name ??= `genmedia_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
+    const client = await session.connect()
+    try {
+      const result = await client.query<Row & pg.QueryResultRow>({
+        name: generation ? `${name}_${generation}` : name,
+        text,
+        values: parameters as unknown[],
+      })
+      return result.rows
+    } catch (error) {
+      if ((error as { code?: string }).code === STALE_PLAN) {
+        generation++
+        return viaKysely(parameters)
+      }
+      throw db.translateError(error)
+    } finally {
+      client.release()
+    }
+  }
+
+  return {
+    get sql() {
+      return compile().sql
+    },
+    execute: run,
+    async takeFirst<T>(
+      parameters: readonly unknown[],
+      map: (row: Row | undefined) => T = (row) => row as T,
+    ): Promise<T> {
+      return map((await run(parameters))[0])
+    },
+  }
+}
