@@ -9,6 +9,22 @@ export type ProgressListener = (progress: { phase: string; done: number; total: 
 export interface Snapshot {
   schemaVersion: number
   rowCounts: Record<string, number>
+  /**
+   * The blob-store objects the snapshot's rows refer to (the store's `blobs.references`, read in
+   * the same snapshot); empty for a store without blobs.
+   */
+  blobReferences: BlobReference[]
+}
+
+/** BlobReference is one row's reference to an object of the blob store. */
+export interface BlobReference {
+  /** The table of the row. */
+  source: string
+  id: number
+  /** `<bucket>/<key>`. */
+  path: string
+  /** The object's size in bytes as the row records it, or null. */
+  size: number | null
 }
 
 /** RestoreRequest is one restore, handed to the engine once the backup has been verified. */
