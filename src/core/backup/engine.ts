@@ -87,6 +87,12 @@ export interface BackupEngine {
   /** restorePoints lists the store's restore points (file paths or schema names), newest first. */
   restorePoints(scope: RestorePointScope): Promise<string[]>
   /**
+   * leftovers lists what killed restores left and nothing has cleaned yet (SQLite scratch files
+   * beside the store and in the restore-point folder; PostgreSQL scratch schemas), removing
+   * nothing: the next restore removes them, and on SQLite the next writable open too.
+   */
+  leftovers(scope: RestorePointScope): Promise<string[]>
+  /**
    * recover puts the newest restore point back where the store is missing and returns its name;
    * refuses (ConflictError) while the store exists, NotFoundError when there is none.
    */

@@ -221,6 +221,18 @@ export async function listRestorePoints(
 }
 
 /**
+ * listRestoreLeftovers lists what killed restores of a store left and nothing has cleaned yet:
+ * SQLite scratch files, PostgreSQL `<schema>_restoring_…` schemas. Removes nothing.
+ */
+export async function listRestoreLeftovers(
+  definition: StoreDefinition,
+  options: RestoreOptions = {},
+): Promise<string[]> {
+  const scope = restorePointScope(definition, options)
+  return scope.engine.backup.leftovers(scope)
+}
+
+/**
  * recoverStore puts a store's newest restore point back where the store itself is missing (what
  * an open that finds only a restore point asks for) and returns its name. Refuses
  * (ConflictError) while the store exists, NotFoundError when it has no restore point.

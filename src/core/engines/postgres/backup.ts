@@ -12,7 +12,12 @@ import { MIGRATION_TABLE } from '../../migrator.js'
 import { tableNamesOf } from '../../store.js'
 import { quoteIdentifier, schemaOf } from './connection.js'
 import { parsePostgresLocation } from './location.js'
-import { listPostgresRestorePoints, recoverPostgres, restorePostgres } from './restore.js'
+import {
+  listPostgresRestoreLeftovers,
+  listPostgresRestorePoints,
+  recoverPostgres,
+  restorePostgres,
+} from './restore.js'
 
 /** What to install when a PostgreSQL client tool is missing. */
 const INSTALL_HINT =
@@ -155,6 +160,10 @@ export const postgresBackupEngine: BackupEngine = {
 
   restorePoints({ location, definition }) {
     return listPostgresRestorePoints(parsePostgresLocation(location)!, definition.schema)
+  },
+
+  leftovers({ location, definition }) {
+    return listPostgresRestoreLeftovers(parsePostgresLocation(location)!, definition.schema)
   },
 
   recover({ location, definition }) {

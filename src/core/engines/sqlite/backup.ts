@@ -9,7 +9,12 @@ import type { BackupManifest } from '../../backup/manifest.js'
 import type { Database } from '../../database.js'
 import { MIGRATION_TABLE } from '../../migrator.js'
 import { tableNamesOf } from '../../store.js'
-import { listSqliteRestorePoints, recoverSqlite, restoreSqlite } from './restore.js'
+import {
+  listSqliteRestorePoints,
+  recoverSqlite,
+  restoreSqlite,
+  sqliteRestoreLeftovers,
+} from './restore.js'
 
 /** Pages copied per step of the online backup between which other work (progress) runs. */
 const PAGES_PER_STEP = 1000
@@ -124,5 +129,6 @@ export const sqliteBackupEngine: BackupEngine = {
   },
 
   restorePoints: listSqliteRestorePoints,
+  leftovers: sqliteRestoreLeftovers,
   recover: recoverSqlite,
 }
