@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { backupStore, FolderBackupTarget, sha256Of } from '../../src/core/backup/index.js'
 import { openStore, tableNamesOf } from '../../src/core/index.js'
 import {
@@ -15,25 +12,9 @@ import {
   renderSampleImage,
 } from '../../src/stores/image-gen/index.js'
 import { ENGINES, useEngine } from '../engines.js'
+import { runThenKill, useBundledCli } from './killable-cli.js'
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-/** The CLI bundled once for this file, as in restore-kill.test.ts. */
-const BUNDLE = fileURLToPath(
-  new URL(`../../node_modules/.genmedia-test/cli-blobs-${process.pid}.mjs`, import.meta.url),
-)
-
-beforeAll(async () => {
-  await build({
-    entryPoints: [MAIN],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'error',
-  })
-})
-afterAll(() => rmSync(BUNDLE, { force: true }))
+const BUNDLE = useBundledCli()
 
 /** SIGKILLs per engine, spread over LANES stores killed side by side. */
 const KILLS = 20
@@ -63,35 +44,6 @@ async function referencedKeys(location: string, blobs: LocalBlobStore): Promise<
   } finally {
     await store.close()
   }
-}
-
-/** runThenKill runs genmedia in its own process group and SIGKILLs the group after `delayMs`. */
-function runThenKill(env: Record<string, string>, args: string[], delayMs: number | null) {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('GENMEDIA_')),
-  )
-  return new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], {
-      env: { ...base, ...env, NODE_OPTIONS: '' },
-      stdio: 'ignore',
-      detached: true,
-    })
-    const timer =
-      delayMs === null
-        ? undefined
-        : setTimeout(() => {
-            try {
-              process.kill(-child.pid!, 'SIGKILL')
-            } catch {
-              // Already finished.
-            }
-          }, delayMs)
-    child.on('error', reject)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve(code)
-    })
-  })
 }
 
 describe.each(ENGINES.filter((e) => e.concurrent))(
@@ -152,7 +104,13 @@ describe.each(ENGINES.filter((e) => e.concurrent))(
       )
       type Lane = (typeof lanes)[number]
       const restore = (lane: Lane, to: number, delay: number | null) =>
-        runThenKill(lane.env, ['restore', 'image-gen', lane.files[to]!, '--yes'], delay)
+        runThenKill(
+          BUNDLE,
+          lane.env,
+          ['restore', 'image-gen', lane.files[to]!, '--yes'],
+          delay === null ? null : 'SIGKILL',
+          delay ?? 0,
+        )
 
       /** Removes every object the live rows do not refer to: the restore must write them. */
       async function onlyLiveObjects(lane: Lane) {
