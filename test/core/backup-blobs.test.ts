@@ -6,6 +6,7 @@ import {
   BlobBackupTarget,
   checkBackup,
   FolderBackupTarget,
+  pruneBackups,
   restoreStore,
   sha256Of,
   type BackupTarget,
@@ -117,6 +118,14 @@ describe.each(ENGINES.filter((e) => e.concurrent))(
           expect(restored.blobs).toEqual({ put: 1, present: Object.keys(before).length - 1 })
           expect(await objectPrints(location, blobs)).toEqual(before)
           expect((await checkBackup(target, 'image-gen', first.manifest.file)).verified).toBe(true)
+
+          // Retention takes the objects only the pruned backup held with it.
+          const { pruned } = await pruneBackups(target, 'image-gen', { keep: 1 })
+          expect(pruned).toEqual([first.manifest.file])
+          expect(await target.listBlobs('image-gen')).toEqual(
+            [...new Set(second.manifest.blobs!.objects.map((o) => o.sha256))].sort(),
+          )
+          expect((await checkBackup(target, 'image-gen', second.manifest.file)).verified).toBe(true)
         } finally {
           await target.close()
         }
