@@ -56,7 +56,9 @@ export interface BackupResult {
 /**
  * backupStore takes a backup of one store while other processes may keep writing, verifies it
  * (integrity and row counts on SQLite, `pg_restore --list` on PostgreSQL, checksum on both),
- * stores it with its manifest in the target and, given a policy, prunes older backups. Throws
+ * copies the objects of the blob store that the snapshot's rows refer to (a store with `blobs`;
+ * content-addressed, only those the target lacks), stores the backup with its manifest in the
+ * target and, given a policy, prunes older backups and the objects only they held. Throws
  * NotFoundError when the store has no database, BackupVerificationError when the new backup does
  * not verify (it is kept, marked unverified, and nothing is pruned).
  */

@@ -114,8 +114,10 @@ async function fetchSource(
  * restoreStore replaces a store's database with a backup: it verifies the backup (checksum,
  * integrity, row counts), refuses one of another store, another engine or a newer schema
  * version, keeps a restore point of the current database, swaps the backup in atomically,
- * migrates it forward if it is older, and puts the restore point back if any step fails.
- * Stop other processes using the store first: they would keep the old database open.
+ * migrates it forward if it is older, and puts the restore point back if any step fails. A
+ * backup of a store with blobs has its objects written back to the blob store first (restoreBlobs),
+ * so that after the swap every row finds its object. Stop other processes using the store
+ * first: they would keep the old database open.
  */
 export async function restoreStore(
   definition: StoreDefinition,
