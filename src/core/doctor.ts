@@ -2,6 +2,8 @@ import { storeLocationFrom, type Env } from './config.js'
 import { Database } from './database.js'
 import type { EngineName } from './dialect.js'
 import { engineFor, type Engine, type EngineAt } from './engines/index.js'
+import { keyFromBucketPath, openBlobStore, type BlobStore } from '../storage/index.js'
+import type { BlobReference } from './backup/engine.js'
 import { SchemaVersionError } from './errors.js'
 import { inspectSchema, type SchemaSnapshot } from './inspect.js'
 import { measureSizes, type DatabaseSizes } from './maintenance.js'
@@ -58,6 +60,8 @@ export interface DoctorOptions {
   cwd?: string
   /** Rows from which a table counts as large (default DEFAULT_SCAN_THRESHOLD). */
   scanThreshold?: number
+  /** The blob store of a store with blobs; default: GENMEDIA_STORAGE_URL of `env`. */
+  blobs?: BlobStore
 }
 
 /**
@@ -144,6 +148,14 @@ export async function diagnoseStore(
     if (version > 0)
       for (const table of tableNamesOf(definition)) report.rowCounts[table] = await countRows(table)
     report.sizes = await measureSizes(db)
+    if (version > 0 && definition.blobs) {
+      const blobs = options.blobs ?? openBlobStore(undefined, options.env, options.cwd)
+      try {
+        report.checks.push(await checkBlobs(db, definition, blobs))
+      } finally {
+        if (!options.blobs) await blobs.close()
+      }
+    }
     if (version > 0) {
       const threshold = options.scanThreshold ?? DEFAULT_SCAN_THRESHOLD
       const tables = new Set(actual.tables.map((t) => t.name))
@@ -170,6 +182,75 @@ export async function diagnoseStore(
   }
   report.ok = report.checks.every((c) => c.status !== 'error')
   return report
+}
+
+/** How many problems of one kind a check's message names before it only counts them. */
+const NAMED = 5
+
+function sample(items: readonly string[]): string {
+  return `${items.slice(0, NAMED).join('; ')}${items.length > NAMED ? `; … ${items.length - NAMED} more` : ''}`
+}
+
+/**
+ * checkBlobs holds a store's rows against its blob store: every object a row refers to must
+ * exist, with the size the row records (error otherwise); objects under the store's prefixes
+ * that no row refers to are orphans (a warning, naming the command that removes them).
+ */
+export async function checkBlobs(
+  db: Database,
+  definition: StoreDefinition,
+  blobs: BlobStore,
+): Promise<DoctorCheck> {
+  const spec = definition.blobs!
+  const problems: string[] = []
+  const referenced = new Set<string>()
+  let rows: BlobReference[]
+  try {
+    rows = await db.query<BlobReference>(spec.references)
+    for (const row of rows) {
+      const at = `${row.source} ${row.id}`
+      let key: string
+      try {
+        key = keyFromBucketPath(blobs.bucket, row.path)
+      } catch (error) {
+        problems.push(`${at}: ${(error as Error).message}`)
+        continue
+      }
+      referenced.add(key)
+      const info = await blobs.head(key)
+      if (!info) problems.push(`${at}: object ${key} is missing`)
+      else if (row.size !== null && Number(row.size) !== info.size) {
+        problems.push(`${at}: object ${key} is ${info.size} bytes, the row records ${row.size}`)
+      }
+    }
+    const orphans: string[] = []
+    for (const prefix of spec.prefixes) {
+      for (const key of await blobs.list(prefix)) if (!referenced.has(key)) orphans.push(key)
+    }
+    const orphanText =
+      orphans.length > 0
+        ? `${orphans.length} object(s) no row refers to (${sample(orphans)})${spec.sweep ? `; genmedia ${definition.name} ${spec.sweep} removes them` : ''}`
+        : ''
+    if (problems.length > 0) {
+      return {
+        name: 'blobs',
+        status: 'error',
+        message: `${problems.length} of ${rows.length} rows refer to a missing or different object: ${sample(problems)}${orphanText ? `; ${orphanText}` : ''}`,
+      }
+    }
+    if (orphans.length > 0) return { name: 'blobs', status: 'warning', message: orphanText }
+    return {
+      name: 'blobs',
+      status: 'ok',
+      message: `${rows.length} rows' objects present with their recorded sizes in bucket ${blobs.bucket}`,
+    }
+  } catch (error) {
+    return {
+      name: 'blobs',
+      status: 'error',
+      message: `could not check the blob store: ${(error as Error).message}`,
+    }
+  }
 }
 
 const DATA_STATEMENT = /^\s*(select|with|insert|update|delete)\b/i

@@ -63,6 +63,25 @@ export interface StoreDefinition<Repo = unknown, Name extends string = string> {
   seedSampleData(repo: Repo, db: Database): Promise<SeedSummary>
   /** Which databases of its seed's own scripts the store recognises, for `genmedia adopt`. */
   adopt?: StoreAdoption
+  /**
+   * How the store's rows refer to objects of the blob store (GENMEDIA_STORAGE_URL), for stores
+   * that keep files there: backups then hold those objects, restore brings them back and doctor
+   * checks them.
+   */
+  blobs?: StoreBlobs
+}
+
+/** StoreBlobs says how a store's rows refer to objects of the blob store. */
+export interface StoreBlobs {
+  /**
+   * One read-only statement giving a row per reference: `source` (the table), `id`, `path` (the
+   * object as `<bucket>/<key>`) and `size` (the bytes the row records, or null).
+   */
+  references: string
+  /** The key prefixes the store writes objects under; objects there no row refers to are orphans. */
+  prefixes: readonly string[]
+  /** The store command that removes orphans (`genmedia <store> <sweep>`), named by doctor. */
+  sweep?: string
 }
 
 /** NamedQuery is one of a store's queries, runnable with sample arguments. */

@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { ENGINES, useEngine } from '../engines.js'
 import { runCli } from './run-cli.js'
@@ -43,6 +45,56 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
     const ready = await runCli(['init', '--check', 'ai-artist', '--json'], { env })
     expect(ready.code).toBe(0)
     expect(ready.json()[0]).toMatchObject({ status: 'ready', schemaVersion: 2, latestVersion: 2 })
+  })
+
+  it('--check reports a stranded restore point and what a killed restore left', async () => {
+    const env = await ctx.freshEnv()
+    expect((await runCli(['init', 'ai-artist'], { env })).code).toBe(0)
+    const point = 'ai_artist_restore_point_20260101000000000'
+    let leftover: string
+    let strand: () => Promise<void>
+    if (engine.name === 'sqlite') {
+      const dir = env.GENMEDIA_DATA_DIR!
+      // The scratch file of a restore whose process is gone.
+      const dead = spawnSync(process.execPath, ['-e', '']).pid
+      leftover = join(dir, `.ai_artist.db.restoring-${dead}-0a0b0c`)
+      writeFileSync(leftover, 'half a restore')
+      strand = async () => {
+        const points = join(dir, 'backups', 'ai-artist', 'restore-points')
+        mkdirSync(points, { recursive: true })
+        renameSync(
+          join(dir, 'ai_artist.db'),
+          join(points, `ai-artist_restore_point_20260101_000000000.db`),
+        )
+      }
+    } else {
+      leftover = 'ai_artist_restoring_20260101000000000'
+      const client = new pg.Client(env.GENMEDIA_DATABASE_URL)
+      await client.connect()
+      await client.query(`CREATE SCHEMA ${leftover}`)
+      strand = async () => {
+        await client.query(`ALTER SCHEMA ai_artist RENAME TO ${point}`)
+        await client.end()
+      }
+    }
+    const ready = await runCli(['init', '--check', 'ai-artist', '--json'], { env })
+    expect(ready.code).toBe(0)
+    expect(ready.json()[0]).toMatchObject({ status: 'ready', leftovers: [leftover] })
+    expect(ready.json()[0].message).toMatch(/interrupted restore/)
+
+    await strand()
+    const stranded = await runCli(['init', '--check', 'ai-artist'], { env })
+    expect(stranded.code).toBe(1)
+    expect(stranded.stdout).toMatch(/stranded/)
+    expect(stranded.stderr).toMatch(/restore point .*_restore_point_20260101.*exists/)
+    expect(stranded.stderr).toMatch(/genmedia restore ai-artist --recover/)
+    if (engine.name === 'sqlite') {
+      // A writable open removes the scratch file of the restore that died.
+      expect((await runCli(['restore', 'ai-artist', '--recover'], { env })).code).toBe(0)
+      expect(existsSync(leftover)).toBe(true)
+      expect((await runCli(['init', 'ai-artist'], { env })).code).toBe(0)
+      expect(existsSync(leftover)).toBe(false)
+    }
   })
 
   it('--reset refuses without --yes and empties the store with it', async () => {

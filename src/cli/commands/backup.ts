@@ -4,6 +4,7 @@ import {
   backupStore,
   openBackupTarget,
   parseRetention,
+  type BackupBlobs,
   type BackupResult,
   type ProgressListener,
 } from '../../core/backup/index.js'
@@ -92,6 +93,17 @@ export function registerBackup(program: Command): void {
         } finally {
           await target.close()
         }
+        for (const r of results) {
+          const missing = 'manifest' in r ? (r.manifest.blobs?.missing ?? []) : []
+          if (missing.length > 0 && !options.json) {
+            process.stderr.write(
+              `warning: ${r.store}: ${missing.length} row(s) refer to objects the blob store does not hold (${missing
+                .slice(0, 3)
+                .map((m) => m.key)
+                .join(', ')}${missing.length > 3 ? ', …' : ''}); run genmedia doctor ${r.store}\n`,
+            )
+          }
+        }
         if (options.json) printJson(results)
         else {
           printTable(results, {
@@ -106,6 +118,7 @@ export function registerBackup(program: Command): void {
                     .join('\n')
                 : '',
             size: (r) => ('manifest' in r ? formatBytes(r.manifest.sizeBytes) : ''),
+            blobs: (r) => ('manifest' in r ? describeBlobs(r.manifest.blobs) : ''),
             pruned: (r) => ('pruned' in r ? r.pruned.length : ''),
             target: (r) => ('target' in r ? r.target : ''),
           })
@@ -113,6 +126,13 @@ export function registerBackup(program: Command): void {
         return failed ? 1 : 0
       }),
     )
+}
+
+/** describeBlobs summarises a backup's objects: how many, how many it wrote, how many missing. */
+function describeBlobs(blobs: BackupBlobs | undefined): string {
+  if (!blobs) return ''
+  const missing = blobs.missing.length > 0 ? `, ${blobs.missing.length} missing` : ''
+  return `${blobs.objects.length} (${blobs.written} new, ${formatBytes(blobs.writtenBytes)})${missing}`
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type StoreDefinition,
   type StoreState,
 } from '../../core/index.js'
+import { listRestoreLeftovers, listRestorePoints } from '../../core/backup/index.js'
 import { CliError, formatBytes, printJson, printTable, run } from '../output.js'
 import { selectStores } from '../stores.js'
 
@@ -32,11 +33,16 @@ export interface InitReport extends Partial<StoreState> {
   location: string
   /** The setting that chose the location (a variable name, config/.env, or default). */
   source: string
-  /** init: created | migrated | reset | unchanged. --check: ready | missing | empty | outdated | adoptable | incompatible. */
+  /**
+   * init: created | migrated | reset | unchanged. --check: ready | missing | stranded (missing,
+   * but a restore point of it exists) | empty | outdated | adoptable | incompatible.
+   */
   status: string
   migrated?: MigrationResult
   seeded?: SeedSummary
   message?: string
+  /** --check: what killed restores left beside the store (scratch files or schemas). */
+  leftovers?: string[]
 }
 
 export function registerInit(program: Command): void {
@@ -75,8 +81,16 @@ export function registerInit(program: Command): void {
           const notReady = reports.filter((r) => r.status !== 'ready')
           if (notReady.length > 0) {
             if (!options.json) {
+              const hints = [
+                notReady.some((r) => r.status === 'stranded') &&
+                  'genmedia restore <store> --recover (stranded stores)',
+                notReady.some((r) => r.status === 'adoptable') &&
+                  'genmedia adopt (adoptable stores)',
+                notReady.some((r) => r.status !== 'stranded' && r.status !== 'adoptable') &&
+                  'genmedia init',
+              ].filter(Boolean)
               process.stderr.write(
-                `genmedia: ${notReady.map((r) => `${r.store} is ${r.status}`).join(', ')}; run ${notReady.some((r) => r.status === 'adoptable') ? 'genmedia adopt (adoptable stores) or ' : ''}genmedia init\n`,
+                `genmedia: ${notReady.map((r) => `${r.store} is ${r.status}`).join(', ')}; run ${hints.join(' or ')}\n`,
               )
             }
             return 1
@@ -123,10 +137,38 @@ export async function initStore(
   }
 }
 
-/** checkStore reports one store's state without creating or changing anything. */
+/**
+ * checkStore reports one store's state without creating or changing anything, with what an
+ * interrupted restore left: a restore point where the store is missing (stranded), scratch
+ * files or schemas beside it.
+ */
 export async function checkStore(definition: StoreDefinition): Promise<InitReport> {
+  const report = await checkState(definition)
+  const leftovers = await listRestoreLeftovers(definition, { location: report.location }).catch(
+    () => [] as string[],
+  )
+  if (leftovers.length === 0) return report
+  const note = `left by an interrupted restore: ${leftovers.join(', ')} (the next restore removes ${leftovers.length > 1 ? 'them' : 'it'})`
+  return {
+    ...report,
+    leftovers,
+    message: report.message ? `${report.message}; ${note}` : note,
+  }
+}
+
+async function checkState(definition: StoreDefinition): Promise<InitReport> {
   const { location, source } = resolveStoreLocation(definition)
   if (!(await Database.exists(location, definition.schema))) {
+    const [point] = await listRestorePoints(definition, { location }).catch(() => [] as string[])
+    if (point) {
+      return {
+        store: definition.name,
+        location,
+        source,
+        status: 'stranded',
+        message: `missing, but its restore point ${point} exists (a restore was interrupted): genmedia restore ${definition.name} --recover puts it back`,
+      }
+    }
     return { store: definition.name, location, source, status: 'missing' }
   }
   if (await isForeignDatabase(definition, location)) {

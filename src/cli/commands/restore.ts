@@ -87,6 +87,11 @@ export function registerRestore(program: Command): void {
                 .map(([t, n]) => `${t} ${n}`)
                 .join(', ')}\n`,
             )
+            if (result.blobs.put + result.blobs.present > 0) {
+              process.stdout.write(
+                `blob store: wrote ${result.blobs.put} object(s) of the backup, ${result.blobs.present} were there already\n`,
+              )
+            }
             if (result.restorePoint) {
               process.stdout.write(
                 `the database as it was before is kept at ${result.restorePoint}\n`,

@@ -13,6 +13,8 @@ import {
   sha256File,
   type BackupManifest,
 } from './manifest.js'
+import { openBlobStore, type BlobStore } from '../../storage/index.js'
+import { collectBlobs, copyBlobs, verifyBlobs } from './blobs.js'
 import { applyRetention, type RetentionPolicy } from './retention.js'
 import { openBackupTarget, type BackupTarget } from './targets.js'
 
@@ -37,6 +39,8 @@ export interface BackupOptions {
   retention?: RetentionPolicy
   /** The backup's time (tests); default now. */
   now?: Date
+  /** The blob store of a store with blobs; default: GENMEDIA_STORAGE_URL of `env`. */
+  blobs?: BlobStore
   onProgress?: ProgressListener
 }
 
@@ -52,7 +56,9 @@ export interface BackupResult {
 /**
  * backupStore takes a backup of one store while other processes may keep writing, verifies it
  * (integrity and row counts on SQLite, `pg_restore --list` on PostgreSQL, checksum on both),
- * stores it with its manifest in the target and, given a policy, prunes older backups. Throws
+ * copies the objects of the blob store that the snapshot's rows refer to (a store with `blobs`;
+ * content-addressed, only those the target lacks), stores the backup with its manifest in the
+ * target and, given a policy, prunes older backups and the objects only they held. Throws
  * NotFoundError when the store has no database, BackupVerificationError when the new backup does
  * not verify (it is kept, marked unverified, and nothing is pruned).
  */
@@ -95,6 +101,21 @@ export async function backupStore(
         problems: [],
       }
       manifest.problems = await engine.verifyFile(path, manifest)
+      if (definition.blobs) {
+        const blobs = options.blobs ?? openBlobStore(undefined, options.env, options.cwd)
+        try {
+          manifest.blobs = await copyBlobs(
+            snapshot.blobReferences,
+            blobs,
+            target,
+            definition.name,
+            options.onProgress,
+          )
+        } finally {
+          if (!options.blobs) await blobs.close()
+        }
+        manifest.problems.push(...(await verifyBlobs(manifest.blobs, target, definition.name)))
+      }
       manifest.verified = manifest.problems.length === 0
       await target.put(definition.name, path, manifest)
       if (!manifest.verified) {
@@ -169,6 +190,9 @@ export async function checkBackup(
   if (!copy) return { file, manifest, verified: false, problems: ['the backup file is missing'] }
   try {
     const problems = await verifyBackupFile(copy.path, manifest, options)
+    if (manifest.blobs && options.deep !== false) {
+      problems.push(...(await verifyBlobs(manifest.blobs, target, store, { deep: true })))
+    }
     return { file, manifest, verified: problems.length === 0, problems }
   } finally {
     await copy.release()
@@ -211,5 +235,15 @@ export async function pruneBackups(
     policy,
   )
   for (const file of decision.prune) await target.remove(store, file)
+  if (decision.prune.length > 0 && checks.some((c) => c.manifest.blobs)) {
+    // Objects only the pruned backups held go with them.
+    const kept = new Set(decision.keep)
+    const referenced = new Set(
+      checks
+        .filter((c) => kept.has(c.file))
+        .flatMap((c) => c.manifest.blobs?.objects.map((o) => o.sha256) ?? []),
+    )
+    await collectBlobs(target, store, referenced)
+  }
   return { kept: decision.keep, pruned: decision.prune }
 }

@@ -9,6 +9,22 @@ export type ProgressListener = (progress: { phase: string; done: number; total: 
 export interface Snapshot {
   schemaVersion: number
   rowCounts: Record<string, number>
+  /**
+   * The blob-store objects the snapshot's rows refer to (the store's `blobs.references`, read in
+   * the same snapshot); empty for a store without blobs.
+   */
+  blobReferences: BlobReference[]
+}
+
+/** BlobReference is one row's reference to an object of the blob store. */
+export interface BlobReference {
+  /** The table of the row. */
+  source: string
+  id: number
+  /** `<bucket>/<key>`. */
+  path: string
+  /** The object's size in bytes as the row records it, or null. */
+  size: number | null
 }
 
 /** RestoreRequest is one restore, handed to the engine once the backup has been verified. */
@@ -70,6 +86,12 @@ export interface BackupEngine {
   restore(request: RestoreRequest): Promise<RestoreOutcome>
   /** restorePoints lists the store's restore points (file paths or schema names), newest first. */
   restorePoints(scope: RestorePointScope): Promise<string[]>
+  /**
+   * leftovers lists what killed restores left and nothing has cleaned yet (SQLite scratch files
+   * beside the store and in the restore-point folder; PostgreSQL scratch schemas), removing
+   * nothing: the next restore removes them, and on SQLite the next writable open too.
+   */
+  leftovers(scope: RestorePointScope): Promise<string[]>
   /**
    * recover puts the newest restore point back where the store is missing and returns its name;
    * refuses (ConflictError) while the store exists, NotFoundError when there is none.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { EngineName } from '../dialect.js'
 import { ValidationError } from '../errors.js'
+import type { BackupBlobs } from './blobs.js'
 
 /** The manifest format this code writes and reads. */
 export const MANIFEST_FORMAT = 1
@@ -34,6 +35,11 @@ export interface BackupManifest {
   verified: boolean
   /** What verification found wrong, when `verified` is false. */
   problems: string[]
+  /**
+   * The blob-store objects the backup's rows refer to, kept content-addressed in the target
+   * beside the backups (stores with blobs only).
+   */
+  blobs?: BackupBlobs
 }
 
 const NAME =
@@ -104,6 +110,12 @@ export function parseManifest(text: string, source: string): BackupManifest {
   for (const field of ['schemaVersion', 'sizeBytes']) expect(field, 'number')
   expect('rowCounts', 'object')
   expect('verified', 'boolean')
+  if (value.blobs !== undefined) {
+    const blobs = value.blobs as Record<string, unknown> | null
+    if (!Array.isArray(blobs?.objects) || !Array.isArray(blobs?.missing)) {
+      throw new ValidationError(`${source}: blobs must list objects and missing`, 'blobs')
+    }
+  }
   return { problems: [], schema: null, ...value } as unknown as BackupManifest
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
+import { openBlobStore, type BlobStore } from '../../storage/index.js'
 import { storeLocationFrom, type Env } from '../config.js'
 import { Database } from '../database.js'
 import { engineFor } from '../engines/index.js'
@@ -8,7 +9,14 @@ import { describeStore, openStore, type StoreDefinition } from '../store.js'
 import { BackupVerificationError, verifyBackupFile } from './backup.js'
 import type { ProgressListener } from './engine.js'
 import { MANIFEST_SUFFIX, manifestNameOf, parseManifest, type BackupManifest } from './manifest.js'
-import { defaultBackupDir, openBackupTarget, type BackupTarget, type LocalCopy } from './targets.js'
+import { planBlobRestore, putBlobs, type BackupBlobs } from './blobs.js'
+import {
+  defaultBackupDir,
+  FolderBackupTarget,
+  openBackupTarget,
+  type BackupTarget,
+  type LocalCopy,
+} from './targets.js'
 
 export interface RestoreOptions {
   /** The store's location; default: resolved from `env`. */
@@ -20,6 +28,8 @@ export interface RestoreOptions {
   now?: Date
   /** Restore points of the store kept after a successful restore, newest first (default 3). */
   keepRestorePoints?: number
+  /** The blob store of a store with blobs; default: GENMEDIA_STORAGE_URL of `env`. */
+  blobs?: BlobStore
   onProgress?: ProgressListener
 }
 
@@ -41,6 +51,8 @@ export interface RestoreResult {
   restorePoint: string | null
   /** Older restore points removed by the retention of restore points. */
   prunedRestorePoints: string[]
+  /** The backup's objects written to the blob store, and those it held already. */
+  blobs: { put: number; present: number }
 }
 
 /** BackupSource names a backup: a file on disk (its manifest beside it) or one in a target. */
@@ -64,7 +76,13 @@ export function resolveBackupSource(
 async function fetchSource(
   source: BackupSource,
   store: string,
-): Promise<{ copy: LocalCopy; manifest: BackupManifest; name: string }> {
+): Promise<{
+  copy: LocalCopy
+  manifest: BackupManifest
+  name: string
+  /** Where the backup's objects are: a target and the store folder in it. */
+  objects: { target: BackupTarget; store: string }
+}> {
   if ('path' in source) {
     // The manifest's own path names its backup too.
     const path = source.path.endsWith(MANIFEST_SUFFIX)
@@ -75,19 +93,31 @@ async function fetchSource(
       throw new ValidationError(`${path} has no manifest beside it (${manifestPath})`, 'backup')
     }
     const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath)
-    return { copy: { path, release: async () => undefined }, manifest, name: path }
+    // A backup file lies in `<folder>/<store>/`, its objects in `<folder>/<store>/blobs/`.
+    const objects = {
+      target: new FolderBackupTarget(dirname(dirname(resolve(path)))),
+      store: basename(dirname(resolve(path))),
+    }
+    return { copy: { path, release: async () => undefined }, manifest, name: path, objects }
   }
   const manifest = await source.target.readManifest(store, source.file)
   const copy = await source.target.fetch(store, source.file)
-  return { copy, manifest, name: `${source.target.description}/${store}/${source.file}` }
+  return {
+    copy,
+    manifest,
+    name: `${source.target.description}/${store}/${source.file}`,
+    objects: { target: source.target, store },
+  }
 }
 
 /**
  * restoreStore replaces a store's database with a backup: it verifies the backup (checksum,
  * integrity, row counts), refuses one of another store, another engine or a newer schema
  * version, keeps a restore point of the current database, swaps the backup in atomically,
- * migrates it forward if it is older, and puts the restore point back if any step fails.
- * Stop other processes using the store first: they would keep the old database open.
+ * migrates it forward if it is older, and puts the restore point back if any step fails. A
+ * backup of a store with blobs has its objects written back to the blob store first (restoreBlobs),
+ * so that after the swap every row finds its object. Stop other processes using the store
+ * first: they would keep the old database open.
  */
 export async function restoreStore(
   definition: StoreDefinition,
@@ -95,7 +125,7 @@ export async function restoreStore(
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
   const location = storeLocationFrom(definition, options)
-  const { copy, manifest, name } = await fetchSource(source, definition.name)
+  const { copy, manifest, name, objects } = await fetchSource(source, definition.name)
   try {
     if (manifest.store !== definition.name) {
       throw new ValidationError(
@@ -118,6 +148,9 @@ export async function restoreStore(
     options.onProgress?.({ phase: 'verify', done: 0, total: 1 })
     const problems = await verifyBackupFile(copy.path, manifest)
     if (problems.length > 0) throw new BackupVerificationError(`${name} does not verify`, problems)
+    const blobs = manifest.blobs?.objects.length
+      ? await restoreBlobs(manifest.blobs, objects, options)
+      : { put: 0, present: 0 }
     const outcome = await at.engine.backup.restore({
       definition,
       location,
@@ -136,9 +169,32 @@ export async function restoreStore(
       location: at.location.origin,
       fromVersion: manifest.schemaVersion,
       ...outcome,
+      blobs,
     }
   } finally {
     await copy.release()
+  }
+}
+
+/**
+ * restoreBlobs brings a backup's objects back into the blob store before the database is
+ * swapped: objects the blob store lacks are written (each checked against its SHA-256), those
+ * it holds with the same bytes are left, other bytes under a key are refused. Nothing a live row
+ * refers to changes, so a restore killed here leaves the old store whole, with some objects no
+ * row refers to yet (the next restore finds them present; `image-gen sweep-blobs` removes them).
+ */
+async function restoreBlobs(
+  manifestBlobs: BackupBlobs,
+  objects: { target: BackupTarget; store: string },
+  options: RestoreOptions,
+): Promise<{ put: number; present: number }> {
+  const blobs = options.blobs ?? openBlobStore(undefined, options.env, options.cwd)
+  try {
+    const plan = await planBlobRestore(manifestBlobs, blobs, options.onProgress)
+    await putBlobs(plan, objects.target, objects.store, blobs, options.onProgress)
+    return { put: plan.put.length, present: plan.present }
+  } finally {
+    if (!options.blobs) await blobs.close()
   }
 }
 
@@ -164,6 +220,18 @@ export async function listRestorePoints(
 ): Promise<string[]> {
   const scope = restorePointScope(definition, options)
   return scope.engine.backup.restorePoints(scope)
+}
+
+/**
+ * listRestoreLeftovers lists what killed restores of a store left and nothing has cleaned yet:
+ * SQLite scratch files, PostgreSQL `<schema>_restoring_…` schemas. Removes nothing.
+ */
+export async function listRestoreLeftovers(
+  definition: StoreDefinition,
+  options: RestoreOptions = {},
+): Promise<string[]> {
+  const scope = restorePointScope(definition, options)
+  return scope.engine.backup.leftovers(scope)
 }
 
 /**

@@ -7,13 +7,14 @@ import {
   readFile,
   rename,
   rm,
+  stat,
   writeFile,
 } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { openBlobStore, type BlobStore } from '../../storage/index.js'
 import { dataDir, type Env } from '../config.js'
-import { NotFoundError } from '../errors.js'
+import { NotFoundError, ValidationError } from '../errors.js'
 import {
   manifestNameOf,
   parseBackupFileName,
@@ -49,7 +50,31 @@ export interface BackupTarget {
   fetch(store: string, file: string): Promise<LocalCopy>
   /** remove deletes a backup and its manifest; idempotent. */
   remove(store: string, file: string): Promise<void>
+  /**
+   * The store's blob objects, content-addressed: kept once under `<store>/blobs/<sha256>` (a
+   * folder: `<store>/blobs/<first two hex digits>/<sha256>`) however many backups hold them.
+   * blobSize returns an object's size, or undefined when the target has none.
+   */
+  blobSize(store: string, sha256: string): Promise<number | undefined>
+  /** putBlob stores an object's bytes under its SHA-256, whole or not at all. */
+  putBlob(store: string, sha256: string, bytes: Uint8Array): Promise<void>
+  /** getBlob returns an object's bytes; throws NotFoundError when it is missing. */
+  getBlob(store: string, sha256: string): Promise<Buffer>
+  /** listBlobs returns the SHA-256 of every object the target holds for the store. */
+  listBlobs(store: string): Promise<string[]>
+  /** removeBlob deletes an object; idempotent. */
+  removeBlob(store: string, sha256: string): Promise<void>
   close(): Promise<void>
+}
+
+const SHA256 = /^[0-9a-f]{64}$/
+
+/** assertSha256 refuses anything but 64 lower-case hex digits, the only names blobs have. */
+function assertSha256(sha256: string): string {
+  if (!SHA256.test(sha256)) {
+    throw new ValidationError(`blob name ${JSON.stringify(sha256)} is not a SHA-256`, 'sha256')
+  }
+  return sha256
 }
 
 /** defaultBackupDir is `<GENMEDIA_DATA_DIR>/backups`. */
@@ -151,6 +176,56 @@ export class FolderBackupTarget implements BackupTarget {
     await rm(join(this.#dir(store), file), { force: true })
   }
 
+  #blobPath(store: string, sha256: string): string {
+    return join(this.#dir(store), 'blobs', assertSha256(sha256).slice(0, 2), sha256)
+  }
+
+  async blobSize(store: string, sha256: string): Promise<number | undefined> {
+    return stat(this.#blobPath(store, sha256)).then(
+      (s) => s.size,
+      (error: unknown) => {
+        if (isMissing(error)) return undefined
+        throw error
+      },
+    )
+  }
+
+  async putBlob(store: string, sha256: string, bytes: Uint8Array): Promise<void> {
+    const path = this.#blobPath(store, sha256)
+    await mkdir(dirname(path), { recursive: true })
+    // Written beside it and renamed: an object is whole or absent, even after a kill.
+    const tmp = join(dirname(path), `.${sha256}.${randomBytes(6).toString('hex')}.tmp`)
+    try {
+      await writeFile(tmp, bytes)
+      await rename(tmp, path)
+    } finally {
+      await rm(tmp, { force: true })
+    }
+  }
+
+  async getBlob(store: string, sha256: string): Promise<Buffer> {
+    const path = this.#blobPath(store, sha256)
+    return readFile(path).catch((error: unknown) => {
+      if (isMissing(error)) throw new NotFoundError(`no blob ${sha256} in ${this.#dir(store)}`)
+      throw error
+    })
+  }
+
+  async listBlobs(store: string): Promise<string[]> {
+    const root = join(this.#dir(store), 'blobs')
+    const shas: string[] = []
+    for (const dir of await readdir(root).catch(() => [] as string[])) {
+      for (const name of await readdir(join(root, dir)).catch(() => [] as string[])) {
+        if (SHA256.test(name)) shas.push(name)
+      }
+    }
+    return shas.sort()
+  }
+
+  async removeBlob(store: string, sha256: string): Promise<void> {
+    await rm(this.#blobPath(store, sha256), { force: true })
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -214,6 +289,33 @@ export class BlobBackupTarget implements BackupTarget {
   async remove(store: string, file: string): Promise<void> {
     await this.blobs.delete(this.#key(store, manifestNameOf(file)))
     await this.blobs.delete(this.#key(store, file))
+  }
+
+  #blobKey(store: string, sha256: string): string {
+    return this.#key(store, `blobs/${assertSha256(sha256)}`)
+  }
+
+  async blobSize(store: string, sha256: string): Promise<number | undefined> {
+    return (await this.blobs.head(this.#blobKey(store, sha256)))?.size
+  }
+
+  async putBlob(store: string, sha256: string, bytes: Uint8Array): Promise<void> {
+    await this.blobs.put(this.#blobKey(store, sha256), bytes, 'application/octet-stream')
+  }
+
+  async getBlob(store: string, sha256: string): Promise<Buffer> {
+    return (await this.blobs.get(this.#blobKey(store, sha256))).bytes
+  }
+
+  async listBlobs(store: string): Promise<string[]> {
+    const prefix = this.#key(store, 'blobs/')
+    return (await this.blobs.list(prefix))
+      .map((k) => k.slice(prefix.length))
+      .filter((n) => SHA256.test(n))
+  }
+
+  async removeBlob(store: string, sha256: string): Promise<void> {
+    await this.blobs.delete(this.#blobKey(store, sha256))
   }
 
   close(): Promise<void> {

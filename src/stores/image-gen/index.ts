@@ -4,6 +4,7 @@ import { imageGenCommands } from './cli.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { ImageGenRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
+import { SWEPT_PREFIXES } from './sweep.js'
 import { tables } from './tables.js'
 
 export { ImageGenRepository } from './repository.js'
@@ -108,4 +109,11 @@ export const imageGenStore = defineStore({
   },
   api: imageGenApi,
   commands: imageGenCommands,
+  blobs: {
+    references:
+      "SELECT 'generated_images' AS source, id, gcp_bucket_path AS path, file_size AS size FROM generated_images " +
+      "UNION ALL SELECT 'reference_images' AS source, id, gcp_bucket_path AS path, file_size AS size FROM reference_images",
+    prefixes: SWEPT_PREFIXES,
+    sweep: 'sweep-blobs',
+  },
 })

@@ -1,13 +1,23 @@
 import { spawn } from 'node:child_process'
 import type pg from 'pg'
-import type { BackupEngine, RestoreOutcome, RestoreRequest } from '../../backup/engine.js'
+import type {
+  BackupEngine,
+  BlobReference,
+  RestoreOutcome,
+  RestoreRequest,
+} from '../../backup/engine.js'
 import type { BackupManifest } from '../../backup/manifest.js'
 import { ConfigError, GenmediaError } from '../../errors.js'
 import { MIGRATION_TABLE } from '../../migrator.js'
 import { tableNamesOf } from '../../store.js'
 import { quoteIdentifier, schemaOf } from './connection.js'
 import { parsePostgresLocation } from './location.js'
-import { listPostgresRestorePoints, recoverPostgres, restorePostgres } from './restore.js'
+import {
+  listPostgresRestoreLeftovers,
+  listPostgresRestorePoints,
+  recoverPostgres,
+  restorePostgres,
+} from './restore.js'
 
 /** What to install when a PostgreSQL client tool is missing. */
 const INSTALL_HINT =
@@ -95,7 +105,20 @@ export const postgresBackupEngine: BackupEngine = {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
       const { rows } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')
-      const snapshot = await readSnapshot(client, schema, tableNamesOf(definition))
+      const snapshot = {
+        ...(await readSnapshot(client, schema, tableNamesOf(definition))),
+        blobReferences: [] as BlobReference[],
+      }
+      if (definition.blobs && snapshot.schemaVersion > 0) {
+        // The store's statement names its tables unqualified, as in the store's own schema.
+        await client.query(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`)
+        const { rows: refs } = await client.query<BlobReference>(definition.blobs.references)
+        snapshot.blobReferences = refs.map((r) => ({
+          ...r,
+          id: Number(r.id),
+          size: r.size === null ? null : Number(r.size),
+        }))
+      }
       onProgress?.({ phase: 'dump', done: 0, total: 1 })
       await runTool('pg_dump', [
         '--format=custom',
@@ -137,6 +160,10 @@ export const postgresBackupEngine: BackupEngine = {
 
   restorePoints({ location, definition }) {
     return listPostgresRestorePoints(parsePostgresLocation(location)!, definition.schema)
+  },
+
+  leftovers({ location, definition }) {
+    return listPostgresRestoreLeftovers(parsePostgresLocation(location)!, definition.schema)
   },
 
   recover({ location, definition }) {

@@ -207,6 +207,20 @@ export async function listPostgresRestorePoints(location: PostgresLocation, sche
   }
 }
 
+/** listPostgresRestoreLeftovers lists the scratch schemas of killed restores of a store. */
+export async function listPostgresRestoreLeftovers(location: PostgresLocation, schema: string) {
+  const pool = createPostgresPool(location, 1)
+  try {
+    const { rows } = await pool.query<{ name: string }>(
+      'SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1) ORDER BY nspname',
+      [`${schemaOf(location, schema)}${RESTORING_INFIX}`],
+    )
+    return rows.map((r) => r.name)
+  } finally {
+    await pool.end()
+  }
+}
+
 /**
  * recoverPostgres puts the newest restore point back as the store's schema, in one statement;
  * refuses while the store's schema exists (there is nothing to recover then).

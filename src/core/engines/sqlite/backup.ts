@@ -1,10 +1,20 @@
 import BetterSqlite3 from 'better-sqlite3'
-import type { BackupEngine, RestoreOutcome, RestoreRequest } from '../../backup/engine.js'
+import type {
+  BackupEngine,
+  BlobReference,
+  RestoreOutcome,
+  RestoreRequest,
+} from '../../backup/engine.js'
 import type { BackupManifest } from '../../backup/manifest.js'
 import type { Database } from '../../database.js'
 import { MIGRATION_TABLE } from '../../migrator.js'
 import { tableNamesOf } from '../../store.js'
-import { listSqliteRestorePoints, recoverSqlite, restoreSqlite } from './restore.js'
+import {
+  listSqliteRestorePoints,
+  recoverSqlite,
+  restoreSqlite,
+  sqliteRestoreLeftovers,
+} from './restore.js'
 
 /** Pages copied per step of the online backup between which other work (progress) runs. */
 const PAGES_PER_STEP = 1000
@@ -49,7 +59,15 @@ export const sqliteBackupEngine: BackupEngine = {
     try {
       // The first read of a deferred transaction fixes its snapshot; the backup below reads the
       // same one because it runs on this connection inside this transaction.
-      const snapshot = readSnapshot(handle, tableNamesOf(definition))
+      const snapshot = {
+        ...readSnapshot(handle, tableNamesOf(definition)),
+        blobReferences: [] as BlobReference[],
+      }
+      if (definition.blobs && snapshot.schemaVersion > 0) {
+        snapshot.blobReferences = handle
+          .prepare(definition.blobs.references)
+          .all() as BlobReference[]
+      }
       await handle.backup(destination, {
         progress: ({ totalPages, remainingPages }) => {
           onProgress?.({ phase: 'copy', done: totalPages - remainingPages, total: totalPages })
@@ -111,5 +129,6 @@ export const sqliteBackupEngine: BackupEngine = {
   },
 
   restorePoints: listSqliteRestorePoints,
+  leftovers: sqliteRestoreLeftovers,
   recover: recoverSqlite,
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { basename, dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import {
   CompiledQuery,
@@ -12,6 +12,7 @@ import {
 import type { OpenOptions } from '../../database.js'
 import type { EngineConnection } from '../engine.js'
 import { sqliteFilePath, type SqliteLocation } from './location.js'
+import { removeLeftovers } from './scratch.js'
 
 /** SQLITE_PRAGMAS are set on every connection, in this order (ARCHITECTURE.md, seed 004). */
 export const SQLITE_PRAGMAS = [
@@ -205,13 +206,18 @@ export function createSqliteDialect(db: BetterSqlite3.Database): SqliteDialect {
 
 /**
  * connectSqlite opens a SQLite file (created with its folder if missing, unless read-only) with
- * genmedia's pragmas, its statement cache and its driver.
+ * genmedia's pragmas, its statement cache and its driver. A writable open first removes what a
+ * killed restore left beside the file (`.<file>.restoring-<pid>-<hex>` of a process that is
+ * gone): the store itself is always whole, the old database or the restored one.
  */
 export async function connectSqlite(
   location: SqliteLocation,
   options: OpenOptions,
 ): Promise<EngineConnection> {
   const readonly = options.readonly ?? options.create === false
+  if (!readonly && location.path !== ':memory:') {
+    await removeLeftovers(dirname(location.path), basename(location.path), 'restoring')
+  }
   const handle = openSqliteFile(location.path, { readonly })
   return {
     kyselyDialect: createSqliteDialect(handle),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, open, readdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
@@ -8,6 +7,7 @@ import { ConflictError, NotFoundError } from '../../errors.js'
 import { openStore } from '../../store.js'
 import { openSqliteFile } from './connection.js'
 import { sqliteFilePath } from './location.js'
+import { findLeftovers, removeLeftovers, scratchName } from './scratch.js'
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 
@@ -19,41 +19,6 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     await handle.close()
   }
-}
-
-/** isAlive tells whether a process with this id runs on this machine. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** A scratch file's name beside `file`: `.<file>.<kind>-<pid>-<hex>`, the pid of its writer. */
-function scratchName(file: string, kind: string): string {
-  return `.${basename(file)}.${kind}-${process.pid}-${randomBytes(6).toString('hex')}`
-}
-
-/**
- * removeLeftovers deletes, in `dir`, the scratch files of `file` (`.<file>.<kind>-…` and their
- * -wal/-shm/-journal) whose writer is gone: those a killed restore left. A name without a pid
- * (written before names carried one) is a leftover too. Returns the names removed.
- */
-export async function removeLeftovers(dir: string, file: string, kind: string): Promise<string[]> {
-  const prefix = `.${file}.${kind}-`
-  const names = await readdir(dir).catch(() => [] as string[])
-  const removed: string[] = []
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue
-    const pid = /^(\d+)-[0-9a-f]+/.exec(name.slice(prefix.length))?.[1]
-    if (pid && Number(pid) !== process.pid && isAlive(Number(pid))) continue
-    if (pid && Number(pid) === process.pid) continue
-    await rm(join(dir, name), { force: true })
-    removed.push(name)
-  }
-  return removed
 }
 
 function restorePointName(store: string, now: Date): string {
@@ -171,6 +136,20 @@ export async function restoreSqlite(request: RestoreRequest): Promise<RestoreOut
   } finally {
     for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(tmp + suffix, { force: true })
   }
+}
+
+/** sqliteRestoreLeftovers lists the scratch files of killed restores, as full paths. */
+export async function sqliteRestoreLeftovers(scope: RestorePointScope): Promise<string[]> {
+  const target = sqliteFilePath(scope.location)
+  const beside = await findLeftovers(dirname(target), basename(target), 'restoring')
+  const points: string[] = []
+  for (const name of await readdir(scope.restorePointDir).catch(() => [] as string[])) {
+    const file = /^\.(.+)\.partial-/.exec(name)?.[1]
+    if (file && (await findLeftovers(scope.restorePointDir, file, 'partial')).includes(name)) {
+      points.push(join(scope.restorePointDir, name))
+    }
+  }
+  return [...beside.map((n) => join(dirname(target), n)), ...points]
 }
 
 /**
