@@ -88,6 +88,13 @@ export interface SqlDialect {
    * transaction itself already serialises writers.
    */
   transactionLock(key: string): string | undefined
+  /**
+   * Statements, run inside a write transaction, after which the next id `table` generates
+   * follows its highest committed id: on PostgreSQL the table is locked against other writers
+   * until the transaction ends and its sequence set back (a rolled-back transaction leaves its
+   * sequence advanced); none on SQLite, where the counter rolls back with the transaction.
+   */
+  continueIds(table: string): string[]
   /** A condition: the JSON array in `column` contains the string `value`. */
   jsonArrayContains(column: string, value: string): RawBuilder<boolean>
   /**

@@ -172,6 +172,9 @@ export function databaseWriter(db: Database): Writer {
   const p = (i: number) => db.dialect.parameter(i)
   const writerFor = (trx: Executor): BatchWriter => ({
     async insert(table, columns, rows, keyColumn) {
+      // The log's origin_image_id values name images by the ids an uninterrupted import gives
+      // them: a batch a kill rolled back must not leave a gap before the next one's ids.
+      for (const statement of db.dialect.continueIds(table)) await db.query(statement, [], trx)
       const returned = await insertManyReturning<Record<string, unknown>>(
         db,
         table,

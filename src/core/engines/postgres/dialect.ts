@@ -41,6 +41,10 @@ export const postgresDialect: SqlDialect = {
   // A BEFORE trigger sets the number before the row is written (and before NOT NULL and unique
   // checks). The advisory lock makes concurrent writers of one group wait for each other; in READ
   // COMMITTED the MAX that follows the lock then sees the rows the other writer committed.
+  continueIds: (table) => [
+    `LOCK TABLE "${table}" IN SHARE ROW EXCLUSIVE MODE`,
+    `SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM "${table}"`,
+  ],
   sequenceTrigger: ({ name, table, column, groupBy }) => [
     `CREATE OR REPLACE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.${column} = 0 THEN PERFORM pg_advisory_xact_lock(hashtext('${table}.${column}:' || NEW.${groupBy})); SELECT COALESCE(MAX(${column}), 0) + 1 INTO NEW.${column} FROM ${table} WHERE ${groupBy} = NEW.${groupBy}; END IF; RETURN NEW; END $$`,
     `CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}_fn()`,

@@ -36,6 +36,7 @@ export const sqliteDialect: SqlDialect = {
   dropTrigger: (name) => [`DROP TRIGGER IF EXISTS ${name}`],
   // SQLite cannot assign to NEW, so an AFTER trigger fixes the row it just inserted; writers are
   // serialised by the database lock, so no two rows of a group get the same number.
+  continueIds: () => [],
   sequenceTrigger: ({ name, table, column, groupBy }) => [
     `CREATE TRIGGER ${name} AFTER INSERT ON ${table} FOR EACH ROW WHEN NEW.${column} = 0 BEGIN UPDATE ${table} SET ${column} = (SELECT COALESCE(MAX(${column}), 0) + 1 FROM ${table} WHERE ${groupBy} = NEW.${groupBy}) WHERE rowid = NEW.rowid; END`,
   ],
