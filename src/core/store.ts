@@ -3,6 +3,7 @@ import { engineFor } from './engines/index.js'
 import { storeLocationFrom, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
 import { ConflictError, NotFoundError } from './errors.js'
+import type { JobPipeline } from './jobs/runner.js'
 import type { ApiRoute } from './api.js'
 import type { StoreCommand } from './command.js'
 import type { Table } from './table.js'
@@ -59,6 +60,8 @@ export interface StoreDefinition<Repo = unknown, Name extends string = string> {
   exportScope?(userId: number): Readonly<Record<string, string>>
   /** The store's upkeep tasks, run as `genmedia <name> <command>`. */
   commands?: readonly StoreCommand<Repo>[]
+  /** The store's job lifecycle, run by `genmedia worker` and shown by `genmedia jobs`. */
+  jobs?: JobPipeline<Repo>
   /** Adds sample data to a freshly migrated store. */
   seedSampleData(repo: Repo, db: Database): Promise<SeedSummary>
   /** Which databases of its seed's own scripts the store recognises, for `genmedia adopt`. */
