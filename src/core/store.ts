@@ -4,6 +4,7 @@ import { storeLocationFrom, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
 import { ConflictError, NotFoundError } from './errors.js'
 import type { JobPipeline } from './jobs/runner.js'
+import { jobQueueRoutes } from './jobs/api.js'
 import type { ApiRoute } from './api.js'
 import type { StoreCommand } from './command.js'
 import type { Table } from './table.js'
@@ -83,7 +84,9 @@ export type StoreTables = Readonly<Record<string, Table<any, string>>>
 export function defineStore<Repo, const Name extends string>(
   definition: StoreDefinition<Repo, Name>,
 ): StoreDefinition<Repo, Name> {
-  return definition
+  // A store with a job lifecycle serves its queue too (`/api/<store>/queue…`).
+  if (!definition.jobs) return definition
+  return { ...definition, api: [...(definition.api ?? []), ...jobQueueRoutes(definition.jobs)] }
 }
 
 /** tableNamesOf lists a store's tables in their order. */

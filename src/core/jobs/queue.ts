@@ -475,6 +475,34 @@ FROM ${this.spec.table}`,
     return row !== undefined
   }
 
+  /** runningJobs lists jobs with a lease (running, or lapsed and not yet taken over), raw. */
+  async runningJobs(limit = 100): Promise<Record<string, unknown>[]> {
+    return this.#k
+      .selectFrom(this.spec.table)
+      .selectAll()
+      .where(this.#raw(this.spec.active))
+      .where(sql<SqlBool>`lease_owner IS NOT NULL`)
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  }
+
+  /** jobState returns a job's raw row and its state, or undefined when there is none. */
+  async jobState(
+    id: number,
+  ): Promise<
+    { row: Record<string, unknown>; state: keyof Omit<JobCounts, 'oldest_waiting'> } | undefined
+  > {
+    const { done, failed } = this.spec
+    const [row] = await this.db.query<Record<string, unknown>>(
+      `SELECT *, CASE WHEN ${done} THEN 'done' WHEN (${failed}) AND cancelled_at IS NOT NULL THEN 'cancelled' WHEN ${failed} THEN 'failed' WHEN lease_owner IS NOT NULL THEN 'running' WHEN attempts > 0 THEN 'retrying' ELSE 'queued' END AS job_state FROM ${this.spec.table} WHERE id = ${this.db.dialect.parameter(1)}`,
+      [id],
+    )
+    if (!row) return undefined
+    const { job_state: state, ...rest } = row
+    return { row: rest, state: state as keyof Omit<JobCounts, 'oldest_waiting'> }
+  }
+
   /** failedJobs lists failed (and cancelled) jobs, newest first, raw, with their attempts. */
   async failedJobs(
     limit = 100,
