@@ -29,6 +29,9 @@ export const jobColumns = {
   provider: col.text().nullable(),
 }
 
+/** The names of jobColumns, for code that leaves the runtime's columns alone (importers). */
+export const JOB_COLUMN_NAMES = Object.keys(jobColumns) as (keyof typeof jobColumns)[]
+
 /** The tables the job runtime adds to a store: every attempt, and the provider limits. */
 export const jobTableColumns = {
   job_attempts: {
