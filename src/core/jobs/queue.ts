@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
-import { claimNext } from '../claim.js'
+import { claimNext, claimNextQuery } from '../claim.js'
+import { prepareQuery, type PreparedQuery } from '../prepared.js'
 import type { Database, Executor } from '../database.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { backoffSeconds, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
@@ -141,6 +142,10 @@ export class JobQueue {
    */
   async claim(options: JobClaimOptions): Promise<Lease | undefined> {
     const now = options.now ?? new Date()
+    if (!options.provider) {
+      const row = await this.#preparedClaim(options, now)
+      return row ? this.#lease(row, options.worker, now) : undefined
+    }
     const where = () =>
       sql<SqlBool>`${this.#raw(this.spec.queued)} AND (run_after IS NULL OR run_after <= ${now})`
     const take = (executor: Executor) =>
@@ -149,10 +154,53 @@ export class JobQueue {
         { table: this.spec.table, where, orderBy: ['id'], set: this.#leaseSet(options, now) },
         executor,
       )
-    const row = options.provider
-      ? await this.#withinLimit(options.provider, now, take)
-      : await take(this.#k)
+    const row = await this.#withinLimit(options.provider, now, take)
     return row ? this.#lease(row, options.worker, now) : undefined
+  }
+
+  #claimTemplate:
+    { prepared: PreparedQuery<Record<string, unknown>>; parameters: readonly unknown[] } | undefined
+
+  /**
+   * The queue claim without a provider, the hot path: its statement is built and compiled once
+   * (with a marker for each value that changes) and runs on the engine's direct path where it
+   * has one; each run fills the markers with this claim's values.
+   */
+  async #preparedClaim(
+    options: JobClaimOptions,
+    now: Date,
+  ): Promise<Record<string, unknown> | undefined> {
+    const marker = (name: string) => `\u0000genmedia-claim:${name}`
+    if (!this.#claimTemplate) {
+      const sample = this.spec.claimSet(now, options.worker)
+      const set: Record<string, unknown> = {
+        ...Object.fromEntries(Object.keys(sample).map((key) => [key, marker(`set:${key}`)])),
+        lease_owner: marker('worker'),
+        lease_expires_at: marker('expires'),
+        attempts: sql`attempts + 1`,
+        progress: null,
+      }
+      const where = () =>
+        sql<SqlBool>`${this.#raw(this.spec.queued)} AND (run_after IS NULL OR run_after <= ${marker('now')})`
+      const build = (k: Kysely<any>) =>
+        claimNextQuery(this.db, { table: this.spec.table, where, orderBy: ['id'], set }, k)
+      this.#claimTemplate = {
+        prepared: prepareQuery(this.db, build),
+        parameters: build(this.#k).compile().parameters,
+      }
+    }
+    const values = this.spec.claimSet(now, options.worker)
+    const valueOf = (name: string): unknown => {
+      if (name === 'now') return now
+      if (name === 'worker') return options.worker
+      if (name === 'expires') return addSeconds(now, options.leaseSeconds)
+      return values[name.slice('set:'.length)]
+    }
+    const prefix = marker('')
+    const parameters = this.#claimTemplate.parameters.map((p) =>
+      typeof p === 'string' && p.startsWith(prefix) ? valueOf(p.slice(prefix.length)) : p,
+    )
+    return this.#claimTemplate.prepared.takeFirst(parameters)
   }
 
   /**
