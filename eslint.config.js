@@ -30,4 +30,11 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  {
+    // The example handlers are plain Node.js modules users copy.
+    files: ['examples/**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', fetch: 'readonly', Buffer: 'readonly', console: 'readonly' },
+    },
+  },
 )

@@ -17,6 +17,8 @@ import { registerToken } from './commands/token.js'
 import { registerCopy } from './commands/copy.js'
 import { registerExport } from './commands/export.js'
 import { registerSql } from './commands/sql.js'
+import { registerWorker } from './commands/worker.js'
+import { registerJobs } from './commands/jobs.js'
 
 const program = new Command()
   .name('genmedia')
@@ -43,5 +45,7 @@ registerMaintain(program)
 registerCopy(program)
 registerExport(program)
 registerSql(program)
+registerWorker(program)
+registerJobs(program)
 
 await program.parseAsync(process.argv)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { BlobStore } from '../storage/blob-store.js'
+import type { Database } from './database.js'
 import { MAX_PAGE_SIZE } from './pagination.js'
 
 /**
@@ -22,6 +23,8 @@ export interface RouteContext<Repo, P, Q, B> {
   actor: Actor
   /** The server's blob store (opened on first use). */
   blobs(): BlobStore
+  /** The store's database (for routes the core adds, such as the job queue's). */
+  db: Database
   /** The request's log, for what the caller should not see but an operator should. */
   log: { warn(details: object, message: string): void }
 }

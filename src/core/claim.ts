@@ -24,23 +24,34 @@ export async function claimNext(
   options: ClaimOptions,
   executor: Executor = db.kysely,
 ): Promise<Record<string, unknown> | undefined> {
+  try {
+    return await claimNextQuery(db, options, executor).executeTakeFirst()
+  } catch (error) {
+    throw db.translateError(error)
+  }
+}
+
+/**
+ * claimNextQuery is claimNext's statement, not run: for a caller that compiles it once and runs
+ * it many times with new values (`prepareQuery`).
+ */
+export function claimNextQuery(
+  db: Database,
+  options: ClaimOptions,
+  executor: Executor = db.kysely,
+) {
   const k = executor as Kysely<any>
   const idColumn = options.idColumn ?? 'id'
   let candidate = k.selectFrom(options.table).select(idColumn).where(options.where)
   for (const column of options.orderBy) candidate = candidate.orderBy(column)
   candidate = candidate.limit(1)
   if (db.dialect.supportsSkipLocked) candidate = candidate.forUpdate().skipLocked()
-  try {
-    return await k
-      .updateTable(options.table)
-      .set(options.set)
-      .where(idColumn, '=', candidate)
-      .where(options.where)
-      .returningAll()
-      .executeTakeFirst()
-  } catch (error) {
-    throw db.translateError(error)
-  }
+  return k
+    .updateTable(options.table)
+    .set(options.set)
+    .where(idColumn, '=', candidate)
+    .where(options.where)
+    .returningAll()
 }
 
 export interface ClaimManyOptions extends Omit<ClaimOptions, 'orderBy'> {

@@ -3,6 +3,8 @@ import { engineFor } from './engines/index.js'
 import { storeLocationFrom, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
 import { ConflictError, NotFoundError } from './errors.js'
+import type { JobPipeline } from './jobs/runner.js'
+import { jobQueueRoutes } from './jobs/api.js'
 import type { ApiRoute } from './api.js'
 import type { StoreCommand } from './command.js'
 import type { Table } from './table.js'
@@ -59,6 +61,8 @@ export interface StoreDefinition<Repo = unknown, Name extends string = string> {
   exportScope?(userId: number): Readonly<Record<string, string>>
   /** The store's upkeep tasks, run as `genmedia <name> <command>`. */
   commands?: readonly StoreCommand<Repo>[]
+  /** The store's job lifecycle, run by `genmedia worker` and shown by `genmedia jobs`. */
+  jobs?: JobPipeline<Repo>
   /** Adds sample data to a freshly migrated store. */
   seedSampleData(repo: Repo, db: Database): Promise<SeedSummary>
   /** Which databases of its seed's own scripts the store recognises, for `genmedia adopt`. */
@@ -99,7 +103,9 @@ export type StoreTables = Readonly<Record<string, Table<any, string>>>
 export function defineStore<Repo, const Name extends string>(
   definition: StoreDefinition<Repo, Name>,
 ): StoreDefinition<Repo, Name> {
-  return definition
+  // A store with a job lifecycle serves its queue too (`/api/<store>/queue…`).
+  if (!definition.jobs) return definition
+  return { ...definition, api: [...(definition.api ?? []), ...jobQueueRoutes(definition.jobs)] }
 }
 
 /** tableNamesOf lists a store's tables in their order. */

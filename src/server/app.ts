@@ -152,6 +152,7 @@ function mountRoute(
         body,
         actor,
         blobs,
+        db: store.db,
         log,
       })
       const status = route.status ?? 200

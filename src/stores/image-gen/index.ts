@@ -1,6 +1,7 @@
 import { defineStore } from '../../core/index.js'
 import { imageGenApi } from './api.js'
 import { imageGenCommands } from './cli.js'
+import { imageGenJobs } from './jobs.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { ImageGenRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
@@ -70,6 +71,7 @@ export const imageGenStore = defineStore({
   tables,
   columnsByConstraint,
   createRepository: (db) => new ImageGenRepository(db),
+  jobs: imageGenJobs,
   namedQueries: [
     { name: 'getSession', kind: 'lookup', run: (r) => r.getSession(1, 1) },
     { name: 'listSessions', kind: 'list', run: (r) => r.listSessions(1, { limit: 50 }) },

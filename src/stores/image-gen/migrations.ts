@@ -1,4 +1,4 @@
-import type { Migration, SqlDialect } from '../../core/index.js'
+import { jobTables, type Migration, type SqlDialect } from '../../core/index.js'
 
 /** Generation job statuses (seed 001). */
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const
@@ -223,7 +223,46 @@ const initial: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial]
+/**
+ * The job runtime's columns and tables (docs/worker.md, docs/seed-deviations.md): a lease
+ * (`lease_owner`, `lease_expires_at`), the attempts made, when a retry may run (`run_after`),
+ * a cancellation request, progress (shots done) and the provider running the job; every
+ * attempt's outcome and error (`job_attempts`) and per-provider limits held across worker
+ * processes (`job_limits`). The seed's statuses stay as they are: a job waiting for a retry is
+ * `pending` with attempts > 0, a cancelled one `failed` with `cancelled_at` set.
+ */
+const jobRuntime: Migration = {
+  version: 2,
+  name: 'job runtime: leases, attempts, retries, cancellation, provider limits',
+  up: (d) => [
+    'ALTER TABLE generation_jobs ADD COLUMN lease_owner TEXT',
+    `ALTER TABLE generation_jobs ADD COLUMN lease_expires_at ${ts(d)}`,
+    'ALTER TABLE generation_jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0',
+    `ALTER TABLE generation_jobs ADD COLUMN run_after ${ts(d)}`,
+    `ALTER TABLE generation_jobs ADD COLUMN cancelled_at ${ts(d)}`,
+    'ALTER TABLE generation_jobs ADD COLUMN progress INTEGER',
+    'ALTER TABLE generation_jobs ADD COLUMN provider TEXT',
+    // The queue claim and the lease recovery name these literals, so the partial indexes serve them.
+    "CREATE INDEX idx_generation_jobs_queued ON generation_jobs(id) WHERE status = 'pending' AND lease_owner IS NULL",
+    'CREATE INDEX idx_generation_jobs_leases ON generation_jobs(lease_expires_at) WHERE lease_owner IS NOT NULL',
+    ...jobTables(d, 'generation_jobs', ts(d)),
+  ],
+  down: () => [
+    'DROP TABLE IF EXISTS job_limits',
+    'DROP TABLE IF EXISTS job_attempts',
+    'DROP INDEX idx_generation_jobs_leases',
+    'DROP INDEX idx_generation_jobs_queued',
+    'ALTER TABLE generation_jobs DROP COLUMN provider',
+    'ALTER TABLE generation_jobs DROP COLUMN progress',
+    'ALTER TABLE generation_jobs DROP COLUMN cancelled_at',
+    'ALTER TABLE generation_jobs DROP COLUMN run_after',
+    'ALTER TABLE generation_jobs DROP COLUMN attempts',
+    'ALTER TABLE generation_jobs DROP COLUMN lease_expires_at',
+    'ALTER TABLE generation_jobs DROP COLUMN lease_owner',
+  ],
+}
+
+export const migrations: readonly Migration[] = [initial, jobRuntime]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
+import {
+  col,
+  defineRow,
+  defineTables,
+  jobColumns,
+  jobTableColumns,
+  type Row,
+  type TablesOf,
+} from '../../core/index.js'
 import { hasControlCharacter } from '../../storage/index.js'
 import {
   ASPECT_RATIOS,
@@ -85,6 +93,8 @@ export const tables = defineTables({
     completed_at: col.timestamp().nullable(),
     created_at: col.timestamp().defaulted(),
     updated_at: col.timestamp().defaulted(),
+    /** The job runtime's lease, attempts, retry time, cancellation, progress and provider. */
+    ...jobColumns,
   },
   generated_images: {
     id: col.id(),
@@ -110,6 +120,8 @@ export const tables = defineTables({
     reference_image_id: col.reference(),
     created_at: col.timestamp().defaulted(),
   },
+  /** Every attempt of a generation job and how it ended; per-provider limits (docs/worker.md). */
+  ...jobTableColumns,
 })
 
 /** The tables as Kysely sees them. */

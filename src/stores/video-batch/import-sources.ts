@@ -2,7 +2,13 @@ import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parse } from 'csv-parse'
-import { ValidationError, parseTimestamp, type Columns, type Table } from '../../core/index.js'
+import {
+  ValidationError,
+  parseTimestamp,
+  type Columns,
+  type Table,
+  JOB_COLUMN_NAMES,
+} from '../../core/index.js'
 import { videoBatchTables } from './tables.js'
 
 /**
@@ -60,6 +66,8 @@ export const VIDEO_COLUMNS: Readonly<Record<string, Kind>> = kindsOf(videos, [
   'claimed_at',
   'claimed_by',
   'source_key',
+  // The job runtime's own columns: a log does not carry them.
+  ...JOB_COLUMN_NAMES,
 ])
 
 /** The prompts columns a prompt file may carry (its image is linked by `image_filename`). */

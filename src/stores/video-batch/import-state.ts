@@ -3,6 +3,7 @@ import {
   toIsoTimestamp,
   type Database,
   type Executor,
+  JOB_COLUMN_NAMES,
 } from '../../core/index.js'
 import { kindsOf, UPLOAD_COLUMNS } from './import-sources.js'
 import { videoBatchTables } from './tables.js'
@@ -25,6 +26,7 @@ export const VIDEO_KINDS: Readonly<Record<string, ColumnKind>> = kindsOf(videoBa
   'id',
   'claimed_at',
   'claimed_by',
+  ...JOB_COLUMN_NAMES,
 ])
 
 /** ExistingRow is a stored row as the importer compares it. */

@@ -1,4 +1,4 @@
-import { ValidationError, type Database, type Table } from '../../core/index.js'
+import { JOB_COLUMN_NAMES, ValidationError, type Database, type Table } from '../../core/index.js'
 import {
   readPrompts,
   readUploads,
@@ -353,7 +353,7 @@ class ImportRun {
           done.push([{ ...p, values: { ...p.existing.values, ...p.values } }, p.existing.id])
         }
         const rows = inserts.map((p) => encode({ ...p.defaults, ...p.values }))
-        const ids = await w.insert(table.name, table.writable, rows, keyColumn)
+        const ids = await w.insert(table.name, insertedColumns(table), rows, keyColumn)
         for (const p of inserts) done.push([p, ids.get(p.key)!])
         tally.inserted += inserts.length
         return done
@@ -366,4 +366,10 @@ class ImportRun {
       })
     }
   }
+}
+
+/** The columns an import inserts: every writable one but the job runtime's own (their defaults). */
+function insertedColumns(table: Table<any, string>): readonly string[] {
+  const runtime: readonly string[] = JOB_COLUMN_NAMES
+  return table.writable.filter((column) => !runtime.includes(column))
 }

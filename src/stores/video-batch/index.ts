@@ -1,5 +1,6 @@
 import { defineStore } from '../../core/index.js'
 import { videoBatchApi } from './api.js'
+import { videoBatchJobs } from './jobs.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { VideoBatchRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
@@ -31,6 +32,7 @@ export const videoBatchStore = defineStore({
   tables: videoBatchTables,
   columnsByConstraint,
   createRepository: (db) => new VideoBatchRepository(db),
+  jobs: videoBatchJobs,
   namedQueries: [
     { name: 'getImage', kind: 'lookup', run: (r) => r.getImage(1) },
     {

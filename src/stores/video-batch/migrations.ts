@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { jobTables, type Migration } from '../../core/index.js'
 
 /** Image statuses (seed 000: "Status Values" of images). */
 export const IMAGE_STATUSES = ['pending', 'success', 'failed', 'legacy'] as const
@@ -142,7 +142,42 @@ const workflow: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial, workflow]
+/**
+ * The job runtime's columns and tables (docs/worker.md, docs/seed-deviations/video-batch.md):
+ * a lease (`lease_owner`, `lease_expires_at`; a claim also writes `claimed_at`/`claimed_by`),
+ * attempts, when a retry may run, a cancellation request, progress and the provider; every
+ * attempt's outcome (`job_attempts`) and per-provider limits (`job_limits`). The seed's statuses
+ * stay: a running or retrying video is `pending`, a cancelled one `failed` with `cancelled_at`.
+ */
+const jobRuntime: Migration = {
+  version: 3,
+  name: 'job runtime: leases, attempts, retries, cancellation, provider limits',
+  up: (d) => [
+    'ALTER TABLE videos ADD COLUMN lease_owner TEXT',
+    `ALTER TABLE videos ADD COLUMN lease_expires_at ${d.textTimestamp.type}`,
+    'ALTER TABLE videos ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0',
+    `ALTER TABLE videos ADD COLUMN run_after ${d.textTimestamp.type}`,
+    `ALTER TABLE videos ADD COLUMN cancelled_at ${d.textTimestamp.type}`,
+    'ALTER TABLE videos ADD COLUMN progress INTEGER',
+    'ALTER TABLE videos ADD COLUMN provider TEXT',
+    'CREATE INDEX idx_videos_leases ON videos(lease_expires_at) WHERE lease_owner IS NOT NULL',
+    ...jobTables(d, 'videos', d.textTimestamp.type),
+  ],
+  down: () => [
+    'DROP TABLE IF EXISTS job_limits',
+    'DROP TABLE IF EXISTS job_attempts',
+    'DROP INDEX idx_videos_leases',
+    'ALTER TABLE videos DROP COLUMN provider',
+    'ALTER TABLE videos DROP COLUMN progress',
+    'ALTER TABLE videos DROP COLUMN cancelled_at',
+    'ALTER TABLE videos DROP COLUMN run_after',
+    'ALTER TABLE videos DROP COLUMN attempts',
+    'ALTER TABLE videos DROP COLUMN lease_expires_at',
+    'ALTER TABLE videos DROP COLUMN lease_owner',
+  ],
+}
+
+export const migrations: readonly Migration[] = [initial, workflow, jobRuntime]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
+import {
+  col,
+  defineRow,
+  defineTables,
+  jobColumns,
+  jobTableColumns,
+  type Row,
+  type TablesOf,
+} from '../../core/index.js'
 import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
 
 /** statusOf accepts exactly `values`; anything else is refused naming the value and the choices. */
@@ -89,7 +97,11 @@ export const videoBatchTables = defineTables({
     claimed_by: col.text().nullable(),
     /** The import identity of a video read from a generation log, or null. */
     source_key: col.text().nullable(),
+    /** The job runtime's lease, attempts, retry time, cancellation, progress and provider. */
+    ...jobColumns,
   },
+  /** Every attempt of a video's generation and how it ended; per-provider limits (docs/worker.md). */
+  ...jobTableColumns,
 })
 
 /** The tables as Kysely sees them. */

@@ -1,0 +1,6 @@
+export * from './backoff.js'
+export * from './schema.js'
+export * from './queue.js'
+export * from './runner.js'
+export * from './command-handler.js'
+export * from './api.js'
