@@ -1,0 +1,3 @@
+export * from './define.js'
+export * from './query.js'
+export * from './list.js'
