@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
+import {
+  col,
+  defineRow,
+  defineSearch,
+  defineTables,
+  type Row,
+  type TablesOf,
+} from '../../core/index.js'
 import { hasControlCharacter } from '../../storage/index.js'
 import {
   ASPECT_RATIOS,
@@ -111,6 +118,21 @@ export const tables = defineTables({
     created_at: col.timestamp().defaulted(),
   },
 })
+
+/**
+ * What full-text search reads, and the columns a list counts by value (docs/search.md). Every
+ * search and facet of image-gen is within one user's rows.
+ */
+export const imageGenSearch = {
+  generation_jobs: defineSearch(tables.generation_jobs, {
+    columns: ['prompt', 'generated_prompt'],
+    facets: ['status', 'style', 'shot_type', 'camera_angle', 'aspect_ratio', 'model_used'],
+  }),
+  generated_images: defineSearch(tables.generated_images, {
+    columns: ['prompt_used', 'file_name'],
+    facets: ['mime_type'],
+  }),
+}
 
 /** The tables as Kysely sees them. */
 export type ImageGenTables = TablesOf<typeof tables>
