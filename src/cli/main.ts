@@ -17,6 +17,7 @@ import { registerToken } from './commands/token.js'
 import { registerCopy } from './commands/copy.js'
 import { registerExport } from './commands/export.js'
 import { registerSql } from './commands/sql.js'
+import { registerSearch } from './commands/search.js'
 
 const program = new Command()
   .name('genmedia')
@@ -43,5 +44,6 @@ registerMaintain(program)
 registerCopy(program)
 registerExport(program)
 registerSql(program)
+registerSearch(program)
 
 await program.parseAsync(process.argv)

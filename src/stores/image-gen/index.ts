@@ -4,7 +4,7 @@ import { imageGenCommands } from './cli.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { ImageGenRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
-import { tables } from './tables.js'
+import { imageGenSearch, tables } from './tables.js'
 
 export { ImageGenRepository } from './repository.js'
 // The blob stores are part of the public API; image-gen is the store that uses them.
@@ -107,5 +107,6 @@ export const imageGenStore = defineStore({
     }
   },
   api: imageGenApi,
+  search: imageGenSearch,
   commands: imageGenCommands,
 })
