@@ -3,7 +3,7 @@ import { videoBatchApi } from './api.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { VideoBatchRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
-import { videoBatchTables } from './tables.js'
+import { videoBatchSearch, videoBatchTables } from './tables.js'
 
 export { VideoBatchRepository, describeFilename } from './repository.js'
 export { LEGACY_PLACEHOLDER } from './migrations.js'
@@ -79,4 +79,5 @@ export const videoBatchStore = defineStore({
   ],
   seedSampleData: (repo) => seedSampleData(repo),
   api: videoBatchApi,
+  search: videoBatchSearch,
 })

@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
+import {
+  col,
+  defineRow,
+  defineTables,
+  type Row,
+  type TablesOf,
+  defineSearch,
+} from '../../core/index.js'
 import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
 
 /** statusOf accepts exactly `values`; anything else is refused naming the value and the choices. */
@@ -91,6 +98,27 @@ export const videoBatchTables = defineTables({
     source_key: col.text().nullable(),
   },
 })
+
+/**
+ * What full-text search reads (docs/search.md): images by their descriptive name and file
+ * names, prompt sets by every prompt variation; the columns a list counts by value.
+ */
+export const videoBatchSearch = {
+  images: defineSearch(videoBatchTables.images, {
+    columns: ['descriptive_name', 'original_filename', 'uploaded_filename'],
+    facets: ['status'],
+  }),
+  prompts: defineSearch(videoBatchTables.prompts, {
+    columns: [
+      'image_prompt',
+      'video_prompt',
+      'refined_video_prompt',
+      'creative_video_prompt_1',
+      'creative_video_prompt_2',
+      'creative_video_prompt_3',
+    ],
+  }),
+}
 
 /** The tables as Kysely sees them. */
 export type VideoBatchTables = TablesOf<typeof videoBatchTables>
