@@ -5,6 +5,10 @@ import {
   videoBatchStore,
   type VideoBatchRepository,
 } from '../../../src/stores/video-batch/index.js'
+import {
+  imageLibraryStore,
+  type ImageLibraryRepository,
+} from '../../../src/stores/image-library/index.js'
 import { ENGINES, useEngine } from '../../engines.js'
 
 // Search and facets on the other stores' lists, and searchStore (genmedia search) over every
@@ -13,12 +17,17 @@ describe.each(ENGINES)('store search on $name', (engine) => {
   const ctx = useEngine(engine)
   let trends: OpenStore<TrendsRepository>
   let batch: OpenStore<VideoBatchRepository>
+  let library: OpenStore<ImageLibraryRepository>
 
   beforeAll(async () => {
     trends = await openStore(trendsStore, { location: await ctx.isolatedLocation('trends') })
     batch = await openStore(videoBatchStore, { location: await ctx.isolatedLocation('batch') })
+    library = await openStore(imageLibraryStore, {
+      location: await ctx.isolatedLocation('library'),
+    })
   })
   afterAll(async () => {
+    await library.close()
     await trends.close()
     await batch.close()
   })
@@ -63,5 +72,23 @@ describe.each(ENGINES)('store search on $name', (engine) => {
     await batch.db.query('DELETE FROM prompts')
     const gone = await searchStore(batch.db, videoBatchStore, 'lighthouse', { table: 'prompts' })
     expect(gone[0]!.items).toEqual([])
+  })
+
+  it('image-library: finds images by prompt, tags and emotion, counts characters', async () => {
+    const repo = library.repo
+    await repo.addImage({
+      character: 'butcher',
+      emotion: 'angry',
+      file_path: 'b/angry_1.png',
+      generation_prompt: 'butcher shouting in the rain',
+      tags: ['rain'],
+    })
+    await repo.addImage({ character: 'nutsy', emotion: 'happy', file_path: 'n/happy_1.png' })
+    const page = await repo.findImages({}, {}, { q: 'rain', facets: ['character'] })
+    expect(page.items.map((i) => i.file_path)).toEqual(['b/angry_1.png'])
+    expect(page.facets?.character?.values).toEqual([{ value: 'butcher', count: 1 }])
+    expect((await repo.searchImages('happy')).items.map((i) => i.file_path)).toEqual([
+      'n/happy_1.png',
+    ])
   })
 })
