@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStore, ValidationError, type OpenStore } from '../../../src/core/index.js'
+import { join } from 'node:path'
+import { copyStore, openStore, ValidationError, type OpenStore } from '../../../src/core/index.js'
 import {
   aiArtistStore,
   type AiArtistRepository,
@@ -127,5 +128,28 @@ describe.each(ENGINES)('ai-artist search on $name', (engine) => {
     }
     expect(await found('NEAR(foggy harbour)')).toEqual([])
     expect(await found('foggy AND')).toEqual([])
+  })
+})
+
+describe.each(ENGINES)('ai-artist search after genmedia copy from $name to SQLite', (engine) => {
+  const ctx = useEngine(engine)
+
+  it('finds the copied rows: a load with triggers off rebuilds the index', async () => {
+    const from = ctx.freshLocation('copy_from')
+    const source = await openStore(aiArtistStore, { location: from })
+    await source.repo.addImages(images)
+    await source.close()
+    const to = join(ctx.dir, `copy-to-${engine.name}.db`)
+    await copyStore(aiArtistStore, { from, to })
+    const target = await openStore(aiArtistStore, { location: to })
+    try {
+      const page = await target.repo.searchImages('foggy harbour')
+      expect(page.items.map((i) => i.filename).sort()).toEqual([
+        'harbour_001.png',
+        'harbour_002.png',
+      ])
+    } finally {
+      await target.close()
+    }
   })
 })
