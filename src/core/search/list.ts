@@ -55,8 +55,9 @@ export async function searchPage<Cs extends Columns>(
   const facets = facetColumns(search, options.facets)
   let q = query
   let keyset = options.keyset
-  if (options.q !== undefined && options.q !== '') {
-    const terms = parseSearchQuery(options.q)
+  const searching = options.q !== undefined && options.q !== ''
+  if (searching) {
+    const terms = parseSearchQuery(options.q!)
     q = q.innerJoin(db.dialect.searchMatches(search, terms).as(SEARCH), (join) =>
       join.onRef(`${SEARCH}.search_id`, '=', `${search.table}.${search.key}`),
     )
@@ -68,19 +69,44 @@ export async function searchPage<Cs extends Columns>(
       limit: keyset.limit,
     }
   }
-  const page = await paginate(q, keyset)
+  const page = searching ? await rankedPage(db, q, search, keyset) : await paginate(q, keyset)
   const result: ListPage<RowOf<Cs>> = {
-    items: options.rows.codec.decodeAll(page.items.map(withoutMatch)),
+    items: options.rows.codec.decodeAll(page.items),
     next: page.next,
   }
   if (facets.length > 0) result.facets = await countFacets(q, facets)
   return result
 }
 
-function withoutMatch(row: Record<string, unknown>): Record<string, unknown> {
-  if (!('search_rank' in row)) return row
-  const { search_id: _id, search_rank: _rank, ...rest } = row
-  return rest
+/**
+ * rankedPage pages the matches by (rank, key) carrying only the key and the rank through the
+ * sort, then reads the page's rows by key: sorting every match's whole row cost five times more.
+ */
+async function rankedPage(
+  db: Database<any>,
+  query: SelectQueryBuilder<any, any, any>,
+  search: SearchDefinition,
+  keyset: KeysetOptions,
+): Promise<Page<Record<string, unknown>>> {
+  const keys = await paginate(
+    query
+      .clearSelect()
+      .select([sql.ref(`${search.table}.${search.key}`).as(search.key), 'search_rank']),
+    keyset,
+  )
+  const ids = keys.items.map((k) => k[search.key])
+  if (ids.length === 0) return keys
+  const rows = (await db.kysely
+    .selectFrom(search.table)
+    .selectAll()
+    .where(search.key, 'in', ids)
+    .execute()) as Record<string, unknown>[]
+  const byKey = new Map(rows.map((r) => [r[search.key], r]))
+  const items = ids.flatMap((id) => {
+    const row = byKey.get(id)
+    return row ? [row] : []
+  })
+  return { items, next: keys.next }
 }
 
 /** facetColumns checks the asked facets against the declared ones: ValidationError('facets'). */
