@@ -36,6 +36,7 @@ import { galleryFigure } from './gallery.js'
 import { adoptFigure } from './adopt.js'
 import { transferFigure } from './transfer.js'
 import { workerFigure } from './worker.js'
+import { searchFigure } from './search.js'
 
 const MARKER = '<!-- Everything below is written by `npm run bench`; edit above this line only. -->'
 const DOCS = join(BENCH_DIR, '..', 'docs', 'benchmarks.md')
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
     if (wanted('9')) add(await adoptFigure(ctx))
     if (wanted('10')) add(await transferFigure(ctx))
     if (wanted('11')) add(await workerFigure(ctx))
+    if (wanted('12')) add(await searchFigure(ctx))
     const minutes = ((performance.now() - started) / 60_000).toFixed(1)
     progress(`done in ${minutes} min`)
     if (only) return

@@ -19,6 +19,7 @@ import { registerExport } from './commands/export.js'
 import { registerSql } from './commands/sql.js'
 import { registerWorker } from './commands/worker.js'
 import { registerJobs } from './commands/jobs.js'
+import { registerSearch } from './commands/search.js'
 
 const program = new Command()
   .name('genmedia')
@@ -47,5 +48,6 @@ registerExport(program)
 registerSql(program)
 registerWorker(program)
 registerJobs(program)
+registerSearch(program)
 
 await program.parseAsync(process.argv)

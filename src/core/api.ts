@@ -2,6 +2,8 @@ import { z } from 'zod'
 import type { BlobStore } from '../storage/blob-store.js'
 import type { Database } from './database.js'
 import { MAX_PAGE_SIZE } from './pagination.js'
+import type { SearchDefinition } from './search/define.js'
+import { MAX_QUERY_LENGTH } from './search/query.js'
 
 /**
  * Who is calling: the user an API token belongs to (image-gen routes act as this user) and
@@ -100,6 +102,35 @@ export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
 })
 
+/**
+ * `?q=…&facets=a,b` of a searchable list: `q` full-text search text (see docs/search.md),
+ * `facets` a comma-separated list of the columns `search` declares countable; anything else is
+ * a 400 naming `facets`.
+ */
+export function searchQuery(search: SearchDefinition) {
+  const known = search.facets.join(', ') || '(none)'
+  return z.object({
+    q: z
+      .string()
+      .max(MAX_QUERY_LENGTH, `q must be at most ${MAX_QUERY_LENGTH} characters`)
+      .optional()
+      .describe('full-text search: words (all must appear), "a phrase", prefix*'),
+    facets: z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((c) => c.trim())
+          .filter((c) => c !== ''),
+      )
+      .refine((cs) => cs.every((c) => search.facets.includes(c)), {
+        message: `facets must be a comma-separated list of: ${known}`,
+      })
+      .optional()
+      .describe(`columns to count by value beside the page: ${known}`),
+  })
+}
+
 /** `?limit=…` of a list that is not paged, `fallback` rows when not given. */
 export function limitQuery(fallback: number) {
   return z.object({ limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(fallback) })
@@ -108,6 +139,17 @@ export function limitQuery(fallback: number) {
 /** The body of a keyset page: `{ items, next }`. */
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next: z.string().nullable() })
+}
+
+/** One facet beside a page: its most frequent values with their counts, and whether more exist. */
+export const facetSchema = z.object({
+  values: z.array(z.object({ value: z.string().nullable(), count: z.number().int() })),
+  truncated: z.boolean(),
+})
+
+/** The body of a searchable list's page: `{ items, next, facets? }`. */
+export function listPageOf<T extends z.ZodType>(item: T) {
+  return pageOf(item).extend({ facets: z.record(z.string(), facetSchema).optional() })
 }
 
 /**

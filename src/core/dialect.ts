@@ -1,5 +1,7 @@
 import type { RawBuilder } from 'kysely'
 import type { EngineName } from './engines/engine.js'
+import type { SearchDefinition } from './search/define.js'
+import type { SearchTerm } from './search/query.js'
 
 /**
  * The SQL that differs between SQLite and PostgreSQL, as one contract: each engine's dialect
@@ -34,6 +36,12 @@ export interface SequenceSpec {
   table: string
   column: string
   groupBy: string
+}
+
+/** A row of SqlDialect.searchMatches: a matching key and its rank (higher ranks first). */
+export interface SearchMatch {
+  search_id: number
+  search_rank: number
 }
 
 export interface SqlDialect {
@@ -104,4 +112,16 @@ export interface SqlDialect {
   compatibilityFunctions(): string[]
   /** Statements dropping what compatibilityFunctions created. */
   dropCompatibilityFunctions(): string[]
+  /**
+   * Statements creating the full-text index of a searchable table and indexing the rows already
+   * there (SQLite: an FTS5 table kept in step by triggers; PostgreSQL: a GIN tsvector index).
+   */
+  searchIndex(def: SearchDefinition): string[]
+  /** Statements dropping what searchIndex created. */
+  dropSearchIndex(def: SearchDefinition): string[]
+  /**
+   * A derived table of the keys of `def.table` whose searchable columns hold every term, with a
+   * rank: `(SELECT … AS search_id, … AS search_rank …)`. The terms are bound, never spliced.
+   */
+  searchMatches(def: SearchDefinition, terms: readonly SearchTerm[]): RawBuilder<SearchMatch>
 }

@@ -1,4 +1,5 @@
 import { Database } from './database.js'
+import type { SearchDefinition } from './search/define.js'
 import { engineFor } from './engines/index.js'
 import { storeLocationFrom, type Env } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
@@ -50,6 +51,11 @@ export interface StoreDefinition<Repo = unknown, Name extends string = string> {
    * EXPLAINs the SQL each one sends; the benchmarks time them at scale.
    */
   namedQueries: readonly NamedQuery<Repo>[]
+  /**
+   * The store's searchable tables (defineSearch, next to the table declarations): what
+   * `genmedia search` reads. The repository's lists search the same ones.
+   */
+  search?: Readonly<Record<string, SearchDefinition>>
   /** The store's HTTP routes, mounted under `/api/<name>` by `genmedia serve`. */
   api?: readonly ApiRoute<Repo>[]
   /**

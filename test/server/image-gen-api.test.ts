@@ -159,6 +159,7 @@ const LISTS = new Set([
   'GET /sessions',
   'GET /reference-images',
   'GET /jobs',
+  'GET /images',
   'POST /sessions',
 ])
 

@@ -287,6 +287,15 @@ export const CASES: Record<string, RouteCase> = {
     missing: () => post(`/jobs/${GONE}/start`),
   },
   ...Object.fromEntries(Object.entries(userJob).map(([k, v]) => [`POST /jobs/:id/${k}`, v])),
+  'GET /images': {
+    ok: () => get('/images?facets=mime_type'),
+    check: (body, w) => {
+      expect(body.items.map((i: { id: number }) => i.id)).toEqual([w.image.id])
+      expect(body.facets.mime_type.values).toEqual([{ value: w.image.mime_type, count: 1 }])
+    },
+    bad: () => ({ ...get('/images?facets=user_id'), field: 'facets' }),
+    missing: 'no id',
+  },
   'GET /images/:id': {
     ok: (w) => get(`/images/${w.image.id}`),
     check: (body, w) => expect(body).toEqual(w.image),

@@ -3,7 +3,9 @@ import {
   routesFor,
   idParams,
   limitQuery,
+  listPageOf,
   pageOf,
+  searchQuery,
   pageQuery,
   type ApiRoute,
 } from '../../core/index.js'
@@ -23,6 +25,7 @@ import {
 import {
   dailyCreationStatistics,
   qualityTier,
+  aiArtistSearch,
   aiArtistTables,
   trainingStatistics,
   uncuratedImage,
@@ -32,13 +35,15 @@ export const generatedImageSchema = aiArtistTables.generated_images.row
 const trainingSessionSchema = aiArtistTables.training_sessions.row
 const creationSessionSchema = aiArtistTables.creation_sessions.row
 
-const imageListQuery = pageQuery.extend({
-  ...imageFilterSchema.shape,
-  min_score: z.coerce.number().min(0).max(10).optional(),
-  featured: z.stringbool().optional(),
-  created_after: z.string().optional(),
-  created_before: z.string().optional(),
-})
+const imageListQuery = pageQuery
+  .extend({
+    ...imageFilterSchema.shape,
+    min_score: z.coerce.number().min(0).max(10).optional(),
+    featured: z.stringbool().optional(),
+    created_after: z.string().optional(),
+    created_before: z.string().optional(),
+  })
+  .extend(searchQuery(aiArtistSearch.generated_images).shape)
 
 const route = routesFor<AiArtistRepository>()
 
@@ -47,11 +52,12 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
   route({
     method: 'GET',
     path: '/images',
-    summary: 'List images newest first, filtered, by keyset page',
+    summary:
+      'List images newest first (best match first with q), filtered, by keyset page, with facet counts',
     query: imageListQuery,
-    response: pageOf(generatedImageSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listImages(filter, { after, limit }),
+    response: listPageOf(generatedImageSchema),
+    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
+      repo.listImages(filter, { after, limit }, { q, facets }),
   }),
   route({
     method: 'GET',

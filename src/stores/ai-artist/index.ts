@@ -4,7 +4,7 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { AiArtistRepository } from './repository.js'
 import { aiArtistApi } from './api.js'
 import { seedSampleData } from './sample-data.js'
-import { aiArtistTables } from './tables.js'
+import { aiArtistSearch, aiArtistTables } from './tables.js'
 
 export { AiArtistRepository } from './repository.js'
 export type * from './tables.js'
@@ -23,6 +23,7 @@ export const aiArtistStore = defineStore({
   adopt: aiArtistAdoption,
   createRepository: (db) => new AiArtistRepository(db),
   api: aiArtistApi,
+  search: aiArtistSearch,
   namedQueries: [
     { name: 'getImage', kind: 'lookup', run: (r) => r.getImage(1) },
     {

@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { searchIndexOf, type Migration } from '../../core/index.js'
 
 /** Curation statuses (seed 004: `check_status_valid`). */
 export const IMAGE_STATUSES = ['pending', 'curated', 'rejected'] as const
@@ -103,7 +103,21 @@ const diversityScore: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial, diversityScore]
+/** Full-text search over images' prompts, tags and file names (docs/search.md). */
+const imageSearchIndex = searchIndexOf('generated_images', [
+  'prompt',
+  'negative_prompt',
+  'tags',
+  'filename',
+])
+const imageSearch: Migration = {
+  version: 3,
+  name: 'full-text search of generated images',
+  up: (d) => d.searchIndex(imageSearchIndex),
+  down: (d) => d.dropSearchIndex(imageSearchIndex),
+}
+
+export const migrations: readonly Migration[] = [initial, diversityScore, imageSearch]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

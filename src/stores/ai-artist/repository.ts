@@ -6,12 +6,15 @@ import {
   NotFoundError,
   paginate,
   parseInput,
+  searchPage,
   parseItem,
   parseTimestamp,
   prepareQuery,
   tableRows,
   type Database,
   type IndexInfo,
+  type ListOptions,
+  type ListPage,
   type Page,
   type PageRequest,
   type PreparedQuery,
@@ -38,6 +41,7 @@ import {
   type TrainingResult,
 } from './inputs.js'
 import {
+  aiArtistSearch,
   aiArtistTables,
   type AiArtistTables,
   type CreationSession,
@@ -157,12 +161,15 @@ export class AiArtistRepository {
 
   /**
    * listImages returns images newest first, filtered, one keyset page at a time: pass the
-   * returned `next` as `after` for the following page.
+   * returned `next` as `after` for the following page. With `options.q`, only images whose
+   * prompt, negative prompt, tags or file name match, best match first; `options.facets`
+   * (`status`, `model_id`) are counted over every image the filter and search let through.
    */
   async listImages(
     filter: ImageFilter = {},
     page: PageRequest = {},
-  ): Promise<Page<GeneratedImage>> {
+    options: ListOptions = {},
+  ): Promise<ListPage<GeneratedImage>> {
     const f = parseInput(imageFilterSchema, filter)
     let q = this.#k.selectFrom('generated_images').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
@@ -176,7 +183,25 @@ export class AiArtistRepository {
     if (f.created_before) {
       q = q.where('created_at', '<', parseTimestamp(f.created_before, 'created_before'))
     }
-    return paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page }, images)
+    return searchPage(this.#db, q, {
+      ...options,
+      search: aiArtistSearch.generated_images,
+      rows: images,
+      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
+    })
+  }
+
+  /**
+   * searchImages finds images by their prompt, negative prompt, tags or file name (`q`: words,
+   * "phrases", prefix*; see docs/search.md), best match first, within `filter`.
+   */
+  searchImages(
+    q: string,
+    filter: ImageFilter = {},
+    page: PageRequest = {},
+    facets?: readonly string[],
+  ): Promise<ListPage<GeneratedImage>> {
+    return this.listImages(filter, page, { q, facets })
   }
 
   /** countImagesByStatus returns how many images each status has (every status present). */

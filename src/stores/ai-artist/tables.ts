@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
+import {
+  col,
+  defineRow,
+  defineSearch,
+  defineTables,
+  type Row,
+  type TablesOf,
+} from '../../core/index.js'
 import { IMAGE_STATUSES, TRAINING_STATUSES } from './migrations.js'
 
 /** A score column: REAL, NULL until scored, written within [0, max] (the seed's CHECKs). */
@@ -63,6 +70,14 @@ export const aiArtistTables = defineTables({
     completed_at: col.timestamp().nullable({ inWrites: false }),
   },
 })
+
+/** What full-text search reads, and the columns a list counts by value (docs/search.md). */
+export const aiArtistSearch = {
+  generated_images: defineSearch(aiArtistTables.generated_images, {
+    columns: ['prompt', 'negative_prompt', 'tags', 'filename'],
+    facets: ['status', 'model_id'],
+  }),
+}
 
 /** The tables as Kysely sees them. */
 export type AiArtistTables = TablesOf<typeof aiArtistTables>

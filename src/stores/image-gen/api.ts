@@ -2,8 +2,10 @@ import { z } from 'zod'
 import {
   GenmediaError,
   idParams,
+  listPageOf,
   pageOf,
   pageQuery,
+  searchQuery,
   routesFor,
   ValidationError,
   type Actor,
@@ -25,7 +27,7 @@ import {
 } from './inputs.js'
 import { MAX_SHOTS } from './migrations.js'
 import type { ImageGenRepository } from './repository.js'
-import { generationJobWithReferences, tables } from './tables.js'
+import { generationJobWithReferences, imageGenSearch, tables } from './tables.js'
 
 const userSchema = tables.users.row
 const sessionSchema = tables.sessions.row
@@ -351,10 +353,12 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = [
     path: '/jobs',
     summary: 'The user’s generation jobs newest first, optionally of one status',
     access: 'user',
-    query: pageQuery.extend(jobFilterSchema.shape),
-    response: pageOf(generationJobSchema),
-    handler: ({ repo, actor, query: { after, limit, status } }) =>
-      repo.listJobs(userOf(actor), { status }, { after, limit }),
+    query: pageQuery
+      .extend(jobFilterSchema.shape)
+      .extend(searchQuery(imageGenSearch.generation_jobs).shape),
+    response: listPageOf(generationJobSchema),
+    handler: ({ repo, actor, query: { after, limit, status, q, facets } }) =>
+      repo.listJobs(userOf(actor), { status }, { after, limit }, { q, facets }),
   }),
   route({
     method: 'POST',
@@ -394,6 +398,16 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = [
     handler: ({ repo, actor, params }) => repo.startJob(userOf(actor), params.id),
   }),
   ...jobRoutes('/jobs', idParams, (actor) => userOf(actor), 'user', 'the user’s own'),
+  route({
+    method: 'GET',
+    path: '/images',
+    summary: 'The user’s generated images newest first (best match first with q), by keyset page',
+    access: 'user',
+    query: pageQuery.extend(searchQuery(imageGenSearch.generated_images).shape),
+    response: listPageOf(generatedImageSchema),
+    handler: ({ repo, actor, query: { after, limit, q, facets } }) =>
+      repo.listGeneratedImages(userOf(actor), { after, limit }, { q, facets }),
+  }),
   route({
     method: 'GET',
     path: '/images/:id',

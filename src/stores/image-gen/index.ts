@@ -6,7 +6,7 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { ImageGenRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
 import { SWEPT_PREFIXES } from './sweep.js'
-import { tables } from './tables.js'
+import { imageGenSearch, tables } from './tables.js'
 
 export { ImageGenRepository } from './repository.js'
 // The blob stores are part of the public API; image-gen is the store that uses them.
@@ -110,6 +110,7 @@ export const imageGenStore = defineStore({
     }
   },
   api: imageGenApi,
+  search: imageGenSearch,
   commands: imageGenCommands,
   blobs: {
     references:

@@ -1,4 +1,4 @@
-import { jobTables, type Migration, type SqlDialect } from '../../core/index.js'
+import { jobTables, type Migration, type SqlDialect, searchIndexOf } from '../../core/index.js'
 
 /** Generation job statuses (seed 001). */
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const
@@ -262,7 +262,18 @@ const jobRuntime: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial, jobRuntime]
+const jobSearchIndex = searchIndexOf('generation_jobs', ['prompt', 'generated_prompt'])
+const imageSearchIndex = searchIndexOf('generated_images', ['prompt_used', 'file_name'])
+
+/** Full-text search over jobs' prompts and generated images' prompts and file names. */
+const search: Migration = {
+  version: 3,
+  name: 'full-text search of generation jobs and generated images',
+  up: (d) => [...d.searchIndex(jobSearchIndex), ...d.searchIndex(imageSearchIndex)],
+  down: (d) => [...d.dropSearchIndex(imageSearchIndex), ...d.dropSearchIndex(jobSearchIndex)],
+}
+
+export const migrations: readonly Migration[] = [initial, jobRuntime, search]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

@@ -5,8 +5,11 @@ import {
   NotFoundError,
   paginate,
   parseInput,
+  searchPage,
   tableRows,
   type Database,
+  type ListOptions,
+  type ListPage,
   type Page,
   type PageRequest,
   type Columns,
@@ -46,6 +49,7 @@ import {
   type ReferenceUpload,
 } from './inputs.js'
 import {
+  imageGenSearch,
   tables,
   type GeneratedImage,
   type GenerationJob,
@@ -277,19 +281,70 @@ export class ImageGenRepository {
     return { ...job, reference_image_urls: refs.map((r) => r.gcp_url) }
   }
 
-  /** listJobs returns the user's jobs, newest first, optionally of one status, by keyset pages. */
+  /**
+   * listJobs returns the user's jobs, newest first, optionally of one status, by keyset pages.
+   * With `options.q`, only jobs whose prompt or generated prompt match, best match first;
+   * `options.facets` are counted over the user's jobs the filter and search let through.
+   */
   async listJobs(
     userId: number,
     filter: JobFilter = {},
     page: PageRequest = {},
-  ): Promise<Page<GenerationJob>> {
+    options: ListOptions = {},
+  ): Promise<ListPage<GenerationJob>> {
     const f = parseInput(jobFilterSchema, filter)
     let q = this.#k
       .selectFrom('generation_jobs')
       .selectAll()
       .where('user_id', '=', parseInput(userIdSchema, userId))
     if (f.status) q = q.where('status', '=', f.status)
-    return paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page }, jobs)
+    return searchPage(this.#db, q, {
+      ...options,
+      search: imageGenSearch.generation_jobs,
+      rows: jobs,
+      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
+    })
+  }
+
+  /** searchJobs finds the user's jobs by prompt or generated prompt (docs/search.md). */
+  searchJobs(
+    userId: number,
+    q: string,
+    filter: JobFilter = {},
+    page: PageRequest = {},
+  ): Promise<ListPage<GenerationJob>> {
+    return this.listJobs(userId, filter, page, { q })
+  }
+
+  /**
+   * listGeneratedImages returns the user's generated images newest first by keyset pages; with
+   * `options.q`, those whose prompt or file name match, best match first; `options.facets`
+   * (`mime_type`) counted over the user's images the search lets through.
+   */
+  async listGeneratedImages(
+    userId: number,
+    page: PageRequest = {},
+    options: ListOptions = {},
+  ): Promise<ListPage<GeneratedImage>> {
+    const q = this.#k
+      .selectFrom('generated_images')
+      .selectAll()
+      .where('user_id', '=', parseInput(userIdSchema, userId))
+    return searchPage(this.#db, q, {
+      ...options,
+      search: imageGenSearch.generated_images,
+      rows: images,
+      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
+    })
+  }
+
+  /** searchImages finds the user's generated images by prompt or file name (docs/search.md). */
+  searchImages(
+    userId: number,
+    q: string,
+    page: PageRequest = {},
+  ): Promise<ListPage<GeneratedImage>> {
+    return this.listGeneratedImages(userId, page, { q })
   }
 
   /** recordGeneratedPrompt stores the AI-enhanced prompt of a pending or processing job. */

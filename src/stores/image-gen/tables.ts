@@ -5,6 +5,7 @@ import {
   defineTables,
   jobColumns,
   jobTableColumns,
+  defineSearch,
   type Row,
   type TablesOf,
 } from '../../core/index.js'
@@ -123,6 +124,21 @@ export const tables = defineTables({
   /** Every attempt of a generation job and how it ended; per-provider limits (docs/worker.md). */
   ...jobTableColumns,
 })
+
+/**
+ * What full-text search reads, and the columns a list counts by value (docs/search.md). Every
+ * search and facet of image-gen is within one user's rows.
+ */
+export const imageGenSearch = {
+  generation_jobs: defineSearch(tables.generation_jobs, {
+    columns: ['prompt', 'generated_prompt'],
+    facets: ['status', 'style', 'shot_type', 'camera_angle', 'aspect_ratio', 'model_used'],
+  }),
+  generated_images: defineSearch(tables.generated_images, {
+    columns: ['prompt_used', 'file_name'],
+    facets: ['mime_type'],
+  }),
+}
 
 /** The tables as Kysely sees them. */
 export type ImageGenTables = TablesOf<typeof tables>

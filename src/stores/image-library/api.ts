@@ -9,6 +9,8 @@ import {
   pageOf,
   pageQuery,
   type ApiRoute,
+  listPageOf,
+  searchQuery,
 } from '../../core/index.js'
 import type { ImageLibraryRepository } from './repository.js'
 import {
@@ -18,7 +20,12 @@ import {
   newLibraryImageSchema,
   newUsageSchema,
 } from './inputs.js'
-import { collectionImage, emotionCoverage, imageLibraryTables as tables } from './tables.js'
+import {
+  collectionImage,
+  emotionCoverage,
+  imageLibrarySearch,
+  imageLibraryTables as tables,
+} from './tables.js'
 
 export const libraryImageSchema = tables.image_library.row
 export const imageUsageSchema = tables.image_usage.row
@@ -30,10 +37,12 @@ const images = tables.image_library.columns
 /** A minimum quality_score as a query gives it. */
 const quality = z.coerce.number().min(0).max(1)
 
-const imageListQuery = pageQuery.extend({
-  ...libraryImageFilterSchema.shape,
-  min_quality: quality.optional(),
-})
+const imageListQuery = pageQuery
+  .extend({
+    ...libraryImageFilterSchema.shape,
+    min_quality: quality.optional(),
+  })
+  .extend(searchQuery(imageLibrarySearch.image_library).shape)
 
 const memberParams = idParams.extend({ image_id: z.coerce.number().int().positive() })
 
@@ -54,9 +63,9 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     path: '/images',
     summary: 'Find images by character, emotion, pose, source and minimum quality, by keyset page',
     query: imageListQuery,
-    response: pageOf(libraryImageSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.findImages(filter, { after, limit }),
+    response: listPageOf(libraryImageSchema),
+    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
+      repo.findImages(filter, { after, limit }, { q, facets }),
   }),
   route({
     method: 'GET',

@@ -3,7 +3,7 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { ImageLibraryRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
 import { imageLibraryApi } from './api.js'
-import { imageLibraryTables } from './tables.js'
+import { imageLibrarySearch, imageLibraryTables } from './tables.js'
 
 export { ImageLibraryRepository } from './repository.js'
 export type * from './tables.js'
@@ -22,6 +22,7 @@ export const imageLibraryStore = defineStore({
   columnsByConstraint,
   createRepository: (db) => new ImageLibraryRepository(db),
   api: imageLibraryApi,
+  search: imageLibrarySearch,
   namedQueries: [
     { name: 'getImage', kind: 'lookup', run: (r) => r.getImage(1).catch(() => undefined) },
     {

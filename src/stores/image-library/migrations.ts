@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { type Migration, searchIndexOf } from '../../core/index.js'
 
 /** The characters of the seed's project (seed 002: "constrained via CHECK"). */
 export const CHARACTERS = ['butcher', 'nutsy'] as const
@@ -92,7 +92,23 @@ const initial: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial]
+const librarySearchIndex = searchIndexOf('image_library', [
+  'generation_prompt',
+  'tags',
+  'character',
+  'emotion',
+  'pose',
+])
+
+/** Full-text search over prompts, tags, characters, emotions and poses (docs/search.md). */
+const librarySearch: Migration = {
+  version: 2,
+  name: 'full-text search of the image library',
+  up: (d) => d.searchIndex(librarySearchIndex),
+  down: (d) => d.dropSearchIndex(librarySearchIndex),
+}
+
+export const migrations: readonly Migration[] = [initial, librarySearch]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

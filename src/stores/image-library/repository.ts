@@ -13,6 +13,9 @@ import {
   type Page,
   type PageRequest,
   type TableRows,
+  searchPage,
+  type ListOptions,
+  type ListPage,
 } from '../../core/index.js'
 import {
   collectionEntrySchema,
@@ -29,6 +32,7 @@ import {
 } from './inputs.js'
 import {
   collectionImage,
+  imageLibrarySearch,
   imageLibraryTables,
   type Character,
   type CollectionImage,
@@ -108,12 +112,15 @@ export class ImageLibraryRepository {
 
   /**
    * findImages returns images by character, emotion, pose, source and minimum quality, in the
-   * order they were added, one keyset page at a time.
+   * order they were added, one keyset page at a time. With `options.q`, images whose prompt,
+   * tags, character, emotion or pose match, best match first; `options.facets` counted over
+   * every image the filter and search let through.
    */
   async findImages(
     filter: LibraryImageFilter = {},
     page: PageRequest = {},
-  ): Promise<Page<LibraryImage>> {
+    options: ListOptions = {},
+  ): Promise<ListPage<LibraryImage>> {
     const f = parseInput(libraryImageFilterSchema, filter)
     let q = this.#k.selectFrom('image_library').selectAll()
     if (f.character) q = q.where('character', '=', f.character)
@@ -121,7 +128,21 @@ export class ImageLibraryRepository {
     if (f.pose) q = q.where('pose', '=', f.pose)
     if (f.source) q = q.where('source', '=', f.source)
     if (f.min_quality !== undefined) q = q.where('quality_score', '>=', f.min_quality)
-    return paginate(q, { sortColumn: 'id', direction: 'asc', ...page }, images)
+    return searchPage(this.#db, q, {
+      ...options,
+      search: imageLibrarySearch.image_library,
+      rows: images,
+      keyset: { sortColumn: 'id', direction: 'asc', ...page },
+    })
+  }
+
+  /** searchImages finds images by prompt, tags, character, emotion or pose (docs/search.md). */
+  searchImages(
+    q: string,
+    filter: LibraryImageFilter = {},
+    page: PageRequest = {},
+  ): Promise<ListPage<LibraryImage>> {
+    return this.findImages(filter, page, { q })
   }
 
   /**

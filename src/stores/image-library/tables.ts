@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
+import {
+  col,
+  defineRow,
+  defineTables,
+  type Row,
+  type TablesOf,
+  defineSearch,
+} from '../../core/index.js'
 import { CHARACTERS } from './migrations.js'
 
 /** A text column writes refuse when empty (after trimming, for names and keys). */
@@ -70,6 +77,14 @@ export const imageLibraryTables = defineTables({
     sort_order: col.integer().defaulted(),
   },
 })
+
+/** What full-text search reads, and the columns a list counts by value (docs/search.md). */
+export const imageLibrarySearch = {
+  image_library: defineSearch(imageLibraryTables.image_library, {
+    columns: ['generation_prompt', 'tags', 'character', 'emotion', 'pose'],
+    facets: ['character', 'emotion', 'pose', 'source', 'format'],
+  }),
+}
 
 /** The tables as Kysely sees them. */
 export type ImageLibraryTables = TablesOf<typeof imageLibraryTables>

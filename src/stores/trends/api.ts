@@ -6,6 +6,8 @@ import {
   pageOf,
   pageQuery,
   type ApiRoute,
+  listPageOf,
+  searchQuery,
 } from '../../core/index.js'
 import {
   newSearchSchema,
@@ -15,15 +17,17 @@ import {
   topicFilterSchema,
 } from './inputs.js'
 import type { TrendsRepository } from './repository.js'
-import { topicsBySource, trendsTables, unusedTopic } from './tables.js'
+import { topicsBySource, trendsSearch, trendsTables, unusedTopic } from './tables.js'
 
 export const trendingTopicSchema = trendsTables.trending_topics.row
 export const searchRecordSchema = trendsTables.search_history.row
 
-const topicListQuery = pageQuery.extend({
-  ...topicFilterSchema.shape,
-  used: z.stringbool().optional(),
-})
+const topicListQuery = pageQuery
+  .extend({
+    ...topicFilterSchema.shape,
+    used: z.stringbool().optional(),
+  })
+  .extend(searchQuery(trendsSearch.trending_topics).shape)
 
 const route = routesFor<TrendsRepository>()
 
@@ -34,9 +38,9 @@ export const trendsApi: ApiRoute<TrendsRepository>[] = [
     path: '/topics',
     summary: 'List topics newest first, by source, category or used flag, by keyset page',
     query: topicListQuery,
-    response: pageOf(trendingTopicSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listTopics(filter, { after, limit }),
+    response: listPageOf(trendingTopicSchema),
+    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
+      repo.listTopics(filter, { after, limit }, { q, facets }),
   }),
   route({
     method: 'GET',

@@ -4,7 +4,7 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { TrendsRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
 import { trendsApi } from './api.js'
-import { trendsTables } from './tables.js'
+import { trendsSearch, trendsTables } from './tables.js'
 
 export { TrendsRepository } from './repository.js'
 export type * from './tables.js'
@@ -24,6 +24,7 @@ export const trendsStore = defineStore({
   adopt: trendsAdoption,
   createRepository: (db) => new TrendsRepository(db),
   api: trendsApi,
+  search: trendsSearch,
   namedQueries: [
     { name: 'getTopic', kind: 'lookup', run: (r) => r.getTopic(1).catch(() => undefined) },
     { name: 'listUnusedTopics', kind: 'list', run: (r) => r.listUnusedTopics(5) },

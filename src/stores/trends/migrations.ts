@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { type Migration, searchIndexOf } from '../../core/index.js'
 
 /** Seed 002's trends.db: trending_topics and search_history, five indexes, one trigger. */
 const initial: Migration = {
@@ -57,7 +57,17 @@ const initial: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial]
+const topicSearchIndex = searchIndexOf('trending_topics', ['topic', 'category'])
+
+/** Full-text search over topics and their categories (docs/search.md). */
+const topicSearch: Migration = {
+  version: 2,
+  name: 'full-text search of trending topics',
+  up: (d) => d.searchIndex(topicSearchIndex),
+  down: (d) => d.dropSearchIndex(topicSearchIndex),
+}
+
+export const migrations: readonly Migration[] = [initial, topicSearch]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

@@ -11,6 +11,9 @@ import {
   type Page,
   type PageRequest,
   type TableRows,
+  searchPage,
+  type ListOptions,
+  type ListPage,
 } from '../../core/index.js'
 import {
   newSearchSchema,
@@ -25,6 +28,7 @@ import {
   type TopicFilter,
 } from './inputs.js'
 import {
+  trendsSearch,
   trendsTables,
   type SearchRecord,
   type SourceCount,
@@ -126,14 +130,34 @@ export class TrendsRepository {
   /**
    * listTopics returns topics newest first, optionally of one source or category, used or
    * unused, one keyset page at a time: pass the returned `next` as `after` for the next page.
+   * With `options.q`, topics whose text or category match, best match first; `options.facets`
+   * (`source`, `category`) counted over every topic the filter and search let through.
    */
-  async listTopics(filter: TopicFilter = {}, page: PageRequest = {}): Promise<Page<TrendingTopic>> {
+  async listTopics(
+    filter: TopicFilter = {},
+    page: PageRequest = {},
+    options: ListOptions = {},
+  ): Promise<ListPage<TrendingTopic>> {
     const f = parseInput(topicFilterSchema, filter)
     let q = this.#k.selectFrom('trending_topics').selectAll()
     if (f.source) q = q.where('source', '=', f.source)
     if (f.category) q = q.where('category', '=', f.category)
     if (f.used !== undefined) q = q.where('used_flag', '=', (eb) => eb.lit(f.used ? 1 : 0))
-    return paginate(q, { sortColumn: 'timestamp', direction: 'desc', ...page }, topics)
+    return searchPage(this.#db, q, {
+      ...options,
+      search: trendsSearch.trending_topics,
+      rows: topics,
+      keyset: { sortColumn: 'timestamp', direction: 'desc', ...page },
+    })
+  }
+
+  /** searchTopics finds topics by their text or category (docs/search.md), best match first. */
+  searchTopics(
+    q: string,
+    filter: TopicFilter = {},
+    page: PageRequest = {},
+  ): Promise<ListPage<TrendingTopic>> {
+    return this.listTopics(filter, page, { q })
   }
 
   /**

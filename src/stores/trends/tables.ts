@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { col, defineRow, defineTables, type Row, type TablesOf } from '../../core/index.js'
+import {
+  col,
+  defineRow,
+  defineTables,
+  type Row,
+  type TablesOf,
+  defineSearch,
+} from '../../core/index.js'
 
 /** The trends store's tables (seed 002, trends.db), each column once, as the migrations create them. */
 export const trendsTables = defineTables({
@@ -39,6 +46,14 @@ export const trendsTables = defineTables({
     timestamp: col.timestamp().defaulted(),
   },
 })
+
+/** What full-text search reads, and the columns a list counts by value (docs/search.md). */
+export const trendsSearch = {
+  trending_topics: defineSearch(trendsTables.trending_topics, {
+    columns: ['topic', 'category'],
+    facets: ['source', 'category'],
+  }),
+}
 
 /** The tables as Kysely sees them. */
 export type TrendsTables = TablesOf<typeof trendsTables>

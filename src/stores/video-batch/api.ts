@@ -10,6 +10,8 @@ import {
   routesFor,
   ValidationError,
   type ApiRoute,
+  listPageOf,
+  searchQuery,
 } from '../../core/index.js'
 import {
   newPromptSetSchema,
@@ -34,6 +36,7 @@ import {
   uploadedImageRow,
   videoBatchTables,
   videoStatisticsRow,
+  videoBatchSearch,
 } from './tables.js'
 
 /** NothingToClaimError: a worker asked for the next pending video and none is waiting (409). */
@@ -88,10 +91,11 @@ const imageRoutes = [
     query: pageQuery.extend({
       status: videoBatchImageFilterSchema.shape.status,
       origin_image_id: positiveId.optional(),
+      ...searchQuery(videoBatchSearch.images).shape,
     }),
-    response: pageOf(imageSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listImages(filter, { after, limit }),
+    response: listPageOf(imageSchema),
+    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
+      repo.listImages(filter, { after, limit }, { q, facets }),
   }),
   route({
     method: 'GET',

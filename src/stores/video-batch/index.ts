@@ -4,7 +4,7 @@ import { videoBatchJobs } from './jobs.js'
 import { columnsByConstraint, migrations } from './migrations.js'
 import { VideoBatchRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
-import { videoBatchTables } from './tables.js'
+import { videoBatchSearch, videoBatchTables } from './tables.js'
 
 export { VideoBatchRepository, describeFilename } from './repository.js'
 export { LEGACY_PLACEHOLDER } from './migrations.js'
@@ -81,4 +81,5 @@ export const videoBatchStore = defineStore({
   ],
   seedSampleData: (repo) => seedSampleData(repo),
   api: videoBatchApi,
+  search: videoBatchSearch,
 })

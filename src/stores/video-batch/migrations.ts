@@ -1,4 +1,4 @@
-import { jobTables, type Migration } from '../../core/index.js'
+import { jobTables, type Migration, searchIndexOf } from '../../core/index.js'
 
 /** Image statuses (seed 000: "Status Values" of images). */
 export const IMAGE_STATUSES = ['pending', 'success', 'failed', 'legacy'] as const
@@ -177,7 +177,29 @@ const jobRuntime: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial, workflow, jobRuntime]
+const imageSearchIndex = searchIndexOf('images', [
+  'descriptive_name',
+  'original_filename',
+  'uploaded_filename',
+])
+const promptSearchIndex = searchIndexOf('prompts', [
+  'image_prompt',
+  'video_prompt',
+  'refined_video_prompt',
+  'creative_video_prompt_1',
+  'creative_video_prompt_2',
+  'creative_video_prompt_3',
+])
+
+/** Full-text search over images' names and every prompt variation (docs/search.md). */
+const search: Migration = {
+  version: 4,
+  name: 'full-text search of images and prompt sets',
+  up: (d) => [...d.searchIndex(imageSearchIndex), ...d.searchIndex(promptSearchIndex)],
+  down: (d) => [...d.dropSearchIndex(promptSearchIndex), ...d.dropSearchIndex(imageSearchIndex)],
+}
+
+export const migrations: readonly Migration[] = [initial, workflow, jobRuntime, search]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

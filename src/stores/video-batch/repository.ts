@@ -11,6 +11,9 @@ import {
   type PageRequest,
   type TableRows,
   type ValuesOf,
+  searchPage,
+  type ListOptions,
+  type ListPage,
 } from '../../core/index.js'
 import { IMAGE_STATUSES, LEGACY_PLACEHOLDER, VIDEO_STATUSES } from './migrations.js'
 import {
@@ -38,6 +41,7 @@ import {
 } from './inputs.js'
 import { VideoBatchQueries } from './queries.js'
 import {
+  videoBatchSearch,
   videoBatchTables,
   type Image,
   type PromptSet,
@@ -159,16 +163,35 @@ export class VideoBatchRepository extends VideoBatchQueries {
     return images.codec.decodeAll(rows)
   }
 
-  /** listImages returns images newest first (by id), filtered, one keyset page at a time. */
+  /**
+   * listImages returns images newest first (by id), filtered, one keyset page at a time. With
+   * `options.q`, images whose descriptive name or file names match, best match first;
+   * `options.facets` (`status`) counted over every image the filter and search let through.
+   */
   async listImages(
     filter: VideoBatchImageFilter = {},
     page: PageRequest = {},
-  ): Promise<Page<Image>> {
+    options: ListOptions = {},
+  ): Promise<ListPage<Image>> {
     const f = parseInput(videoBatchImageFilterSchema, filter)
     let q = this.#k.selectFrom('images').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
     if (f.origin_image_id) q = q.where('origin_image_id', '=', f.origin_image_id)
-    return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, images)
+    return searchPage(this.#db, q, {
+      ...options,
+      search: videoBatchSearch.images,
+      rows: images,
+      keyset: { sortColumn: 'id', direction: 'desc', ...page },
+    })
+  }
+
+  /** searchImages finds images by descriptive name or file names (docs/search.md). */
+  searchImages(
+    q: string,
+    filter: VideoBatchImageFilter = {},
+    page: PageRequest = {},
+  ): Promise<ListPage<Image>> {
+    return this.listImages(filter, page, { q })
   }
 
   /** countImagesByStatus returns how many images each status has (every status present). */

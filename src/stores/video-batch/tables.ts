@@ -7,6 +7,7 @@ import {
   jobTableColumns,
   type Row,
   type TablesOf,
+  defineSearch,
 } from '../../core/index.js'
 import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
 
@@ -103,6 +104,27 @@ export const videoBatchTables = defineTables({
   /** Every attempt of a video's generation and how it ended; per-provider limits (docs/worker.md). */
   ...jobTableColumns,
 })
+
+/**
+ * What full-text search reads (docs/search.md): images by their descriptive name and file
+ * names, prompt sets by every prompt variation; the columns a list counts by value.
+ */
+export const videoBatchSearch = {
+  images: defineSearch(videoBatchTables.images, {
+    columns: ['descriptive_name', 'original_filename', 'uploaded_filename'],
+    facets: ['status'],
+  }),
+  prompts: defineSearch(videoBatchTables.prompts, {
+    columns: [
+      'image_prompt',
+      'video_prompt',
+      'refined_video_prompt',
+      'creative_video_prompt_1',
+      'creative_video_prompt_2',
+      'creative_video_prompt_3',
+    ],
+  }),
+}
 
 /** The tables as Kysely sees them. */
 export type VideoBatchTables = TablesOf<typeof videoBatchTables>

@@ -9,6 +9,9 @@ import {
 import { aiArtistStore, type AiArtistRepository } from '../../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../../engines.js'
 
+const VERSIONS = aiArtistStore.migrations.map((m) => m.version)
+const LATEST = Math.max(...VERSIONS)
+
 /** Seed 004's columns with the types its DDL declares (SQLite keeps them verbatim). */
 const SEED_COLUMNS: Record<string, Record<string, [sqlite: string, postgres: string]>> = {
   generated_images: {
@@ -130,7 +133,11 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
   it('migrates up, down to nothing and up again to an identical schema', async () => {
     store = await openStore(aiArtistStore, { location: ctx.freshLocation('ai') })
     const before = await inspectSchema(store.db)
-    expect(await store.migrator.migrateTo(0)).toMatchObject({ from: 2, to: 0, reverted: [2, 1] })
+    expect(await store.migrator.migrateTo(0)).toMatchObject({
+      from: LATEST,
+      to: 0,
+      reverted: [...VERSIONS].reverse(),
+    })
     const empty = await inspectSchema(store.db)
     expect(empty.tables.map((t) => t.name)).toEqual([MIGRATION_TABLE])
     expect(empty.indexes).toEqual([])
@@ -147,14 +154,14 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
     const location = ctx.freshLocation('ai')
     store = await openStore(aiArtistStore, { location })
     await store.db.query(
-      `INSERT INTO ${MIGRATION_TABLE} (version, name, checksum, applied_at) VALUES (3, 'future', 'x', 'now')`,
+      `INSERT INTO ${MIGRATION_TABLE} (version, name, checksum, applied_at) VALUES (${LATEST + 1}, 'future', 'x', 'now')`,
     )
     await store.close()
     store = undefined
     const opening = openStore(aiArtistStore, { location })
     await expect(opening).rejects.toThrow(SchemaVersionError)
     await expect(openStore(aiArtistStore, { location })).rejects.toThrow(
-      /schema version 3, newer than this genmedia's 2/,
+      new RegExp(`schema version ${LATEST + 1}, newer than this genmedia's ${LATEST}`),
     )
   })
 
@@ -179,8 +186,8 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
       const rows = await a.db.query<{ version: number }>(
         `SELECT version FROM ${MIGRATION_TABLE} ORDER BY version`,
       )
-      expect(rows.map((r) => r.version)).toEqual([1, 2])
-      expect(await b.migrator.currentVersion()).toBe(2)
+      expect(rows.map((r) => r.version)).toEqual(VERSIONS)
+      expect(await b.migrator.currentVersion()).toBe(LATEST)
     } finally {
       await a.close()
       await b.close()

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { SeedType, SqlDialect } from '../../dialect.js'
+import { postgresDropSearchIndex, postgresSearchIndex, postgresSearchMatches } from './search.js'
 
 // REAL is a 4-byte float on PostgreSQL; SQLite's REAL is 8 bytes, so DOUBLE PRECISION keeps values equal.
 const POSTGRES_TYPES: Record<SeedType, string> = {
@@ -72,4 +73,7 @@ export const postgresDialect: SqlDialect = {
     'DROP FUNCTION IF EXISTS datetime(text)',
     'DROP FUNCTION IF EXISTS round(double precision, integer)',
   ],
+  searchIndex: postgresSearchIndex,
+  dropSearchIndex: postgresDropSearchIndex,
+  searchMatches: postgresSearchMatches,
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { SeedType, SqlDialect } from '../../dialect.js'
+import { sqliteDropSearchIndex, sqliteSearchIndex, sqliteSearchMatches } from './search.js'
 
 const SQLITE_TYPES: Record<SeedType, string> = {
   INTEGER: 'INTEGER',
@@ -49,4 +50,7 @@ export const sqliteDialect: SqlDialect = {
     sql<boolean>`EXISTS (SELECT 1 FROM json_each(${sql.ref(column)}) WHERE value = ${value})`,
   compatibilityFunctions: () => [],
   dropCompatibilityFunctions: () => [],
+  searchIndex: sqliteSearchIndex,
+  dropSearchIndex: sqliteDropSearchIndex,
+  searchMatches: sqliteSearchMatches,
 }

@@ -6,8 +6,17 @@ export async function introspectSqlite(db: Database): Promise<SchemaSnapshot> {
   const objects = await db.query<{ type: string; name: string; tbl_name: string; sql: string }>(
     "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
   )
+  // Full-text indexes (FTS5 virtual tables and the shadow tables that hold them) are indexes,
+  // not data: they are made by the search migrations and never declared or copied.
+  const index = new Set(
+    (
+      await db.query<{ name: string }>(
+        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('virtual', 'shadow')",
+      )
+    ).map((t) => t.name),
+  )
   const tables: TableInfo[] = []
-  for (const t of objects.filter((o) => o.type === 'table')) {
+  for (const t of objects.filter((o) => o.type === 'table' && !index.has(o.name))) {
     const columns = await db.query<{
       name: string
       type: string

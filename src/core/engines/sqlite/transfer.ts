@@ -10,6 +10,7 @@ import type {
 } from '../../transfer/engine.js'
 import { isBusy, SQLITE_BUSY_DEADLINE_MS, toSqliteValue } from './connection.js'
 import { runSqliteQuery } from './query.js'
+import { sqliteRebuildSearchIndex } from './search.js'
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 
@@ -124,6 +125,21 @@ function readerOn(handle: BetterSqlite3.Database): SnapshotReader {
   }
 }
 
+/** The FTS5 tables whose external content is one of `tables`. */
+function searchIndexesOf(handle: BetterSqlite3.Database, tables: ReadonlySet<string>): string[] {
+  const virtual = handle
+    .prepare(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'",
+    )
+    .all() as { name: string; sql: string }[]
+  return virtual
+    .filter((v) => {
+      const content = /content='([^']+)'/.exec(v.sql)?.[1]
+      return content !== undefined && tables.has(content)
+    })
+    .map((v) => v.name)
+}
+
 /**
  * sqliteTransfer: snapshots are a read transaction on a read-only handle of their own (the
  * store's handle may be writing meanwhile); loads run on the store's handle in one IMMEDIATE
@@ -202,6 +218,9 @@ export const sqliteTransfer: EngineTransfer = {
       const result = await fn(loaderOn(handle))
       for (const i of indexes) handle.exec(i.sql)
       for (const t of triggers) handle.exec(t.sql)
+      // The triggers that keep full-text indexes in step were off: index the loaded rows.
+      for (const index of searchIndexesOf(handle, names))
+        handle.exec(sqliteRebuildSearchIndex(index))
       handle.exec('COMMIT')
       return result
     } catch (error) {

@@ -1,0 +1,59 @@
+import type { Columns, Table } from '../table.js'
+
+/**
+ * SearchDefinition says what of one table full-text search reads: the table, its integer key,
+ * the text columns a user remembers (`columns`, JSON arrays of strings included) and the columns
+ * a list may count by value (`facets`: enum or text columns). The engine builds the index from it
+ * (`SqlDialect.searchIndex`) and answers searches against it (`SqlDialect.searchMatches`).
+ */
+export interface SearchDefinition<Name extends string = string> {
+  readonly table: Name
+  /** The integer primary key the index points at. */
+  readonly key: string
+  readonly columns: readonly string[]
+  readonly facets: readonly string[]
+  /** The name of the search index (and its SQLite FTS5 table): `<table>_search`. */
+  readonly index: string
+}
+
+const FACET_KINDS = new Set(['enum', 'text'])
+const SEARCH_KINDS = new Set(['enum', 'text', 'json'])
+
+/**
+ * defineSearch declares a table searchable, next to its table declaration: `columns` are read by
+ * full-text search, `facets` may be counted by value beside a list. Throws at load time when a
+ * column is not declared or of a kind that cannot be searched or counted.
+ */
+export function defineSearch<Cs extends Columns, Name extends string>(
+  table: Table<Cs, Name>,
+  spec: {
+    columns: readonly (keyof Cs & string)[]
+    facets?: readonly (keyof Cs & string)[]
+  },
+): SearchDefinition<Name> {
+  const kindOf = (c: string) => table.columns[c]?.kind
+  for (const c of spec.columns) {
+    if (!SEARCH_KINDS.has(kindOf(c) ?? '')) {
+      throw new Error(`${table.name}.${c} cannot be searched: it is ${kindOf(c) ?? 'not declared'}`)
+    }
+  }
+  for (const c of spec.facets ?? []) {
+    if (!FACET_KINDS.has(kindOf(c) ?? '')) {
+      throw new Error(`${table.name}.${c} cannot be a facet: it is ${kindOf(c) ?? 'not declared'}`)
+    }
+  }
+  return { ...searchIndexOf(table.name, spec.columns), facets: spec.facets ?? [] }
+}
+
+/**
+ * searchIndexOf is what a migration builds a search index from: the table and its columns
+ * written out in the migration itself (a migration's SQL never changes once applied), the same
+ * as the store's defineSearch declares them. Changing the columns later is a new migration that
+ * drops and makes the index again.
+ */
+export function searchIndexOf<Name extends string>(
+  table: Name,
+  columns: readonly string[],
+): SearchDefinition<Name> {
+  return { table, key: 'id', columns, facets: [], index: `${table}_search` }
+}

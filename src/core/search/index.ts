@@ -1,0 +1,4 @@
+export * from './define.js'
+export * from './query.js'
+export * from './list.js'
+export * from './store.js'
