@@ -44,11 +44,23 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
 }
 
+/**
+ * The CLI's exit codes, one per kind of outcome (docs/cli.md): `failure` when the command could
+ * not do its work or found something wrong (doctor, init --check), `usage` when it was called
+ * wrongly (an unknown command or option, a missing or invalid argument) or refused to act
+ * without a confirmation, and did nothing.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const
+
 /** CliError is a failure the CLI reports in one line, with its own exit code. */
 export class CliError extends GenmediaError {
   readonly exitCode: number
 
-  constructor(message: string, exitCode = 1, code = 'failed') {
+  constructor(
+    message: string,
+    exitCode: number = EXIT.failure,
+    code: string = exitCode === EXIT.usage ? 'usage' : 'failed',
+  ) {
     super(code, message)
     this.exitCode = exitCode
   }
@@ -68,7 +80,7 @@ export function reportError(error: unknown, json: boolean): number {
     process.stderr.write(`genmedia: ${e.message}\n`)
     if (process.env.GENMEDIA_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`)
   }
-  return e instanceof CliError ? e.exitCode : 1
+  return e instanceof CliError ? e.exitCode : EXIT.failure
 }
 
 /**
