@@ -13,10 +13,11 @@ export interface AuthenticatorOptions {
 
 /**
  * Authenticator resolves the caller of a request. With `Authorization: Bearer <token>` the token
- * decides. Without one, the server is open only while it is bound to loopback and no token
- * exists: then the caller is an admin, acting in image-gen as the user named by the
- * `X-Genmedia-User` header. A token is looked up on every request (one read by a unique index),
- * so that `genmedia token revoke` stops it at once on every server.
+ * decides; an admin token acts in image-gen as the user named by the `X-Genmedia-User` header
+ * (else as its own user, if any). Without a token, the server is open only while it is bound to
+ * loopback and no token exists: then the caller is an admin, acting as that header's user. A
+ * token is looked up on every request (one read by a unique index), so that `genmedia token
+ * revoke` stops it at once on every server.
  */
 export class Authenticator {
   readonly #access: AccessRepository
@@ -47,19 +48,22 @@ export class Authenticator {
       const match = /^Bearer\s+(\S+)$/i.exec(header)
       const actor = match ? await this.#access.authenticate(match[1]!) : undefined
       if (!actor) throw new HttpError(401, 'unauthorized', 'the API token is invalid or revoked')
-      return actor
+      // An admin may act as any image-gen user it names, as on an open server.
+      return actor.admin ? { userId: actingUser(request) ?? actor.userId, admin: true } : actor
     }
-    if (await this.isOpen()) {
-      const user = request.headers['x-genmedia-user']
-      const userId = typeof user === 'string' && /^\d+$/.test(user) ? Number(user) : null
-      return { userId, admin: true }
-    }
+    if (await this.isOpen()) return { userId: actingUser(request), admin: true }
     throw new HttpError(
       401,
       'unauthorized',
       'an API token is required: Authorization: Bearer <token>',
     )
   }
+}
+
+/** actingUser is the image-gen user named by the X-Genmedia-User header, or null. */
+function actingUser(request: FastifyRequest): number | null {
+  const user = request.headers['x-genmedia-user']
+  return typeof user === 'string' && /^\d+$/.test(user) ? Number(user) : null
 }
 
 /** authorize throws HttpError 403 when the actor may not use a route of this access level. */

@@ -11,7 +11,7 @@ describe.skipIf(!hasChromium)(
 
     it('image-gen: without a user, offers the users to act as instead of 403s', async () => {
       await open('/image-gen')
-      await web.page.evaluate(() => localStorage.removeItem('genmedia.user'))
+      await web.page.evaluate('localStorage.removeItem("genmedia.user")')
       await web.page.reload()
       await web.page.getByTestId('pick-user').waitFor()
       expect(await web.page.getByRole('alert').count()).toBe(0)

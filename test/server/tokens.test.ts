@@ -37,6 +37,27 @@ describe.each(ENGINES)('token revocation and creation on $name', (engine) => {
     }
   })
 
+  it('an admin token acts as the image-gen user X-Genmedia-User names; a user token cannot', async () => {
+    const server = await startTestServer(ctx, [imageGenStore], { seed: true })
+    try {
+      const admin = await server.access.createToken({ admin: true })
+      const user = await server.access.createToken({ user_id: 2 })
+      const me = (token: string, as?: string) =>
+        server.app.inject({
+          url: '/api/image-gen/me',
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(as === undefined ? {} : { 'x-genmedia-user': as }),
+          },
+        })
+      expect((await me(admin.token)).statusCode).toBe(403)
+      expect((await me(admin.token, '1')).json()).toMatchObject({ id: 1 })
+      expect((await me(user.token, '1')).json()).toMatchObject({ id: 2 })
+    } finally {
+      await server.close()
+    }
+  })
+
   it('token create --user refuses a user image-gen does not have', async () => {
     const env = await ctx.freshEnv()
     const { location } = resolveStoreLocation(imageGenStore, env)
