@@ -11,19 +11,70 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
 }
 
-/** printTable writes rows as a readable table; `columns` maps header → cell of a row. */
+/**
+ * printTable writes rows as a readable table; `columns` maps header → cell of a row. The table
+ * fits the terminal (80 columns when stdout is not one): the widest columns are narrowed until
+ * it does, and their cells wrap. Scripts that need whole values use --json.
+ */
 export function printTable<Row>(
   rows: readonly Row[],
   columns: Record<string, (row: Row) => unknown>,
 ): void {
+  const head = Object.keys(columns)
+  const cells = rows.map((row) => Object.values(columns).map((cell) => formatCell(cell(row))))
+  const natural = head.map(
+    (h, i) => Math.max(...[h, ...cells.map((r) => r[i]!)].map(longestLine)) + 2,
+  )
+  const colWidths = fitWidths(natural, terminalWidth() - (head.length + 1))
   const table = new Table({
-    head: Object.keys(columns),
+    head,
     style: { head: [], border: [] },
+    colWidths,
+    wordWrap: true,
+    wrapOnWordBoundary: true,
   })
-  for (const row of rows) {
-    table.push(Object.values(columns).map((cell) => formatCell(cell(row))))
-  }
+  // Words longer than their column (paths, URLs) are broken, not cut short with "…".
+  for (const row of cells) table.push(row.map((cell, i) => breakLongWords(cell, colWidths[i]! - 2)))
   process.stdout.write(`${table.toString()}\n`)
+}
+
+/** terminalWidth is stdout's width when it is a terminal, else 80. */
+export function terminalWidth(): number {
+  return (process.stdout.isTTY && process.stdout.columns) || 80
+}
+
+/** The narrowest a column is made (padding included), however little room there is. */
+const MIN_COLUMN = 8
+
+/**
+ * fitWidths narrows column widths to share `available` characters: every column wider than a
+ * common cap is cut to it (the narrow ones keep their width), the cap as high as still fits.
+ */
+export function fitWidths(natural: readonly number[], available: number): number[] {
+  const total = (cap: number) => natural.reduce((sum, w) => sum + Math.min(w, cap), 0)
+  if (total(Infinity) <= available) return [...natural]
+  let cap = MIN_COLUMN
+  while (total(cap + 1) <= available && cap < Math.max(...natural)) cap++
+  const widths = natural.map((w) => Math.min(w, cap))
+  // Hand the characters the cap leaves over to the cut columns, left to right.
+  let spare = available - total(cap)
+  for (let i = 0; i < widths.length && spare > 0; i++) {
+    if (natural[i]! > cap) {
+      widths[i]!++
+      spare--
+    }
+  }
+  return widths
+}
+
+function breakLongWords(text: string, width: number): string {
+  return text.replace(new RegExp(`\\S{${width + 1},}`, 'g'), (word) =>
+    word.replace(new RegExp(`.{1,${width}}`, 'g'), (part) => `${part}\n`).trimEnd(),
+  )
+}
+
+function longestLine(text: string): number {
+  return Math.max(...text.split('\n').map((line) => line.length))
 }
 
 function formatCell(value: unknown): string {
@@ -44,11 +95,23 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
 }
 
+/**
+ * The CLI's exit codes, one per kind of outcome (docs/cli.md): `failure` when the command could
+ * not do its work or found something wrong (doctor, init --check), `usage` when it was called
+ * wrongly (an unknown command or option, a missing or invalid argument) or refused to act
+ * without a confirmation, and did nothing.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const
+
 /** CliError is a failure the CLI reports in one line, with its own exit code. */
 export class CliError extends GenmediaError {
   readonly exitCode: number
 
-  constructor(message: string, exitCode = 1, code = 'failed') {
+  constructor(
+    message: string,
+    exitCode: number = EXIT.failure,
+    code: string = exitCode === EXIT.usage ? 'usage' : 'failed',
+  ) {
     super(code, message)
     this.exitCode = exitCode
   }
@@ -68,7 +131,7 @@ export function reportError(error: unknown, json: boolean): number {
     process.stderr.write(`genmedia: ${e.message}\n`)
     if (process.env.GENMEDIA_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`)
   }
-  return e instanceof CliError ? e.exitCode : 1
+  return e instanceof CliError ? e.exitCode : EXIT.failure
 }
 
 /**

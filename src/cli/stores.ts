@@ -1,23 +1,29 @@
 import {
   Database,
   findStore,
+  NotFoundError,
   openStore,
   resolveStoreLocation,
   type OpenStore,
   type StoreDefinition,
 } from '../core/index.js'
-import { CliError } from './output.js'
+import { CliError, EXIT } from './output.js'
 import { STORES } from '../stores/registry.js'
 
 /** selectStores resolves the STORE arguments of a command: none means every registered store. */
 export function selectStores(names: readonly string[]): StoreDefinition[] {
   if (names.length === 0) return [...STORES]
-  return [...new Set(names)].map((name) => findStore(STORES, name))
+  return [...new Set(names)].map(selectStore)
 }
 
-/** selectStore resolves one STORE argument. */
+/** selectStore resolves one STORE argument; a name genmedia does not know is a usage error. */
 export function selectStore(name: string): StoreDefinition {
-  return findStore(STORES, name)
+  try {
+    return findStore(STORES, name)
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new CliError(error.message, EXIT.usage, error.code)
+    throw error
+  }
 }
 
 /**

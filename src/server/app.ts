@@ -47,8 +47,6 @@ export interface AppOptions {
    * of each row costs as much as serializing it; tests turn it on to prove the shapes).
    */
   validateResponses?: boolean
-  /** How long an authenticated token is trusted before the access store is asked again. */
-  tokenCacheMs?: number
   /**
    * Stores not opened because their location holds a pipeline's own database, waiting for
    * `genmedia adopt`: GET /api/stores lists them with status `adoptable` and their row counts.
@@ -70,9 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   const access = storeOf(options.stores, accessStore)
   if (!access) throw new Error('buildApp needs the access store among its stores')
-  const auth = new Authenticator(access.repo, isLoopback(options.host), {
-    tokenCacheMs: options.tokenCacheMs,
-  })
+  const auth = new Authenticator(access.repo, isLoopback(options.host))
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
   app.setNotFoundHandler((request, reply) =>

@@ -5,36 +5,29 @@ import { HttpError } from './errors.js'
 
 /** How long the answer to "are there any tokens?" is reused before asking the database again. */
 const TOKENS_CHECK_MS = 5_000
-/** How long a token's actor is reused before the access store is asked again (revocation delay). */
-export const TOKEN_CACHE_MS = 5_000
-/** Tokens remembered at most; past it the cache starts over. */
-const TOKEN_CACHE_SIZE = 1_000
 
 export interface AuthenticatorOptions {
-  /** How long a valid token's actor is reused (default TOKEN_CACHE_MS; 0 asks every time). */
-  tokenCacheMs?: number
   /** The clock, in milliseconds (default Date.now). */
   now?: () => number
 }
 
 /**
  * Authenticator resolves the caller of a request. With `Authorization: Bearer <token>` the token
- * decides. Without one, the server is open only while it is bound to loopback and no token
- * exists: then the caller is an admin, acting in image-gen as the user named by the
- * `X-Genmedia-User` header.
+ * decides; an admin token acts in image-gen as the user named by the `X-Genmedia-User` header
+ * (else as its own user, if any). Without a token, the server is open only while it is bound to
+ * loopback and no token exists: then the caller is an admin, acting as that header's user. A
+ * token is looked up on every request (one read by a unique index), so that `genmedia token
+ * revoke` stops it at once on every server.
  */
 export class Authenticator {
   readonly #access: AccessRepository
   readonly #loopback: boolean
-  readonly #tokenCacheMs: number
   readonly #now: () => number
-  readonly #actors = new Map<string, { actor: Actor; until: number }>()
   #tokensExist: { value: boolean; at: number } | undefined
 
   constructor(access: AccessRepository, loopback: boolean, options: AuthenticatorOptions = {}) {
     this.#access = access
     this.#loopback = loopback
-    this.#tokenCacheMs = options.tokenCacheMs ?? TOKEN_CACHE_MS
     this.#now = options.now ?? Date.now
   }
 
@@ -53,40 +46,24 @@ export class Authenticator {
     const header = request.headers.authorization
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header)
-      const actor = match ? await this.#authenticate(match[1]!) : undefined
+      const actor = match ? await this.#access.authenticate(match[1]!) : undefined
       if (!actor) throw new HttpError(401, 'unauthorized', 'the API token is invalid or revoked')
-      return actor
+      // An admin may act as any image-gen user it names, as on an open server.
+      return actor.admin ? { userId: actingUser(request) ?? actor.userId, admin: true } : actor
     }
-    if (await this.isOpen()) {
-      const user = request.headers['x-genmedia-user']
-      const userId = typeof user === 'string' && /^\d+$/.test(user) ? Number(user) : null
-      return { userId, admin: true }
-    }
+    if (await this.isOpen()) return { userId: actingUser(request), admin: true }
     throw new HttpError(
       401,
       'unauthorized',
       'an API token is required: Authorization: Bearer <token>',
     )
   }
+}
 
-  /**
-   * #authenticate asks the access store for a token's actor, reusing a valid token's answer for
-   * tokenCacheMs: a revoked token keeps working at most that long. Unknown tokens are never
-   * remembered, so a token created a moment ago works at once.
-   */
-  async #authenticate(token: string): Promise<Actor | undefined> {
-    const now = this.#now()
-    const cached = this.#actors.get(token)
-    if (cached && now < cached.until) return cached.actor
-    const actor = await this.#access.authenticate(token)
-    if (!actor || this.#tokenCacheMs <= 0) {
-      this.#actors.delete(token)
-      return actor
-    }
-    if (this.#actors.size >= TOKEN_CACHE_SIZE) this.#actors.clear()
-    this.#actors.set(token, { actor, until: now + this.#tokenCacheMs })
-    return actor
-  }
+/** actingUser is the image-gen user named by the X-Genmedia-User header, or null. */
+function actingUser(request: FastifyRequest): number | null {
+  const user = request.headers['x-genmedia-user']
+  return typeof user === 'string' && /^\d+$/.test(user) ? Number(user) : null
 }
 
 /** authorize throws HttpError 403 when the actor may not use a route of this access level. */

@@ -131,7 +131,7 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
   it('names an unknown store and lists the known ones', async () => {
     const env = await ctx.freshEnv()
     const result = await runCli(['init', 'no-such-store', '--json'], { env })
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(2)
     expect(result.json().error).toMatchObject({ code: 'not_found' })
     expect(result.json().error.message).toMatch(/no store named no-such-store; stores: .*ai-artist/)
   })

@@ -65,12 +65,11 @@ describe.each(ENGINES)('genmedia backup, backups, restore, doctor, maintain on $
     expect(refused.stderr).toMatch(/--yes/)
     expect(await countImages(env)).toBe(10)
 
-    const restored = await runCli(
-      ['restore', 'ai-artist', result.manifest.file, '--yes', '--json'],
-      { env },
-    )
+    // latest: the newest backup that verifies, here the one just taken.
+    const restored = await runCli(['restore', 'ai-artist', 'latest', '--yes', '--json'], { env })
     expect(restored.stderr).toBe('')
     expect(restored.code).toBe(0)
+    expect(restored.json()).toMatchObject({ backup: expect.stringContaining(result.manifest.file) })
     expect(restored.json().rowCounts.generated_images).toBe(seeded)
     expect(await countImages(env)).toBe(seeded)
   })

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  newestVerifiedBackup,
   backupStore,
   BackupVerificationError,
   checkBackup,
@@ -13,7 +14,13 @@ import {
   sqliteFilePath,
   type FolderBackupTarget,
 } from '../../src/core/backup/index.js'
-import { ConfigError, openStore, SchemaVersionError, tableNamesOf } from '../../src/core/index.js'
+import {
+  ConfigError,
+  NotFoundError,
+  openStore,
+  SchemaVersionError,
+  tableNamesOf,
+} from '../../src/core/index.js'
 import { aiArtistStore } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 import {
@@ -122,6 +129,25 @@ describe.each(ENGINES)('backup and restore on $name', (engine) => {
         await point.close()
         expect(row!.n).toBe(1)
       }
+    },
+  )
+
+  it.runIf(engine.concurrent)(
+    'latest is the newest backup that verifies: a damaged newer one is passed over',
+    async () => {
+      const location = ctx.freshLocation('latest')
+      await seededStore(location)
+      const target = newTarget()
+      await expect(newestVerifiedBackup(target, 'ai-artist', engine.name)).rejects.toThrow(
+        /no verified .* backup of ai-artist/,
+      )
+      const older = await backupStore(aiArtistStore, { location, target })
+      const newer = await backupStore(aiArtistStore, { location, target })
+      expect(await newestVerifiedBackup(target, 'ai-artist', engine.name)).toBe(newer.manifest.file)
+      appendFileSync(join(target.folder, 'ai-artist', newer.manifest.file), 'damage')
+      expect(await newestVerifiedBackup(target, 'ai-artist', engine.name)).toBe(older.manifest.file)
+      const other = engine.name === 'sqlite' ? 'postgres' : 'sqlite'
+      await expect(newestVerifiedBackup(target, 'ai-artist', other)).rejects.toThrow(NotFoundError)
     },
   )
 

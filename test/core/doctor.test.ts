@@ -3,6 +3,7 @@ import { diagnoseStore, type DoctorReport } from '../../src/core/doctor.js'
 import { openStore, seedStore, type OpenStore } from '../../src/core/index.js'
 import { aiArtistStore, type AiArtistRepository } from '../../src/stores/ai-artist/index.js'
 import { STORES } from '../../src/stores/registry.js'
+import { videoBatchStore } from '../../src/stores/video-batch/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 
 /** Rows from which doctor calls a table large in these tests (production default: 10,000). */
@@ -84,6 +85,30 @@ describe.each(ENGINES)('doctor on $name', (engine) => {
     // Below the threshold a table is small, and reading it whole is not flagged.
     const small = await diagnoseStore(aiArtistStore, { location, scanThreshold: 1_000_000 })
     expect(check(small, 'query plans')!.status).toBe('ok')
+  })
+
+  it('passes video-batch with 10,000+ images at the default threshold: lineage walks indexes', async () => {
+    const location = ctx.freshLocation('lineage')
+    const store = await openStore(videoBatchStore, { location })
+    try {
+      await seedStore(store)
+      // One statement, so that 10,000 rows cost no more than one round trip; every third image
+      // derives from image 1, so that the lineage has descendants to walk.
+      await store.db.query(`INSERT INTO images (original_filename, status, origin_image_id)
+WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10000)
+SELECT 'bulk-' || x || '.png', 'success', CASE WHEN x % 3 = 0 THEN 1 ELSE NULL END FROM n`)
+      await store.db.analyze()
+      const lineage = await store.repo.getImageLineage(1)
+      expect(
+        lineage.descendants.filter((d) => d.original_filename.startsWith('bulk-')),
+      ).toHaveLength(3333)
+    } finally {
+      await store.close()
+    }
+    const report = await diagnoseStore(videoBatchStore, { location })
+    expect(report.rowCounts.images).toBeGreaterThan(10_000)
+    expect(report.queries.find((q) => q.name === 'getImageLineage')).toMatchObject({ status: 'ok' })
+    expect(check(report, 'query plans')).toMatchObject({ status: 'ok' })
   })
 
   it('reports a store without a database, creating nothing', async () => {

@@ -16,13 +16,12 @@ export interface TestServer {
  * startTestServer opens the given stores (plus the access store) at fresh locations of the
  * engine, optionally with sample data, and builds the API bound to `host` (not listening:
  * tests use inject). Every response is checked against its route's schema (validateResponses),
- * so the tests prove the documented shapes; `tokenCacheMs` shortens how long a token's actor is
- * reused (default: the server's).
+ * so the tests prove the documented shapes.
  */
 export async function startTestServer(
   ctx: EngineContext,
   definitions: readonly StoreDefinition[],
-  options: { seed?: boolean; host?: string; tokenCacheMs?: number } = {},
+  options: { seed?: boolean; host?: string } = {},
 ): Promise<TestServer> {
   const stores: OpenStore[] = []
   for (const definition of [...definitions.filter((d) => d.name !== 'access'), accessStore]) {
@@ -36,7 +35,6 @@ export async function startTestServer(
     stores,
     host: options.host ?? '127.0.0.1',
     validateResponses: true,
-    ...(options.tokenCacheMs === undefined ? {} : { tokenCacheMs: options.tokenCacheMs }),
   })
   return {
     app,

@@ -81,6 +81,16 @@ export const CASES: Record<string, RouteCase> = {
     bad: () => ({ ...post('/users', { email: 'not-an-email' }), field: 'email' }),
     missing: 'no id',
   },
+  'GET /users': {
+    ok: () => get('/users?limit=500'),
+    check: (body, w) => {
+      expect(body.items).toContainEqual(w.user)
+      const ids = body.items.map((u: { id: number }) => u.id)
+      expect(ids).toEqual([...ids].sort((a, b) => a - b))
+    },
+    bad: () => ({ ...get('/users?limit=0'), field: 'limit' }),
+    missing: 'no id',
+  },
   'GET /users/:id': {
     ok: (w) => get(`/users/${w.user.id}`),
     check: (body, w) => expect(body).toEqual(w.user),

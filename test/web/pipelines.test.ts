@@ -9,6 +9,25 @@ describe.skipIf(!hasChromium)(
     const { open } = web
     const imageGen = () => web.dashboard.store('image-gen').repo as ImageGenRepository
 
+    it('image-gen: without a user, offers the users to act as instead of 403s', async () => {
+      await open('/image-gen')
+      await web.page.evaluate('localStorage.removeItem("genmedia.user")')
+      await web.page.reload()
+      await web.page.getByTestId('pick-user').waitFor()
+      expect(await web.page.getByRole('alert').count()).toBe(0)
+      const users = await imageGen().listUsers({ limit: 500 })
+      const picker = web.page.getByLabel('User', { exact: true })
+      expect(await picker.locator('option:not([disabled])').allInnerTexts()).toHaveLength(
+        users.items.length,
+      )
+      const user = users.items.find((u) => u.id === 1)!
+      await picker.selectOption(String(user.id))
+      await web.page.waitForURL(/user=1/)
+      await web.page.getByRole('list', { name: 'Sessions' }).locator('li').first().waitFor()
+      expect(await web.page.getByRole('alert').count()).toBe(0)
+      await screenshot(web.page, 'image-gen-pick-user')
+    })
+
     it('image-gen: opens a session from the panel and shows its images in generation order', async () => {
       const sessions = await imageGen().listSessions(1)
       const session = sessions.items.find((s) => s.generated_count > 0)!

@@ -1,5 +1,13 @@
 import type { Command } from 'commander'
-import { openStore, resolveStoreLocation, type MigrationResult } from '../../core/index.js'
+import {
+  Database,
+  openStore,
+  redactLocation,
+  resolveStoreLocation,
+  type MigrationResult,
+  type MigrationStatus,
+  type StoreDefinition,
+} from '../../core/index.js'
 import { CliError, printJson, printTable, run } from '../output.js'
 import { selectStore } from '../stores.js'
 
@@ -40,24 +48,43 @@ export function registerMigrate(program: Command): void {
       run(async (name: string, options: MigrateOptions) => {
         const definition = selectStore(name)
         const { location } = resolveStoreLocation(definition)
-        const store = await openStore(definition, { location, migrate: false })
-        try {
-          const status = await store.migrator.status()
-          if (options.json) {
-            printJson({ store: name, location: store.db.location, migrations: status })
-          } else {
-            printTable(status, {
-              version: (m) => m.version,
-              name: (m) => m.name,
-              state: (m) => m.state,
-              applied: (m) => m.appliedAt ?? '',
-            })
-          }
-        } finally {
-          await store.close()
+        const status = await migrationStatus(definition, location)
+        if (options.json) {
+          printJson({ store: name, location: redactLocation(location), migrations: status })
+        } else {
+          printTable(status, {
+            version: (m) => m.version,
+            name: (m) => m.name,
+            state: (m) => m.state,
+            applied: (m) => m.appliedAt ?? '',
+          })
         }
       }),
     )
+}
+
+/**
+ * migrationStatus lists a store's migrations; a store that does not exist yet has every one
+ * pending, and is not created to say so (status only reads).
+ */
+async function migrationStatus(
+  definition: StoreDefinition,
+  location: string,
+): Promise<MigrationStatus[]> {
+  if (!(await Database.exists(location, definition.schema))) {
+    return definition.migrations.map((m) => ({
+      version: m.version,
+      name: m.name,
+      state: 'pending',
+      appliedAt: null,
+    }))
+  }
+  const store = await openStore(definition, { location, migrate: false })
+  try {
+    return await store.migrator.status()
+  } finally {
+    await store.close()
+  }
 }
 
 async function migrateStore(
@@ -67,10 +94,13 @@ async function migrateStore(
 ): Promise<void> {
   const definition = selectStore(name)
   const { location } = resolveStoreLocation(definition)
+  // A bad --to is refused before the store is opened (and, where missing, created).
+  const to = parseVersion(options.to, definition.migrations.length)
   const store = await openStore(definition, { location, migrate: false })
   try {
     const current = await store.migrator.currentVersion()
-    const target = parseTarget(options.to, direction, current, store.migrator.latestVersion)
+    const target =
+      to ?? (direction === 'up' ? store.migrator.latestVersion : Math.max(0, current - 1))
     if (direction === 'up' && target < current) {
       throw new CliError(`${name} is at version ${current}; use migrate down to go to ${target}`, 2)
     }
@@ -91,15 +121,11 @@ async function migrateStore(
   }
 }
 
-function parseTarget(
-  to: string | undefined,
-  direction: 'up' | 'down',
-  current: number,
-  latest: number,
-): number {
-  if (to === undefined) return direction === 'up' ? latest : Math.max(0, current - 1)
+/** parseVersion reads `--to`: undefined when not given, else a version from 0 to `latest`. */
+function parseVersion(to: string | undefined, latest: number): number | undefined {
+  if (to === undefined) return undefined
   const version = Number(to)
-  if (!Number.isInteger(version) || version < 0 || version > latest) {
+  if (!/^\d+$/.test(to) || version > latest) {
     throw new CliError(`--to must be a version from 0 to ${latest}, got ${to}`, 2)
   }
   return version

@@ -1,12 +1,15 @@
 import type { Command } from 'commander'
 import {
   DEFAULT_KEEP_RESTORE_POINTS,
+  newestVerifiedBackup,
+  openBackupTarget,
   recoverStore,
   resolveBackupSource,
   restoreStore,
   storeHasData,
 } from '../../core/backup/index.js'
 import { resolveStoreLocation } from '../../core/index.js'
+import { engineFor } from '../../core/engines/index.js'
 import { CliError, printJson, run } from '../output.js'
 import { selectStore } from '../stores.js'
 import { progressBar } from './backup.js'
@@ -28,6 +31,21 @@ function parseKeep(value: string | undefined): number | undefined {
   return n
 }
 
+/** The BACKUP argument that names the newest verified backup of the store. */
+const LATEST = 'latest'
+
+/** latestSource is the newest backup of the store's engine in --from that still verifies. */
+async function latestSource(store: string, location: string, from: string | undefined) {
+  const target = openBackupTarget(from)
+  try {
+    const file = await newestVerifiedBackup(target, store, engineFor(location).engine.name)
+    return { target, file }
+  } catch (error) {
+    await target.close()
+    throw error
+  }
+}
+
 export function registerRestore(program: Command): void {
   program
     .command('restore')
@@ -35,7 +53,10 @@ export function registerRestore(program: Command): void {
       'replace a store’s database with a verified backup, keeping a restore point and migrating it forward; stop other processes using the store first',
     )
     .argument('<store>', 'store name')
-    .argument('[backup]', 'a backup file path, or its file name in --from')
+    .argument(
+      '[backup]',
+      `a backup file path, its file name in --from, or ${LATEST}: the newest backup that verifies`,
+    )
     .option(
       '--from <target>',
       'the folder or s3:// URL holding the backup (default: the backups folder)',
@@ -69,7 +90,10 @@ export function registerRestore(program: Command): void {
             2,
           )
         }
-        const source = resolveBackupSource(backup, options.from)
+        const source =
+          backup === LATEST
+            ? await latestSource(name, location, options.from)
+            : resolveBackupSource(backup, options.from)
         const progress = progressBar(`restore ${name}`, options.json)
         try {
           const result = await restoreStore(definition, source, {

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import Table from 'cli-table3'
 import { stringify } from 'csv-stringify/sync'
 import { DEFAULT_SQL_TIMEOUT_MS, runSql } from '../../core/index.js'
-import { CliError, reportError } from '../output.js'
+import { CliError, reportError, terminalWidth } from '../output.js'
 import { openReadOnly, selectStore } from '../stores.js'
 
 const SQL_FORMATS = ['table', 'json', 'ndjson', 'csv'] as const
@@ -73,7 +73,7 @@ function printer(format: SqlFormat) {
     end() {
       if (format === 'json') return write(count ? '\n]\n' : ']\n')
       if (format !== 'table') return
-      const width = process.stdout.columns || 120
+      const width = terminalWidth()
       const cell = Math.max(8, Math.floor((width - 1) / Math.max(1, columns.length)) - 1)
       const out = new Table({
         head: columns,

@@ -3,7 +3,7 @@ import { formatBytes, printJson, printTable, run } from '../output.js'
 import { STORES } from '../../stores/registry.js'
 import { isForeignDatabase, resolveStoreLocation } from '../../core/index.js'
 import { checkStore, initStore, type InitReport } from './init.js'
-import { serveFromFlags } from './serve.js'
+import { refuseUnguardedHost, serveFromFlags } from './serve.js'
 
 interface StartFlags {
   host: string
@@ -31,6 +31,7 @@ export function registerStart(program: Command): void {
     .option('--json', 'print the stores’ state as JSON')
     .action(
       run(async (flags: StartFlags) => {
+        if (flags.serve) await refuseUnguardedHost(flags.host)
         const reports: InitReport[] = []
         for (const definition of STORES) {
           // A pipeline's own database is left for `genmedia adopt`, and said so.

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { redactLocation, resolveStoreLocation } from '../../core/index.js'
+import { engineFor } from '../../core/engines/index.js'
 import { printJson, printTable, run } from '../output.js'
 import { STORES } from '../../stores/registry.js'
 
@@ -12,11 +13,14 @@ export function registerStores(program: Command): void {
       run(async (options: { json?: boolean }) => {
         const rows = STORES.map((s) => {
           const { location, source } = resolveStoreLocation(s)
+          const { engine, location: parsed } = engineFor(location)
           return {
             store: s.name,
             seed: s.seed,
             description: s.description,
             location: redactLocation(location),
+            // Where stores share one database (PostgreSQL), each lives in a schema of its own.
+            schema: engine.sharesLocation ? (parsed.schema ?? s.schema) : null,
             source,
             tables: s.tables,
           }
@@ -27,6 +31,9 @@ export function registerStores(program: Command): void {
             store: (r) => r.store,
             seed: (r) => r.seed,
             location: (r) => r.location,
+            ...(rows.some((r) => r.schema)
+              ? { schema: (r: (typeof rows)[number]) => r.schema }
+              : {}),
             'set by': (r) => r.source,
             holds: (r) => r.description,
           })

@@ -1,12 +1,44 @@
 import type { Command } from 'commander'
-import { openStore } from '../../core/index.js'
+import {
+  Database,
+  NotFoundError,
+  openStore,
+  redactLocation,
+  resolveStoreLocation,
+} from '../../core/index.js'
+import { imageGenStore } from '../../stores/image-gen/index.js'
 import { accessStore, type AccessRepository } from '../../stores/access/index.js'
-import { CliError, printJson, printTable, run } from '../output.js'
+import { CliError, EXIT, printJson, printTable, run } from '../output.js'
 
 async function withAccess<T>(fn: (repo: AccessRepository) => Promise<T>): Promise<T> {
   const store = await openStore(accessStore)
   try {
     return await fn(store.repo)
+  } finally {
+    await store.close()
+  }
+}
+
+/**
+ * requireUser fails unless image-gen has user `id`: a token for a user that does not exist
+ * would act as nobody. It reads the image-gen store as it is, creating nothing.
+ */
+async function requireUser(id: number): Promise<void> {
+  const { location } = resolveStoreLocation(imageGenStore)
+  if (!(await Database.exists(location, imageGenStore.schema))) {
+    throw new CliError(
+      `--user ${id}: the image-gen store does not exist at ${redactLocation(location)}; run genmedia init image-gen`,
+      EXIT.usage,
+    )
+  }
+  const store = await openStore(imageGenStore, { location, readOnly: true })
+  try {
+    await store.repo.getUser(id)
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new CliError(`--user ${id}: image-gen has no user ${id}`, EXIT.usage, error.code)
+    }
+    throw error
   } finally {
     await store.close()
   }
@@ -28,6 +60,7 @@ export function registerToken(program: Command): void {
         if (userId !== null && (!Number.isInteger(userId) || userId <= 0)) {
           throw new CliError(`--user must be a user id, got ${options.user}`, 2)
         }
+        if (userId !== null) await requireUser(userId)
         const created = await withAccess((repo) =>
           repo.createToken({ name: options.name, user_id: userId, admin: options.admin }),
         )

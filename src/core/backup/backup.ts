@@ -216,6 +216,26 @@ export async function listBackups(
 }
 
 /**
+ * newestVerifiedBackup names the newest backup of `store` in `target` taken on `engine` that
+ * still matches its manifest (size and checksum; `restoreStore` verifies it fully before use),
+ * for `restore STORE latest`. A backup whose manifest is unreadable is passed over. Throws
+ * NotFoundError naming the target when none qualifies.
+ */
+export async function newestVerifiedBackup(
+  target: BackupTarget,
+  store: string,
+  engine: string,
+): Promise<string> {
+  for (const file of (await target.list(store)).reverse()) {
+    const check = await checkBackup(target, store, file, { deep: false }).catch(() => undefined)
+    if (check?.verified && check.manifest.engine === engine) return file
+  }
+  throw new NotFoundError(
+    `no verified ${engine} backup of ${store} in ${target.description}; see genmedia backups ${store}`,
+  )
+}
+
+/**
  * pruneBackups applies a retention policy to a store's backups in a target: each is checked
  * against its manifest (size and checksum), only verified ones count toward what is kept, the
  * newest verified one is always kept, and the rest are deleted. Returns both lists, newest first.

@@ -50,6 +50,8 @@ export interface BackupName {
   store: string
   /** The UTC time in the name. */
   takenAt: Date
+  /** 1, or N for the N-th backup taken within the same second. */
+  seq: number
   extension: 'db' | 'dump'
 }
 
@@ -67,15 +69,26 @@ export function backupFileName(store: string, at: Date, extension: 'db' | 'dump'
 export function parseBackupFileName(name: string): BackupName | undefined {
   const match = NAME.exec(name)
   if (!match?.groups) return undefined
-  const { store, date, time, ext } = match.groups as Record<
+  const { store, date, time, ext, seq } = match.groups as Record<
     'store' | 'date' | 'time' | 'ext',
     string
-  >
+  > & { seq?: string }
   const takenAt = new Date(
     `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4, 6)}Z`,
   )
   if (Number.isNaN(takenAt.getTime())) return undefined
-  return { store, takenAt, extension: ext as 'db' | 'dump' }
+  return { store, takenAt, seq: seq ? Number(seq) : 1, extension: ext as 'db' | 'dump' }
+}
+
+/**
+ * compareBackupNames orders backup file names oldest first: by the time in the name, then by
+ * the same-second number (`-2` sorts before `.db` as text, though it was taken after it).
+ */
+export function compareBackupNames(a: string, b: string): number {
+  const x = parseBackupFileName(a)
+  const y = parseBackupFileName(b)
+  if (!x || !y) return a < b ? -1 : a > b ? 1 : 0
+  return x.takenAt.getTime() - y.takenAt.getTime() || x.seq - y.seq || (a < b ? -1 : a > b ? 1 : 0)
 }
 
 /** manifestNameOf is the manifest's name for a backup file name. */

@@ -17,6 +17,7 @@ import { dataDir, type Env } from '../config.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import {
   manifestNameOf,
+  compareBackupNames,
   parseBackupFileName,
   parseManifest,
   type BackupManifest,
@@ -147,7 +148,7 @@ export class FolderBackupTarget implements BackupTarget {
     const set = new Set(names)
     return names
       .filter((n) => parseBackupFileName(n)?.store === store && set.has(manifestNameOf(n)))
-      .sort()
+      .sort(compareBackupNames)
   }
 
   async readManifest(store: string, file: string): Promise<BackupManifest> {
@@ -266,7 +267,7 @@ export class BlobBackupTarget implements BackupTarget {
     )
     return [...keys]
       .filter((n) => parseBackupFileName(n)?.store === store && keys.has(manifestNameOf(n)))
-      .sort()
+      .sort(compareBackupNames)
   }
 
   async readManifest(store: string, file: string): Promise<BackupManifest> {

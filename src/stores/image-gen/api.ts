@@ -214,6 +214,14 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = [
   }),
   route({
     method: 'GET',
+    path: '/users',
+    summary: 'List users in id order (admin): whom the dashboard can act as',
+    query: pageQuery,
+    response: pageOf(userSchema),
+    handler: ({ repo, query }) => repo.listUsers(query),
+  }),
+  route({
+    method: 'GET',
     path: '/users/:id',
     summary: 'Get a user (admin)',
     params: idParams,

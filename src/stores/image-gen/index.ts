@@ -74,6 +74,7 @@ export const imageGenStore = defineStore({
   jobs: imageGenJobs,
   namedQueries: [
     { name: 'getSession', kind: 'lookup', run: (r) => r.getSession(1, 1) },
+    { name: 'listUsers', kind: 'list', run: (r) => r.listUsers({ limit: 50 }) },
     { name: 'listSessions', kind: 'list', run: (r) => r.listSessions(1, { limit: 50 }) },
     { name: 'listSessionImages', kind: 'list', run: (r) => r.listSessionImages(1, 1) },
     {

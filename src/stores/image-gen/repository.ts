@@ -116,6 +116,12 @@ export class ImageGenRepository {
     return this.#userRows.get(parseInput(userIdSchema, userId))
   }
 
+  /** listUsers returns every user in id order, one keyset page at a time (for admins). */
+  async listUsers(page: PageRequest = {}): Promise<Page<User>> {
+    const q = this.#k.selectFrom('users').selectAll()
+    return paginate(q, { sortColumn: 'id', direction: 'asc', ...page }, users)
+  }
+
   async getUserByEmail(email: string): Promise<User> {
     const row = await this.#k
       .selectFrom('users')

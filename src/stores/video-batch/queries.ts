@@ -165,7 +165,10 @@ ORDER BY derivatives_count DESC, original.id`)
 
   /**
    * getImageLineage returns an image with its whole ancestry (parent first, up to the original)
-   * and all its descendants (children first), walked with recursive CTEs on both engines.
+   * and all its descendants (children first), walked with recursive CTEs on both engines. Each
+   * step carries the whole row, found through the primary key (a parent) or
+   * idx_images_origin_image_id (children): joining the walked ids back to images afterwards let
+   * the planners, which cannot tell how few ids a recursive CTE yields, scan every image.
    * Throws NotFoundError for an unknown id.
    */
   async getImageLineage(id: number): Promise<ImageLineage> {
@@ -176,25 +179,24 @@ ORDER BY derivatives_count DESC, original.id`)
       .executeTakeFirst()
     if (!row) throw new NotFoundError(`image ${id} does not exist`)
     const ancestors = await this.#db.query<Record<string, unknown>>(
-      `WITH RECURSIVE ancestry(id, depth) AS (
-    SELECT origin_image_id, 1 FROM images WHERE id = ${this.#p(1)} AND origin_image_id IS NOT NULL
+      `WITH RECURSIVE ancestry AS (
+    SELECT parent.*, 1 AS depth FROM images child JOIN images parent ON parent.id = child.origin_image_id
+    WHERE child.id = ${this.#p(1)}
     UNION ALL
-    SELECT i.origin_image_id, a.depth + 1 FROM images i JOIN ancestry a ON i.id = a.id
-    WHERE i.origin_image_id IS NOT NULL AND a.depth < ${this.#p(2)}
+    SELECT parent.*, a.depth + 1 FROM ancestry a JOIN images parent ON parent.id = a.origin_image_id
+    WHERE a.depth < ${this.#p(2)}
 )
-SELECT images.*, ancestry.depth FROM ancestry JOIN images ON images.id = ancestry.id
-ORDER BY ancestry.depth`,
+SELECT * FROM ancestry ORDER BY depth`,
       [id, MAX_LINEAGE_DEPTH],
     )
     const descendants = await this.#db.query<Record<string, unknown>>(
-      `WITH RECURSIVE descent(id, depth) AS (
-    SELECT id, 1 FROM images WHERE origin_image_id = ${this.#p(1)}
+      `WITH RECURSIVE descent AS (
+    SELECT child.*, 1 AS depth FROM images child WHERE child.origin_image_id = ${this.#p(1)}
     UNION ALL
-    SELECT i.id, d.depth + 1 FROM images i JOIN descent d ON i.origin_image_id = d.id
+    SELECT child.*, d.depth + 1 FROM descent d JOIN images child ON child.origin_image_id = d.id
     WHERE d.depth < ${this.#p(2)}
 )
-SELECT images.*, descent.depth FROM descent JOIN images ON images.id = descent.id
-ORDER BY descent.depth, images.id`,
+SELECT * FROM descent ORDER BY depth, id`,
       [id, MAX_LINEAGE_DEPTH],
     )
     return {

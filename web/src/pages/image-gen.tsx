@@ -26,7 +26,8 @@ import { ExportDownloads } from '../components/export-downloads'
 /**
  * image-gen: the session navigation panel (thumbnails, counts, most recent first), a session's
  * images in generation order, a job's parameters and reference images, and the new-generation
- * form. `?user=` picks the user the dashboard acts as on a server open without tokens.
+ * form. An admin (or anyone, on a server open without tokens) picks the user to act as from the
+ * user list (`?user=`); a user token acts as its own user.
  */
 export default function ImageGen() {
   const location = useLocation()
@@ -34,8 +35,11 @@ export default function ImageGen() {
   const sessionId = Number(location.params.get('session')) || undefined
   const jobId = Number(location.params.get('job')) || undefined
   const creating = location.params.get('new') === '1'
-  const me = useApi<User>(user ? '/api/image-gen/me' : null, user)
-  const sessions = useApi<Page<Session>>('/api/image-gen/sessions?limit=100', user)
+  const me = useApi<User>('/api/image-gen/me', user)
+  // Only admins may list users; a user token is answered 403 and acts as its own user.
+  const users = useApi<Page<User>>('/api/image-gen/users?limit=500')
+  const acting = me.data !== undefined
+  const sessions = useApi<Page<Session>>(acting ? '/api/image-gen/sessions?limit=100' : null, user)
   const go = (changes: Record<string, string | number | null>) =>
     navigate(withParams(location, { session: null, job: null, new: null, ...changes }))
 
@@ -44,80 +48,126 @@ export default function ImageGen() {
       <div className="page-head">
         <h1>image-gen</h1>
         <ExportDownloads store="image-gen" />
-        <UserPicker location={location} user={user} me={me.data} />
+        <UserPicker location={location} user={user} me={me.data} users={users.data?.items} />
       </div>
-      <ErrorBanner error={me.error} />
-      <div className="split">
-        <Section
-          title="Sessions"
-          actions={
-            <button type="button" onClick={() => go({ new: 1, session: sessionId ?? null })}>
-              New generation
-            </button>
-          }
-        >
-          <ErrorBanner error={sessions.error} onRetry={sessions.reload} />
-          {sessions.loading && !sessions.data ? <Loading /> : null}
-          {sessions.data?.items.length === 0 ? <p className="empty">No sessions yet.</p> : null}
-          <ul className="side-list" aria-label="Sessions">
-            {sessions.data?.items.map((s) => (
-              <li key={s.id}>
-                <Link
-                  className="side-item"
-                  to={withParams(location, { session: s.id, job: null, new: null })}
-                  aria-current={s.id === sessionId && !jobId && !creating ? 'true' : undefined}
-                >
-                  {s.thumbnail_url ? (
-                    <AuthImage src={s.thumbnail_url} alt="" className="side-thumb" />
-                  ) : (
-                    <span className="side-thumb" />
-                  )}
-                  <span>
-                    <strong>{s.title}</strong>
-                    <br />
-                    <span className="muted small">
-                      {s.generated_count} image{s.generated_count === 1 ? '' : 's'} ·{' '}
-                      {formatDate(s.updated_at)}
+      {acting || me.loading ? null : me.error?.status === 403 && users.data ? (
+        <p className="empty" data-testid="pick-user">
+          Pick a user to act as: image-gen keeps each user’s sessions and jobs apart.
+        </p>
+      ) : (
+        <ErrorBanner error={me.error} />
+      )}
+      {acting ? (
+        <div className="split">
+          <Section
+            title="Sessions"
+            actions={
+              <button type="button" onClick={() => go({ new: 1, session: sessionId ?? null })}>
+                New generation
+              </button>
+            }
+          >
+            <ErrorBanner error={sessions.error} onRetry={sessions.reload} />
+            {sessions.loading && !sessions.data ? <Loading /> : null}
+            {sessions.data?.items.length === 0 ? <p className="empty">No sessions yet.</p> : null}
+            <ul className="side-list" aria-label="Sessions">
+              {sessions.data?.items.map((s) => (
+                <li key={s.id}>
+                  <Link
+                    className="side-item"
+                    to={withParams(location, { session: s.id, job: null, new: null })}
+                    aria-current={s.id === sessionId && !jobId && !creating ? 'true' : undefined}
+                  >
+                    {s.thumbnail_url ? (
+                      <AuthImage src={s.thumbnail_url} alt="" className="side-thumb" />
+                    ) : (
+                      <span className="side-thumb" />
+                    )}
+                    <span>
+                      <strong>{s.title}</strong>
+                      <br />
+                      <span className="muted small">
+                        {s.generated_count} image{s.generated_count === 1 ? '' : 's'} ·{' '}
+                        {formatDate(s.updated_at)}
+                      </span>
                     </span>
-                  </span>
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </Section>
-        <div>
-          {creating ? (
-            <NewJobForm
-              user={user}
-              sessions={sessions.data?.items ?? []}
-              defaultSession={sessionId}
-              onCreated={(job) => {
-                sessions.reload()
-                go({ job: job.id })
-              }}
-            />
-          ) : jobId ? (
-            <JobDetail id={jobId} user={user} location={location} />
-          ) : sessionId ? (
-            <SessionView id={sessionId} user={user} location={location} />
-          ) : (
-            <JobList user={user} location={location} />
-          )}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </Section>
+          <div>
+            {creating ? (
+              <NewJobForm
+                user={user}
+                sessions={sessions.data?.items ?? []}
+                defaultSession={sessionId}
+                onCreated={(job) => {
+                  sessions.reload()
+                  go({ job: job.id })
+                }}
+              />
+            ) : jobId ? (
+              <JobDetail id={jobId} user={user} location={location} />
+            ) : sessionId ? (
+              <SessionView id={sessionId} user={user} location={location} />
+            ) : (
+              <JobList user={user} location={location} />
+            )}
+          </div>
         </div>
-      </div>
+      ) : null}
     </div>
   )
 }
 
-function UserPicker({ location, user, me }: { location: Location; user: string; me?: User }) {
+/**
+ * UserPicker chooses the image-gen user the dashboard acts as: a list of the users where the
+ * dashboard may read it (an admin, or an open server), else a user id to type.
+ */
+function UserPicker({
+  location,
+  user,
+  me,
+  users,
+}: {
+  location: Location
+  user: string
+  me?: User
+  users?: User[]
+}) {
   const [value, setValue] = useState(user)
+  const choose = (id: string) => {
+    setUserId(id.trim())
+    navigate(withParams(location, { user: id.trim(), session: null, job: null, new: null }))
+  }
+  if (users) {
+    return (
+      <label className="field filters">
+        <span>Acting as</span>
+        <select
+          aria-label="User"
+          value={me ? String(me.id) : ''}
+          onChange={(e) => choose(e.target.value)}
+        >
+          <option value="" disabled>
+            pick a user
+          </option>
+          {users.map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.display_name ? `${u.display_name} (${u.email})` : u.email}
+            </option>
+          ))}
+        </select>
+      </label>
+    )
+  }
   return (
     <form
       className="filters"
       onSubmit={(e) => {
         e.preventDefault()
-        setUserId(value.trim())
-        navigate(withParams(location, { user: value.trim(), session: null, job: null }))
+        choose(value)
       }}
     >
       <label className="field">

@@ -4,6 +4,9 @@
 -- getSession (lookup)
 select * from "sessions" where "id" = $1 and "user_id" = $2;
 
+-- listUsers (list)
+select * from "users" order by "id" asc, "id" asc limit $1;
+
 -- listSessions (list)
 select * from "sessions" where "user_id" = $1 order by "updated_at" desc, "id" desc limit $2;
 

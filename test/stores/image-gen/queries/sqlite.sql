@@ -4,6 +4,9 @@
 -- getSession (lookup)
 select * from "sessions" where "id" = ? and "user_id" = ?;
 
+-- listUsers (list)
+select * from "users" order by "id" asc, "id" asc limit ?;
+
 -- listSessions (list)
 select * from "sessions" where "user_id" = ? order by "updated_at" desc, "id" desc limit ?;
 

@@ -81,22 +81,21 @@ select "id", "descriptive_name", "upload_url", "status", "created_at" from "imag
 
 -- getImageLineage (lookup)
 select * from "images" where "id" = ?;
-WITH RECURSIVE ancestry(id, depth) AS (
-    SELECT origin_image_id, 1 FROM images WHERE id = ? AND origin_image_id IS NOT NULL
+WITH RECURSIVE ancestry AS (
+    SELECT parent.*, 1 AS depth FROM images child JOIN images parent ON parent.id = child.origin_image_id
+    WHERE child.id = ?
     UNION ALL
-    SELECT i.origin_image_id, a.depth + 1 FROM images i JOIN ancestry a ON i.id = a.id
-    WHERE i.origin_image_id IS NOT NULL AND a.depth < ?
+    SELECT parent.*, a.depth + 1 FROM ancestry a JOIN images parent ON parent.id = a.origin_image_id
+    WHERE a.depth < ?
 )
-SELECT images.*, ancestry.depth FROM ancestry JOIN images ON images.id = ancestry.id
-ORDER BY ancestry.depth;
-WITH RECURSIVE descent(id, depth) AS (
-    SELECT id, 1 FROM images WHERE origin_image_id = ?
+SELECT * FROM ancestry ORDER BY depth;
+WITH RECURSIVE descent AS (
+    SELECT child.*, 1 AS depth FROM images child WHERE child.origin_image_id = ?
     UNION ALL
-    SELECT i.id, d.depth + 1 FROM images i JOIN descent d ON i.origin_image_id = d.id
+    SELECT child.*, d.depth + 1 FROM descent d JOIN images child ON child.origin_image_id = d.id
     WHERE d.depth < ?
 )
-SELECT images.*, descent.depth FROM descent JOIN images ON images.id = descent.id
-ORDER BY descent.depth, images.id;
+SELECT * FROM descent ORDER BY depth, id;
 
 -- countVideosByStatus (aggregate)
 select "status", count(*) as "count" from "videos" group by "status";
