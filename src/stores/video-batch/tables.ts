@@ -90,6 +90,15 @@ export const videoBatchTables = defineTables({
     /** The import identity of a video read from a generation log, or null. */
     source_key: col.text().nullable(),
   },
+  /** Per video status, the totals behind getVideoStatistics; kept by triggers (migration 3). */
+  video_status_totals: {
+    status: col.enum(VIDEO_STATUSES),
+    videos: col.integer().defaulted(),
+    timed: col.integer().defaulted(),
+    time_sum: col.real().defaulted(),
+    sized: col.integer().defaulted(),
+    size_sum: col.integer().defaulted(),
+  },
 })
 
 /** The tables as Kysely sees them. */
