@@ -35,6 +35,7 @@ import { postgresFigure } from './postgres.js'
 import { galleryFigure } from './gallery.js'
 import { adoptFigure } from './adopt.js'
 import { transferFigure } from './transfer.js'
+import { aggregatesFigure } from './aggregates.js'
 
 const MARKER = '<!-- Everything below is written by `npm run bench`; edit above this line only. -->'
 const DOCS = join(BENCH_DIR, '..', 'docs', 'benchmarks.md')
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
     if (wanted('8')) add(await galleryFigure(ctx))
     if (wanted('9')) add(await adoptFigure(ctx))
     if (wanted('10')) add(await transferFigure(ctx))
+    if (wanted('11')) add(await aggregatesFigure(ctx))
     const minutes = ((performance.now() - started) / 60_000).toFixed(1)
     progress(`done in ${minutes} min`)
     if (only) return
