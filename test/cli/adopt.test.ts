@@ -18,6 +18,7 @@ import {
 import { runCli } from './run-cli.js'
 
 const TABLES = tableNamesOf(aiArtistStore)
+const VERSIONS = aiArtistStore.migrations.map((m) => m.version)
 
 /** dataDirWith makes a data folder holding the seed's ai-artist database where genmedia looks. */
 function dataDirWith(rows: number, variants: string[] = []): { dir: string; file: string } {
@@ -42,6 +43,29 @@ function migrationsOf(file: string): number[] {
         version: number
       }[]
     ).map((r) => r.version)
+  } finally {
+    db.close()
+  }
+}
+
+/** The images per status as the triggers' summary holds them (migration 3 fills it on adopt). */
+function totalsOf(file: string): Record<string, number> {
+  return countsBy(
+    file,
+    'SELECT status, SUM(images) AS n FROM image_quality_totals GROUP BY status HAVING SUM(images) > 0',
+  )
+}
+
+/** The images per status, counted. */
+function countsOf(file: string): Record<string, number> {
+  return countsBy(file, 'SELECT status, COUNT(*) AS n FROM generated_images GROUP BY status')
+}
+
+function countsBy(file: string, sql: string): Record<string, number> {
+  const db = new BetterSqlite3(file, { readonly: true })
+  try {
+    const rows = db.prepare(sql).all() as { status: string; n: number }[]
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]))
   } finally {
     db.close()
   }
@@ -136,15 +160,16 @@ describe('genmedia adopt', () => {
         expect(now).toEqual(original)
         seen.add('original')
       } else {
-        expect(versions).toEqual([1, 2])
+        expect(versions).toEqual(VERSIONS)
         expectSameRows(original, now)
+        expect(totalsOf(file)).toEqual(countsOf(file))
         seen.add('adopted')
       }
       if (round === 9) {
         // Whatever the kill left, adopt finishes the job (or finds it done).
         const rerun = await runCli(['adopt', 'ai-artist', '--json'], { env: envOf(dir) })
         expect(rerun.code).toBe(0)
-        expect(migrationsOf(file)).toEqual([1, 2])
+        expect(migrationsOf(file)).toEqual(VERSIONS)
       }
     }
     expect(seen.size).toBeGreaterThan(0)

@@ -430,7 +430,9 @@ ORDER BY date DESC`)
   /** Seed: "Table Statistics": each table with its row count. */
   async getTableStatistics(): Promise<{ name: string; row_count: number }[]> {
     const out = []
-    for (const { name } of Object.values(aiArtistTables)) {
+    // The seed's tables; image_quality_totals is genmedia's summary of generated_images.
+    const { generated_images, training_sessions, creation_sessions } = aiArtistTables
+    for (const { name } of [generated_images, training_sessions, creation_sessions]) {
       const [row] = await this.#k
         .selectFrom(name)
         .select((eb) => eb.fn.countAll<number>().as('n'))
