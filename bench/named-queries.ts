@@ -42,7 +42,7 @@ async function rowCounts(store: OpenStore): Promise<Record<string, number>> {
 }
 
 /** timeQuery runs a query once to warm up, then until the budget or the sample cap is spent. */
-async function timeQuery(ctx: BenchContext, run: () => Promise<unknown>): Promise<number[]> {
+export async function timeQuery(ctx: BenchContext, run: () => Promise<unknown>): Promise<number[]> {
   await run()
   const samples: number[] = []
   const start = performance.now()
@@ -81,8 +81,8 @@ async function measureStore(
   return { results, counts }
 }
 
-/** location opens the store's scale data on an engine, or its sample data when it has no plan. */
-async function openScaled(
+/** openScaled opens the store's scale data on an engine, or its sample data when it has no plan. */
+export async function openScaled(
   ctx: BenchContext,
   def: StoreDefinition,
   engine: 'sqlite' | 'postgres',

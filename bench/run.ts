@@ -37,6 +37,7 @@ import { adoptFigure } from './adopt.js'
 import { transferFigure } from './transfer.js'
 import { workerFigure } from './worker.js'
 import { searchFigure } from './search.js'
+import { aggregatesFigure } from './aggregates.js'
 
 const MARKER = '<!-- Everything below is written by `npm run bench`; edit above this line only. -->'
 const DOCS = join(BENCH_DIR, '..', 'docs', 'benchmarks.md')
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
     if (wanted('10')) add(await transferFigure(ctx))
     if (wanted('11')) add(await workerFigure(ctx))
     if (wanted('12')) add(await searchFigure(ctx))
+    if (wanted('13')) add(await aggregatesFigure(ctx))
     const minutes = ((performance.now() - started) / 60_000).toFixed(1)
     progress(`done in ${minutes} min`)
     if (only) return

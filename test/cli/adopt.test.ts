@@ -48,6 +48,29 @@ function migrationsOf(file: string): number[] {
   }
 }
 
+/** The images per status as the triggers' summary holds them (migration 3 fills it on adopt). */
+function totalsOf(file: string): Record<string, number> {
+  return countsBy(
+    file,
+    'SELECT status, SUM(images) AS n FROM image_quality_totals GROUP BY status HAVING SUM(images) > 0',
+  )
+}
+
+/** The images per status, counted. */
+function countsOf(file: string): Record<string, number> {
+  return countsBy(file, 'SELECT status, COUNT(*) AS n FROM generated_images GROUP BY status')
+}
+
+function countsBy(file: string, sql: string): Record<string, number> {
+  const db = new BetterSqlite3(file, { readonly: true })
+  try {
+    const rows = db.prepare(sql).all() as { status: string; n: number }[]
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]))
+  } finally {
+    db.close()
+  }
+}
+
 describe('genmedia adopt', () => {
   it('init --check says adoptable with the real row counts, init refuses naming adopt, adopt takes it over', async () => {
     const { dir, file } = dataDirWith(150)
@@ -139,6 +162,7 @@ describe('genmedia adopt', () => {
       } else {
         expect(versions).toEqual(VERSIONS)
         expectSameRows(original, now)
+        expect(totalsOf(file)).toEqual(countsOf(file))
         seen.add('adopted')
       }
       if (round === 9) {

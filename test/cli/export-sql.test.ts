@@ -29,6 +29,7 @@ describe.each(ENGINES)('genmedia export and sql on $name', (engine) => {
     expect(files).toEqual([
       'creation_sessions.csv',
       'generated_images.csv',
+      'image_quality_totals.csv',
       'training_sessions.csv',
     ])
     expect(

@@ -3,7 +3,11 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
+import { aiArtistStore } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
+
+/** ai-artist's latest schema version. */
+const LATEST = aiArtistStore.migrations.length
 import { runCli } from './run-cli.js'
 
 describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
@@ -15,7 +19,7 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
     const [report] = first.json()
-    expect(report).toMatchObject({ store: 'ai-artist', status: 'created', schemaVersion: 2 })
+    expect(report).toMatchObject({ store: 'ai-artist', status: 'created', schemaVersion: LATEST })
     expect(report.rowCounts.generated_images).toBeGreaterThanOrEqual(300)
     expect(report.seeded.generated_images).toBe(report.rowCounts.generated_images)
     if (engine.name === 'sqlite') {
@@ -44,7 +48,11 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
     expect((await runCli(['init', 'ai-artist'], { env })).code).toBe(0)
     const ready = await runCli(['init', '--check', 'ai-artist', '--json'], { env })
     expect(ready.code).toBe(0)
-    expect(ready.json()[0]).toMatchObject({ status: 'ready', schemaVersion: 2, latestVersion: 2 })
+    expect(ready.json()[0]).toMatchObject({
+      status: 'ready',
+      schemaVersion: LATEST,
+      latestVersion: LATEST,
+    })
   })
 
   it('--check reports a stranded restore point and what a killed restore left', async () => {
@@ -106,7 +114,7 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
     const reset = await runCli(['init', '--reset', '--yes', 'ai-artist', '--json'], { env })
     expect(reset.code).toBe(0)
     expect(reset.stderr).toMatch(/deleting all data of ai-artist/)
-    expect(reset.json()[0]).toMatchObject({ status: 'reset', schemaVersion: 2 })
+    expect(reset.json()[0]).toMatchObject({ status: 'reset', schemaVersion: LATEST })
     expect(reset.json()[0].rowCounts.generated_images).toBe(0)
   })
 
@@ -115,17 +123,17 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
     await runCli(['init', 'ai-artist'], { env })
     const down = await runCli(['migrate', 'down', 'ai-artist', '--json'], { env })
     expect(down.code).toBe(0)
-    expect(down.json()).toMatchObject({ from: 2, to: 1, reverted: [2] })
+    expect(down.json()).toMatchObject({ from: LATEST, to: LATEST - 1, reverted: [LATEST] })
     const status = await runCli(['migrate', 'status', 'ai-artist', '--json'], { env })
     expect(status.json().migrations.map((m: { state: string }) => m.state)).toEqual([
-      'applied',
+      ...Array<string>(LATEST - 1).fill('applied'),
       'pending',
     ])
     const up = await runCli(['migrate', 'up', 'ai-artist', '--json'], { env })
-    expect(up.json()).toMatchObject({ from: 1, to: 2, applied: [2] })
+    expect(up.json()).toMatchObject({ from: LATEST - 1, to: LATEST, applied: [LATEST] })
     const bad = await runCli(['migrate', 'up', 'ai-artist', '--to', '9'], { env })
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toBe('genmedia: --to must be a version from 0 to 2, got 9\n')
+    expect(bad.stderr).toBe(`genmedia: --to must be a version from 0 to ${LATEST}, got 9\n`)
   })
 
   it('names an unknown store and lists the known ones', async () => {

@@ -1,4 +1,10 @@
-import { searchIndexOf, type Migration } from '../../core/index.js'
+import {
+  searchIndexOf,
+  type Migration,
+  dropSummaryTable,
+  summaryTable,
+  type SummarySpec,
+} from '../../core/index.js'
 
 /** Curation statuses (seed 004: `check_status_valid`). */
 export const IMAGE_STATUSES = ['pending', 'curated', 'rejected'] as const
@@ -117,7 +123,43 @@ const imageSearch: Migration = {
   down: (d) => d.dropSearchIndex(imageSearchIndex),
 }
 
-export const migrations: readonly Migration[] = [initial, diversityScore, imageSearch]
+/** The seed's quality tiers of a final score ("Get Quality Distribution"); no score is 'Poor'. */
+export const QUALITY_TIER = `CASE
+        WHEN $.final_score >= 8.0 THEN 'Excellent'
+        WHEN $.final_score >= 6.0 THEN 'Good'
+        WHEN $.final_score >= 4.0 THEN 'Fair'
+        ELSE 'Poor'
+    END`
+
+/**
+ * Per status and quality tier: how many images, and the sum and count of their final scores,
+ * kept by triggers (src/core/summary.ts), so that countImagesByStatus and getQualityDistribution
+ * read a dozen rows instead of every image.
+ */
+export const imageQualityTotals: SummarySpec = {
+  table: 'image_quality_totals',
+  source: 'generated_images',
+  groups: { status: '$.status', quality_tier: QUALITY_TIER },
+  totals: {
+    images: { value: '1', type: 'integer' },
+    scored: { value: 'CASE WHEN $.final_score IS NULL THEN 0 ELSE 1 END', type: 'integer' },
+    score_sum: { value: 'COALESCE($.final_score, 0)', type: 'real' },
+  },
+}
+
+const qualityTotals: Migration = {
+  version: 4,
+  name: 'image totals per status and quality tier',
+  up: (d) => summaryTable(d, imageQualityTotals),
+  down: (d) => dropSummaryTable(d, imageQualityTotals),
+}
+
+export const migrations: readonly Migration[] = [
+  initial,
+  diversityScore,
+  imageSearch,
+  qualityTotals,
+]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

@@ -206,9 +206,10 @@ export class AiArtistRepository {
 
   /** countImagesByStatus returns how many images each status has (every status present). */
   async countImagesByStatus(): Promise<Record<string, number>> {
+    // From the totals the triggers keep (migration 3), not a count of every image.
     const rows = await this.#k
-      .selectFrom('generated_images')
-      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .selectFrom('image_quality_totals')
+      .select(['status', (eb) => eb.fn.sum<number>('images').as('count')])
       .groupBy('status')
       .execute()
     const counts: Record<string, number> = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0]))
@@ -254,20 +255,20 @@ export class AiArtistRepository {
     return images.codec.decodeAll(rows)
   }
 
-  /** Seed: "Quality Distribution" of curated images by tier. */
+  /**
+   * Seed: "Quality Distribution" of curated images by tier (the seed's tiers: QUALITY_TIER), by
+   * tier name. Read from image_quality_totals, which triggers keep with every write of
+   * generated_images, instead of reading every curated image.
+   */
   async getQualityDistribution(): Promise<QualityTier[]> {
-    return this.#db.query<QualityTier>(`SELECT
-    CASE
-        WHEN final_score >= 8.0 THEN 'Excellent'
-        WHEN final_score >= 6.0 THEN 'Good'
-        WHEN final_score >= 4.0 THEN 'Fair'
-        ELSE 'Poor'
-    END as quality_tier,
-    COUNT(*) as count,
-    AVG(final_score) as avg_score
-FROM generated_images
-WHERE status = 'curated'
-GROUP BY quality_tier`)
+    const rows = await this.#db.query<QualityTier>(`SELECT
+    quality_tier,
+    images AS count,
+    CASE WHEN scored = 0 THEN NULL ELSE score_sum / scored END AS avg_score
+FROM image_quality_totals
+WHERE status = 'curated' AND images > 0
+ORDER BY quality_tier`)
+    return rows.map((r) => ({ ...r, count: Number(r.count) }))
   }
 
   // ── training sessions ───────────────────────────────────────────────────
@@ -454,7 +455,9 @@ ORDER BY date DESC`)
   /** Seed: "Table Statistics": each table with its row count. */
   async getTableStatistics(): Promise<{ name: string; row_count: number }[]> {
     const out = []
-    for (const { name } of Object.values(aiArtistTables)) {
+    // The seed's tables; image_quality_totals is genmedia's summary of generated_images.
+    const { generated_images, training_sessions, creation_sessions } = aiArtistTables
+    for (const { name } of [generated_images, training_sessions, creation_sessions]) {
       const [row] = await this.#k
         .selectFrom(name)
         .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -69,6 +69,17 @@ export const aiArtistTables = defineTables({
     started_at: col.timestamp().nullable({ inWrites: false }).defaulted(),
     completed_at: col.timestamp().nullable({ inWrites: false }),
   },
+  /**
+   * Per status and quality tier, the totals behind countImagesByStatus and
+   * getQualityDistribution; kept by triggers (migration 3).
+   */
+  image_quality_totals: {
+    status: col.enum(IMAGE_STATUSES),
+    quality_tier: col.text(),
+    images: col.integer().defaulted(),
+    scored: col.integer().defaulted(),
+    score_sum: col.real().defaulted(),
+  },
 })
 
 /** What full-text search reads, and the columns a list counts by value (docs/search.md). */

@@ -1,4 +1,10 @@
-import { type Migration, searchIndexOf } from '../../core/index.js'
+import {
+  type Migration,
+  searchIndexOf,
+  dropSummaryTable,
+  summaryTable,
+  type SummarySpec,
+} from '../../core/index.js'
 
 /** The characters of the seed's project (seed 002: "constrained via CHECK"). */
 export const CHARACTERS = ['butcher', 'nutsy'] as const
@@ -108,7 +114,29 @@ const librarySearch: Migration = {
   down: (d) => d.dropSearchIndex(librarySearchIndex),
 }
 
-export const migrations: readonly Migration[] = [initial, librarySearch]
+/**
+ * Per character and emotion: how many images and their uses, kept by triggers
+ * (src/core/summary.ts; update_image_usage_stats's updates included), so that
+ * countImagesByCharacter reads a row per pair.
+ */
+export const emotionTotals: SummarySpec = {
+  table: 'image_emotion_totals',
+  source: 'image_library',
+  groups: { character: '$.character', emotion: '$.emotion' },
+  totals: {
+    images: { value: '1', type: 'integer' },
+    uses: { value: '$.usage_count', type: 'integer' },
+  },
+}
+
+const emotionTotalsMigration: Migration = {
+  version: 3,
+  name: 'image totals per character and emotion',
+  up: (d) => summaryTable(d, emotionTotals),
+  down: (d) => dropSummaryTable(d, emotionTotals),
+}
+
+export const migrations: readonly Migration[] = [initial, librarySearch, emotionTotalsMigration]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

@@ -179,12 +179,15 @@ export class ImageLibraryRepository {
     return this.#imageRows.remove(id)
   }
 
-  /** countImagesByCharacter returns, per character and emotion, the images and their uses. */
+  /**
+   * countImagesByCharacter returns, per character and emotion, the images and their uses, from
+   * image_emotion_totals (kept by triggers with every write of image_library).
+   */
   async countImagesByCharacter(): Promise<EmotionCoverage[]> {
     const rows = await this.#db.query<EmotionCoverage>(
-      `SELECT character, emotion, COUNT(*) AS images, SUM(usage_count) AS uses
-FROM image_library
-GROUP BY character, emotion
+      `SELECT character, emotion, images, uses
+FROM image_emotion_totals
+WHERE images > 0
 ORDER BY character, emotion`,
     )
     return rows.map((r) => ({ ...r, images: Number(r.images), uses: Number(r.uses) }))

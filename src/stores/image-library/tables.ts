@@ -76,6 +76,13 @@ export const imageLibraryTables = defineTables({
     image_id: col.integer().check((s) => s.positive()),
     sort_order: col.integer().defaulted(),
   },
+  /** Per character and emotion, the totals behind countImagesByCharacter (migration 2). */
+  image_emotion_totals: {
+    character: col.enum(CHARACTERS),
+    emotion: col.text(),
+    images: col.integer().defaulted(),
+    uses: col.integer().defaulted(),
+  },
 })
 
 /** What full-text search reads, and the columns a list counts by value (docs/search.md). */

@@ -1,4 +1,10 @@
-import { type Migration, searchIndexOf } from '../../core/index.js'
+import {
+  type Migration,
+  searchIndexOf,
+  dropSummaryTable,
+  summaryTable,
+  type SummarySpec,
+} from '../../core/index.js'
 
 /** Seed 002's trends.db: trending_topics and search_history, five indexes, one trigger. */
 const initial: Migration = {
@@ -67,7 +73,28 @@ const topicSearch: Migration = {
   down: (d) => d.dropSearchIndex(topicSearchIndex),
 }
 
-export const migrations: readonly Migration[] = [initial, topicSearch]
+/**
+ * Per source: how many topics and how many of them unused, kept by triggers
+ * (src/core/summary.ts), so that countTopicsBySource reads a row per source.
+ */
+export const topicSourceTotals: SummarySpec = {
+  table: 'topic_source_totals',
+  source: 'trending_topics',
+  groups: { source: '$.source' },
+  totals: {
+    topics: { value: '1', type: 'integer' },
+    unused: { value: 'CASE WHEN $.used_flag = 0 THEN 1 ELSE 0 END', type: 'integer' },
+  },
+}
+
+const sourceTotals: Migration = {
+  version: 3,
+  name: 'topic totals per source',
+  up: (d) => summaryTable(d, topicSourceTotals),
+  down: (d) => dropSummaryTable(d, topicSourceTotals),
+}
+
+export const migrations: readonly Migration[] = [initial, topicSearch, sourceTotals]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

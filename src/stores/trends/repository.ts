@@ -175,12 +175,15 @@ export class TrendsRepository {
       .execute()
   }
 
-  /** countTopicsBySource returns, per source, how many topics it gave and how many are unused. */
+  /**
+   * countTopicsBySource returns, per source, how many topics it gave and how many are unused,
+   * from topic_source_totals (kept by triggers with every write of trending_topics).
+   */
   async countTopicsBySource(): Promise<SourceCount[]> {
     const rows = await this.#db.query<SourceCount>(
-      `SELECT source, COUNT(*) AS total, SUM(CASE WHEN used_flag = 0 THEN 1 ELSE 0 END) AS unused
-FROM trending_topics
-GROUP BY source
+      `SELECT source, topics AS total, unused
+FROM topic_source_totals
+WHERE topics > 0
 ORDER BY source`,
     )
     return rows.map((r) => ({ source: r.source, total: Number(r.total), unused: Number(r.unused) }))

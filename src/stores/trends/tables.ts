@@ -45,6 +45,12 @@ export const trendsTables = defineTables({
       .check((s) => s.min(0)),
     timestamp: col.timestamp().defaulted(),
   },
+  /** Per source, the totals behind countTopicsBySource; kept by triggers (migration 2). */
+  topic_source_totals: {
+    source: col.text(),
+    topics: col.integer().defaulted(),
+    unused: col.integer().defaulted(),
+  },
 })
 
 /** What full-text search reads, and the columns a list counts by value (docs/search.md). */

@@ -1,4 +1,11 @@
-import { jobTables, type Migration, searchIndexOf } from '../../core/index.js'
+import {
+  jobTables,
+  type Migration,
+  searchIndexOf,
+  dropSummaryTable,
+  summaryTable,
+  type SummarySpec,
+} from '../../core/index.js'
 
 /** Image statuses (seed 000: "Status Values" of images). */
 export const IMAGE_STATUSES = ['pending', 'success', 'failed', 'legacy'] as const
@@ -199,7 +206,41 @@ const search: Migration = {
   down: (d) => [...d.dropSearchIndex(promptSearchIndex), ...d.dropSearchIndex(imageSearchIndex)],
 }
 
-export const migrations: readonly Migration[] = [initial, workflow, jobRuntime, search]
+/**
+ * Per video status: how many videos, and the sums and counts behind the mean generation time and
+ * size, kept by triggers (src/core/summary.ts), so that getVideoStatistics and countVideosByStatus
+ * read a few rows instead of every video.
+ */
+export const videoStatusTotals: SummarySpec = {
+  table: 'video_status_totals',
+  source: 'videos',
+  groups: { status: '$.status' },
+  totals: {
+    videos: { value: '1', type: 'integer' },
+    timed: {
+      value: 'CASE WHEN $.generation_time_seconds IS NULL THEN 0 ELSE 1 END',
+      type: 'integer',
+    },
+    time_sum: { value: 'COALESCE($.generation_time_seconds, 0)', type: 'real' },
+    sized: { value: 'CASE WHEN $.file_size_bytes IS NULL THEN 0 ELSE 1 END', type: 'integer' },
+    size_sum: { value: 'COALESCE($.file_size_bytes, 0)', type: 'integer' },
+  },
+}
+
+const statusTotals: Migration = {
+  version: 5,
+  name: 'video totals per status',
+  up: (d) => summaryTable(d, videoStatusTotals),
+  down: (d) => dropSummaryTable(d, videoStatusTotals),
+}
+
+export const migrations: readonly Migration[] = [
+  initial,
+  workflow,
+  jobRuntime,
+  search,
+  statusTotals,
+]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

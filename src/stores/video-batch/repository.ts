@@ -391,12 +391,19 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   /** countVideosByStatus returns how many videos each status has (every status present). */
   async countVideosByStatus(): Promise<Record<string, number>> {
-    return this.#countByStatus('videos', VIDEO_STATUSES)
+    // From the totals the triggers keep (migration 3), not a count of every video.
+    const rows = await this.#k
+      .selectFrom('video_status_totals')
+      .select(['status', 'videos as count'])
+      .execute()
+    const counts: Record<string, number> = Object.fromEntries(VIDEO_STATUSES.map((s) => [s, 0]))
+    for (const row of rows) counts[row.status] = Number(row.count)
+    return counts
   }
 
   /** #countByStatus counts the rows of `table` per status, every one of `statuses` present. */
   async #countByStatus(
-    table: 'images' | 'videos',
+    table: 'images',
     statuses: readonly string[],
   ): Promise<Record<string, number>> {
     const rows = await this.#k

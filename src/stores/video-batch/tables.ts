@@ -103,6 +103,15 @@ export const videoBatchTables = defineTables({
   },
   /** Every attempt of a video's generation and how it ended; per-provider limits (docs/worker.md). */
   ...jobTableColumns,
+  /** Per video status, the totals behind getVideoStatistics; kept by triggers (migration 3). */
+  video_status_totals: {
+    status: col.enum(VIDEO_STATUSES),
+    videos: col.integer().defaulted(),
+    timed: col.integer().defaulted(),
+    time_sum: col.real().defaulted(),
+    sized: col.integer().defaulted(),
+    size_sum: col.integer().defaulted(),
+  },
 })
 
 /**

@@ -160,6 +160,7 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
     store = undefined
     const opening = openStore(aiArtistStore, { location })
     await expect(opening).rejects.toThrow(SchemaVersionError)
+    const latest = aiArtistStore.migrations.length
     await expect(openStore(aiArtistStore, { location })).rejects.toThrow(
       new RegExp(`schema version ${LATEST + 1}, newer than this genmedia's ${LATEST}`),
     )

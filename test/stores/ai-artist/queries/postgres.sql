@@ -27,20 +27,15 @@ select * from "generated_images" where "status" = $1 order by "final_score" desc
 
 -- getQualityDistribution (aggregate)
 SELECT
-    CASE
-        WHEN final_score >= 8.0 THEN 'Excellent'
-        WHEN final_score >= 6.0 THEN 'Good'
-        WHEN final_score >= 4.0 THEN 'Fair'
-        ELSE 'Poor'
-    END as quality_tier,
-    COUNT(*) as count,
-    AVG(final_score) as avg_score
-FROM generated_images
-WHERE status = 'curated'
-GROUP BY quality_tier;
+    quality_tier,
+    images AS count,
+    CASE WHEN scored = 0 THEN NULL ELSE score_sum / scored END AS avg_score
+FROM image_quality_totals
+WHERE status = 'curated' AND images > 0
+ORDER BY quality_tier;
 
 -- countImagesByStatus (aggregate)
-select "status", count(*) as "count" from "generated_images" group by "status";
+select "status", sum("images") as "count" from "image_quality_totals" group by "status";
 
 -- getTrainingSessionStatistics (aggregate)
 SELECT

@@ -30,7 +30,7 @@ select * from "image_collections" where "id" = $1;
 select "i".*, "ci"."sort_order" from "collection_images" as "ci" inner join "image_library" as "i" on "i"."id" = "ci"."image_id" where "ci"."collection_id" = $1 order by "ci"."sort_order", "ci"."image_id";
 
 -- countImagesByCharacter (aggregate)
-SELECT character, emotion, COUNT(*) AS images, SUM(usage_count) AS uses
-FROM image_library
-GROUP BY character, emotion
+SELECT character, emotion, images, uses
+FROM image_emotion_totals
+WHERE images > 0
 ORDER BY character, emotion;

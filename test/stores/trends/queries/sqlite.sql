@@ -26,7 +26,7 @@ select * from "search_history" order by "timestamp" desc, "id" desc limit ?;
 select * from "search_history" where "query" = ? order by "timestamp" desc, "id" desc limit ?;
 
 -- countTopicsBySource (aggregate)
-SELECT source, COUNT(*) AS total, SUM(CASE WHEN used_flag = 0 THEN 1 ELSE 0 END) AS unused
-FROM trending_topics
-GROUP BY source
+SELECT source, topics AS total, unused
+FROM topic_source_totals
+WHERE topics > 0
 ORDER BY source;

@@ -46,13 +46,13 @@ select "p"."id", "p"."video_prompt", "i"."descriptive_name" from "prompts" as "p
 
 -- getVideoStatistics (aggregate)
 SELECT
-    v.status,
-    COUNT(*) as count,
-    AVG(v.generation_time_seconds) as avg_time,
-    AVG(v.file_size_bytes) as avg_size
-FROM videos v
-GROUP BY v.status
-ORDER BY v.status;
+    status,
+    videos AS count,
+    CASE WHEN timed = 0 THEN NULL ELSE time_sum / timed END AS avg_time,
+    CASE WHEN sized = 0 THEN NULL ELSE size_sum * 1.0 / sized END AS avg_size
+FROM video_status_totals
+WHERE videos > 0
+ORDER BY status;
 
 -- listUploadedImages (list)
 SELECT i.id, i.descriptive_name, i.upload_url, i.file_size_bytes,
@@ -98,7 +98,7 @@ WITH RECURSIVE descent AS (
 SELECT * FROM descent ORDER BY depth, id;
 
 -- countVideosByStatus (aggregate)
-select "status", count(*) as "count" from "videos" group by "status";
+select "status", "videos" as "count" from "video_status_totals";
 
 -- countImagesByStatus (aggregate)
 select "status", count(*) as "count" from "images" group by "status";
