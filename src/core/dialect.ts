@@ -97,4 +97,15 @@ export interface SqlDialect {
   compatibilityFunctions(): string[]
   /** Statements dropping what compatibilityFunctions created. */
   dropCompatibilityFunctions(): string[]
+  /**
+   * Statements turning every 32-bit integer column of the store's tables into a 64-bit one
+   * (ids, references, counts, seeds), keeping views and triggers that read them. None on
+   * SQLite, whose INTEGER is already 64-bit.
+   */
+  widenIntegers(): string[]
+  /**
+   * widenIntegers undone: every 64-bit integer column back to 32 bits, except `keep`
+   * (`table.column`, the columns created 64-bit).
+   */
+  narrowIntegers(keep: readonly string[]): string[]
 }

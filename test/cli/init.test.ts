@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { aiArtistStore } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
+
+const LATEST = aiArtistStore.migrations.length
 import { runCli } from './run-cli.js'
 
 describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
@@ -13,7 +16,7 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
     const [report] = first.json()
-    expect(report).toMatchObject({ store: 'ai-artist', status: 'created', schemaVersion: 2 })
+    expect(report).toMatchObject({ store: 'ai-artist', status: 'created', schemaVersion: LATEST })
     expect(report.rowCounts.generated_images).toBeGreaterThanOrEqual(300)
     expect(report.seeded.generated_images).toBe(report.rowCounts.generated_images)
     if (engine.name === 'sqlite') {
@@ -42,7 +45,11 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
     expect((await runCli(['init', 'ai-artist'], { env })).code).toBe(0)
     const ready = await runCli(['init', '--check', 'ai-artist', '--json'], { env })
     expect(ready.code).toBe(0)
-    expect(ready.json()[0]).toMatchObject({ status: 'ready', schemaVersion: 2, latestVersion: 2 })
+    expect(ready.json()[0]).toMatchObject({
+      status: 'ready',
+      schemaVersion: LATEST,
+      latestVersion: LATEST,
+    })
   })
 
   it('--reset refuses without --yes and empties the store with it', async () => {
@@ -54,7 +61,7 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
     const reset = await runCli(['init', '--reset', '--yes', 'ai-artist', '--json'], { env })
     expect(reset.code).toBe(0)
     expect(reset.stderr).toMatch(/deleting all data of ai-artist/)
-    expect(reset.json()[0]).toMatchObject({ status: 'reset', schemaVersion: 2 })
+    expect(reset.json()[0]).toMatchObject({ status: 'reset', schemaVersion: LATEST })
     expect(reset.json()[0].rowCounts.generated_images).toBe(0)
   })
 

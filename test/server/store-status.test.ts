@@ -67,7 +67,7 @@ describe.each(ENGINES)('store status for GET /api/stores on $name', (engine) => 
         expect(await status.lastVerifiedBackup('ai-artist')).toMatchObject({
           file: made.manifest.file,
           at: made.manifest.createdAt,
-          schemaVersion: 2,
+          schemaVersion: aiArtistStore.migrations.length,
         })
       } finally {
         await status.stop()

@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { type Migration, widenIntegers } from '../../core/index.js'
 
 /** Curation statuses (seed 004: `check_status_valid`). */
 export const IMAGE_STATUSES = ['pending', 'curated', 'rejected'] as const
@@ -103,7 +103,7 @@ const diversityScore: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial, diversityScore]
+export const migrations: readonly Migration[] = [initial, diversityScore, widenIntegers(3)]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

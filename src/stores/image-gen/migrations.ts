@@ -1,4 +1,4 @@
-import type { Migration, SqlDialect } from '../../core/index.js'
+import { type Migration, type SqlDialect, widenIntegers } from '../../core/index.js'
 
 /** Generation job statuses (seed 001). */
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const
@@ -223,7 +223,7 @@ const initial: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial]
+export const migrations: readonly Migration[] = [initial, widenIntegers(2)]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

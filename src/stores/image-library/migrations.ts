@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { type Migration, widenIntegers } from '../../core/index.js'
 
 /** The characters of the seed's project (seed 002: "constrained via CHECK"). */
 export const CHARACTERS = ['butcher', 'nutsy'] as const
@@ -92,7 +92,7 @@ const initial: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial]
+export const migrations: readonly Migration[] = [initial, widenIntegers(2)]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

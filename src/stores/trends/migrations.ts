@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { type Migration, widenIntegers } from '../../core/index.js'
 
 /** Seed 002's trends.db: trending_topics and search_history, five indexes, one trigger. */
 const initial: Migration = {
@@ -57,7 +57,7 @@ const initial: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial]
+export const migrations: readonly Migration[] = [initial, widenIntegers(2)]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

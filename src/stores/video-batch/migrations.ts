@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { type Migration, widenIntegers } from '../../core/index.js'
 
 /** Image statuses (seed 000: "Status Values" of images). */
 export const IMAGE_STATUSES = ['pending', 'success', 'failed', 'legacy'] as const
@@ -142,7 +142,15 @@ const workflow: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial, workflow]
+export const migrations: readonly Migration[] = [
+  initial,
+  workflow,
+  widenIntegers(3, [
+    'images.file_size_bytes',
+    'images.downloaded_size_bytes',
+    'videos.file_size_bytes',
+  ]),
+]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

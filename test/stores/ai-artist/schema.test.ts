@@ -7,7 +7,10 @@ import {
   type OpenStore,
 } from '../../../src/core/index.js'
 import { aiArtistStore, type AiArtistRepository } from '../../../src/stores/ai-artist/index.js'
+import { migrations } from '../../../src/stores/ai-artist/migrations.js'
 import { ENGINES, useEngine } from '../../engines.js'
+
+const LATEST = migrations.length
 
 /** Seed 004's columns with the types its DDL declares (SQLite keeps them verbatim). */
 const SEED_COLUMNS: Record<string, Record<string, [sqlite: string, postgres: string]>> = {
@@ -106,7 +109,11 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
       expect(info, table).toBeDefined()
       const actual = Object.fromEntries(info!.columns.map((c) => [c.name, c.type]))
       const expected = Object.fromEntries(
-        Object.entries(columns).map(([c, types]) => [c, types[engine.name === 'sqlite' ? 0 : 1]]),
+        // Every integer column is 64-bit (the seed's INTEGER is on SQLite): BIGINT on PostgreSQL.
+        Object.entries(columns).map(([c, [sqlite, postgres]]) => [
+          c,
+          engine.name === 'sqlite' ? sqlite : postgres.replace(/^integer$/, 'bigint'),
+        ]),
       )
       expect(actual).toEqual(expected)
     }
@@ -130,7 +137,11 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
   it('migrates up, down to nothing and up again to an identical schema', async () => {
     store = await openStore(aiArtistStore, { location: ctx.freshLocation('ai') })
     const before = await inspectSchema(store.db)
-    expect(await store.migrator.migrateTo(0)).toMatchObject({ from: 2, to: 0, reverted: [2, 1] })
+    expect(await store.migrator.migrateTo(0)).toMatchObject({
+      from: LATEST,
+      to: 0,
+      reverted: migrations.map((m) => m.version).reverse(),
+    })
     const empty = await inspectSchema(store.db)
     expect(empty.tables.map((t) => t.name)).toEqual([MIGRATION_TABLE])
     expect(empty.indexes).toEqual([])
@@ -147,14 +158,14 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
     const location = ctx.freshLocation('ai')
     store = await openStore(aiArtistStore, { location })
     await store.db.query(
-      `INSERT INTO ${MIGRATION_TABLE} (version, name, checksum, applied_at) VALUES (3, 'future', 'x', 'now')`,
+      `INSERT INTO ${MIGRATION_TABLE} (version, name, checksum, applied_at) VALUES (${LATEST + 1}, 'future', 'x', 'now')`,
     )
     await store.close()
     store = undefined
     const opening = openStore(aiArtistStore, { location })
     await expect(opening).rejects.toThrow(SchemaVersionError)
     await expect(openStore(aiArtistStore, { location })).rejects.toThrow(
-      /schema version 3, newer than this genmedia's 2/,
+      new RegExp(`schema version ${LATEST + 1}, newer than this genmedia's ${LATEST}`),
     )
   })
 
@@ -179,8 +190,8 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
       const rows = await a.db.query<{ version: number }>(
         `SELECT version FROM ${MIGRATION_TABLE} ORDER BY version`,
       )
-      expect(rows.map((r) => r.version)).toEqual([1, 2])
-      expect(await b.migrator.currentVersion()).toBe(2)
+      expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version))
+      expect(await b.migrator.currentVersion()).toBe(LATEST)
     } finally {
       await a.close()
       await b.close()

@@ -68,4 +68,48 @@ export const postgresDialect: SqlDialect = {
     'DROP FUNCTION IF EXISTS datetime(text)',
     'DROP FUNCTION IF EXISTS round(double precision, integer)',
   ],
+  widenIntegers: () => [changeIntegerColumns('integer', 'bigint', [])],
+  narrowIntegers: (keep) => [changeIntegerColumns('bigint', 'integer', keep)],
+}
+
+/**
+ * changeIntegerColumns is one statement changing every `from` column of the schema's tables to
+ * `to` (but `keep`, as `table.column`). PostgreSQL refuses to change a column a view or a
+ * trigger's WHEN reads, so the views and triggers are dropped first and created again after,
+ * each from its own definition; an identity column's sequence follows its column.
+ */
+function changeIntegerColumns(from: string, to: string, keep: readonly string[]): string {
+  const kept = keep.map((k) => `'${k.replace(/'/g, "''")}'`).join(', ')
+  return `DO $$
+DECLARE
+  r record;
+  views text[] := '{}';
+  triggers text[] := '{}';
+  d text;
+BEGIN
+  FOR r IN SELECT c.relname, pg_get_viewdef(c.oid) AS def FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'v' ORDER BY c.oid LOOP
+    views := views || format('CREATE VIEW %I AS %s', r.relname, r.def);
+  END LOOP;
+  FOR r IN SELECT c.relname FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'v' ORDER BY c.oid DESC LOOP
+    EXECUTE format('DROP VIEW IF EXISTS %I', r.relname);
+  END LOOP;
+  FOR r IN SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid) AS def
+      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+      WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal LOOP
+    triggers := triggers || r.def;
+    EXECUTE format('DROP TRIGGER %I ON %I', r.tgname, r.relname);
+  END LOOP;
+  FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c
+      JOIN information_schema.tables t
+        ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+      WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+        AND c.data_type = '${from}' AND c.table_name <> 'genmedia_migrations'
+        AND c.table_name || '.' || c.column_name NOT IN (${kept || "''"}) LOOP
+    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE ${to}', r.table_name, r.column_name);
+  END LOOP;
+  FOREACH d IN ARRAY triggers LOOP EXECUTE d; END LOOP;
+  FOREACH d IN ARRAY views LOOP EXECUTE d; END LOOP;
+END $$`
 }

@@ -48,4 +48,6 @@ export const sqliteDialect: SqlDialect = {
     sql<boolean>`EXISTS (SELECT 1 FROM json_each(${sql.ref(column)}) WHERE value = ${value})`,
   compatibilityFunctions: () => [],
   dropCompatibilityFunctions: () => [],
+  widenIntegers: () => [],
+  narrowIntegers: () => [],
 }
