@@ -101,7 +101,7 @@ function issueFields(issue: z.core.$ZodIssue): { field: string; message: string 
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
       field: at ? `${at}.${key}` : key,
-      message: `unknown field "${key}"`,
+      message: issue.keys.length === 1 ? issue.message : `Unrecognized key: "${key}"`,
     }))
   }
   return [{ field: at, message: issue.message }]

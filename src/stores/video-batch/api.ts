@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import {
-  ConflictError,
   idParams,
   limitQuery,
   ofExisting,
@@ -35,15 +34,6 @@ import {
   videoBatchTables,
   videoStatisticsRow,
 } from './tables.js'
-
-/** NothingToClaimError: a worker asked for the next pending video and none is waiting (409). */
-export class NothingToClaimError extends ConflictError {
-  override readonly code = 'nothing_to_claim'
-
-  constructor() {
-    super('no pending video is waiting to be claimed')
-  }
-}
 
 const imageSchema = videoBatchTables.images.row
 const promptSetSchema = videoBatchTables.prompts.row
@@ -256,14 +246,13 @@ const videoRoutes = [
     method: 'POST',
     path: '/videos/claim',
     summary:
-      'Worker: atomically claim the oldest unclaimed pending video (200 with it; 409 with code nothing_to_claim when the queue is empty)',
+      'Worker: atomically claim the oldest unclaimed pending video: {"video": …}, {"video": null} when the queue is empty',
     body: z.strictObject({ worker: z.string().min(1).max(200) }),
-    response: videoSchema,
-    handler: async ({ repo, body }) => {
-      const video = await repo.claimNextVideo(body.worker)
-      if (!video) throw new NothingToClaimError()
-      return video
-    },
+    // Nothing to claim is an answer, not an error: the same on every claim route (docs/api.md).
+    response: z.object({ video: videoSchema.nullable() }),
+    handler: async ({ repo, body }) => ({
+      video: (await repo.claimNextVideo(body.worker)) ?? null,
+    }),
   }),
   route({
     method: 'POST',

@@ -74,7 +74,9 @@ export const postgresDialect: SqlDialect = {
 
 /**
  * changeIntegerColumns is one statement changing every `from` column of the schema's tables to
- * `to` (but `keep`, as `table.column`). PostgreSQL refuses to change a column a view or a
+ * `to` (but `keep`, as `table.column`). It reads the catalogs of its own schema only
+ * (information_schema would look at every schema's relations, which other stores' migrations
+ * may be changing at the same moment). PostgreSQL refuses to change a column a view or a
  * trigger's WHEN reads, so the views and triggers are dropped first and created again after,
  * each from its own definition; an identity column's sequence follows its column.
  */
@@ -101,12 +103,12 @@ BEGIN
     triggers := triggers || r.def;
     EXECUTE format('DROP TRIGGER %I ON %I', r.tgname, r.relname);
   END LOOP;
-  FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c
-      JOIN information_schema.tables t
-        ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-      WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
-        AND c.data_type = '${from}' AND c.table_name <> 'genmedia_migrations'
-        AND c.table_name || '.' || c.column_name NOT IN (${kept || "''"}) LOOP
+  FOR r IN SELECT c.relname AS table_name, a.attname AS column_name
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+        AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = '${from}'::regtype
+        AND c.relname <> 'genmedia_migrations'
+        AND c.relname || '.' || a.attname NOT IN (${kept || "''"}) LOOP
     EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE ${to}', r.table_name, r.column_name);
   END LOOP;
   FOREACH d IN ARRAY triggers LOOP EXECUTE d; END LOOP;
