@@ -11,6 +11,7 @@ import {
   type ApiRoute,
 } from '../../core/index.js'
 import {
+  claimAgeSchema,
   newPromptSetSchema,
   newUploadSchema,
   promptPatchSchema,
@@ -284,7 +285,7 @@ const videoRoutes = [
     method: 'POST',
     path: '/videos/release-stale',
     summary: 'Return to the queue every pending video claimed more than older_than_seconds ago',
-    body: z.strictObject({ older_than_seconds: z.number().min(0) }),
+    body: z.strictObject({ older_than_seconds: claimAgeSchema }),
     response: z.strictObject({ released: atLeast(0) }),
     handler: async ({ repo, body }) => ({
       released: await repo.releaseStaleClaims(body.older_than_seconds),

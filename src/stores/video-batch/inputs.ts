@@ -132,3 +132,12 @@ export const videoFilterSchema = z.strictObject({
   prompt_id: required(videos.shape.prompt_id).optional(),
 })
 export type VideoFilter = z.input<typeof videoFilterSchema>
+
+/**
+ * How long ago a stale claim was made, in seconds (`releaseStaleClaims`): up to 100 years, past
+ * which the time is not one both engines store.
+ */
+export const claimAgeSchema = z
+  .number()
+  .min(0)
+  .max(100 * 365 * 86_400)
