@@ -285,7 +285,7 @@ const videoRoutes = [
     method: 'POST',
     path: '/videos/release-stale',
     summary: 'Return to the queue every pending video claimed more than older_than_seconds ago',
-    body: z.strictObject({ older_than_seconds: claimAgeSchema }),
+    body: z.strictObject({ older_than_seconds: claimAgeSchema.min(0) }),
     response: z.strictObject({ released: atLeast(0) }),
     handler: async ({ repo, body }) => ({
       released: await repo.releaseStaleClaims(body.older_than_seconds),

@@ -133,11 +133,11 @@ export const videoFilterSchema = z.strictObject({
 })
 export type VideoFilter = z.input<typeof videoFilterSchema>
 
+const CENTURY_SECONDS = 100 * 365 * 86_400
+
 /**
- * How long ago a stale claim was made, in seconds (`releaseStaleClaims`): up to 100 years, past
- * which the time is not one both engines store.
+ * How long ago a stale claim was made, in seconds (`releaseStaleClaims`; negative: every claim
+ * up to that far in the future): within 100 years, past which the time is not one both engines
+ * store. The HTTP API takes 0 or more.
  */
-export const claimAgeSchema = z
-  .number()
-  .min(0)
-  .max(100 * 365 * 86_400)
+export const claimAgeSchema = z.number().min(-CENTURY_SECONDS).max(CENTURY_SECONDS)
