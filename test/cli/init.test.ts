@@ -70,17 +70,17 @@ describe.each(ENGINES)('genmedia init and migrate on $name', (engine) => {
     await runCli(['init', 'ai-artist'], { env })
     const down = await runCli(['migrate', 'down', 'ai-artist', '--json'], { env })
     expect(down.code).toBe(0)
-    expect(down.json()).toMatchObject({ from: 2, to: 1, reverted: [2] })
+    expect(down.json()).toMatchObject({ from: LATEST, to: LATEST - 1, reverted: [LATEST] })
     const status = await runCli(['migrate', 'status', 'ai-artist', '--json'], { env })
     expect(status.json().migrations.map((m: { state: string }) => m.state)).toEqual([
-      'applied',
+      ...Array<string>(LATEST - 1).fill('applied'),
       'pending',
     ])
     const up = await runCli(['migrate', 'up', 'ai-artist', '--json'], { env })
-    expect(up.json()).toMatchObject({ from: 1, to: 2, applied: [2] })
+    expect(up.json()).toMatchObject({ from: LATEST - 1, to: LATEST, applied: [LATEST] })
     const bad = await runCli(['migrate', 'up', 'ai-artist', '--to', '9'], { env })
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toBe('genmedia: --to must be a version from 0 to 2, got 9\n')
+    expect(bad.stderr).toBe(`genmedia: --to must be a version from 0 to ${LATEST}, got 9\n`)
   })
 
   it('names an unknown store and lists the known ones', async () => {
