@@ -124,4 +124,15 @@ export interface SqlDialect {
    * rank: `(SELECT … AS search_id, … AS search_rank …)`. The terms are bound, never spliced.
    */
   searchMatches(def: SearchDefinition, terms: readonly SearchTerm[]): RawBuilder<SearchMatch>
+  /**
+   * Statements turning every 32-bit integer column of the store's tables into a 64-bit one
+   * (ids, references, counts, seeds), keeping views and triggers that read them. None on
+   * SQLite, whose INTEGER is already 64-bit.
+   */
+  widenIntegers(): string[]
+  /**
+   * widenIntegers undone: every 64-bit integer column back to 32 bits, except `keep`
+   * (`table.column`, the columns created 64-bit).
+   */
+  narrowIntegers(keep: readonly string[]): string[]
 }

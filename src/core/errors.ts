@@ -12,13 +12,28 @@ export class GenmediaError extends Error {
   }
 }
 
-/** ValidationError is bad input; `field` names the offending column or option. */
+/** One invalid field of an input and what is wrong with it. */
+export interface FieldProblem {
+  field: string
+  message: string
+}
+
+/**
+ * ValidationError is bad input; `field` names the offending column or option (the first, when
+ * several are wrong: `fields` lists them all; "" is the input as a whole).
+ */
 export class ValidationError extends GenmediaError {
   readonly field: string | undefined
+  readonly fields: readonly FieldProblem[] | undefined
 
-  constructor(message: string, field?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    field?: string,
+    options?: { cause?: unknown; fields?: readonly FieldProblem[] },
+  ) {
     super('invalid_input', message, options)
     this.field = field
+    this.fields = options?.fields
   }
 }
 
@@ -104,7 +119,25 @@ export function translateDatabaseError(
       },
     )
   }
+  const refused = VALUES_REFUSED[e.code ?? '']
+  if (refused) return new ValidationError(`${refused}: ${message}`, e.column, { cause: error })
   return error
+}
+
+/**
+ * PostgreSQL's errors for a value it cannot take (SQLite stores it): the checks on writes
+ * (LIMITS) keep them from happening, and where a value reaches the engine unchecked they are
+ * still the caller's mistake (400), not the server's.
+ */
+const VALUES_REFUSED: Readonly<Record<string, string>> = {
+  '22P02': 'value of the wrong type',
+  '22003': 'number out of range',
+  '22021': 'text the database cannot store',
+  '22P05': 'text the database cannot store',
+  '22007': 'invalid date or time',
+  '22008': 'date or time out of range',
+  '54000': 'value too large',
+  '54001': 'value nested too deeply',
 }
 
 function columnFromConstraint(name: string, message: string, table?: string): string | undefined {

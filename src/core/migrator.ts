@@ -211,3 +211,18 @@ export class Migrator {
     return this.#db.schema ? `schema ${this.#db.schema} at ${this.#db.location}` : this.#db.location
   }
 }
+
+/**
+ * widenIntegers is the migration that makes a store's integer columns 64-bit on every engine
+ * (SQLite's INTEGER already is; on PostgreSQL each INTEGER becomes BIGINT), so that ids,
+ * counts, sizes and seeds past 2^31 are stored alike. `keep` names the columns (`table.column`)
+ * created 64-bit, which `down` leaves as they are.
+ */
+export function widenIntegers(version: number, keep: readonly string[] = []): Migration {
+  return {
+    version,
+    name: 'integers_64_bit',
+    up: (d) => d.widenIntegers(),
+    down: (d) => d.narrowIntegers(keep),
+  }
+}

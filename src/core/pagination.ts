@@ -1,6 +1,6 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
 import { z } from 'zod'
-import { ValidationError } from './errors.js'
+import { translateDatabaseError, ValidationError } from './errors.js'
 import type { RowDefinition, RowOf, Columns } from './table.js'
 
 export const DEFAULT_PAGE_SIZE = 50
@@ -33,15 +33,30 @@ export function encodeCursor(values: readonly unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url')
 }
 
-/** decodeCursor reads a cursor made by encodeCursor; anything else throws ValidationError('after'). */
-export function decodeCursor(cursor: string, length: number): unknown[] {
+/**
+ * decodeCursor reads a cursor made by encodeCursor: `length` values, each text (without NUL)
+ * or a finite number, as encodeCursor writes them; anything else (a forged cursor holding
+ * objects, arrays or nulls) throws ValidationError('after').
+ */
+export function decodeCursor(cursor: string, length: number): (string | number)[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    if (Array.isArray(values) && values.length === length) return values
+    if (Array.isArray(values) && values.length === length && values.every(isCursorValue)) {
+      return values as (string | number)[]
+    }
   } catch {
     // fall through to the error below
   }
-  throw new ValidationError('after is not a cursor returned by this list', 'after')
+  throw notACursor()
+}
+
+function isCursorValue(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value)
+  return typeof value === 'string' && !value.includes('\u0000') && value.length <= 1000
+}
+
+function notACursor(): ValidationError {
+  return new ValidationError('after is not a cursor returned by this list', 'after')
 }
 
 /** pageLimit is a page size as inputs give it: a whole number from 1 to MAX_PAGE_SIZE. */
@@ -84,21 +99,53 @@ export async function paginate(
   let q = query as SelectQueryBuilder<any, any, any>
   if (options.after) {
     const [sortValue, idValue] = decodeCursor(options.after, 2)
+    if (rows) checkCursorTypes(rows, [options.sortColumn, idColumn], [sortValue!, idValue!])
     const sortRef = sql.ref(options.sortColumn)
     const idRef = sql.ref(idColumn)
     q = q.where(
       sql<boolean>`(${sortRef} ${sql.raw(op)} ${sortValue} OR (${sortRef} = ${sortValue} AND ${idRef} ${sql.raw(op)} ${idValue}))`,
     )
   }
-  const found = (await q
-    .orderBy(options.sortColumn, options.direction)
-    .orderBy(idColumn, options.direction)
-    .limit(limit + 1)
-    .execute()) as Record<string, unknown>[]
+  let found: Record<string, unknown>[]
+  try {
+    found = (await q
+      .orderBy(options.sortColumn, options.direction)
+      .orderBy(idColumn, options.direction)
+      .limit(limit + 1)
+      .execute()) as Record<string, unknown>[]
+  } catch (error) {
+    // A forged cursor whose values the engine cannot compare with the columns (text for an
+    // id on PostgreSQL) is the cursor's fault, not the server's.
+    if (options.after && isValueRefused(error)) throw notACursor()
+    throw error
+  }
   const items = found.slice(0, limit)
   const last = items[items.length - 1]
   const sortKey = options.sortColumn.split('.').pop()!
   const idKey = idColumn.split('.').pop()!
   const next = found.length > limit && last ? encodeCursor([last[sortKey], last[idKey]]) : null
   return { items: rows ? rows.codec.decodeAll(items) : items, next }
+}
+
+function isValueRefused(error: unknown): boolean {
+  return (
+    !(error instanceof ValidationError) && translateDatabaseError(error) instanceof ValidationError
+  )
+}
+
+/**
+ * checkCursorTypes refuses a cursor whose values are not of their columns' kinds (text where an
+ * id goes): SQLite would compare them anyway and PostgreSQL would fail, so both refuse it.
+ */
+function checkCursorTypes(
+  rows: RowDefinition<Columns>,
+  columns: readonly string[],
+  values: readonly (string | number)[],
+): void {
+  columns.forEach((c, i) => {
+    const kind = rows.columns[c.split('.').pop()!]?.kind
+    if (kind === undefined) return
+    const numeric = kind === 'id' || kind === 'integer' || kind === 'real' || kind === 'boolean'
+    if (numeric !== (typeof values[i] === 'number')) throw notACursor()
+  })
 }

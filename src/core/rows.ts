@@ -9,6 +9,7 @@ import {
 import type { Database, Executor } from './database.js'
 import { NotFoundError } from './errors.js'
 import type { Columns, RowCodec, RowOf, Table } from './table.js'
+import { parseInput } from './validate.js'
 
 /** The decoded type of column `C` in `Row`, for the columns the codec's row type has. */
 type Decoded<Row, C> = C extends keyof Row ? Row[C] : never
@@ -94,28 +95,39 @@ export function tableRows<
       throw db.translateError(error)
     }
   }
+  // A key of the wrong type ('abc' for an id) is refused as the column's writes refuse it,
+  // the same on both engines, before PostgreSQL would fail to cast it.
+  const keyInput = table.columns[column]?.input
+  const checkKey = (key: KeyOf<DB, T, K>): void => {
+    if (keyInput) parseInput(keyInput, key, column)
+  }
   const decodeFound = (key: KeyOf<DB, T, K>, raw: Record<string, unknown> | undefined): Row => {
     if (!raw) throw missing(key)
     return codec.decode(raw)
   }
   const rows: TableRows<DB, T, Row, K> = {
     async insert(values, executor) {
-      const row = await run(executor, (k) =>
-        k
-          .insertInto(name)
-          .values(encodeValues(codec, values))
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      )
+      const encoded = encodeValues(codec, values)
+      // A row whose every column has its default (`{}`) is `DEFAULT VALUES`: an INSERT with
+      // no columns is a syntax error on both engines.
+      const row = await run(executor, (k) => {
+        const insert = k.insertInto(name)
+        const filled = Object.values(encoded).every((v) => v === undefined)
+          ? insert.defaultValues()
+          : insert.values(encoded)
+        return filled.returningAll().executeTakeFirstOrThrow()
+      })
       return codec.decode(row)
     },
     async get(key, executor) {
+      checkKey(key)
       const row = await run(executor, (k) =>
         k.selectFrom(name).selectAll().where(column, '=', key).executeTakeFirst(),
       )
       return decodeFound(key, row)
     },
     async update(key, values, executor) {
+      checkKey(key)
       if (Object.keys(values).length === 0) return rows.get(key, executor)
       const row = await run(executor, (k) =>
         k
@@ -128,6 +140,7 @@ export function tableRows<
       return decodeFound(key, row)
     },
     async remove(key, executor) {
+      checkKey(key)
       const result = await run(executor, (k) =>
         k.deleteFrom(name).where(column, '=', key).executeTakeFirst(),
       )

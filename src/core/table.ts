@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { ColumnType, Generated } from 'kysely'
 import { parseTimestamp, toIsoTimestamp } from './codec.js'
-import { jsonObject, timestampInput } from './validate.js'
+import { jsonObject, LIMITS, noNul, storableJson, timestampInput } from './validate.js'
 
 /**
  * What a column holds, which decides how its values are stored and read back:
@@ -87,22 +87,38 @@ function column<K extends ColumnKind, V extends z.ZodType, I extends z.ZodType>(
 /** A timestamp as rows hold it: ISO-8601 UTC text. */
 export const isoTimestamp = z.string().describe('ISO-8601 timestamp, UTC')
 
-/** The column kinds, for table declarations: `{ id: col.id(), prompt: col.text() }`. */
+/** Text as writes give it: at most `max` characters, no NUL (LIMITS). */
+const textInput = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine(...noNul)
+
+/**
+ * The column kinds, for table declarations: `{ id: col.id(), prompt: col.text() }`. What writes
+ * accept follows one rule for every store (LIMITS): integers are whole numbers JavaScript
+ * holds exactly (64-bit columns on both engines), text has no NUL and a declared maximum
+ * length (`key` for what is indexed or names something, `text` for free text), JSON nests a
+ * bounded number of levels.
+ */
 export const col = {
   id: () => column('id', z.number().int(), z.number().int()),
   integer: () => column('integer', z.number().int(), z.number().int()),
   real: () => column('real', z.number(), z.number()),
-  text: () => column('text', z.string(), z.string()),
+  /** Free text (a prompt, a description): at most LIMITS.text characters. */
+  text: () => column('text', z.string(), textInput(LIMITS.text)),
+  /** Text that is indexed or names something (a file name, a path, a status): LIMITS.key. */
+  key: () => column('text', z.string(), textInput(LIMITS.key)),
   /** A text column holding one of `values` (its CHECK, or the seed's list). */
   enum: <const T extends readonly [string, ...string[]]>(values: T) =>
     column('text', z.enum(values), z.enum(values)),
-  json: <S extends z.ZodType>(schema: S) => column('json', schema, schema),
+  json: <S extends z.ZodType>(schema: S) => column('json', schema, storableJson(schema)),
   boolean: () => column('boolean', z.boolean(), z.boolean()),
   timestamp: () => column('timestamp', isoTimestamp, timestampInput),
   /** A JSON column holding a plain object with any keys (`jsonObject`). */
-  object: () => column('json', jsonObject, jsonObject),
+  object: () => column('json', jsonObject, storableJson(jsonObject)),
   /** A name given on write (a topic, a platform, a key): text written trimmed and not empty. */
-  name: () => column('text', z.string(), z.string()).check((s) => s.trim().min(1)),
+  name: () => column('text', z.string(), textInput(LIMITS.key)).check((s) => s.trim().min(1)),
   /** A column naming another row by its id: written as a positive whole number. */
   reference: () => column('integer', z.number().int(), z.number().int()).check((s) => s.positive()),
   /** A count or a size in bytes: a whole number written as 0 or more, NULL until known. */

@@ -2,6 +2,58 @@ import { z } from 'zod'
 import { compiledCheckOf, FAIL } from './compiled.js'
 import { ValidationError } from './errors.js'
 
+/**
+ * The limits every store's writes share, whichever engine stores them (docs/api.md, "Limits"):
+ * - `key`: a text column that is indexed or names something (a file name, a status, a topic):
+ *   at most 500 characters, which fits an index entry on PostgreSQL (2,704 bytes) even in
+ *   4-byte characters;
+ * - `text`: free text (a prompt, a description, a message): at most 100,000 characters;
+ * - `jsonDepth`: JSON values nest at most 32 levels (objects and arrays).
+ * No text, in a column or inside JSON, may hold NUL (U+0000), which PostgreSQL cannot store.
+ */
+export const LIMITS = { key: 500, text: 100_000, jsonDepth: 32 } as const
+
+/** hasNul tells whether `text` holds U+0000. */
+export function hasNul(text: string): boolean {
+  return text.includes('\u0000')
+}
+
+/** What refuses text with NUL, for a zod string. */
+export const noNul = [
+  (s: string) => !hasNul(s),
+  { message: 'must not contain NUL (\\u0000)' },
+] as const
+
+/**
+ * jsonProblem returns why a JSON value cannot be stored (nested deeper than LIMITS.jsonDepth,
+ * NUL in a string or key), or undefined. It walks the value without recursion, so a value
+ * nested thousands of levels deep is refused instead of overflowing the stack.
+ */
+export function jsonProblem(value: unknown): string | undefined {
+  const stack: [unknown, number][] = [[value, 0]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (typeof v === 'string') {
+      if (hasNul(v)) return 'must not contain NUL (\\u0000)'
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= LIMITS.jsonDepth) return `nests deeper than ${LIMITS.jsonDepth} levels`
+      for (const [key, item] of Object.entries(v)) {
+        if (hasNul(key)) return 'must not contain NUL (\\u0000)'
+        stack.push([item, depth + 1])
+      }
+    }
+  }
+  return undefined
+}
+
+/** storableJson narrows a JSON column's schema to what both engines store (jsonProblem). */
+export function storableJson<S extends z.ZodType>(schema: S): S {
+  return schema.superRefine((value, ctx) => {
+    const problem = jsonProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  }) as S
+}
+
 /** jsonObject is a JSON object column's value: a plain object with any keys (no array). */
 export const jsonObject = z.record(z.string(), z.unknown())
 
@@ -21,19 +73,69 @@ export const timestampInput = z.union([z.string(), z.date()])
  * parseInput validates `value` against a zod schema and returns the parsed value, or throws
  * ValidationError naming the first offending field (`tags.2`, `final_score`).
  */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  field?: string,
+): z.output<S> {
   const fast = compiledCheckOf(schema)?.(value)
   if (fast !== undefined && fast !== FAIL) return fast as z.output<S>
   const result = schema.safeParse(value)
   if (result.success) return result.data
-  throw validationErrorOf(result.error)
+  const error = validationErrorOf(result.error)
+  if (field === undefined || error.field) throw error
+  throw new ValidationError(`${field}: ${error.message} (got ${describeValue(value)})`, field)
 }
 
-/** validationErrorOf names the first issue of a zod error and its field. */
+/** describeValue shows a refused value briefly in an error message. */
+export function describeValue(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value)
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
+
+/**
+ * validationErrorOf names the first issue of a zod error and its field, and lists every
+ * invalid field in `fields`. An unknown key is named as its field; a value of the wrong type
+ * as a whole (an array for an object body) has the field "".
+ */
 function validationErrorOf(error: z.ZodError): ValidationError {
-  const issue = error.issues[0]!
-  const field = issue.path.map(String).join('.') || undefined
-  return new ValidationError(field ? `${field}: ${issue.message}` : issue.message, field)
+  const fields = error.issues.flatMap(issueFields)
+  const first = fields[0]!
+  const message = first.field ? `${first.field}: ${first.message}` : first.message
+  return new ValidationError(message, first.field, { fields })
+}
+
+function issueFields(issue: z.core.$ZodIssue): { field: string; message: string }[] {
+  const at = issue.path.map(String).join('.')
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      field: at ? `${at}.${key}` : key,
+      message: issue.keys.length === 1 ? issue.message : `Unrecognized key: "${key}"`,
+    }))
+  }
+  return [{ field: at, message: issue.message }]
+}
+
+/**
+ * nulField returns the path (`tags.2`, `prompt`) of the first text in `value` (a parsed
+ * request body, its query or path parameters) that holds NUL, or undefined. It walks
+ * without recursion, however deep the value.
+ */
+export function nulField(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, '']]
+  while (stack.length > 0) {
+    const [v, at] = stack.pop()!
+    if (typeof v === 'string') {
+      if (hasNul(v)) return at
+    } else if (v !== null && typeof v === 'object') {
+      for (const [key, item] of Object.entries(v)) {
+        const path = at ? `${at}.${key}` : key
+        if (hasNul(key)) return path
+        stack.push([item, path])
+      }
+    }
+  }
+  return undefined
 }
 
 /**

@@ -8,9 +8,12 @@ import Fastify, {
 } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { z } from 'zod'
 import {
   describeStore,
+  nulField,
   parseInput,
+  ValidationError,
   storeOf,
   type ApiRoute,
   type BinaryBody,
@@ -65,6 +68,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Requests in flight finish on close; idle keep-alive connections are closed at once.
     forceCloseConnections: 'idle',
     bodyLimit: 10 * 1024 * 1024,
+    // A URL that does not decode (`%FF`) or a path parameter past maxParamLength answers in the
+    // API's one error shape too.
+    frameworkErrors: (error, request, reply) => sendError(request, reply, error),
   })
   const access = storeOf(options.stores, accessStore)
   if (!access) throw new Error('buildApp needs the access store among its stores')
@@ -96,7 +102,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     stores: definitions.map((d) => d.name),
   }))
   app.get('/api/stores', async (request) => {
-    await auth.actorOf(request)
+    // Locations and row counts of every store (image-gen's across all users): admins only.
+    authorize(await auth.actorOf(request), 'admin')
     const out: (StoreState & Record<string, unknown>)[] = []
     for (const store of options.stores) {
       out.push({
@@ -137,8 +144,9 @@ function mountRoute(
     handler: async (request, reply) => {
       const actor = await auth.actorOf(request)
       authorize(actor, route.access ?? 'admin')
+      refuseNul(request)
       const params = route.params ? parseInput(route.params, request.params) : {}
-      const query = route.query ? parseInput(route.query, request.query ?? {}) : {}
+      const query = parseInput(queryOf(route), request.query ?? {})
       const body = route.body ? parseInput(route.body, request.body ?? undefined) : undefined
       const log = request.log
       const result = await route.handler({
@@ -167,6 +175,37 @@ function mountRoute(
       return reply.code(status).send(result)
     },
   })
+}
+
+const NO_QUERY = z.strictObject({})
+
+/**
+ * queryOf is the schema of a route's query string, strict: a parameter the route does not
+ * declare (a typo such as `?staus=`) is refused naming it, as bodies refuse unknown keys.
+ */
+function queryOf(route: ApiRoute): z.ZodType {
+  if (!route.query) return NO_QUERY
+  return route.query instanceof z.ZodObject ? route.query.strict() : route.query
+}
+
+/**
+ * refuseNul refuses a request with NUL (U+0000) in its path, query or body with 400 naming the
+ * field: PostgreSQL cannot store or compare such text, so both engines refuse it alike.
+ */
+function refuseNul(request: FastifyRequest): void {
+  for (const [part, value] of [
+    ['params', request.params],
+    ['query', request.query],
+    ['body', request.body],
+  ] as const) {
+    const field = nulField(value)
+    if (field !== undefined) {
+      throw new ValidationError(
+        `${field || part}: must not contain NUL (\\u0000)`,
+        field || (part === 'body' ? '' : part),
+      )
+    }
+  }
 }
 
 /**

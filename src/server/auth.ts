@@ -46,7 +46,14 @@ export class Authenticator {
     const header = request.headers.authorization
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header)
-      const actor = match ? await this.#access.authenticate(match[1]!) : undefined
+      if (!match) {
+        throw new HttpError(
+          401,
+          'unauthorized',
+          'the Authorization header must be "Bearer <token>" (an API token from genmedia token create)',
+        )
+      }
+      const actor = await this.#access.authenticate(match[1]!)
       if (!actor) throw new HttpError(401, 'unauthorized', 'the API token is invalid or revoked')
       // An admin may act as any image-gen user it names, as on an open server.
       return actor.admin ? { userId: actingUser(request) ?? actor.userId, admin: true } : actor

@@ -4,7 +4,9 @@ import {
   GenmediaError,
   NotFoundError,
   SchemaVersionError,
+  translateDatabaseError,
   ValidationError,
+  type FieldProblem,
 } from '../core/index.js'
 
 /** HttpError is an error the server answers with its own status (401, 403). */
@@ -17,9 +19,12 @@ export class HttpError extends GenmediaError {
   }
 }
 
-/** The one error shape of the API: `{ error: { code, message, field? } }`. */
+/**
+ * The one error shape of the API: `{ error: { code, message, field?, fields? } }`; `fields`
+ * lists every invalid field when an input has several.
+ */
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string }
+  error: { code: string; message: string; field?: string; fields?: readonly FieldProblem[] }
 }
 
 /**
@@ -27,7 +32,9 @@ export interface ErrorBody {
  * with their message; anything else is a 500 with a generic message (no stack, no SQL), logged
  * in full.
  */
-export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
+export function toHttpError(raw: unknown): { status: number; body: ErrorBody } {
+  // A value only PostgreSQL refuses that reached it unchecked is still a 400, not a 500.
+  const error = translateDatabaseError(raw)
   if (error instanceof HttpError) {
     return { status: error.status, body: { error: { code: error.code, message: error.message } } }
   }
@@ -38,7 +45,8 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
         error: {
           code: error.code,
           message: error.message,
-          ...(error.field ? { field: error.field } : {}),
+          ...(error.field !== undefined ? { field: error.field } : {}),
+          ...(error.fields && error.fields.length > 1 ? { fields: error.fields } : {}),
         },
       },
     }
@@ -52,10 +60,11 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
     fastifyError.statusCode >= 400 &&
     fastifyError.statusCode < 500
   ) {
-    // Fastify's own client errors: malformed JSON, an empty body, a body too large.
+    // Fastify's own client errors: malformed JSON, an empty body, a body too large, a URL
+    // that does not decode, a path parameter too long. The body as a whole is at fault.
     return {
       status: fastifyError.statusCode,
-      body: { error: { code: 'bad_request', message: fastifyError.message } },
+      body: { error: { code: 'bad_request', message: fastifyError.message, field: '' } },
     }
   }
   return { status: 500, body: { error: { code: 'internal', message: 'internal server error' } } }

@@ -13,6 +13,7 @@ import {
 import { engineFor } from '../core/engines/index.js'
 import { STORES } from '../stores/registry.js'
 import { accessStore } from '../stores/access/index.js'
+import { openBlobStore } from '../storage/index.js'
 import { buildApp } from './app.js'
 import { isLoopback } from './auth.js'
 import { StoreStatus } from './store-status.js'
@@ -39,6 +40,9 @@ export interface RunningServer {
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const stores: OpenStore[] = []
+  // Every setting is read now, so that a bad one (GENMEDIA_STORAGE_URL) stops serve at once with
+  // its one-line message instead of failing each upload later.
+  const blobs = openBlobStore()
   try {
     // A pipeline's own database is not opened (migrating it would fail): it waits for adopt.
     const adoptable: Record<string, unknown>[] = []
@@ -88,6 +92,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       logger: options.log === false ? false : { level: 'info' },
       describeExtra: (store) => status.describe(store),
       adoptable,
+      blobs,
     })
     const url = await app.listen({ host: options.host, port: options.port })
     status.start(served)
@@ -95,10 +100,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await app.close()
       await status.stop()
       for (const store of stores) await store.close()
+      await blobs.close()
     }
     return { app, url, open: !hasTokens, close }
   } catch (error) {
     for (const store of stores) await store.close()
+    await blobs.close()
     throw error
   }
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { type Migration, widenIntegers } from '../../core/index.js'
 
 const initial: Migration = {
   version: 1,
@@ -21,4 +21,4 @@ const initial: Migration = {
   down: () => ['DROP TABLE IF EXISTS api_tokens'],
 }
 
-export const migrations: readonly Migration[] = [initial]
+export const migrations: readonly Migration[] = [initial, widenIntegers(2)]

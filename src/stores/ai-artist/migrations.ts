@@ -4,6 +4,7 @@ import {
   dropSummaryTable,
   summaryTable,
   type SummarySpec,
+  widenIntegers,
 } from '../../core/index.js'
 
 /** Curation statuses (seed 004: `check_status_valid`). */
@@ -159,6 +160,7 @@ export const migrations: readonly Migration[] = [
   diversityScore,
   imageSearch,
   qualityTotals,
+  widenIntegers(5),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

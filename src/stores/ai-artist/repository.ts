@@ -112,7 +112,8 @@ export class AiArtistRepository {
   }
 
   /** getImage returns the image with `id`, or throws NotFoundError. */
-  getImage(id: number): Promise<GeneratedImage> {
+  async getImage(id: number): Promise<GeneratedImage> {
+    parseInput(images.columns.id.input, id, 'id')
     return this.#imageById.takeFirst([id], (row) => {
       if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
       return images.codec.decode(row)

@@ -20,12 +20,12 @@ const score = (max: number) =>
 export const aiArtistTables = defineTables({
   generated_images: {
     id: col.id(),
-    filename: col.text().check((s) => s.min(1)),
+    filename: col.key().check((s) => s.min(1)),
     prompt: col.text().check((s) => s.min(1)),
     negative_prompt: col.text().nullable().defaulted(),
     source_url: col.text().nullable(),
     source_query: col.text().nullable(),
-    model_id: col.text().check((s) => s.min(1)),
+    model_id: col.key().check((s) => s.min(1)),
     generation_params: col.object().nullable({ inWrites: false }).defaulted(),
     seed: col.integer().nullable(),
     aesthetic_score: score(10),
@@ -41,7 +41,7 @@ export const aiArtistTables = defineTables({
   },
   training_sessions: {
     id: col.id(),
-    name: col.text().check((s) => s.min(1)),
+    name: col.key().check((s) => s.min(1)),
     model_path: col.text().check((s) => s.min(1)),
     config: col.object().nullable({ inWrites: false }).defaulted(),
     dataset_size: col
@@ -61,7 +61,7 @@ export const aiArtistTables = defineTables({
   },
   creation_sessions: {
     id: col.id(),
-    theme: col.text().nullable(),
+    theme: col.key().nullable(),
     images_created: col.integer().nullable({ inWrites: false }).defaulted(),
     images_kept: col.integer().nullable({ inWrites: false }).defaulted(),
     avg_score: score(10),
@@ -104,7 +104,7 @@ export type CreationSession = Row<typeof aiArtistTables.creation_sessions>
 // ── the rows of the seed's queries ────────────────────────────────────────
 
 /** Row of the seed's "Get Uncurated Images for Processing". */
-export const uncuratedImage = defineRow({ id: col.id(), filename: col.text(), prompt: col.text() })
+export const uncuratedImage = defineRow({ id: col.id(), filename: col.key(), prompt: col.text() })
 
 /** Row of the seed's "Quality Distribution" query. */
 export const qualityTier = defineRow({
@@ -116,7 +116,7 @@ export type QualityTier = Row<typeof qualityTier>
 
 /** Row of the seed's "Training Session Statistics" query. */
 export const trainingStatistics = defineRow({
-  name: col.text(),
+  name: col.key(),
   dataset_size: col.integer().nullable(),
   final_loss: col.real().nullable(),
   training_hours: col.real().nullable(),

@@ -1,4 +1,4 @@
-import type { Migration, SqlDialect } from '../../core/index.js'
+import { type Migration, type SqlDialect, widenIntegers } from '../../core/index.js'
 
 /** Session statuses (seed 003: "initialized, processing, paused, completed, failed"). */
 export const SESSION_STATUSES = [
@@ -372,7 +372,12 @@ const sessionIndexes: Migration = {
   ],
 }
 
-export const migrations: readonly Migration[] = [initial, aiSceneGrouping, sessionIndexes]
+export const migrations: readonly Migration[] = [
+  initial,
+  aiSceneGrouping,
+  sessionIndexes,
+  widenIntegers(4, ['file_registry.file_size_bytes']),
+]
 
 /** The value `db_version` holds at each schema version. */
 export const DB_VERSIONS: Readonly<Record<number, string>> = { 1: '1.0', 2: '2.0', 3: '3.0' }

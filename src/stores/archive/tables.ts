@@ -30,9 +30,9 @@ const required = (s: z.ZodString) => s.min(1)
  * (seed 003 §6.1): archiving copies rows with `SELECT *`.
  */
 const historyColumns = {
-  session_id: col.text().check(required),
+  session_id: col.key().check(required),
   // Project identification: written from the session unless given.
-  artwork_name: col.text().check(required),
+  artwork_name: col.key().check(required),
   project_date: col.text().check(required),
   output_path: col.text().check(required),
   // Source information
@@ -72,8 +72,8 @@ const historyColumns = {
 export const archiveTables = defineTables({
   processing_state: {
     id: col.id(),
-    session_id: col.text().check(required),
-    artwork_name: col.text().check(required),
+    session_id: col.key().check(required),
+    artwork_name: col.key().check(required),
     project_date: col
       .text()
       .check((s) => s.regex(/^\d{2}-\d{2}-\d{2}$/, 'must be a date as YY-MM-DD')),
@@ -104,7 +104,7 @@ export const archiveTables = defineTables({
       .nullable({ inWrites: false })
       .defaulted()
       .check((s) => s.min(0)),
-    current_operation: col.text().nullable(),
+    current_operation: col.key().nullable(),
     /** `operation_details.plan` holds the plan given to startSession. */
     operation_details: col.object().nullable(),
     scenes_data: col.json(z.array(z.unknown())).nullable(),
@@ -121,7 +121,7 @@ export const archiveTables = defineTables({
   },
   operation_log: {
     id: col.id(),
-    session_id: col.text(),
+    session_id: col.key(),
     operation_type: col.text().check(required),
     operation_name: col.text().check(required),
     sequence_number: col.integer().defaulted(),
@@ -148,7 +148,7 @@ export const archiveTables = defineTables({
   user_presets: {
     id: col.id(),
     preset_id: col.text().check(required),
-    preset_name: col.text().check(required),
+    preset_name: col.key().check(required),
     base_preset: col.text().nullable(),
     is_default: col.boolean().nullable({ inWrites: false }).defaulted(),
     stills_hq_settings: col.object(),
@@ -167,8 +167,8 @@ export const archiveTables = defineTables({
   project_history_archive: { id: col.id(), ...historyColumns },
   file_registry: {
     id: col.id(),
-    session_id: col.text(),
-    file_path: col.text().check(required),
+    session_id: col.key(),
+    file_path: col.key().check(required),
     file_type: col.enum(FILE_TYPES),
     file_category: col.enum(FILE_CATEGORIES),
     file_size_bytes: col.count(),

@@ -1,4 +1,10 @@
-import { jobTables, type Migration, type SqlDialect, searchIndexOf } from '../../core/index.js'
+import {
+  jobTables,
+  type Migration,
+  type SqlDialect,
+  searchIndexOf,
+  widenIntegers,
+} from '../../core/index.js'
 
 /** Generation job statuses (seed 001). */
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const
@@ -273,7 +279,7 @@ const search: Migration = {
   down: (d) => [...d.dropSearchIndex(imageSearchIndex), ...d.dropSearchIndex(jobSearchIndex)],
 }
 
-export const migrations: readonly Migration[] = [initial, jobRuntime, search]
+export const migrations: readonly Migration[] = [initial, jobRuntime, search, widenIntegers(4)]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

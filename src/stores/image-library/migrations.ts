@@ -4,6 +4,7 @@ import {
   dropSummaryTable,
   summaryTable,
   type SummarySpec,
+  widenIntegers,
 } from '../../core/index.js'
 
 /** The characters of the seed's project (seed 002: "constrained via CHECK"). */
@@ -136,7 +137,12 @@ const emotionTotalsMigration: Migration = {
   down: (d) => dropSummaryTable(d, emotionTotals),
 }
 
-export const migrations: readonly Migration[] = [initial, librarySearch, emotionTotalsMigration]
+export const migrations: readonly Migration[] = [
+  initial,
+  librarySearch,
+  emotionTotalsMigration,
+  widenIntegers(4),
+]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

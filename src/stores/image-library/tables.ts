@@ -117,7 +117,7 @@ export type CollectionImage = Row<typeof collectionImage>
 /** Row of `countImagesByCharacter`: how many images, and how often used, per character and emotion. */
 export const emotionCoverage = defineRow({
   character: col.enum(CHARACTERS),
-  emotion: col.text(),
+  emotion: col.key(),
   images: col.integer(),
   uses: col.integer(),
 })

@@ -1,4 +1,4 @@
-import type { Migration } from '../../core/index.js'
+import { type Migration, widenIntegers } from '../../core/index.js'
 
 /** Video statuses in lifecycle order (seed 002: 'draft', 'rendered', 'posted', 'archived'). */
 export const VIDEO_STATUSES = ['draft', 'rendered', 'posted', 'archived'] as const
@@ -217,7 +217,7 @@ LEFT JOIN video_metadata md ON md.video_id = k.video_id`,
   ],
 }
 
-export const migrations: readonly Migration[] = [initial, latestTable]
+export const migrations: readonly Migration[] = [initial, latestTable, widenIntegers(3)]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint: Readonly<Record<string, string>> = {

@@ -45,7 +45,7 @@ export const metricsTables = defineTables({
     video_id: col.name(),
     title: col.text().nullable(),
     description: col.text().nullable(),
-    topic: col.text().nullable(),
+    topic: col.key().nullable(),
     script_path: col.text().nullable(),
     audio_path: col.text().nullable(),
     video_path: col.text().nullable(),
@@ -62,8 +62,8 @@ export const metricsTables = defineTables({
    * (migration 2); latest_video_metrics reads through it. Only the triggers write it.
    */
   video_metrics_latest: {
-    video_id: col.text(),
-    platform: col.text(),
+    video_id: col.key(),
+    platform: col.key(),
     metric_id: col.integer(),
     engagement_rate: col.real(),
     timestamp: col.timestamp(),
@@ -99,7 +99,7 @@ export type LatestVideoMetrics = Row<typeof latestVideoMetrics>
 
 /** Row of `summarizePlatforms`: totals over the latest snapshot of every video on a platform. */
 export const platformSummary = defineRow({
-  platform: col.text(),
+  platform: col.key(),
   videos: col.integer(),
   total_views: col.real(),
   avg_engagement_rate: col.real().nullable(),

@@ -37,7 +37,8 @@ export type TopicFilter = z.input<typeof topicFilterSchema>
 /** What `takeTopics` accepts. */
 export const takeOptionsSchema = z.strictObject({
   limit: pageLimit.optional(),
-  within_days: z.number().positive().optional(),
+  /** Up to 100 years: a time before that is not one both engines store. */
+  within_days: z.number().positive().max(36_500).optional(),
   source: filterValue,
   category: filterValue,
 })

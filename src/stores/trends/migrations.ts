@@ -4,6 +4,7 @@ import {
   dropSummaryTable,
   summaryTable,
   type SummarySpec,
+  widenIntegers,
 } from '../../core/index.js'
 
 /** Seed 002's trends.db: trending_topics and search_history, five indexes, one trigger. */
@@ -94,7 +95,12 @@ const sourceTotals: Migration = {
   down: (d) => dropSummaryTable(d, topicSourceTotals),
 }
 
-export const migrations: readonly Migration[] = [initial, topicSearch, sourceTotals]
+export const migrations: readonly Migration[] = [
+  initial,
+  topicSearch,
+  sourceTotals,
+  widenIntegers(4),
+]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
+import type { z } from 'zod'
 import {
   claimMany,
   insertEach,
@@ -40,6 +41,16 @@ import {
 
 const { trending_topics: topics, search_history: searches } = trendsTables
 
+type ParsedTopic = z.output<typeof newTopicSchema>
+
+/**
+ * identityOf is what makes two reports the same topic: the source and the topic's text, as
+ * stored (trimmed). Case and inner spacing are the source's own and are kept apart.
+ */
+function identityOf(topic: { source: string; topic: string }): string {
+  return JSON.stringify([topic.source, topic.topic])
+}
+
 /**
  * TrendsRepository is the typed API of the trends store (seed 002, trends.db): trending topics
  * gathered from sources such as Google Trends, Twitter and Reddit, handed out to video
@@ -61,30 +72,108 @@ export class TrendsRepository {
 
   // ── topics ──────────────────────────────────────────────────────────────
 
-  /** recordTopic stores one trending topic as unused and returns it as stored. */
+  /**
+   * recordTopic stores one trending topic as unused and returns it as stored. A topic is
+   * identified by its source and its text (trimmed): recording one that is already waiting
+   * unused refreshes that row (relevance, category, metadata, timestamp) instead of adding a
+   * second that takeTopics would hand out again.
+   */
   async recordTopic(input: NewTopic): Promise<TrendingTopic> {
-    return this.#topicRows.insert(parseInput(newTopicSchema, input))
+    const topic = parseInput(newTopicSchema, input)
+    return this.#db.transaction(async (trx) => {
+      await this.#lockTopics(trx)
+      const [existing] = await this.#unusedIds(trx, [topic])
+      if (existing === undefined) return this.#topicRows.insert(topic, trx)
+      return this.#topicRows.update(existing, this.#refresh(topic, new Date()), trx)
+    })
   }
 
   /**
-   * recordTopics stores the topics one source reported, all in one transaction through one
-   * reused prepared statement (all or nothing). Each input's own `source` wins over `source`.
-   * Returns the number stored.
+   * recordTopics stores the topics one source reported, all in one transaction (all or
+   * nothing). Each input's own `source` wins over `source`. Recording a batch is idempotent:
+   * a topic already waiting unused (same source and text, see recordTopic), or given twice in
+   * the batch, is one row, refreshed. Returns the number of topics recorded (new or refreshed).
    */
   async recordTopics(source: string, inputs: readonly Omit<NewTopic, 'source'>[]): Promise<number> {
     const now = new Date()
-    return insertEach(this.#db, topics, inputs, {
-      parse: (input, i) => parseItem(newTopicSchema, { source, ...input }, 'topic', i),
-      defaults: {
-        relevance_score: 0,
-        used_flag: 0,
-        category: null,
-        metadata: null,
-        timestamp: now,
-        created_at: now,
-        updated_at: now,
-      },
+    const byIdentity = new Map<string, ParsedTopic>()
+    inputs.forEach((input, i) => {
+      const topic = parseItem(newTopicSchema, { source, ...input }, 'topic', i)
+      byIdentity.delete(identityOf(topic))
+      byIdentity.set(identityOf(topic), topic)
     })
+    const batch = [...byIdentity.values()]
+    await this.#db.transaction(async (trx) => {
+      await this.#lockTopics(trx)
+      const existing = await this.#unusedIds(trx, batch)
+      const fresh: ParsedTopic[] = []
+      for (const [i, topic] of batch.entries()) {
+        const id = existing[i]
+        if (id === undefined) fresh.push(topic)
+        else await this.#topicRows.update(id, this.#refresh(topic, now), trx)
+      }
+      await insertEach(
+        this.#db,
+        topics,
+        fresh,
+        {
+          parse: (topic) => topic,
+          defaults: {
+            relevance_score: 0,
+            used_flag: 0,
+            category: null,
+            metadata: null,
+            timestamp: now,
+            created_at: now,
+            updated_at: now,
+          },
+        },
+        trx,
+      )
+    })
+    return batch.length
+  }
+
+  /** #lockTopics serialises recording topics, so that two batches never add one topic twice. */
+  async #lockTopics(trx: Transaction<TrendsTables>): Promise<void> {
+    const lock = this.#db.dialect.transactionLock('trends.trending_topics')
+    if (lock) await this.#db.query(lock, [], trx)
+  }
+
+  /** #unusedIds returns, for each topic, the id of the unused row with its identity, if any. */
+  async #unusedIds(
+    trx: Transaction<TrendsTables>,
+    batch: readonly ParsedTopic[],
+  ): Promise<(number | undefined)[]> {
+    if (batch.length === 0) return []
+    const found = new Map<string, number>()
+    for (let at = 0; at < batch.length; at += 500) {
+      const part = batch.slice(at, at + 500)
+      const rows = await trx
+        .selectFrom('trending_topics')
+        .select(['id', 'source', 'topic'])
+        .where('used_flag', '=', 0)
+        .where('source', 'in', [...new Set(part.map((t) => t.source))])
+        .where('topic', 'in', [...new Set(part.map((t) => t.topic))])
+        .orderBy('id')
+        .execute()
+      for (const row of rows) {
+        const key = identityOf(row)
+        if (!found.has(key)) found.set(key, row.id)
+      }
+    }
+    return batch.map((t) => found.get(identityOf(t)))
+  }
+
+  /** What recording an unused topic again changes: what the new report says, and when. */
+  #refresh(topic: ParsedTopic, now: Date) {
+    return {
+      ...(topic.relevance_score === undefined ? {} : { relevance_score: topic.relevance_score }),
+      ...(topic.category === undefined ? {} : { category: topic.category }),
+      ...(topic.metadata === undefined ? {} : { metadata: topic.metadata }),
+      timestamp: topic.timestamp ?? now,
+      updated_at: now,
+    }
   }
 
   /** getTopic returns the topic with `id`, or throws NotFoundError. */

@@ -81,7 +81,7 @@ export type UnusedTopic = Row<typeof unusedTopic>
 
 /** Row of `countTopicsBySource`: how many topics a source gave and how many are unused. */
 export const topicsBySource = defineRow({
-  source: col.text(),
+  source: col.key(),
   total: col.integer(),
   unused: col.integer(),
 })

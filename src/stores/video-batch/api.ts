@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import {
-  ConflictError,
   idParams,
   limitQuery,
   ofExisting,
@@ -14,6 +13,7 @@ import {
   searchQuery,
 } from '../../core/index.js'
 import {
+  claimAgeSchema,
   newPromptSetSchema,
   newUploadSchema,
   promptPatchSchema,
@@ -38,15 +38,6 @@ import {
   videoStatisticsRow,
   videoBatchSearch,
 } from './tables.js'
-
-/** NothingToClaimError: a worker asked for the next pending video and none is waiting (409). */
-export class NothingToClaimError extends ConflictError {
-  override readonly code = 'nothing_to_claim'
-
-  constructor() {
-    super('no pending video is waiting to be claimed')
-  }
-}
 
 const imageSchema = videoBatchTables.images.row
 const promptSetSchema = videoBatchTables.prompts.row
@@ -260,14 +251,13 @@ const videoRoutes = [
     method: 'POST',
     path: '/videos/claim',
     summary:
-      'Worker: atomically claim the oldest unclaimed pending video (200 with it; 409 with code nothing_to_claim when the queue is empty)',
+      'Worker: atomically claim the oldest unclaimed pending video: {"video": …}, {"video": null} when the queue is empty',
     body: z.strictObject({ worker: z.string().min(1).max(200) }),
-    response: videoSchema,
-    handler: async ({ repo, body }) => {
-      const video = await repo.claimNextVideo(body.worker)
-      if (!video) throw new NothingToClaimError()
-      return video
-    },
+    // Nothing to claim is an answer, not an error: the same on every claim route (docs/api.md).
+    response: z.object({ video: videoSchema.nullable() }),
+    handler: async ({ repo, body }) => ({
+      video: (await repo.claimNextVideo(body.worker)) ?? null,
+    }),
   }),
   route({
     method: 'POST',
@@ -299,7 +289,7 @@ const videoRoutes = [
     method: 'POST',
     path: '/videos/release-stale',
     summary: 'Return to the queue every pending video claimed more than older_than_seconds ago',
-    body: z.strictObject({ older_than_seconds: z.number().min(0) }),
+    body: z.strictObject({ older_than_seconds: claimAgeSchema.min(0) }),
     response: z.strictObject({ released: atLeast(0) }),
     handler: async ({ repo, body }) => ({
       released: await repo.releaseStaleClaims(body.older_than_seconds),

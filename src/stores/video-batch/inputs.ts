@@ -132,3 +132,12 @@ export const videoFilterSchema = z.strictObject({
   prompt_id: required(videos.shape.prompt_id).optional(),
 })
 export type VideoFilter = z.input<typeof videoFilterSchema>
+
+const CENTURY_SECONDS = 100 * 365 * 86_400
+
+/**
+ * How long ago a stale claim was made, in seconds (`releaseStaleClaims`; negative: every claim
+ * up to that far in the future): within 100 years, past which the time is not one both engines
+ * store. The HTTP API takes 0 or more.
+ */
+export const claimAgeSchema = z.number().min(-CENTURY_SECONDS).max(CENTURY_SECONDS)

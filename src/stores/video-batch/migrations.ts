@@ -5,6 +5,7 @@ import {
   dropSummaryTable,
   summaryTable,
   type SummarySpec,
+  widenIntegers,
 } from '../../core/index.js'
 
 /** Image statuses (seed 000: "Status Values" of images). */
@@ -240,6 +241,11 @@ export const migrations: readonly Migration[] = [
   jobRuntime,
   search,
   statusTotals,
+  widenIntegers(6, [
+    'images.file_size_bytes',
+    'images.downloaded_size_bytes',
+    'videos.file_size_bytes',
+  ]),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

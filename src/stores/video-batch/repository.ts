@@ -17,6 +17,7 @@ import {
 } from '../../core/index.js'
 import { IMAGE_STATUSES, LEGACY_PLACEHOLDER, VIDEO_STATUSES } from './migrations.js'
 import {
+  claimAgeSchema,
   newPromptSetSchema,
   newUploadSchema,
   promptPatchSchema,
@@ -317,6 +318,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
    * `olderThanSeconds` ago (its worker is presumed dead). Returns how many were released.
    */
   async releaseStaleClaims(olderThanSeconds: number): Promise<number> {
+    parseInput(claimAgeSchema, olderThanSeconds, 'older_than_seconds')
     const before = new Date(Date.now() - olderThanSeconds * 1000)
     const result = await this.#db.run((k) =>
       k

@@ -42,17 +42,17 @@ export const videoBatchTables = defineTables({
   images: {
     id: col.id(),
     timestamp: col.timestamp().defaulted(),
-    original_filename: col.text().check((s) => s.min(1)),
+    original_filename: col.key().check((s) => s.min(1)),
     original_path: col.text().nullable(),
     file_size_bytes: col.count(),
     upload_url: col.text().nullable(),
-    uploaded_filename: col.text().nullable(),
+    uploaded_filename: col.key().nullable(),
     uploaded_path: col.text().nullable(),
     downloaded_size_bytes: col.count(),
     processing_time_seconds: col.measure(),
     status: statusColumn(IMAGE_STATUSES),
     error_message: given(),
-    descriptive_name: col.text().nullable(),
+    descriptive_name: col.key().nullable(),
     processed_path: col.text().nullable(),
     created_at: col.timestamp().defaulted(),
     updated_at: col.timestamp().defaulted(),
@@ -70,7 +70,7 @@ export const videoBatchTables = defineTables({
     created_at: col.timestamp().defaulted(),
     updated_at: col.timestamp().defaulted(),
     /** The prompt JSON file it was imported from (genmedia's import identity), or null. */
-    source_file: col.text().nullable(),
+    source_file: col.key().nullable(),
   },
   videos: {
     id: col.id(),
@@ -97,7 +97,7 @@ export const videoBatchTables = defineTables({
     claimed_at: col.timestamp().nullable(),
     claimed_by: col.text().nullable(),
     /** The import identity of a video read from a generation log, or null. */
-    source_key: col.text().nullable(),
+    source_key: col.key().nullable(),
     /** The job runtime's lease, attempts, retry time, cancellation, progress and provider. */
     ...jobColumns,
   },
@@ -166,9 +166,9 @@ export interface ImageLineage {
 /** Row of the seed's "Get all completed videos with their prompts". */
 export const completedVideoRow = defineRow({
   video_id: col.integer(),
-  descriptive_name: col.text().nullable(),
+  descriptive_name: col.key().nullable(),
   video_prompt: col.text().nullable(),
-  video_filename: col.text().nullable(),
+  video_filename: col.key().nullable(),
   generation_time_seconds: col.real().nullable(),
   status: col.enum(VIDEO_STATUSES),
 })
@@ -178,7 +178,7 @@ export type CompletedVideoRow = Row<typeof completedVideoRow>
 export const legacyPromptRow = defineRow({
   id: col.integer(),
   video_prompt: col.text().nullable(),
-  descriptive_name: col.text().nullable(),
+  descriptive_name: col.key().nullable(),
 })
 export type LegacyPromptRow = Row<typeof legacyPromptRow>
 
@@ -194,7 +194,7 @@ export type VideoStatisticsRow = Row<typeof videoStatisticsRow>
 /** Row of the seed's "Get images with upload metadata". */
 export const uploadedImageRow = defineRow({
   id: col.integer(),
-  descriptive_name: col.text().nullable(),
+  descriptive_name: col.key().nullable(),
   upload_url: col.text().nullable(),
   file_size_bytes: col.integer().nullable(),
   processing_time_seconds: col.real().nullable(),
@@ -222,7 +222,7 @@ export type ImageChainRow = Row<typeof imageChainRow>
 /** Row of the seed's "Get all original images". */
 export const originalImageRow = defineRow({
   id: col.integer(),
-  descriptive_name: col.text().nullable(),
+  descriptive_name: col.key().nullable(),
   upload_url: col.text().nullable(),
   status: col.enum(IMAGE_STATUSES),
   created_at: col.timestamp(),

@@ -7,6 +7,7 @@ import {
   type OpenStore,
 } from '../../../src/core/index.js'
 import { aiArtistStore, type AiArtistRepository } from '../../../src/stores/ai-artist/index.js'
+import { migrations } from '../../../src/stores/ai-artist/migrations.js'
 import { ENGINES, useEngine } from '../../engines.js'
 
 const VERSIONS = aiArtistStore.migrations.map((m) => m.version)
@@ -109,7 +110,11 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
       expect(info, table).toBeDefined()
       const actual = Object.fromEntries(info!.columns.map((c) => [c.name, c.type]))
       const expected = Object.fromEntries(
-        Object.entries(columns).map(([c, types]) => [c, types[engine.name === 'sqlite' ? 0 : 1]]),
+        // Every integer column is 64-bit (the seed's INTEGER is on SQLite): BIGINT on PostgreSQL.
+        Object.entries(columns).map(([c, [sqlite, postgres]]) => [
+          c,
+          engine.name === 'sqlite' ? sqlite : postgres.replace(/^integer$/, 'bigint'),
+        ]),
       )
       expect(actual).toEqual(expected)
     }

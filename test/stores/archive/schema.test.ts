@@ -39,8 +39,9 @@ const SEED_COLUMNS: Record<string, string> = {
 }
 SEED_COLUMNS.project_history_archive = SEED_COLUMNS.project_history!
 
+// Every integer column is 64-bit: BIGINT on PostgreSQL.
 const PG_TYPES: Record<string, string> = {
-  INTEGER: 'integer',
+  INTEGER: 'bigint',
   TEXT: 'text',
   REAL: 'double precision',
   BOOLEAN: 'boolean',

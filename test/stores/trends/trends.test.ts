@@ -198,6 +198,9 @@ describe.each(ENGINES)('trends on $name', (engine) => {
     expect(await repo.takeTopics()).toEqual([])
     expect((await repo.listTopics({ used: false })).items).toEqual([])
     await expect(repo.takeTopics({ limit: 0 })).rejects.toMatchObject({ field: 'limit' })
+    await expect(repo.takeTopics({ within_days: 1e308 })).rejects.toMatchObject({
+      field: 'within_days',
+    })
   })
 
   it('never gives the same topic to two producers taking at once', async () => {
@@ -221,6 +224,42 @@ describe.each(ENGINES)('trends on $name', (engine) => {
     const all = [...a, ...b]
     expect(new Set(all).size).toBe(all.length)
     expect(all.length).toBe(120)
+  })
+
+  it('records a topic already waiting unused once, however often a batch reports it', async () => {
+    const location = ctx.freshLocation('trends_idem')
+    const one = await openTrends(location)
+    const two = await openTrends(location)
+    await one.repo.recordTopics('reddit', [{ topic: 'solar', relevance_score: 0.5 }])
+    // Again in a batch, twice within one batch, from two writers at once, and alone.
+    await Promise.all([
+      one.repo.recordTopics('reddit', [
+        { topic: 'solar', relevance_score: 0.6 },
+        { topic: ' solar ', relevance_score: 0.7 },
+      ]),
+      two.repo.recordTopics('reddit', [{ topic: 'solar', relevance_score: 0.7 }]),
+    ])
+    const again = await one.repo.recordTopic({
+      topic: 'solar',
+      source: 'reddit',
+      relevance_score: 0.8,
+    })
+    await one.repo.recordTopic({ topic: 'solar', source: 'twitter' })
+    const unused = (await one.repo.listTopics({ used: false })).items
+    expect(unused.map((t) => [t.source, t.topic]).sort()).toEqual([
+      ['reddit', 'solar'],
+      ['twitter', 'solar'],
+    ])
+    expect(unused.find((t) => t.source === 'reddit')).toMatchObject({
+      id: again.id,
+      relevance_score: 0.8,
+    })
+    const taken = await one.repo.takeTopics({ limit: 10 })
+    expect(taken).toHaveLength(2)
+    expect(await two.repo.takeTopics({ limit: 10 })).toEqual([])
+    // Once taken, the topic reported again is a new one to hand out.
+    await one.repo.recordTopics('reddit', [{ topic: 'solar' }])
+    expect(await one.repo.takeTopics()).toHaveLength(1)
   })
 
   it('lists topics by source and category, newest first, by keyset pages', async () => {

@@ -62,12 +62,11 @@ const SEED_COLUMNS: Record<string, [string, string, boolean, string | null][]> =
   ] as [string, string, boolean, string | null][],
 }
 
-/** The type PostgreSQL reports for a seed type (timestamps TIMESTAMPTZ, REAL 8 bytes, sizes 64-bit). */
+/** The type PostgreSQL reports for a seed type (timestamps TIMESTAMPTZ, REAL 8 bytes, integers 64-bit). */
 function postgresType(column: string, seedType: string): string {
   if (seedType === 'REAL') return 'double precision'
-  if (/size_bytes$/.test(column)) return 'bigint'
   if (['timestamp', 'created_at', 'updated_at'].includes(column)) return 'timestamp with time zone'
-  return seedType === 'INTEGER' ? 'integer' : 'text'
+  return seedType === 'INTEGER' ? 'bigint' : 'text'
 }
 
 describe.each(ENGINES)('video-batch store on $name', (engine) => {

@@ -76,4 +76,50 @@ export const postgresDialect: SqlDialect = {
   searchIndex: postgresSearchIndex,
   dropSearchIndex: postgresDropSearchIndex,
   searchMatches: postgresSearchMatches,
+  widenIntegers: () => [changeIntegerColumns('integer', 'bigint', [])],
+  narrowIntegers: (keep) => [changeIntegerColumns('bigint', 'integer', keep)],
+}
+
+/**
+ * changeIntegerColumns is one statement changing every `from` column of the schema's tables to
+ * `to` (but `keep`, as `table.column`). It reads the catalogs of its own schema only
+ * (information_schema would look at every schema's relations, which other stores' migrations
+ * may be changing at the same moment). PostgreSQL refuses to change a column a view or a
+ * trigger's WHEN reads, so the views and triggers are dropped first and created again after,
+ * each from its own definition; an identity column's sequence follows its column.
+ */
+function changeIntegerColumns(from: string, to: string, keep: readonly string[]): string {
+  const kept = keep.map((k) => `'${k.replace(/'/g, "''")}'`).join(', ')
+  return `DO $$
+DECLARE
+  r record;
+  views text[] := '{}';
+  triggers text[] := '{}';
+  d text;
+BEGIN
+  FOR r IN SELECT c.relname, pg_get_viewdef(c.oid) AS def FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'v' ORDER BY c.oid LOOP
+    views := views || format('CREATE VIEW %I AS %s', r.relname, r.def);
+  END LOOP;
+  FOR r IN SELECT c.relname FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'v' ORDER BY c.oid DESC LOOP
+    EXECUTE format('DROP VIEW IF EXISTS %I', r.relname);
+  END LOOP;
+  FOR r IN SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid) AS def
+      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+      WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal LOOP
+    triggers := triggers || r.def;
+    EXECUTE format('DROP TRIGGER %I ON %I', r.tgname, r.relname);
+  END LOOP;
+  FOR r IN SELECT c.relname AS table_name, a.attname AS column_name
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+        AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = '${from}'::regtype
+        AND c.relname <> 'genmedia_migrations'
+        AND c.relname || '.' || a.attname NOT IN (${kept || "''"}) LOOP
+    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE ${to}', r.table_name, r.column_name);
+  END LOOP;
+  FOREACH d IN ARRAY triggers LOOP EXECUTE d; END LOOP;
+  FOREACH d IN ARRAY views LOOP EXECUTE d; END LOOP;
+END $$`
 }

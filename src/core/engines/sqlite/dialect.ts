@@ -53,4 +53,6 @@ export const sqliteDialect: SqlDialect = {
   searchIndex: sqliteSearchIndex,
   dropSearchIndex: sqliteDropSearchIndex,
   searchMatches: sqliteSearchMatches,
+  widenIntegers: () => [],
+  narrowIntegers: () => [],
 }
