@@ -7,7 +7,6 @@ import {
   type OpenStore,
 } from '../../../src/core/index.js'
 import { aiArtistStore, type AiArtistRepository } from '../../../src/stores/ai-artist/index.js'
-import { migrations } from '../../../src/stores/ai-artist/migrations.js'
 import { ENGINES, useEngine } from '../../engines.js'
 
 const VERSIONS = aiArtistStore.migrations.map((m) => m.version)
@@ -165,7 +164,6 @@ describe.each(ENGINES)('ai-artist schema on $name', (engine) => {
     store = undefined
     const opening = openStore(aiArtistStore, { location })
     await expect(opening).rejects.toThrow(SchemaVersionError)
-    const latest = aiArtistStore.migrations.length
     await expect(openStore(aiArtistStore, { location })).rejects.toThrow(
       new RegExp(`schema version ${LATEST + 1}, newer than this genmedia's ${LATEST}`),
     )
