@@ -31,6 +31,7 @@ interface Def {
 
 interface CheckDef {
   check: string
+  fn?: object
   tx?: (value: unknown) => unknown
   minimum?: number
   maximum?: number
@@ -68,9 +69,41 @@ function defOf(schema: z.ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def
 }
 
+/** Refinements (`.refine(fn)`) whose `fn` is a pure test of the value, safe to call directly. */
+const predicates = new WeakSet<object>()
+
+/**
+ * compilable marks `test`, a refinement's function, as a pure test of the parsed value (no
+ * context, no side effects): a schema refined with it still compiles, the test called directly.
+ */
+export function compilable<T extends (value: never) => boolean>(test: T): T {
+  predicates.add(test)
+  return test
+}
+
 function compile(schema: z.ZodType): CompiledCheck | undefined {
   const def = defOf(schema)
   if (def.coerce) return undefined
+  const custom = (def.checks ?? []).filter((c) => c._zod.def.check === 'custom')
+  if (custom.length === 0) return compileDef(def)
+  // zod runs refinements on the parsed value, after the type's own checks.
+  const tests = custom.map((c) => c._zod.def.fn)
+  if (!tests.every((t) => t !== undefined && predicates.has(t))) return undefined
+  const inner = compileDef({
+    ...def,
+    checks: def.checks!.filter((c) => c._zod.def.check !== 'custom'),
+  })
+  if (!inner) return undefined
+  const run = tests as ((value: unknown) => boolean)[]
+  return (v) => {
+    const out = inner(v)
+    if (out === FAIL) return FAIL
+    for (let i = 0; i < run.length; i++) if (!run[i]!(out)) return FAIL
+    return out
+  }
+}
+
+function compileDef(def: Def): CompiledCheck | undefined {
   switch (def.type) {
     case 'string':
       return compileString(def)
@@ -84,7 +117,7 @@ function compile(schema: z.ZodType): CompiledCheck | undefined {
         : undefined
     case 'unknown':
     case 'any':
-      return (v) => v
+      return noChecks(def) ? (v) => v : undefined
     case 'enum':
     case 'literal':
       return compileValues(def)

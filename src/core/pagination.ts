@@ -1,7 +1,10 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
 import { z } from 'zod'
 import { translateDatabaseError, ValidationError } from './errors.js'
-import type { RowDefinition, RowOf, Columns } from './table.js'
+import type { ColumnKind, RowDefinition, RowOf, Columns } from './table.js'
+
+/** What a cursor's check reads of a table: its columns' kinds. */
+type KindsOf = { columns: Readonly<Record<string, { kind: ColumnKind }>> }
 
 export const DEFAULT_PAGE_SIZE = 50
 export const MAX_PAGE_SIZE = 500
@@ -137,8 +140,19 @@ function isValueRefused(error: unknown): boolean {
  * checkCursorTypes refuses a cursor whose values are not of their columns' kinds (text where an
  * id goes): SQLite would compare them anyway and PostgreSQL would fail, so both refuse it.
  */
+/**
+ * checkCursor refuses (ValidationError 'after') a cursor that is no cursor of a list of `rows`
+ * sorted by `options`: its values of the wrong kind for their columns. paginate does this when
+ * given `rows`; a list that pages raw rows and decodes them itself calls it first.
+ */
+export function checkCursor(rows: KindsOf, options: KeysetOptions): void {
+  if (!options.after) return
+  const values = decodeCursor(options.after, 2)
+  checkCursorTypes(rows, [options.sortColumn, options.idColumn ?? 'id'], values)
+}
+
 function checkCursorTypes(
-  rows: RowDefinition<Columns>,
+  rows: KindsOf,
   columns: readonly string[],
   values: readonly (string | number)[],
 ): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { compiledCheckOf, FAIL } from './compiled.js'
+import { compilable, compiledCheckOf, FAIL } from './compiled.js'
 import { ValidationError } from './errors.js'
 
 /**
@@ -20,7 +20,7 @@ export function hasNul(text: string): boolean {
 
 /** What refuses text with NUL, for a zod string. */
 export const noNul = [
-  (s: string) => !hasNul(s),
+  compilable((s: string) => !hasNul(s)),
   { message: 'must not contain NUL (\\u0000)' },
 ] as const
 
@@ -46,11 +46,12 @@ export function jsonProblem(value: unknown): string | undefined {
   return undefined
 }
 
+const isStorableJson = compilable((value: unknown) => jsonProblem(value) === undefined)
+
 /** storableJson narrows a JSON column's schema to what both engines store (jsonProblem). */
 export function storableJson<S extends z.ZodType>(schema: S): S {
-  return schema.superRefine((value, ctx) => {
-    const problem = jsonProblem(value)
-    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  return schema.refine(isStorableJson, {
+    error: (issue) => jsonProblem(issue.input) ?? 'cannot be stored',
   }) as S
 }
 

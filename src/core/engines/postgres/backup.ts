@@ -73,12 +73,15 @@ async function readSnapshot(
     )
     schemaVersion = Number(result.rows[0]?.v ?? 0)
   }
+  // Every store table the schema has (a database genmedia did not make, backed up before adopt
+  // takes it over, may lack the tables genmedia adds).
   const rowCounts: Record<string, number> = {}
   for (const table of tables) {
-    if (schemaVersion === 0) {
-      rowCounts[table] = 0
-      continue
-    }
+    const found = await client.query<{ present: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS present',
+      [`${quoteIdentifier(schema)}.${quoteIdentifier(table)}`],
+    )
+    if (!found.rows[0]?.present) continue
     const result = await client.query<{ n: number }>(
       `SELECT COUNT(*) AS n FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`,
     )
