@@ -84,7 +84,8 @@ function usageError(error: CommanderError, args: readonly string[]): CliError {
       ? path.length
         ? `${path.join(' ')} needs a command`
         : 'name a command'
-      : error.message.replace(/^error: /, '')
+      : // commander puts its "(Did you mean …?)" on a line of its own: one line, as every error.
+        error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')
   return new CliError(`${message}; ${help}`, EXIT.usage, 'usage')
 }
 

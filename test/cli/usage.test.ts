@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
+import { aiArtistStore } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 import { runCli } from './run-cli.js'
 
@@ -23,7 +24,7 @@ describe('genmedia usage errors', () => {
 
   it('says each in one line with exit code 2, or as the one JSON error shape', async () => {
     await usage(['stores', '--bogus'], /unknown option '--bogus'; see genmedia stores --help/)
-    await usage(['nope', '--json'], /unknown command 'nope'; see genmedia --help/)
+    await usage(['nope', '--json'], /unknown command 'nope'[^\n]*; see genmedia --help/)
     await usage(['migrate', 'up'], /missing required argument 'store'; see genmedia migrate up/)
     await usage(['token'], /token needs a command; see genmedia token --help/)
     await usage([], /^genmedia: name a command; see genmedia --help/)
@@ -69,10 +70,9 @@ describe.each(ENGINES)('refused and read-only commands create nothing on $name',
     const env = await freshEnv()
     const status = await runCli(['migrate', 'status', 'ai-artist', '--json'], { env })
     expect(status.code).toBe(0)
-    expect(status.json().migrations.map((m: { state: string }) => m.state)).toEqual([
-      'pending',
-      'pending',
-    ])
+    expect(status.json().migrations.map((m: { state: string }) => m.state)).toEqual(
+      aiArtistStore.migrations.map(() => 'pending'),
+    )
     const to = await runCli(['migrate', 'up', 'ai-artist', '--to', 'abc'], { env })
     expect(to).toMatchObject({ code: 2, stderr: expect.stringMatching(/--to must be a version/) })
     const serve = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], { env })

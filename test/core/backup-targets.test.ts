@@ -78,9 +78,10 @@ describe.each(BACKENDS)('backup target contract: $name', (backend) => {
     const now = new Date(Date.UTC(2026, 2, 1, 2, 0, 0))
     const { manifest } = await backupStore(aiArtistStore, { location, target, now })
     expect(manifest.file).toBe('ai-artist_20260301_020000-2.db')
+    // Listed oldest first: by time, then by sequence within the second.
     expect(await target.list('ai-artist')).toEqual([
-      'ai-artist_20260301_020000-2.db',
       'ai-artist_20260301_020000.db',
+      'ai-artist_20260301_020000-2.db',
     ])
   })
 
