@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ImageGenRepository } from '../../src/stores/image-gen/index.js'
+import { JobQueue } from '../../src/core/index.js'
+import { imageGenStore, type ImageGenRepository } from '../../src/stores/image-gen/index.js'
 import { hasChromium, screenshot, useDashboard } from './harness.js'
 
 describe.skipIf(!hasChromium)(
@@ -91,6 +92,59 @@ describe.skipIf(!hasChromium)(
       expect(job.shot_type).not.toBeNull()
       await web.page.getByRole('list', { name: 'Sessions' }).getByText('Browser test').waitFor()
       await screenshot(web.page, 'image-gen-created-job')
+    })
+
+    it('image-gen: the job queue shows counts and progress live, and cancels a running job', async () => {
+      const store = web.dashboard.store('image-gen')
+      const queue = new JobQueue(store.db, imageGenStore.jobs!.table)
+      for (let i = 0; i < 3; i++) {
+        await imageGen().createGenerationJob(1, {
+          prompt: `queued ${i}`,
+          number_of_shots: 4,
+          session_title: 'Queue test',
+        })
+      }
+      // A worker in all but name: claims the oldest waiting job and reports 1 of its shots done.
+      const lease = (await queue.claim({ worker: 'browser-test', leaseSeconds: 60 }))!
+      const total = Number(lease.row.number_of_shots)
+      await queue.heartbeat(lease, 60, 1)
+      await open('/image-gen?user=1')
+      const counts = web.page.getByLabel('Jobs per state')
+      const countOf = async (state: string) =>
+        Number((await counts.locator(`.count-${state} dd`).innerText()).replace(/\D/g, ''))
+      const before = await queue.counts()
+      await counts.waitFor()
+      expect(await countOf('queued')).toBe(before.queued)
+      expect(await countOf('running')).toBe(before.running)
+      const row = web.page
+        .getByRole('table', { name: 'Running jobs' })
+        .locator(`[data-job="${lease.id}"]`)
+      await row
+        .getByRole('progressbar')
+        .filter({ hasText: `1 / ${total}` })
+        .waitFor()
+      // Progress arrives without a reload: the page polls the queue.
+      await queue.heartbeat(lease, 60, 3)
+      await row
+        .getByRole('progressbar')
+        .filter({ hasText: `3 / ${total}` })
+        .waitFor()
+      await row.scrollIntoViewIfNeeded()
+      await screenshot(web.page, 'image-gen-queue')
+      await row.getByRole('button', { name: `Cancel job ${lease.id}` }).click()
+      await row.getByText('cancelling').waitFor()
+      // The worker learns of the cancellation at its next heartbeat and ends the job.
+      expect(await queue.heartbeat(lease, 60, 3)).toEqual({ lost: false, cancelled: true })
+      await queue.cancelled(lease)
+      const failed = web.page
+        .getByRole('table', { name: 'Failed jobs' })
+        .locator(`[data-job="${lease.id}"]`)
+      await failed.getByText('cancelled', { exact: true }).first().waitFor()
+      await row.waitFor({ state: 'detached' })
+      const after = await queue.counts()
+      expect(after.cancelled).toBe(before.cancelled + 1)
+      await expect.poll(() => countOf('cancelled'), { timeout: 5000 }).toBe(after.cancelled)
+      expect((await queue.jobState(lease.id))?.state).toBe('cancelled')
     })
 
     it('video-batch: shows the pipeline, failures, and follows a lineage link', async () => {

@@ -22,6 +22,7 @@ import {
   type User,
 } from './image-gen-api'
 import { ExportDownloads } from '../components/export-downloads'
+import { JobQueue } from '../components/JobQueue'
 
 /**
  * image-gen: the session navigation panel (thumbnails, counts, most recent first), a session's
@@ -117,6 +118,7 @@ export default function ImageGen() {
           </div>
         </div>
       ) : null}
+      <JobQueue store="image-gen" unit="shots" />
     </div>
   )
 }

@@ -22,6 +22,7 @@ import {
 } from '../components/common'
 import { Link, navigate, useLocation, withParams, type Location } from '../router'
 import { ExportDownloads } from '../components/export-downloads'
+import { JobQueue } from '../components/JobQueue'
 
 /**
  * video-batch: the pipeline uploads → prompt sets → videos with status counts, the failures
@@ -98,6 +99,7 @@ export default function VideoBatch() {
           <Failures location={location} />
         </div>
       </div>
+      <JobQueue store="video-batch" />
     </div>
   )
 }
