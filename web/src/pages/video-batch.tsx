@@ -7,7 +7,7 @@ import type {
   VideoBatchImageStatus as ImageStatus,
   VideoStatus,
 } from '../../../src/stores/video-batch/tables'
-import type { Page } from '../api'
+import { query, type Page } from '../api'
 import { useApi } from '../hooks'
 import {
   Counts,
@@ -22,6 +22,7 @@ import {
 } from '../components/common'
 import { Link, navigate, useLocation, withParams, type Location } from '../router'
 import { ExportDownloads } from '../components/export-downloads'
+import { SearchBar, searchParams, type ListPage } from '../components/search-bar'
 
 /**
  * video-batch: the pipeline uploads → prompt sets → videos with status counts, the failures
@@ -36,8 +37,8 @@ export default function VideoBatch() {
     images: Record<ImageStatus, number>
     videos: Record<VideoStatus, number>
   }>('/api/video-batch/queries/status-counts')
-  const uploads = useApi<Page<Image>>(
-    `/api/video-batch/images?limit=100${status ? `&status=${status}` : ''}`,
+  const uploads = useApi<ListPage<Image>>(
+    `/api/video-batch/images${query({ limit: 100, status, ...searchParams(location, ['status']) })}`,
   )
   return (
     <div className="page">
@@ -65,11 +66,12 @@ export default function VideoBatch() {
             />
           }
         >
+          <SearchBar label="Search uploads" location={location} facets={uploads.data?.facets} />
           <ErrorBanner error={uploads.error} onRetry={uploads.reload} />
           {uploads.loading && !uploads.data ? <Loading /> : null}
           <ul className="side-list" aria-label="Uploads">
             {uploads.data?.items.map((u) => (
-              <li key={u.id}>
+              <li key={u.id} data-upload={u.id}>
                 <Link
                   className="side-item"
                   to={withParams(location, { image: u.id })}
