@@ -3,8 +3,10 @@ import {
   idParams,
   ofExisting,
   isoTimestamp,
+  listPageOf,
   pageOf,
   pageQuery,
+  searchQuery,
   routesFor,
   type ApiRoute,
 } from '../../core/index.js'
@@ -36,6 +38,7 @@ import {
   projectStatistics,
   resumableSession,
   settingValue,
+  archiveSearch,
   archiveTables,
 } from './tables.js'
 
@@ -91,11 +94,14 @@ const sessionRoutes = [
   route({
     method: 'GET',
     path: '/sessions',
-    summary: 'List sessions newest first, optionally of one status, by keyset page',
-    query: pageQuery.extend(sessionFilterSchema.shape),
-    response: pageOf(sessionSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listSessions(filter, { after, limit }),
+    summary:
+      'List sessions newest first, optionally of one status, by keyset page; search and facets',
+    query: pageQuery
+      .extend(sessionFilterSchema.shape)
+      .extend(searchQuery(archiveSearch.processing_state).shape),
+    response: listPageOf(sessionSchema),
+    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
+      repo.listSessions(filter, { after, limit }, { q, facets }),
   }),
   route({
     method: 'POST',

@@ -5,7 +5,7 @@ import { archiveCommands } from './cli.js'
 import { migrations } from './migrations.js'
 import { ArchiveRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
-import { archiveTables } from './tables.js'
+import { archiveSearch, archiveTables } from './tables.js'
 
 export { ArchiveRepository } from './repository.js'
 export type * from './tables.js'
@@ -33,6 +33,7 @@ export const archiveStore = defineStore({
   schema: 'archive',
   migrations,
   tables: archiveTables,
+  search: archiveSearch,
   // app_settings is configuration the migration fills with the seed's defaults, not data.
   dataTables: Object.keys(archiveTables).filter((t) => t !== 'app_settings'),
   adopt: archiveAdoption,

@@ -1,4 +1,4 @@
-import { type Migration, type SqlDialect, widenIntegers } from '../../core/index.js'
+import { type Migration, type SqlDialect, searchIndexOf, widenIntegers } from '../../core/index.js'
 
 /** Session statuses (seed 003: "initialized, processing, paused, completed, failed"). */
 export const SESSION_STATUSES = [
@@ -372,11 +372,27 @@ const sessionIndexes: Migration = {
   ],
 }
 
+const sessionSearchIndex = searchIndexOf('processing_state', [
+  'artwork_name',
+  'master_path',
+  'rd_folder_path',
+  'output_path',
+])
+
+/** Full-text search of sessions by artwork name and the paths of their master and outputs. */
+const sessionSearch: Migration = {
+  version: 5,
+  name: 'full-text search of processing sessions',
+  up: (d) => d.searchIndex(sessionSearchIndex),
+  down: (d) => d.dropSearchIndex(sessionSearchIndex),
+}
+
 export const migrations: readonly Migration[] = [
   initial,
   aiSceneGrouping,
   sessionIndexes,
   widenIntegers(4, ['file_registry.file_size_bytes']),
+  sessionSearch,
 ]
 
 /** The value `db_version` holds at each schema version. */

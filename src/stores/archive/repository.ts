@@ -4,8 +4,11 @@ import {
   ConflictError,
   paginate,
   parseInput,
+  searchPage,
   tableRows,
   type Database,
+  type ListOptions,
+  type ListPage,
   type Executor,
   type Page,
   type PageRequest,
@@ -33,6 +36,7 @@ import {
 import {
   activeSession,
   resumableSessionRow,
+  archiveSearch,
   archiveTables,
   type ActiveSession,
   type ArchiveTables,
@@ -127,15 +131,35 @@ export class ArchiveRepository extends CatalogRepository {
     return this.#sessionRows.get(sessionId, executor)
   }
 
-  /** listSessions pages through sessions, newest first, optionally of one status. */
+  /**
+   * listSessions pages through sessions, newest first, optionally of one status. With
+   * `options.q`, sessions whose artwork name or master, RD or output path match, best match
+   * first; `options.facets` (`status`, `artwork_name`, `preset_id`) counted over every session
+   * the filter and search let through.
+   */
   async listSessions(
     filter: SessionFilter = {},
     page: PageRequest = {},
-  ): Promise<Page<ProcessingSession>> {
+    options: ListOptions = {},
+  ): Promise<ListPage<ProcessingSession>> {
     const f = parseInput(sessionFilterSchema, filter)
     let q = this.#k.selectFrom('processing_state').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
-    return paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page }, sessions)
+    return searchPage(this.#db, q, {
+      ...options,
+      search: archiveSearch.processing_state,
+      rows: sessions,
+      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
+    })
+  }
+
+  /** searchSessions finds sessions by artwork name or paths (docs/search.md), best first. */
+  searchSessions(
+    q: string,
+    filter: SessionFilter = {},
+    page: PageRequest = {},
+  ): Promise<ListPage<ProcessingSession>> {
+    return this.listSessions(filter, page, { q })
   }
 
   /**

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   col,
   defineRow,
+  defineSearch,
   defineTables,
   jsonObject,
   type Row,
@@ -196,6 +197,14 @@ export const archiveTables = defineTables({
     modified_at: col.timestamp().nullable({ inWrites: false }).defaulted(),
   },
 })
+
+/** What full-text search reads, and the columns a list counts by value (docs/search.md). */
+export const archiveSearch = {
+  processing_state: defineSearch(archiveTables.processing_state, {
+    columns: ['artwork_name', 'master_path', 'rd_folder_path', 'output_path'],
+    facets: ['status', 'artwork_name', 'preset_id'],
+  }),
+}
 
 /** The tables as Kysely sees them. */
 export type ArchiveTables = TablesOf<typeof archiveTables>

@@ -5,8 +5,10 @@ import {
   ofExisting,
   routesFor,
   limitQuery,
+  listPageOf,
   pageOf,
   pageQuery,
+  searchQuery,
   type ApiRoute,
 } from '../../core/index.js'
 import {
@@ -19,7 +21,7 @@ import {
   type VideoPatch,
 } from './inputs.js'
 import type { MetricsRepository } from './repository.js'
-import { latestVideoMetrics, metricsTables, platformSummary } from './tables.js'
+import { latestVideoMetrics, metricsSearch, metricsTables, platformSummary } from './tables.js'
 
 export const videoMetricsSchema = metricsTables.video_metrics.row
 export const videoMetadataSchema = metricsTables.video_metadata.row
@@ -72,11 +74,13 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
   route({
     method: 'GET',
     path: '/videos',
-    summary: 'List videos newest first, by status or topic, by keyset page',
-    query: pageQuery.extend(videoMetadataFilterSchema.shape),
-    response: pageOf(videoMetadataSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listVideos(filter, { after, limit }),
+    summary: 'List videos newest first, by status or topic, by keyset page; search and facets',
+    query: pageQuery
+      .extend(videoMetadataFilterSchema.shape)
+      .extend(searchQuery(metricsSearch.video_metadata).shape),
+    response: listPageOf(videoMetadataSchema),
+    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
+      repo.listVideos(filter, { after, limit }, { q, facets }),
   }),
   route({
     method: 'POST',

@@ -3,7 +3,7 @@ import { columnsByConstraint, migrations } from './migrations.js'
 import { MetricsRepository } from './repository.js'
 import { seedSampleData } from './sample-data.js'
 import { metricsApi } from './api.js'
-import { metricsTables } from './tables.js'
+import { metricsSearch, metricsTables } from './tables.js'
 
 export { MetricsRepository, computeEngagementRate } from './repository.js'
 export type * from './tables.js'
@@ -19,6 +19,7 @@ export const metricsStore = defineStore({
   legacyEnv: ['METRICS_DB_PATH'],
   migrations,
   tables: metricsTables,
+  search: metricsSearch,
   columnsByConstraint,
   createRepository: (db) => new MetricsRepository(db),
   api: metricsApi,

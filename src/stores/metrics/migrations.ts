@@ -1,4 +1,4 @@
-import { type Migration, widenIntegers } from '../../core/index.js'
+import { type Migration, searchIndexOf, widenIntegers } from '../../core/index.js'
 
 /** Video statuses in lifecycle order (seed 002: 'draft', 'rendered', 'posted', 'archived'). */
 export const VIDEO_STATUSES = ['draft', 'rendered', 'posted', 'archived'] as const
@@ -217,7 +217,22 @@ LEFT JOIN video_metadata md ON md.video_id = k.video_id`,
   ],
 }
 
-export const migrations: readonly Migration[] = [initial, latestTable, widenIntegers(3)]
+const videoSearchIndex = searchIndexOf('video_metadata', ['title', 'description', 'topic'])
+
+/** Full-text search of videos by what a person remembers of them (docs/search.md). */
+const videoSearch: Migration = {
+  version: 4,
+  name: 'full-text search of video metadata',
+  up: (d) => d.searchIndex(videoSearchIndex),
+  down: (d) => d.dropSearchIndex(videoSearchIndex),
+}
+
+export const migrations: readonly Migration[] = [
+  initial,
+  latestTable,
+  widenIntegers(3),
+  videoSearch,
+]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint: Readonly<Record<string, string>> = {

@@ -7,8 +7,11 @@ import {
   parseInput,
   parseItem,
   parseTimestamp,
+  searchPage,
   tableRows,
   type Database,
+  type ListOptions,
+  type ListPage,
   type Page,
   type PageRequest,
   type TableRows,
@@ -29,6 +32,7 @@ import {
 } from './inputs.js'
 import {
   latestVideoMetrics,
+  metricsSearch,
   metricsTables,
   type LatestVideoMetrics,
   type MetricsTables,
@@ -227,15 +231,34 @@ ORDER BY platform`,
     )
   }
 
-  /** listVideos returns videos newest first, optionally of one status or topic, by keyset page. */
+  /**
+   * listVideos returns videos newest first, optionally of one status or topic, by keyset page.
+   * With `options.q`, videos whose title, description or topic match, best match first;
+   * `options.facets` (`status`, `topic`) counted over every video the filter and search let through.
+   */
   async listVideos(
     filter: VideoMetadataFilter = {},
     page: PageRequest = {},
-  ): Promise<Page<VideoMetadata>> {
+    options: ListOptions = {},
+  ): Promise<ListPage<VideoMetadata>> {
     const f = parseInput(videoMetadataFilterSchema, filter)
     let q = this.#k.selectFrom('video_metadata').selectAll()
     if (f.status) q = q.where('status', '=', f.status)
     if (f.topic) q = q.where('topic', '=', f.topic)
-    return paginate(q, { sortColumn: 'created_at', direction: 'desc', ...page }, videos)
+    return searchPage(this.#db, q, {
+      ...options,
+      search: metricsSearch.video_metadata,
+      rows: videos,
+      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
+    })
+  }
+
+  /** searchVideos finds videos by title, description or topic (docs/search.md), best first. */
+  searchVideos(
+    q: string,
+    filter: VideoMetadataFilter = {},
+    page: PageRequest = {},
+  ): Promise<ListPage<VideoMetadata>> {
+    return this.listVideos(filter, page, { q })
   }
 }

@@ -1,6 +1,7 @@
 import {
   col,
   defineRow,
+  defineSearch,
   defineTables,
   type Row,
   type StoredOf,
@@ -69,6 +70,14 @@ export const metricsTables = defineTables({
     timestamp: col.timestamp(),
   },
 })
+
+/** What full-text search reads, and the columns a list counts by value (docs/search.md). */
+export const metricsSearch = {
+  video_metadata: defineSearch(metricsTables.video_metadata, {
+    columns: ['title', 'description', 'topic'],
+    facets: ['status', 'topic'],
+  }),
+}
 
 /** VideoMetrics is one snapshot (row of `video_metrics`). Timestamps are ISO-8601 UTC. */
 export type VideoMetrics = Row<typeof metricsTables.video_metrics>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { api, query, type ApiError, type Page } from '../api'
+import { api, query, type ApiError } from '../api'
 import { toApiError, useApi } from '../hooks'
 import { ChoiceFilter, Counts, ErrorBanner, Loading } from '../components/common'
 import { GalleryGrid } from '../components/gallery-grid'
@@ -14,6 +14,7 @@ import {
   type GeneratedImage,
 } from './ai-artist-api'
 import { ExportDownloads } from '../components/export-downloads'
+import { SearchBar, type Facet, type ListPage } from '../components/search-bar'
 
 const PAGE_SIZE = 120
 
@@ -29,7 +30,12 @@ interface Listing {
   next: string | null
   loading: boolean
   error?: ApiError
+  /** Counted with the first page, under the filters and search. */
+  facets?: Record<string, Facet>
 }
+
+/** The columns the gallery counts beside its images, as chips under the search box. */
+const FACETS = ['status', 'model_id']
 
 /**
  * The ai-artist gallery: every image newest first by keyset pages, filtered by the URL's
@@ -37,7 +43,9 @@ interface Listing {
  */
 export default function AiArtistGallery() {
   const location = useLocation()
-  const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, location.params.get(k) ?? '']))
+  const filters = Object.fromEntries(
+    [...FILTER_KEYS, 'q'].map((k) => [k, location.params.get(k) ?? '']),
+  )
   const filterKey = query(filters)
   const openId = Number(location.params.get('image')) || undefined
   const [listing, setListing] = useState<Listing>({ key: '', items: [], next: null, loading: true })
@@ -55,7 +63,8 @@ export default function AiArtistGallery() {
       const params = new URLSearchParams(key)
       params.set('limit', String(PAGE_SIZE))
       if (after) params.set('after', after)
-      const page = await api<Page<GeneratedImage>>(`/api/ai-artist/images?${params}`)
+      else params.set('facets', FACETS.join(','))
+      const page = await api<ListPage<GeneratedImage>>(`/api/ai-artist/images?${params}`)
       setListing((current) =>
         current.key !== key
           ? current
@@ -64,6 +73,7 @@ export default function AiArtistGallery() {
               items: after ? [...current.items, ...page.items] : page.items,
               next: page.next,
               loading: false,
+              facets: after ? current.facets : page.facets,
             },
       )
     } catch (error) {
@@ -187,6 +197,12 @@ export default function AiArtistGallery() {
           </Link>
         ) : null}
       </form>
+      <SearchBar
+        label="Search images"
+        location={location}
+        facets={listing.facets}
+        names={{ status: 'Status', model_id: 'Model' }}
+      />
       <p className="muted small">
         Keys: arrows move, Enter opens, <kbd>c</kbd> curate, <kbd>r</kbd> reject, <kbd>f</kbd>{' '}
         feature.{' '}

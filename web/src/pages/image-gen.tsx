@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { getUserId, setUserId, type Page } from '../api'
+import { getUserId, query, setUserId, type Page } from '../api'
 import { useApi } from '../hooks'
 import {
   AuthImage,
@@ -23,6 +23,7 @@ import {
 } from './image-gen-api'
 import { ExportDownloads } from '../components/export-downloads'
 import { JobQueue } from '../components/JobQueue'
+import { SearchBar, searchParams, type ListPage } from '../components/search-bar'
 
 /**
  * image-gen: the session navigation panel (thumbnails, counts, most recent first), a session's
@@ -230,8 +231,8 @@ function SessionView({ id, user, location }: { id: number; user: string; locatio
 
 function JobList({ user, location }: { user: string; location: Location }) {
   const status = location.params.get('status') ?? ''
-  const jobs = useApi<Page<GenerationJob>>(
-    `/api/image-gen/jobs?limit=100${status ? `&status=${status}` : ''}`,
+  const jobs = useApi<ListPage<GenerationJob>>(
+    `/api/image-gen/jobs${query({ limit: 100, status, ...searchParams(location, ['status']) })}`,
     user,
   )
   return (
@@ -247,6 +248,7 @@ function JobList({ user, location }: { user: string; location: Location }) {
         />
       }
     >
+      <SearchBar label="Search jobs" location={location} facets={jobs.data?.facets} />
       <ErrorBanner error={jobs.error} onRetry={jobs.reload} />
       {jobs.loading && !jobs.data ? <Loading /> : null}
       {jobs.data ? <JobTable jobs={jobs.data.items} location={location} /> : null}

@@ -16,11 +16,13 @@ import { ChoiceFilter, ErrorBanner, formatNumber, Loading, Section } from '../co
 import { BarChart, LineChart } from '../components/charts'
 import { navigate, useLocation, withParams, type Location } from '../router'
 import { ExportDownloads } from '../components/export-downloads'
+import { SearchBar, searchParams, type ListPage } from '../components/search-bar'
 
 /**
  * Studio, seed 002's content pipeline: unused trending topics by relevance, per-platform
  * metrics over time, the character image library with usage counts, and collections.
- * `?video=`, `?character=`, `?emotion=`, `?pose=` and `?collection=` are in the URL.
+ * `?video=`, `?video_q=`, `?topic=`, `?q=`, `?character=`, `?emotion=`, `?pose=` and
+ * `?collection=` are in the URL.
  */
 export default function Studio() {
   const location = useLocation()
@@ -101,7 +103,14 @@ function PlatformSummary() {
 }
 
 function MetricsOverTime({ location }: { location: Location }) {
-  const videos = useApi<Page<VideoMetadata>>('/api/metrics/videos?status=posted&limit=100')
+  const videos = useApi<ListPage<VideoMetadata>>(
+    `/api/metrics/videos${query({
+      status: 'posted',
+      limit: 100,
+      topic: location.params.get('topic'),
+      ...searchParams(location, ['topic'], 'video_q'),
+    })}`,
+  )
   const chosen = location.params.get('video') ?? videos.data?.items[0]?.video_id
   const history = useApi<Page<VideoMetrics>>(
     chosen ? `/api/metrics/videos/${encodeURIComponent(chosen)}/history?limit=500` : null,
@@ -131,6 +140,13 @@ function MetricsOverTime({ location }: { location: Location }) {
         </select>
       }
     >
+      <SearchBar
+        label="Search videos"
+        param="video_q"
+        location={location}
+        facets={videos.data?.facets}
+        names={{ topic: 'Topic' }}
+      />
       <ErrorBanner error={videos.error ?? history.error} onRetry={history.reload} />
       {history.loading && !history.data ? <Loading /> : null}
       {videos.data?.items.length === 0 ? <p className="empty">No posted videos.</p> : null}
@@ -154,8 +170,12 @@ function Library({ location }: { location: Location }) {
     pose: location.params.get('pose') ?? '',
   }
   const coverage = useApi<EmotionCoverage[]>('/api/image-library/queries/images-by-character')
-  const images = useApi<Page<LibraryImage>>(
-    `/api/image-library/images${query({ ...filter, limit: 100 })}`,
+  const images = useApi<ListPage<LibraryImage>>(
+    `/api/image-library/images${query({
+      ...filter,
+      limit: 100,
+      ...searchParams(location, ['character', 'emotion', 'pose']),
+    })}`,
   )
   const characters = [...new Set(coverage.data?.map((c) => c.character) ?? [])]
   const emotions = [...new Set(coverage.data?.map((c) => c.emotion) ?? [])]
@@ -206,6 +226,12 @@ function Library({ location }: { location: Location }) {
           />
         </label>
       </form>
+      <SearchBar
+        label="Search the library"
+        location={location}
+        facets={images.data?.facets}
+        names={{ character: 'Character', emotion: 'Emotion', pose: 'Pose' }}
+      />
       <table className="table" aria-label="Library images">
         <thead>
           <tr>

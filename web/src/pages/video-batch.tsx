@@ -7,7 +7,7 @@ import type {
   VideoBatchImageStatus as ImageStatus,
   VideoStatus,
 } from '../../../src/stores/video-batch/tables'
-import type { Page } from '../api'
+import { query, type Page } from '../api'
 import { useApi } from '../hooks'
 import {
   Counts,
@@ -23,6 +23,7 @@ import {
 import { Link, navigate, useLocation, withParams, type Location } from '../router'
 import { ExportDownloads } from '../components/export-downloads'
 import { JobQueue } from '../components/JobQueue'
+import { SearchBar, searchParams, type ListPage } from '../components/search-bar'
 
 /**
  * video-batch: the pipeline uploads → prompt sets → videos with status counts, the failures
@@ -37,8 +38,8 @@ export default function VideoBatch() {
     images: Record<ImageStatus, number>
     videos: Record<VideoStatus, number>
   }>('/api/video-batch/queries/status-counts')
-  const uploads = useApi<Page<Image>>(
-    `/api/video-batch/images?limit=100${status ? `&status=${status}` : ''}`,
+  const uploads = useApi<ListPage<Image>>(
+    `/api/video-batch/images${query({ limit: 100, status, ...searchParams(location, ['status']) })}`,
   )
   return (
     <div className="page">
@@ -66,11 +67,12 @@ export default function VideoBatch() {
             />
           }
         >
+          <SearchBar label="Search uploads" location={location} facets={uploads.data?.facets} />
           <ErrorBanner error={uploads.error} onRetry={uploads.reload} />
           {uploads.loading && !uploads.data ? <Loading /> : null}
           <ul className="side-list" aria-label="Uploads">
             {uploads.data?.items.map((u) => (
-              <li key={u.id}>
+              <li key={u.id} data-upload={u.id}>
                 <Link
                   className="side-item"
                   to={withParams(location, { image: u.id })}
