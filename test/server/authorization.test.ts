@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StoreDefinition } from '../../src/core/index.js'
+import { imageGenStore } from '../../src/stores/image-gen/index.js'
 import { STORES } from '../../src/stores/registry.js'
 import { ENGINES, useEngine } from '../engines.js'
 import { startTestServer, type TestServer } from './harness.js'
@@ -26,9 +27,12 @@ describe.each(ENGINES)('authorization of every route on $name', (engine) => {
   let user: string
 
   beforeAll(async () => {
-    server = await startTestServer(ctx, STORES, { seed: true })
+    server = await startTestServer(ctx, STORES)
     admin = (await server.access.createToken({ admin: true })).token
-    user = (await server.access.createToken({ user_id: 1 })).token
+    // The user the user token (and the admin, by X-Genmedia-User) acts as: id 1.
+    const member = await server.store(imageGenStore).repo.createUser({ email: 'u@example.com' })
+    expect(member.id).toBe(1)
+    user = (await server.access.createToken({ user_id: member.id })).token
     const document = (await server.app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{
       security?: unknown[]
       paths: Record<string, Record<string, { security?: unknown[] }>>
