@@ -46,8 +46,12 @@ export class NotFoundError extends GenmediaError {
 
 /** ConflictError: the request is valid but collides with the current state (already claimed, duplicate). */
 export class ConflictError extends GenmediaError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The columns of the unique key a duplicate collides with (`video_id`, `platform`, …), if known. */
+  readonly columns: readonly string[] | undefined
+
+  constructor(message: string, options?: { cause?: unknown; columns?: readonly string[] }) {
     super('conflict', message, options)
+    this.columns = options?.columns
   }
 }
 
@@ -104,10 +108,9 @@ export function translateDatabaseError(
     e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
     e.code === '23505'
   ) {
-    const column =
-      /UNIQUE constraint failed: \w+\.(\w+)/.exec(message)?.[1] ??
-      /Key \((\w+)/.exec(e.detail ?? '')?.[1]
-    return new ConflictError(`${column ?? 'a unique value'} already exists`, { cause: error })
+    const columns = uniqueColumns(message, e.detail)
+    const what = columns.length > 0 ? columns.join(', ') : 'a unique value'
+    return new ConflictError(`${what} already exists`, { cause: error, columns })
   }
   if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || e.code === '23503') {
     const column = /Key \((\w+)/.exec(e.detail ?? '')?.[1]
@@ -138,6 +141,19 @@ const VALUES_REFUSED: Readonly<Record<string, string>> = {
   '22008': 'date or time out of range',
   '54000': 'value too large',
   '54001': 'value nested too deeply',
+}
+
+/**
+ * uniqueColumns lists the columns of the unique key a duplicate broke: SQLite names them all
+ * (`UNIQUE constraint failed: t.video_id, t.platform`), PostgreSQL in its detail
+ * (`Key (video_id, platform)=(…) already exists.`).
+ */
+function uniqueColumns(message: string, detail: string | undefined): string[] {
+  const sqlite = /UNIQUE constraint failed: (.*)$/.exec(message)?.[1]
+  if (sqlite) return sqlite.split(',').map((c) => c.trim().replace(/^.*\./, ''))
+  const postgres = /Key \(([^)]*)\)=/.exec(detail ?? '')?.[1]
+  if (postgres) return postgres.split(',').map((c) => c.trim().replace(/"/g, ''))
+  return []
 }
 
 function columnFromConstraint(name: string, message: string, table?: string): string | undefined {

@@ -7,9 +7,9 @@ import {
   type UpdateType,
 } from 'kysely'
 import type { Database, Executor } from './database.js'
-import { NotFoundError } from './errors.js'
+import { ConflictError, NotFoundError } from './errors.js'
 import type { Columns, RowCodec, RowOf, Table } from './table.js'
-import { parseInput } from './validate.js'
+import { describeValue, parseInput } from './validate.js'
 
 /** The decoded type of column `C` in `Row`, for the columns the codec's row type has. */
 type Decoded<Row, C> = C extends keyof Row ? Row[C] : never
@@ -88,11 +88,12 @@ export function tableRows<
   const run = async <R>(
     executor: Executor<DB> | undefined,
     statement: (k: Kysely<any>) => Promise<R>,
+    values?: Readonly<Record<string, unknown>>,
   ): Promise<R> => {
     try {
       return await statement((executor ?? db.kysely) as Kysely<any>)
     } catch (error) {
-      throw db.translateError(error)
+      throw withValues(db.translateError(error), values)
     }
   }
   // A key of the wrong type ('abc' for an id) is refused as the column's writes refuse it,
@@ -110,13 +111,17 @@ export function tableRows<
       const encoded = encodeValues(codec, values)
       // A row whose every column has its default (`{}`) is `DEFAULT VALUES`: an INSERT with
       // no columns is a syntax error on both engines.
-      const row = await run(executor, (k) => {
-        const insert = k.insertInto(name)
-        const filled = Object.values(encoded).every((v) => v === undefined)
-          ? insert.defaultValues()
-          : insert.values(encoded)
-        return filled.returningAll().executeTakeFirstOrThrow()
-      })
+      const row = await run(
+        executor,
+        (k) => {
+          const insert = k.insertInto(name)
+          const filled = Object.values(encoded).every((v) => v === undefined)
+            ? insert.defaultValues()
+            : insert.values(encoded)
+          return filled.returningAll().executeTakeFirstOrThrow()
+        },
+        values,
+      )
       return codec.decode(row)
     },
     async get(key, executor) {
@@ -129,13 +134,16 @@ export function tableRows<
     async update(key, values, executor) {
       checkKey(key)
       if (Object.keys(values).length === 0) return rows.get(key, executor)
-      const row = await run(executor, (k) =>
-        k
-          .updateTable(name)
-          .set(encodeValues(codec, values))
-          .where(column, '=', key)
-          .returningAll()
-          .executeTakeFirst(),
+      const row = await run(
+        executor,
+        (k) =>
+          k
+            .updateTable(name)
+            .set(encodeValues(codec, values))
+            .where(column, '=', key)
+            .returningAll()
+            .executeTakeFirst(),
+        values,
       )
       return decodeFound(key, row)
     },
@@ -165,4 +173,26 @@ function encodeValues(
   const encoded = codec.encode(plain)
   for (const column of expressions) encoded[column] = values[column]
   return encoded
+}
+
+/**
+ * withValues names the values of a duplicate: a ConflictError on a unique key whose every
+ * column the write gave becomes `filename "x.png" already exists` (or `video_id "v1", platform
+ * "youtube", timestamp "…" already exist`), so the caller sees which row it collided with.
+ * Any other error is returned unchanged.
+ */
+function withValues(error: unknown, values: Readonly<Record<string, unknown>> | undefined) {
+  if (!(error instanceof ConflictError) || !values || !error.columns?.length) return error
+  const { columns } = error
+  if (!columns.every((c) => values[c] !== undefined && !isExpression(values[c]))) return error
+  const named = columns.map((c) => `${c} ${describeValue(shown(values[c]))}`).join(', ')
+  return new ConflictError(`${named} already ${columns.length > 1 ? 'exist' : 'exists'}`, {
+    cause: error.cause,
+    columns,
+  })
+}
+
+/** shown is a value as an error message quotes it: a Date as its ISO-8601 text. */
+function shown(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : value
 }

@@ -105,9 +105,13 @@ describe.each(ENGINES)('tableRows on $name', (engine) => {
     const { rows } = await open()
     const note = await rows.insert({ slug: 'a', title: 'A' })
     await rows.insert({ slug: 'b', title: 'B' })
-    await expect(rows.insert({ slug: 'a', title: 'again' })).rejects.toThrow(
-      new ConflictError('slug already exists'),
-    )
+    // A duplicate names its value (issue 17): the caller sees which row it collided with.
+    await expect(rows.insert({ slug: 'a', title: 'again' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: 'slug "a" already exists',
+      columns: ['slug'],
+    })
+    await expect(rows.update(note.id, { slug: 'b' })).rejects.toThrow(/^slug "b" already exists$/)
     await expect(rows.update(note.id, { slug: 'b' })).rejects.toBeInstanceOf(ConflictError)
     await expect(rows.insert({ slug: 'c' })).rejects.toThrow(
       new ValidationError('title is required', 'title'),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   GenmediaError,
+  NotFoundError,
   idParams,
   listPageOf,
   pageOf,
@@ -202,7 +203,7 @@ const jobRoutes = (
  * answered 404 exactly like a missing one. File bytes travel as base64 in JSON
  * (`content_base64`).
  */
-export const imageGenApi: ApiRoute<ImageGenRepository>[] = [
+export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRepository>[]>[
   route({
     method: 'POST',
     path: '/users',
@@ -455,4 +456,33 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = [
     'admin',
     'worker (admin), for the job’s user',
   ),
-]
+]).map(actingUserExists)
+
+/**
+ * actingUserExists makes a `user` route check first that its acting user exists, so that an
+ * admin naming `X-Genmedia-User: 999` (or the token of a deleted user) hears so, instead of an
+ * empty list or a reference error.
+ */
+function actingUserExists(r: ApiRoute<ImageGenRepository>): ApiRoute<ImageGenRepository> {
+  if (r.access !== 'user') return r
+  return {
+    ...r,
+    handler: async (ctx) => {
+      await requireActingUser(ctx.repo, ctx.actor)
+      return r.handler(ctx)
+    },
+  }
+}
+
+/** requireActingUser throws NotFoundError naming the acting user when it does not exist. */
+async function requireActingUser(repo: ImageGenRepository, actor: Actor): Promise<void> {
+  const id = userOf(actor)
+  try {
+    await repo.getUser(id)
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error
+    throw new NotFoundError(
+      `acting as image-gen user ${id}, which does not exist (X-Genmedia-User, or the token's user)`,
+    )
+  }
+}

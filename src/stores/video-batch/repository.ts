@@ -275,17 +275,19 @@ export class VideoBatchRepository extends VideoBatchQueries {
    * queueVideo queues a video for a prompt set, as `pending`, for the prompt set's image.
    * `prompt_type` defaults to `base`; `prompt_used` defaults to the prompt column the type names
    * (base → video_prompt, refined → refined_video_prompt, creative_N → creative_video_prompt_N).
+   * A video with no prompt to generate from is refused (ValidationError): a type that names no
+   * column, or a column the prompt set leaves empty, needs `prompt_used`.
    */
   async queueVideo(input: QueuedVideo): Promise<Video> {
     const v = parseInput(queueVideoSchema, input)
     const prompt = await this.getPromptSet(v.prompt_id)
     const promptType = v.prompt_type ?? 'base'
-    const column = PROMPT_TYPE_COLUMNS[promptType as keyof typeof PROMPT_TYPE_COLUMNS]
+    const promptUsed = v.prompt_used ?? promptOfType(prompt, promptType)
     return this.#videoRows.insert({
       image_id: prompt.image_id,
       prompt_id: prompt.id,
       prompt_type: promptType,
-      prompt_used: v.prompt_used ?? (column ? prompt[column] : null),
+      prompt_used: promptUsed,
       generation_service: v.generation_service ?? null,
       metadata: v.metadata ?? null,
       status: 'pending',
@@ -430,4 +432,28 @@ function mergeMetadata(
 ): Record<string, unknown> | null {
   if (!given) return stored
   return { ...(stored ?? {}), ...given }
+}
+
+/**
+ * promptOfType is the prompt a `prompt_type` reads from a prompt set (PROMPT_TYPE_COLUMNS), or a
+ * ValidationError naming the field to give when there is none: a worker must never claim a video
+ * with nothing to generate from.
+ */
+function promptOfType(prompt: PromptSet, promptType: string): string {
+  const column = PROMPT_TYPE_COLUMNS[promptType as keyof typeof PROMPT_TYPE_COLUMNS]
+  if (!column) {
+    const known = Object.keys(PROMPT_TYPE_COLUMNS).join(', ')
+    throw new ValidationError(
+      `prompt_type: "${promptType}" names no prompt of the set (${known}); give prompt_used`,
+      'prompt_type',
+    )
+  }
+  const text = prompt[column]
+  if (text === null || text === undefined || text === '') {
+    throw new ValidationError(
+      `prompt_used: prompt set ${prompt.id} has no ${column} for prompt_type "${promptType}"; give prompt_used`,
+      'prompt_used',
+    )
+  }
+  return text
 }

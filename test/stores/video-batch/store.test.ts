@@ -201,6 +201,28 @@ describe.each(ENGINES)('video-batch store on $name', (engine) => {
     await expect(repo.getVideo(9999)).rejects.toThrow(NotFoundError)
   })
 
+  it('refuses to queue a video with no prompt to generate from', async () => {
+    const { repo } = await fresh()
+    const image = await repo.registerUpload({ original_filename: 'no_prompt.jpg' })
+    const prompt = await repo.addPromptSet({ image_id: image.id, video_prompt: 'waves' })
+    await expect(
+      repo.queueVideo({ prompt_id: prompt.id, prompt_type: 'creative_9' }),
+    ).rejects.toMatchObject({
+      field: 'prompt_type',
+      message: expect.stringContaining('"creative_9"'),
+    })
+    await expect(
+      repo.queueVideo({ prompt_id: prompt.id, prompt_type: 'refined' }),
+    ).rejects.toMatchObject({ field: 'prompt_used', message: expect.stringContaining('refined') })
+    expect((await repo.listVideos()).items).toHaveLength(0)
+    const given = await repo.queueVideo({
+      prompt_id: prompt.id,
+      prompt_type: 'creative_9',
+      prompt_used: 'a ninth idea',
+    })
+    expect(given).toMatchObject({ prompt_type: 'creative_9', prompt_used: 'a ninth idea' })
+  })
+
   it('refuses a status outside the seed’s list, naming the value and the column', async () => {
     const { repo, db } = await fresh()
     await expect(repo.listImages({ status: 'uploaded' as never })).rejects.toThrow(/"uploaded"/)
