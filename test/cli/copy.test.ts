@@ -1,24 +1,22 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
+  canonicalValue,
   Database,
   openStore,
   seedStore,
   tableNamesOf,
   type OpenStore,
+  type Table,
 } from '../../src/core/index.js'
 import { aiArtistStore } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
-import { runCli } from './run-cli.js'
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-const TSX = import.meta.resolve('tsx')
+import { CLI, runCli } from './run-cli.js'
 
 /** startCli starts `genmedia ARGS` from source and returns the child, to be killed. */
 function startCli(args: readonly string[]) {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+  const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, NODE_OPTIONS: '' },
     stdio: 'ignore',
   })
@@ -35,11 +33,32 @@ async function contents(location: string): Promise<Record<string, unknown[]> | u
     if ((await store.migrator.currentVersion()) === 0) return undefined
     const out: Record<string, unknown[]> = {}
     for (const table of tableNamesOf(aiArtistStore)) {
-      out[table] = await store.db.query(`SELECT * FROM ${table} ORDER BY 1`)
+      // Decoded by the table's codec, JSON objects' keys sorted: the same rows read the same
+      // from either engine (PostgreSQL's jsonb keeps no key order).
+      const { codec } = (aiArtistStore.tables as Record<string, Table<any, string>>)[table]!
+      const rows = await store.db.query<Record<string, unknown>>(
+        `SELECT * FROM ${table} ORDER BY 1`,
+      )
+      out[table] = rows.map((row) => canonicalValue(codec.decode(row)))
     }
     return out
   } finally {
     await store.close()
+  }
+}
+
+/**
+ * settled retries a read a few times: the PostgreSQL session of a process just killed may hold
+ * its locks until the server notices it is gone.
+ */
+async function settled<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read()
+    } catch (error) {
+      if (attempt >= 5) throw error
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt))
+    }
   }
 }
 
@@ -110,7 +129,7 @@ describe.each(ENGINES)('genmedia copy on $name', (engine) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), delay)
       const code = await exited
       clearTimeout(timer)
-      const after = await contents(target)
+      const after = await settled(() => contents(target))
       const complete = JSON.stringify(after) === JSON.stringify(expected)
       if (code !== 0) killed++
       if (code === 0) expect(complete, `run ${run} finished`).toBe(true)

@@ -1,38 +1,9 @@
 import { spawn } from 'node:child_process'
-import { rmSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
-import { afterAll, beforeAll } from 'vitest'
+import { CLI } from './run-cli.js'
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-let bundles = 0
-
-/**
- * useBundledCli bundles the CLI once for the test file that calls it (two folders below the
- * package, as src/cli/main.ts is, so that its packages and package.json resolve) and removes it
- * afterwards: starting a bundle takes a fraction of compiling the sources anew for each of the
- * many runs a kill test makes. Returns the bundle's path.
- */
+/** useBundledCli returns the CLI bundled once for the run (test/global-setup.ts). */
 export function useBundledCli(): string {
-  const bundle = fileURLToPath(
-    new URL(
-      `../../node_modules/.genmedia-test/cli-${process.pid}-${++bundles}.mjs`,
-      import.meta.url,
-    ),
-  )
-  beforeAll(async () => {
-    await build({
-      entryPoints: [MAIN],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      logLevel: 'error',
-    })
-  })
-  afterAll(() => rmSync(bundle, { force: true }))
-  return bundle
+  return CLI
 }
 
 /**

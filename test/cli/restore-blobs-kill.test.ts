@@ -17,7 +17,7 @@ import { runThenKill, useBundledCli } from './killable-cli.js'
 const BUNDLE = useBundledCli()
 
 /** SIGKILLs per engine, spread over LANES stores killed side by side. */
-const KILLS = 20
+const KILLS = 8
 const LANES = 4
 
 /** Every row of every table, hashed: equal stores, equal prints. */

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { inject } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-// Resolved here, so the CLI can run with any working directory (a folder with config/.env).
-const TSX = import.meta.resolve('tsx')
+/** The CLI, bundled once for the whole run (test/global-setup.ts). */
+export const CLI = inject('genmediaCli')
 
 export interface CliResult {
   code: number
@@ -15,7 +15,7 @@ export interface CliResult {
 }
 
 /**
- * runCli runs `genmedia ARGS` from source as a user would, as a subprocess, with `env` added to
+ * runCli runs `genmedia ARGS` (the bundled sources) as a user would, as a subprocess, with `env` added to
  * a clean environment (no GENMEDIA_* variables leak in from the test's own).
  */
 export function runCli(
@@ -26,7 +26,7 @@ export function runCli(
     Object.entries(process.env).filter(([k]) => !k.startsWith('GENMEDIA_') && !/_DB_PATH$/.test(k)),
   )
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...base, ...options.env, NODE_OPTIONS: '' },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -60,7 +60,7 @@ export async function killCliDuring(
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('GENMEDIA_') && !/_DB_PATH$/.test(k)),
   )
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     env: { ...base, ...env, NODE_OPTIONS: '' },
     stdio: 'ignore',

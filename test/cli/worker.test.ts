@@ -22,7 +22,7 @@ const BUNDLE = fileURLToPath(
   new URL(`../../node_modules/.genmedia-test/worker-${process.pid}.mjs`, import.meta.url),
 )
 /** Jobs the killed workers drain (the issue's figure is 2,000: GENMEDIA_TEST_WORKER_JOBS=2000). */
-const JOBS = Number(process.env.GENMEDIA_TEST_WORKER_JOBS ?? 300)
+const JOBS = Number(process.env.GENMEDIA_TEST_WORKER_JOBS ?? 200)
 const WORKERS = 4
 /** SIGKILLs sent while they drain. */
 const KILLS = Number(process.env.GENMEDIA_TEST_WORKER_KILLS ?? 8)

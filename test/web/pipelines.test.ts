@@ -118,7 +118,7 @@ describe.skipIf(!hasChromium)(
       expect(await countOf('running')).toBe(before.running)
       const row = web.page
         .getByRole('table', { name: 'Running jobs' })
-        .locator(`[data-job="${lease.id}"]`)
+        .locator(`[data-queue-job="${lease.id}"]`)
       await row
         .getByRole('progressbar')
         .filter({ hasText: `1 / ${total}` })
@@ -138,7 +138,7 @@ describe.skipIf(!hasChromium)(
       await queue.cancelled(lease)
       const failed = web.page
         .getByRole('table', { name: 'Failed jobs' })
-        .locator(`[data-job="${lease.id}"]`)
+        .locator(`[data-queue-job="${lease.id}"]`)
       await failed.getByText('cancelled', { exact: true }).first().waitFor()
       await row.waitFor({ state: 'detached' })
       const after = await queue.counts()

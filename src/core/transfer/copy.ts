@@ -195,9 +195,12 @@ async function copyTable(
   for await (const raws of reader.rows(`${plan.select} ${plan.orderBy}`, BATCH_SIZE)) {
     const rows: unknown[][] = []
     for (const raw of raws) {
-      const row = format.decode(raw)
+      // Written as read (a JSON object keeps its keys' order where the target keeps any);
+      // checksummed in the canonical form both engines agree on.
+      const decoded = codec.decode(raw) as Record<string, unknown>
+      const row = format.canonical(decoded)
       sum.add(format.line(row))
-      const encoded = codec.encode(row) as Record<string, unknown>
+      const encoded = codec.encode(decoded) as Record<string, unknown>
       const values = plan.columns.map((c) => encoded[c] ?? null)
       for (const i of selfIndexes) {
         const value = values[i]

@@ -131,6 +131,8 @@ export function canonicalValue(value: unknown): unknown {
  */
 export interface RowFormat {
   decode(raw: object): Record<string, unknown>
+  /** A row the codec decoded, with its JSON values made canonical (what decode returns). */
+  canonical(decoded: Record<string, unknown>): Record<string, unknown>
   line(row: Record<string, unknown>): string
 }
 
@@ -138,14 +140,15 @@ export function rowFormatOf(plan: TransferPlan): RowFormat {
   const kinds = plan.table.columns as Record<string, Column>
   const json = plan.columns.filter((c) => kinds[c]!.kind === 'json')
   const { codec } = plan.table
+  const canonical = (decoded: Record<string, unknown>) => {
+    const row: Record<string, unknown> = {}
+    for (const c of plan.columns) row[c] = decoded[c] ?? null
+    for (const c of json) row[c] = canonicalValue(row[c])
+    return row
+  }
   return {
-    decode(raw) {
-      const decoded = codec.decode(raw) as Record<string, unknown>
-      const row: Record<string, unknown> = {}
-      for (const c of plan.columns) row[c] = decoded[c] ?? null
-      for (const c of json) row[c] = canonicalValue(row[c])
-      return row
-    },
+    decode: (raw) => canonical(codec.decode(raw) as Record<string, unknown>),
+    canonical,
     line: (row) => JSON.stringify(row),
   }
 }

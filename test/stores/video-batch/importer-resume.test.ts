@@ -56,7 +56,7 @@ class Killed extends Error {}
 
 const BUNDLE = useBundledCli()
 /** SIGKILLed import processes per engine, spread over LANES stores killed side by side. */
-const KILLS = 12
+const KILLS = 6
 const LANES = 4
 
 describe.each(ENGINES)('video-batch import gives one result on $name', (engine) => {

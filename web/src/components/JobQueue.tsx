@@ -141,7 +141,7 @@ export function JobQueue({ store, unit = 'units' }: { store: string; unit?: stri
           </thead>
           <tbody>
             {running.data.map((job) => (
-              <tr key={job.id} data-job={job.id}>
+              <tr key={job.id} data-queue-job={job.id}>
                 <td>#{job.id}</td>
                 <td>
                   {job.lease_owner}
@@ -194,7 +194,7 @@ export function JobQueue({ store, unit = 'units' }: { store: string; unit?: stri
           </thead>
           <tbody>
             {failed.data.map((job) => (
-              <tr key={job.id} data-job={job.id}>
+              <tr key={job.id} data-queue-job={job.id}>
                 <td>#{job.id}</td>
                 <td>
                   <StatusBadge status={job.state} />
