@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   backupStore,
   FolderBackupTarget,
@@ -15,29 +12,9 @@ import { openStore, tableNamesOf } from '../../src/core/index.js'
 import { aiArtistStore } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 import { seededStore } from '../core/backup-helpers.js'
-import { runCli } from './run-cli.js'
+import { runThenKill } from './killable-cli.js'
+import { CLI, runCli } from './run-cli.js'
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-/**
- * The CLI bundled once for this file (two folders below the package, as src/cli/main.ts is, so that its packages and package.json resolve):
- * starting it takes a fraction of compiling the sources anew for each of the many runs.
- */
-const BUNDLE = fileURLToPath(
-  new URL(`../../node_modules/.genmedia-test/cli-${process.pid}.mjs`, import.meta.url),
-)
-
-beforeAll(async () => {
-  await build({
-    entryPoints: [MAIN],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'error',
-  })
-})
-afterAll(() => rmSync(BUNDLE, { force: true }))
 /** Kills per signal and engine, spread over LANES stores killed side by side. */
 const KILLS = 20
 const LANES = 5
@@ -56,43 +33,6 @@ async function fingerprint(location: string): Promise<string> {
   } finally {
     await store.close()
   }
-}
-
-/**
- * restoreThenKill runs `genmedia restore` as a process group leader and, after `delayMs`, sends
- * `signal` to the whole group (as Ctrl-C does to a terminal's foreground group): genmedia and
- * the client tools it runs die together. Resolves once the process is gone.
- */
-function restoreThenKill(
-  env: Record<string, string>,
-  args: string[],
-  signal: NodeJS.Signals | null,
-  delayMs: number,
-): Promise<number | null> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('GENMEDIA_')),
-  )
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], {
-      env: { ...base, ...env, NODE_OPTIONS: '' },
-      stdio: 'ignore',
-      detached: true,
-    })
-    const timer = signal
-      ? setTimeout(() => {
-          try {
-            process.kill(-child.pid!, signal)
-          } catch {
-            // Already finished.
-          }
-        }, delayMs)
-      : undefined
-    child.on('error', reject)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve(code)
-    })
-  })
 }
 
 /** Names beside the store that only a retention or nothing at all may keep. */
@@ -196,7 +136,8 @@ describe.each(ENGINES.filter((e) => e.concurrent))('killed restores on $name', (
   }
 
   function restoreOnce(lane: Lane, file: string, signal: NodeJS.Signals | null, delay: number) {
-    return restoreThenKill(
+    return runThenKill(
+      CLI,
       lane.env,
       ['restore', 'ai-artist', file, '--yes', `--keep-restore-points=${KEEP}`],
       signal,

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { JobQueue, openStore, type OpenStore } from '../../src/core/index.js'
 import {
   imageGenStore,
@@ -14,13 +13,11 @@ import {
   type ImageGenRepository,
 } from '../../src/stores/image-gen/index.js'
 import { ENGINES, useEngine } from '../engines.js'
+import { CLI } from './run-cli.js'
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url))
-/** The CLI bundled once for this file: starting it is far quicker than compiling the sources. */
-const BUNDLE = fileURLToPath(
-  new URL(`../../node_modules/.genmedia-test/worker-${process.pid}.mjs`, import.meta.url),
-)
+/** The CLI bundled once for the run (test/global-setup.ts). */
+const BUNDLE = CLI
 /** Jobs the killed workers drain (the issue's figure is 2,000: GENMEDIA_TEST_WORKER_JOBS=2000). */
 const JOBS = Number(process.env.GENMEDIA_TEST_WORKER_JOBS ?? 200)
 const WORKERS = 4
@@ -32,21 +29,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 let jpegBase64 = ''
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [MAIN],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'error',
-  })
   const jpeg = await sharp({ create: { width: 6, height: 4, channels: 3, background: '#c60' } })
     .jpeg()
     .toBuffer()
   jpegBase64 = jpeg.toString('base64')
 })
-afterAll(() => rmSync(BUNDLE, { force: true }))
 
 function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = Object.fromEntries(
