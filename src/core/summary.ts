@@ -1,4 +1,5 @@
 import type { SqlDialect } from './dialect.js'
+import type { Migration } from './migrator.js'
 
 /** One running total of a summary table: a column and the value each source row adds to it. */
 export interface SummaryTotal {
@@ -124,4 +125,14 @@ export function dropSummaryTable(d: SqlDialect, spec: SummarySpec): string[] {
     ...d.dropTrigger(`${spec.table}_on_insert`, spec.source),
     `DROP TABLE IF EXISTS ${spec.table}`,
   ]
+}
+
+/** summaryMigration is the migration that makes the summary table `spec` (and undoes it). */
+export function summaryMigration(version: number, name: string, spec: SummarySpec): Migration {
+  return {
+    version,
+    name,
+    up: (d) => summaryTable(d, spec),
+    down: (d) => dropSummaryTable(d, spec),
+  }
 }

@@ -1,3 +1,4 @@
+import type { Migration } from '../migrator.js'
 import type { Columns, Table } from '../table.js'
 
 /**
@@ -56,4 +57,21 @@ export function searchIndexOf<Name extends string>(
   columns: readonly string[],
 ): SearchDefinition<Name> {
   return { table, key: 'id', columns, facets: [], index: `${table}_search` }
+}
+
+/**
+ * searchMigration is the migration that makes the search indexes of `indexes` (searchIndexOf),
+ * and drops them, last first.
+ */
+export function searchMigration(
+  version: number,
+  name: string,
+  ...indexes: readonly SearchDefinition[]
+): Migration {
+  return {
+    version,
+    name,
+    up: (d) => indexes.flatMap((index) => d.searchIndex(index)),
+    down: (d) => [...indexes].reverse().flatMap((index) => d.dropSearchIndex(index)),
+  }
 }

@@ -1,10 +1,10 @@
 import {
   searchIndexOf,
   type Migration,
-  dropSummaryTable,
-  summaryTable,
   type SummarySpec,
   widenIntegers,
+  summaryMigration,
+  searchMigration,
 } from '../../core/index.js'
 
 /** Curation statuses (seed 004: `check_status_valid`). */
@@ -117,12 +117,7 @@ const imageSearchIndex = searchIndexOf('generated_images', [
   'tags',
   'filename',
 ])
-const imageSearch: Migration = {
-  version: 3,
-  name: 'full-text search of generated images',
-  up: (d) => d.searchIndex(imageSearchIndex),
-  down: (d) => d.dropSearchIndex(imageSearchIndex),
-}
+const imageSearch = searchMigration(3, 'full-text search of generated images', imageSearchIndex)
 
 /** The seed's quality tiers of a final score ("Get Quality Distribution"); no score is 'Poor'. */
 export const QUALITY_TIER = `CASE
@@ -148,12 +143,11 @@ export const imageQualityTotals: SummarySpec = {
   },
 }
 
-const qualityTotals: Migration = {
-  version: 4,
-  name: 'image totals per status and quality tier',
-  up: (d) => summaryTable(d, imageQualityTotals),
-  down: (d) => dropSummaryTable(d, imageQualityTotals),
-}
+const qualityTotals = summaryMigration(
+  4,
+  'image totals per status and quality tier',
+  imageQualityTotals,
+)
 
 export const migrations: readonly Migration[] = [
   initial,

@@ -1,4 +1,10 @@
-import { type Migration, type SqlDialect, searchIndexOf, widenIntegers } from '../../core/index.js'
+import {
+  type Migration,
+  type SqlDialect,
+  searchIndexOf,
+  widenIntegers,
+  searchMigration,
+} from '../../core/index.js'
 
 /** Session statuses (seed 003: "initialized, processing, paused, completed, failed"). */
 export const SESSION_STATUSES = [
@@ -380,12 +386,11 @@ const sessionSearchIndex = searchIndexOf('processing_state', [
 ])
 
 /** Full-text search of sessions by artwork name and the paths of their master and outputs. */
-const sessionSearch: Migration = {
-  version: 5,
-  name: 'full-text search of processing sessions',
-  up: (d) => d.searchIndex(sessionSearchIndex),
-  down: (d) => d.dropSearchIndex(sessionSearchIndex),
-}
+const sessionSearch = searchMigration(
+  5,
+  'full-text search of processing sessions',
+  sessionSearchIndex,
+)
 
 export const migrations: readonly Migration[] = [
   initial,

@@ -4,6 +4,7 @@ import {
   type SqlDialect,
   searchIndexOf,
   widenIntegers,
+  searchMigration,
 } from '../../core/index.js'
 
 /** Generation job statuses (seed 001). */
@@ -272,12 +273,12 @@ const jobSearchIndex = searchIndexOf('generation_jobs', ['prompt', 'generated_pr
 const imageSearchIndex = searchIndexOf('generated_images', ['prompt_used', 'file_name'])
 
 /** Full-text search over jobs' prompts and generated images' prompts and file names. */
-const search: Migration = {
-  version: 3,
-  name: 'full-text search of generation jobs and generated images',
-  up: (d) => [...d.searchIndex(jobSearchIndex), ...d.searchIndex(imageSearchIndex)],
-  down: (d) => [...d.dropSearchIndex(imageSearchIndex), ...d.dropSearchIndex(jobSearchIndex)],
-}
+const search = searchMigration(
+  3,
+  'full-text search of generation jobs and generated images',
+  jobSearchIndex,
+  imageSearchIndex,
+)
 
 export const migrations: readonly Migration[] = [initial, jobRuntime, search, widenIntegers(4)]
 

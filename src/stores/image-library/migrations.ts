@@ -1,10 +1,10 @@
 import {
   type Migration,
   searchIndexOf,
-  dropSummaryTable,
-  summaryTable,
   type SummarySpec,
   widenIntegers,
+  summaryMigration,
+  searchMigration,
 } from '../../core/index.js'
 
 /** The characters of the seed's project (seed 002: "constrained via CHECK"). */
@@ -108,12 +108,11 @@ const librarySearchIndex = searchIndexOf('image_library', [
 ])
 
 /** Full-text search over prompts, tags, characters, emotions and poses (docs/search.md). */
-const librarySearch: Migration = {
-  version: 2,
-  name: 'full-text search of the image library',
-  up: (d) => d.searchIndex(librarySearchIndex),
-  down: (d) => d.dropSearchIndex(librarySearchIndex),
-}
+const librarySearch = searchMigration(
+  2,
+  'full-text search of the image library',
+  librarySearchIndex,
+)
 
 /**
  * Per character and emotion: how many images and their uses, kept by triggers
@@ -130,12 +129,11 @@ export const emotionTotals: SummarySpec = {
   },
 }
 
-const emotionTotalsMigration: Migration = {
-  version: 3,
-  name: 'image totals per character and emotion',
-  up: (d) => summaryTable(d, emotionTotals),
-  down: (d) => dropSummaryTable(d, emotionTotals),
-}
+const emotionTotalsMigration = summaryMigration(
+  3,
+  'image totals per character and emotion',
+  emotionTotals,
+)
 
 export const migrations: readonly Migration[] = [
   initial,

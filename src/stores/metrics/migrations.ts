@@ -1,4 +1,4 @@
-import { type Migration, searchIndexOf, widenIntegers } from '../../core/index.js'
+import { type Migration, searchIndexOf, widenIntegers, searchMigration } from '../../core/index.js'
 
 /** Video statuses in lifecycle order (seed 002: 'draft', 'rendered', 'posted', 'archived'). */
 export const VIDEO_STATUSES = ['draft', 'rendered', 'posted', 'archived'] as const
@@ -220,12 +220,7 @@ LEFT JOIN video_metadata md ON md.video_id = k.video_id`,
 const videoSearchIndex = searchIndexOf('video_metadata', ['title', 'description', 'topic'])
 
 /** Full-text search of videos by what a person remembers of them (docs/search.md). */
-const videoSearch: Migration = {
-  version: 4,
-  name: 'full-text search of video metadata',
-  up: (d) => d.searchIndex(videoSearchIndex),
-  down: (d) => d.dropSearchIndex(videoSearchIndex),
-}
+const videoSearch = searchMigration(4, 'full-text search of video metadata', videoSearchIndex)
 
 export const migrations: readonly Migration[] = [
   initial,

@@ -1,10 +1,10 @@
 import {
   type Migration,
   searchIndexOf,
-  dropSummaryTable,
-  summaryTable,
   type SummarySpec,
   widenIntegers,
+  summaryMigration,
+  searchMigration,
 } from '../../core/index.js'
 
 /** Seed 002's trends.db: trending_topics and search_history, five indexes, one trigger. */
@@ -67,12 +67,7 @@ const initial: Migration = {
 const topicSearchIndex = searchIndexOf('trending_topics', ['topic', 'category'])
 
 /** Full-text search over topics and their categories (docs/search.md). */
-const topicSearch: Migration = {
-  version: 2,
-  name: 'full-text search of trending topics',
-  up: (d) => d.searchIndex(topicSearchIndex),
-  down: (d) => d.dropSearchIndex(topicSearchIndex),
-}
+const topicSearch = searchMigration(2, 'full-text search of trending topics', topicSearchIndex)
 
 /**
  * Per source: how many topics and how many of them unused, kept by triggers
@@ -88,12 +83,7 @@ export const topicSourceTotals: SummarySpec = {
   },
 }
 
-const sourceTotals: Migration = {
-  version: 3,
-  name: 'topic totals per source',
-  up: (d) => summaryTable(d, topicSourceTotals),
-  down: (d) => dropSummaryTable(d, topicSourceTotals),
-}
+const sourceTotals = summaryMigration(3, 'topic totals per source', topicSourceTotals)
 
 export const migrations: readonly Migration[] = [
   initial,

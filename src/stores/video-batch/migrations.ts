@@ -2,10 +2,10 @@ import {
   jobTables,
   type Migration,
   searchIndexOf,
-  dropSummaryTable,
-  summaryTable,
   type SummarySpec,
   widenIntegers,
+  summaryMigration,
+  searchMigration,
 } from '../../core/index.js'
 
 /** Image statuses (seed 000: "Status Values" of images). */
@@ -200,12 +200,12 @@ const promptSearchIndex = searchIndexOf('prompts', [
 ])
 
 /** Full-text search over images' names and every prompt variation (docs/search.md). */
-const search: Migration = {
-  version: 4,
-  name: 'full-text search of images and prompt sets',
-  up: (d) => [...d.searchIndex(imageSearchIndex), ...d.searchIndex(promptSearchIndex)],
-  down: (d) => [...d.dropSearchIndex(promptSearchIndex), ...d.dropSearchIndex(imageSearchIndex)],
-}
+const search = searchMigration(
+  4,
+  'full-text search of images and prompt sets',
+  imageSearchIndex,
+  promptSearchIndex,
+)
 
 /**
  * Per video status: how many videos, and the sums and counts behind the mean generation time and
@@ -228,12 +228,7 @@ export const videoStatusTotals: SummarySpec = {
   },
 }
 
-const statusTotals: Migration = {
-  version: 5,
-  name: 'video totals per status',
-  up: (d) => summaryTable(d, videoStatusTotals),
-  down: (d) => dropSummaryTable(d, videoStatusTotals),
-}
+const statusTotals = summaryMigration(5, 'video totals per status', videoStatusTotals)
 
 export const migrations: readonly Migration[] = [
   initial,
