@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { openStore, tableNamesOf, type StoreDefinition } from '../../src/core/index.js'
 import { CLI } from './run-cli.js'
 
 /** useBundledCli returns the CLI bundled once for the run (test/global-setup.ts). */
@@ -44,4 +46,22 @@ export function runThenKill(
       resolve(code)
     })
   })
+}
+
+/** storeFingerprint hashes every row of every table of a store: equal stores, equal prints. */
+export async function storeFingerprint(
+  definition: StoreDefinition,
+  location: string,
+): Promise<string> {
+  const store = await openStore(definition, { location, readOnly: true })
+  try {
+    const hash = createHash('sha256')
+    for (const table of tableNamesOf(definition)) {
+      const rows = await store.db.query(`SELECT * FROM ${table} ORDER BY 1`)
+      hash.update(`${table}:${JSON.stringify(rows)}\n`)
+    }
+    return hash.digest('hex')
+  } finally {
+    await store.close()
+  }
 }

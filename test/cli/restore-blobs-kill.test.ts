@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { backupStore, FolderBackupTarget, sha256Of } from '../../src/core/backup/index.js'
-import { openStore, tableNamesOf } from '../../src/core/index.js'
+import { openStore } from '../../src/core/index.js'
 import {
   imageGenStore,
   ImageGenRepository,
@@ -12,7 +11,7 @@ import {
   renderSampleImage,
 } from '../../src/stores/image-gen/index.js'
 import { ENGINES, useEngine } from '../engines.js'
-import { runThenKill, useBundledCli } from './killable-cli.js'
+import { runThenKill, useBundledCli, storeFingerprint } from './killable-cli.js'
 
 const BUNDLE = useBundledCli()
 
@@ -20,20 +19,7 @@ const BUNDLE = useBundledCli()
 const KILLS = 8
 const LANES = 4
 
-/** Every row of every table, hashed: equal stores, equal prints. */
-async function fingerprint(location: string): Promise<string> {
-  const store = await openStore(imageGenStore, { location, readOnly: true })
-  try {
-    const hash = createHash('sha256')
-    for (const table of tableNamesOf(imageGenStore)) {
-      const rows = await store.db.query(`SELECT * FROM ${table} ORDER BY 1`)
-      hash.update(`${table}:${JSON.stringify(rows)}\n`)
-    }
-    return hash.digest('hex')
-  } finally {
-    await store.close()
-  }
-}
+const fingerprint = (location: string) => storeFingerprint(imageGenStore, location)
 
 /** The keys of the objects the store's rows refer to. */
 async function referencedKeys(location: string, blobs: LocalBlobStore): Promise<string[]> {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -8,11 +7,11 @@ import {
   listRestorePoints,
   sqliteFilePath,
 } from '../../src/core/backup/index.js'
-import { openStore, tableNamesOf } from '../../src/core/index.js'
+import { openStore } from '../../src/core/index.js'
 import { aiArtistStore } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 import { seededStore } from '../core/backup-helpers.js'
-import { runThenKill } from './killable-cli.js'
+import { runThenKill, storeFingerprint } from './killable-cli.js'
 import { CLI, runCli } from './run-cli.js'
 
 /** Kills per signal and engine, spread over LANES stores killed side by side. */
@@ -20,20 +19,7 @@ const KILLS = 20
 const LANES = 5
 const KEEP = 2
 
-/** fingerprint is a store's every row of every table, hashed: equal stores, equal prints. */
-async function fingerprint(location: string): Promise<string> {
-  const store = await openStore(aiArtistStore, { location, readOnly: true })
-  try {
-    const hash = createHash('sha256')
-    for (const table of tableNamesOf(aiArtistStore)) {
-      const rows = await store.db.query(`SELECT * FROM ${table} ORDER BY 1`)
-      hash.update(`${table}:${JSON.stringify(rows)}\n`)
-    }
-    return hash.digest('hex')
-  } finally {
-    await store.close()
-  }
-}
+const fingerprint = (location: string) => storeFingerprint(aiArtistStore, location)
 
 /** Names beside the store that only a retention or nothing at all may keep. */
 async function leftovers(location: string, engineName: string) {
