@@ -1,7 +1,8 @@
 /**
  * genmedia's benchmarks: `npm run bench` (full, writes docs/benchmarks.md) or
  * `npm run bench -- --quick` (small sizes, under two minutes, writes bench/.cache/benchmarks-quick.md).
- * `--only 1,3` runs some figures (printed, not written); `--no-pg` skips PostgreSQL.
+ * `--only 1,3` runs some figures (printed only; with `--write` they replace their own sections of
+ * docs/benchmarks.md, each marked with the run that measured it); `--no-pg` skips PostgreSQL.
  * Progress goes to stderr, result tables to stdout.
  */
 import { execSync } from 'node:child_process'
@@ -38,6 +39,7 @@ import { transferFigure } from './transfer.js'
 import { workerFigure } from './worker.js'
 import { searchFigure } from './search.js'
 import { aggregatesFigure } from './aggregates.js'
+import { scaledPostgres, scaledSqliteFile, scaledStores } from './scale-data.js'
 
 const MARKER = '<!-- Everything below is written by `npm run bench`; edit above this line only. -->'
 const DOCS = join(BENCH_DIR, '..', 'docs', 'benchmarks.md')
@@ -115,17 +117,70 @@ async function writeDocs(
   writeFileSync(path, text)
 }
 
-async function main(): Promise<void> {
+/** The figures whose tables feed the query-plans appendix: re-measured only by a full run. */
+const APPENDIX_FIGURES = new Set(['3', '7'])
+
+/**
+ * updateFigures replaces the sections of `figures` in the written document (from a figure's
+ * `## N.` heading to the next heading of its level) and says under each which run measured it,
+ * leaving every other figure, the run header and the appendix as the full run wrote them.
+ */
+async function updateFigures(path: string, figures: Figure[], measuredBy: string): Promise<void> {
+  let text = readFileSync(path, 'utf8')
+  if (!text.includes(MARKER)) {
+    throw new Error(`${path} has no figures written by a full run yet: run \`npm run bench\` first`)
+  }
+  for (const figure of figures) {
+    const heading = new RegExp(`^## ${figure.id}\\. .*$`, 'm')
+    const start = text.search(heading)
+    const section = `${figureMarkdown(figure)}\n\n- ${measuredBy}\n\n`
+    if (start < 0) {
+      // A figure the full run did not have: before the appendix.
+      const appendix = text.indexOf('\n## Query plans')
+      text = `${text.slice(0, appendix + 1)}${section}${text.slice(appendix + 1)}`
+      continue
+    }
+    const rest = text.slice(start + 3)
+    const next = rest.search(/^## /m)
+    const end = next < 0 ? text.length : start + 3 + next
+    text = `${text.slice(0, start)}${section}${text.slice(end)}`
+  }
+  const options = (await prettier.resolveConfig(path)) ?? {}
+  writeFileSync(path, await prettier.format(text, { ...options, filepath: path }))
+}
+
+/** prepareScaleData builds (or finds cached) every store's scale data on SQLite and PostgreSQL. */
+async function prepareScaleData(ctx: BenchContext): Promise<void> {
+  for (const store of scaledStores()) {
+    await scaledSqliteFile(store, ctx.sizes.scaleRows)
+    if (ctx.pgUrl) await scaledPostgres(ctx, store, ctx.sizes.scaleRows)
+  }
+  progress('scale data ready')
+}
+
+/** main runs the figures asked for; it returns the figures that failed. */
+async function main(): Promise<string[]> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       'no-pg': { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
+      prepare: { type: 'boolean', default: false },
     },
   })
   const quick = values.quick ?? false
   const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined
   const wanted = (id: string) => !only || only.has(id)
+  if (values.write && (!only || quick)) {
+    throw new Error('--write goes with --only (a full run always writes docs/benchmarks.md)')
+  }
+  const appendixFigure = [...(only ?? [])].find((id) => APPENDIX_FIGURES.has(id))
+  if (values.write && appendixFigure) {
+    throw new Error(
+      `--write: figure ${appendixFigure} feeds the query plans appendix; re-measure it with a full run`,
+    )
+  }
   const workDir = createWorkDir()
   // Sample data of image-gen writes blobs: keep them in the run's own folder.
   process.env.GENMEDIA_STORAGE_URL = `file://${join(workDir, 'blobs')}`
@@ -146,39 +201,76 @@ async function main(): Promise<void> {
   const started = performance.now()
   const figures: Figure[] = []
   const plans: QueryResult[] = []
+  const failures: string[] = []
+  // A figure that throws is written as failed and the run goes on: an hour of figures is not
+  // lost to one; the run still exits non-zero.
+  const measured = async (id: string, run: () => Promise<Figure>): Promise<Figure> => {
+    try {
+      return await run()
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      failures.push(`figure ${id}: ${message}`)
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? message) : message}\n`)
+      const method = `Not measured: the figure failed in this run (${message}).`
+      return { id, title: 'failed', method, tables: [], goals: [], notes: [] }
+    }
+  }
   try {
+    if (values.prepare) {
+      await prepareScaleData(ctx)
+      return failures
+    }
     const add = (figure: Figure) => {
       figures.push(figure)
       process.stdout.write(`\n${figureConsole(figure)}\n`)
     }
-    if (wanted('1')) add(await ingestFigure(ctx))
-    if (wanted('2')) add(await pointReadsFigure(ctx))
+    if (wanted('1')) add(await measured('1', () => ingestFigure(ctx)))
+    if (wanted('2')) add(await measured('2', () => pointReadsFigure(ctx)))
     if (wanted('3')) {
-      const { figure, results } = await namedQueriesFigure(ctx)
-      plans.push(...results)
-      add(figure)
+      add(
+        await measured('3', async () => {
+          const { figure, results } = await namedQueriesFigure(ctx)
+          plans.push(...results)
+          return figure
+        }),
+      )
     }
-    if (wanted('4')) add(await claimsFigure(ctx))
-    if (wanted('5')) add(await importFigure(ctx))
-    if (wanted('6')) add(await apiFigure(ctx))
+    if (wanted('4')) add(await measured('4', () => claimsFigure(ctx)))
+    if (wanted('5')) add(await measured('5', () => importFigure(ctx)))
+    if (wanted('6')) add(await measured('6', () => apiFigure(ctx)))
     if (wanted('7')) {
       if (ctx.pgUrl) {
-        const { figure, results } = await postgresFigure(ctx)
-        plans.push(...results.map((r) => ({ ...r, store: `${r.store} (PostgreSQL)` })))
-        add(figure)
+        add(
+          await measured('7', async () => {
+            const { figure, results } = await postgresFigure(ctx)
+            plans.push(...results.map((r) => ({ ...r, store: `${r.store} (PostgreSQL)` })))
+            return figure
+          }),
+        )
       } else {
         process.stdout.write(`\n== 7. PostgreSQL: skipped — ${ctx.pgSkipReason}\n`)
       }
     }
-    if (wanted('8')) add(await galleryFigure(ctx))
-    if (wanted('9')) add(await adoptFigure(ctx))
-    if (wanted('10')) add(await transferFigure(ctx))
-    if (wanted('11')) add(await workerFigure(ctx))
-    if (wanted('12')) add(await searchFigure(ctx))
-    if (wanted('13')) add(await aggregatesFigure(ctx))
+    if (wanted('8')) add(await measured('8', () => galleryFigure(ctx)))
+    if (wanted('9')) add(await measured('9', () => adoptFigure(ctx)))
+    if (wanted('10')) add(await measured('10', () => transferFigure(ctx)))
+    if (wanted('11')) add(await measured('11', () => workerFigure(ctx)))
+    if (wanted('12')) add(await measured('12', () => searchFigure(ctx)))
+    if (wanted('13')) add(await measured('13', () => aggregatesFigure(ctx)))
     const minutes = ((performance.now() - started) / 60_000).toFixed(1)
     progress(`done in ${minutes} min`)
-    if (only) return
+    if (only) {
+      if (values.write) {
+        const at = new Date().toISOString().slice(0, 16).replace('T', ' ')
+        await updateFigures(
+          DOCS,
+          figures,
+          `This figure alone was re-measured after the run above: \`npm run bench -- --only ${values.only} --write\`, ${at} UTC, revision ${gitRevision()}, ${minutes} min.`,
+        )
+        progress(`updated figure(s) ${values.only} in ${DOCS}`)
+      }
+      return failures
+    }
     const header = `${await environment(ctx, command)}\n- Duration of this run: ${minutes} min`
     const target = quick ? join(CACHE_DIR, 'benchmarks-quick.md') : DOCS
     if (!ctx.pgUrl) {
@@ -193,12 +285,20 @@ async function main(): Promise<void> {
     }
     await writeDocs(target, header, figures, plansAppendix(plans))
     progress(`wrote ${target}`)
+    return failures
   } finally {
     removeWorkDir(workDir)
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
-  process.exit(1)
-})
+main().then(
+  (failures) => {
+    if (failures.length === 0) return
+    process.stderr.write(`failed:\n${failures.map((f) => `- ${f}`).join('\n')}\n`)
+    process.exit(1)
+  },
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
+    process.exit(1)
+  },
+)

@@ -22,9 +22,11 @@ const RAW_CLAIM = `UPDATE generation_jobs SET status = 'processing', started_at 
 WHERE id = (SELECT id FROM generation_jobs WHERE (status = 'pending' AND lease_owner IS NULL) AND (run_after IS NULL OR run_after <= ?) ORDER BY id LIMIT 1)
 AND (status = 'pending' AND lease_owner IS NULL) AND (run_after IS NULL OR run_after <= ?) RETURNING *`
 
-/** jobsFile makes an image-gen store file with `jobs` pending generation jobs. */
+let files = 0
+
+/** jobsFile makes a new image-gen store file with `jobs` pending generation jobs. */
 async function jobsFile(ctx: BenchContext, jobs: number): Promise<string> {
-  const file = join(ctx.workDir, `worker-claims-${jobs}.db`)
+  const file = join(ctx.workDir, `worker-claims-${jobs}-${++files}.db`)
   const store = await openStore(imageGenStore, { location: file })
   const user = await store.repo.createUser({ email: 'bench@example.com' })
   await store.close()
