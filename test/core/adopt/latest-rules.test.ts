@@ -157,12 +157,16 @@ describe.each(ENGINES)('adopt judges rows by the latest migration’s rules ($na
   const ctx = useEngine(engine)
   // adopt backs the database up first, and pg_dump cannot reach the in-process PGlite reliably.
   const run = engine.name === 'sqlite' || engine.concurrent
+  const seeded = async (broken: boolean) => {
+    const location = ctx.freshLocation('shelves')
+    await seedDatabase(engine.name, location, broken)
+    return location
+  }
 
   it.runIf(run)(
     'takes a row version 1 refuses and a later migration allows, with nothing set aside',
     async () => {
-      const location = ctx.freshLocation('shelves')
-      await seedDatabase(engine.name, location, false)
+      const location = await seeded(false)
       const result = await adoptStore(shelvesStore, { location, backupTarget: backups() })
       expect(result.problems).toEqual([])
       expect(result.status).toBe('adopted')
@@ -209,8 +213,7 @@ describe.each(ENGINES)('adopt judges rows by the latest migration’s rules ($na
   it.runIf(run)(
     'refuses only the row the latest migration refuses too, and with --set-aside keeps it aside',
     async () => {
-      const location = ctx.freshLocation('shelves')
-      await seedDatabase(engine.name, location, true)
+      const location = await seeded(true)
       const refused = await adoptStore(shelvesStore, { location, backupTarget: backups() })
       expect(refused.status).toBe('refused')
       expect(refused.rejected).toEqual([

@@ -129,13 +129,19 @@ const postgres = ENGINES.filter((e) => e.name === 'postgres')
 describe.each(postgres)('adopt seed 001’s own PostgreSQL database ($name)', (engine) => {
   const ctx = useEngine(engine)
 
+  /** A new schema of the test's database holding the pipeline's own database. */
+  async function seeded(label: string, rows: number) {
+    const url = ctx.databaseUrl!
+    const place = placeOf(url, label)
+    await seedDatabase(url, place.schema, rows)
+    return { url, ...place }
+  }
+
   // adopt backs the database up first, and pg_dump cannot reach the in-process PGlite reliably.
   it.runIf(engine.concurrent)(
     'keeps every row: in its table, or set aside only where genmedia’s latest schema refuses it',
     async () => {
-      const url = ctx.databaseUrl!
-      const { location, schema } = placeOf(url, 'adopt')
-      await seedDatabase(url, schema, 120)
+      const { url, location, schema } = await seeded('adopt', 120)
       const before = await dump(url, schema, TABLES)
       expect(before.generated_images!.size).toBe(120)
 
@@ -183,9 +189,7 @@ describe.each(postgres)('adopt seed 001’s own PostgreSQL database ($name)', (e
   it.runIf(engine.concurrent)(
     'names a row that breaks a rule genmedia keeps and refuses, changing nothing; --set-aside keeps it aside',
     async () => {
-      const url = ctx.databaseUrl!
-      const { location, schema } = placeOf(url, 'refuse')
-      await seedDatabase(url, schema, 60)
+      const { url, location, schema } = await seeded('refuse', 60)
       // The pipeline's own SQL records an upload with a negative size (check_reference_images_file_size).
       const bad = await withClient(url, async (client) => {
         const { rows } = await client.query<{ id: number }>(
@@ -228,9 +232,7 @@ describe.each(postgres)('adopt seed 001’s own PostgreSQL database ($name)', (e
   it.runIf(engine.concurrent)(
     'SIGKILL at any point of genmedia adopt leaves the pipeline’s database or the adopted one, never a mix',
     async () => {
-      const url = ctx.databaseUrl!
-      const { location, schema } = placeOf(url, 'kill')
-      await seedDatabase(url, schema, 120)
+      const { url, location, schema } = await seeded('kill', 120)
       const original = await dump(url, schema, TABLES)
       const env = {
         GENMEDIA_IMAGE_GEN_URL: location,
