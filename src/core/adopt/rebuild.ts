@@ -38,6 +38,8 @@ export interface RebuildOutcome {
 }
 
 export const SET_ASIDE_SUFFIX = '_set_aside'
+/** The prefix of the tables rows wait in until the latest rules judge them (dropped before commit). */
+const HELD_PREFIX = 'genmedia_adopt_held_'
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`
 
 /** The migrations table, as the migrator creates it. */
@@ -49,8 +51,10 @@ const MIGRATION_TABLE_DDL = `CREATE TABLE IF NOT EXISTS ${MIGRATION_TABLE} (vers
  * (genmedia's tables with every constraint), the rows copied with their keys (genmedia's
  * triggers dropped meanwhile: the database's own already did their work), the user's columns,
  * indexes, triggers and views put back, the later migrations run, and everything verified:
- * row counts and checksums over the columns that were there, foreign keys, integrity. Throws
- * (the caller rolls back) on any failure.
+ * row counts and checksums over the columns that were there, foreign keys, integrity. Rows are
+ * judged by the latest version's rules: a row the base version's tables refuse waits until the
+ * later migrations ran, and only a row the latest tables refuse too is rejected (or, with
+ * setAside, set aside). Throws (the caller rolls back) on any failure.
  */
 export async function rebuild(
   db: Database,
@@ -95,49 +99,21 @@ export async function rebuild(
   // a placeholder) give way to them.
   for (const t of present) await run(`DELETE FROM ${q(t.table)}`)
 
-  const rejected: RejectedRow[] = []
-  const setAside: RejectedRow[] = []
+  // A row genmedia's tables at the base version refuse may be one a later migration takes (a
+  // rule relaxed since): it waits in a table of its own and is judged by the latest rules, after
+  // the later migrations ran (admitHeld).
+  const held = new Set<string>()
   for (const t of present) {
     for (const column of t.keptColumns) await run(adoption.addColumn(t.table, column))
     const bad = await copyRows(db, trx, t, aside(t.table))
     await adoption.raiseKeyCounter(db, trx, t.table, counters.get(t.table) ?? 0)
     if (bad.length === 0) continue
-    if (!options.setAside) rejected.push(...bad)
-    else {
-      await moveAside(db, trx, t, aside(t.table), bad)
-      setAside.push(...bad)
-    }
+    await moveAside(db, trx, t, aside(t.table), HELD_PREFIX + t.table, bad)
+    held.add(t.table)
   }
-  // Rows whose parent is missing (or was set aside): set aside in turn, until none is left.
-  for (let round = 0; round < 100; round++) {
-    const orphans = (await adoption.foreignKeyViolations(db, trx)).filter((v) =>
-      storeTables.has(v.table),
-    )
-    if (orphans.length === 0) break
-    const rows = orphans.map((o) => ({
-      table: o.table,
-      key: o.key,
-      keyColumn: o.keyColumn,
-      column: o.column,
-      problem: `points to a missing ${o.parent}`,
-    }))
-    if (!options.setAside) {
-      rejected.push(...rows)
-      break
-    }
-    for (const t of present) {
-      const mine = rows.filter((r) => r.table === t.table)
-      if (mine.length > 0) await moveAside(db, trx, t, q(t.table), mine, mine[0]!.keyColumn)
-    }
-    setAside.push(...rows)
-  }
-  if (rejected.length > 0) {
-    throw new AdoptionRefusedError(
-      `${rejected.length} rows of ${plan.store} break constraints genmedia adds; fix them, or run genmedia adopt ${plan.store} --set-aside to move them to <table>${SET_ASIDE_SUFFIX} tables`,
-      rejected.map(describeRejected),
-      rejected,
-    )
-  }
+  // Rows whose parent waits (or is missing) wait too.
+  const waiting = await moveOrphans(db, trx, adoption, present, storeTables, (t) => HELD_PREFIX + t)
+  for (const row of waiting) held.add(row.table)
 
   for (const index of ourIndexes) await run(index.sql)
   for (const trigger of ourTriggers) await run(trigger.sql)
@@ -163,20 +139,25 @@ export async function rebuild(
   ))
     await run(statement)
 
-  const outcome: RebuildOutcome = { before: {}, after: {}, setAside, replaced }
+  const outcome: RebuildOutcome = { before: {}, after: {}, setAside: [], replaced }
   const problems: string[] = []
   for (const t of present) {
     const was = before.get(t.table)!
     let now = await adoption.digest(db, trx, t.table, t.columns)
     outcome.before[t.table] = was.rows
     outcome.after[t.table] = now.rows
-    if (setAside.some((r) => r.table === t.table)) {
-      now = addDigests(now, await adoption.digest(db, trx, t.table + SET_ASIDE_SUFFIX, t.columns))
+    if (held.has(t.table)) {
+      now = addDigests(now, await adoption.digest(db, trx, HELD_PREFIX + t.table, t.columns))
     }
     if (now.rows !== was.rows)
       problems.push(`${t.table}: ${was.rows} rows before, ${now.rows} after`)
     else if (now.sum !== was.sum) problems.push(`${t.table}: the values of its rows changed`)
   }
+  // The triggers standing now (the database's own, genmedia's of the base version) did their work
+  // when the rows were first written; admitHeld holds them back while the waiting rows go in.
+  const standing = new Set(
+    (await adoption.objects(db, trx)).filter((o) => o.type === 'trigger').map((o) => o.name),
+  )
   // The later migrations are genmedia's own steps (a version marker they update included),
   // checked as every migration is; what adopt itself did is verified above.
   for (const migration of migrations.slice(plan.baseVersion)) {
@@ -191,6 +172,20 @@ export async function rebuild(
         [`migration ${migration.version} (${migration.name}): ${reason}`],
       )
     }
+  }
+
+  if (held.size > 0) {
+    const admitted = await admitHeld(db, trx, adoption, {
+      tables: present.filter((t) => held.has(t.table)),
+      storeTables,
+      standing,
+      counters,
+      setAside: options.setAside,
+      store: plan.store,
+    })
+    outcome.setAside = admitted.setAside
+    Object.assign(outcome.after, admitted.after)
+    problems.push(...admitted.problems)
   }
 
   const orphans = await adoption.foreignKeyViolations(db, trx)
@@ -281,22 +276,23 @@ function columnOf(error: unknown, table: string): string {
 }
 
 /**
- * moveAside copies rows from `from` (a quoted name) into `<table>_set_aside`; given the column their keys are
- * in (`removeBy`), it deletes them from `from`, otherwise they are found by the table's key.
+ * moveAside copies rows from `from` (a quoted name) into table `to` (made like `from` if missing);
+ * given the column their keys are in (`removeBy`), it deletes them from `from`, otherwise they
+ * are found by the table's key.
  */
 async function moveAside(
   db: Database,
   trx: Executor,
   t: TablePlan,
   from: string,
+  to: string,
   rows: readonly RejectedRow[],
   removeBy?: string,
 ): Promise<void> {
   const remove = removeBy !== undefined
-  const aside = q(t.table + SET_ASIDE_SUFFIX)
   const columns = t.columns.map(q).join(', ')
   await db.query(
-    `CREATE TABLE IF NOT EXISTS ${aside} AS SELECT ${columns} FROM ${from} WHERE 1 = 0`,
+    `CREATE TABLE IF NOT EXISTS ${q(to)} AS SELECT ${columns} FROM ${from} WHERE 1 = 0`,
     [],
     trx,
   )
@@ -304,12 +300,143 @@ async function moveAside(
   for (const row of rows) {
     const p = db.dialect.parameter(1)
     await db.query(
-      `INSERT INTO ${aside} (${columns}) SELECT ${columns} FROM ${from} WHERE ${key} = ${p}`,
+      `INSERT INTO ${q(to)} (${columns}) SELECT ${columns} FROM ${from} WHERE ${key} = ${p}`,
       [row.key],
       trx,
     )
     if (remove) await db.query(`DELETE FROM ${from} WHERE ${key} = ${p}`, [row.key], trx)
   }
+}
+
+/** The store's rows whose parent is missing, each with the column its key is in. */
+async function orphanRows(
+  db: Database,
+  trx: Executor,
+  adoption: EngineAdoption,
+  storeTables: ReadonlySet<string>,
+): Promise<(RejectedRow & { keyColumn: string })[]> {
+  const violations = await adoption.foreignKeyViolations(db, trx)
+  return violations
+    .filter((v) => storeTables.has(v.table))
+    .map((v) => ({
+      table: v.table,
+      key: v.key,
+      keyColumn: v.keyColumn,
+      column: v.column,
+      problem: `points to a missing ${v.parent}`,
+    }))
+}
+
+/**
+ * moveOrphans moves the rows of `tables` whose parent is missing into table `to(table)`, then
+ * those whose parent it moved, until none is left; returns them.
+ */
+async function moveOrphans(
+  db: Database,
+  trx: Executor,
+  adoption: EngineAdoption,
+  tables: readonly TablePlan[],
+  storeTables: ReadonlySet<string>,
+  to: (table: string) => string,
+): Promise<RejectedRow[]> {
+  const moved: RejectedRow[] = []
+  for (let round = 0; round < 100; round++) {
+    const orphans = await orphanRows(db, trx, adoption, storeTables)
+    let count = 0
+    for (const t of tables) {
+      const mine = orphans.filter((r) => r.table === t.table)
+      if (mine.length === 0) continue
+      await moveAside(db, trx, t, q(t.table), to(t.table), mine, mine[0]!.keyColumn)
+      moved.push(...mine)
+      count += mine.length
+    }
+    if (count === 0) break
+  }
+  return moved
+}
+
+interface HeldRows {
+  /** The tables with rows waiting, parents first. */
+  tables: readonly TablePlan[]
+  storeTables: ReadonlySet<string>
+  /** The triggers to hold back while the rows go in. */
+  standing: ReadonlySet<string>
+  counters: ReadonlyMap<string, number>
+  setAside: boolean
+  store: string
+}
+
+/**
+ * admitHeld copies the rows that waited into genmedia's tables at the latest version, each
+ * table's in one statement, row by row where that fails. The triggers that stood when the rows
+ * were first written are held back (their work is in the rows); those of the later migrations
+ * run, so that what they keep (totals, search indexes) counts these rows too. A row the latest
+ * rules refuse, or whose parent is missing, is rejected or, with setAside, moved to
+ * `<table>_set_aside`. Verifies each table's rows and checksum, set-aside rows included.
+ */
+async function admitHeld(
+  db: Database,
+  trx: Executor,
+  adoption: EngineAdoption,
+  held: HeldRows,
+): Promise<{ setAside: RejectedRow[]; after: Record<string, number>; problems: string[] }> {
+  const run = (sql: string) => db.query(sql, [], trx)
+  const digest = (table: string, t: TablePlan) => adoption.digest(db, trx, table, t.columns)
+  const expected = new Map<string, RowDigest>()
+  for (const t of held.tables) {
+    expected.set(
+      t.table,
+      addDigests(await digest(t.table, t), await digest(HELD_PREFIX + t.table, t)),
+    )
+  }
+  const quiet = (await adoption.objects(db, trx)).filter(
+    (o) => o.type === 'trigger' && held.standing.has(o.name) && held.storeTables.has(o.table),
+  )
+  for (const trigger of quiet) await run(adoption.dropObject(trigger))
+
+  const rejected: RejectedRow[] = []
+  const setAside: RejectedRow[] = []
+  for (const t of held.tables) {
+    const from = q(HELD_PREFIX + t.table)
+    const bad = await copyRows(db, trx, t, from)
+    await adoption.raiseKeyCounter(db, trx, t.table, held.counters.get(t.table) ?? 0)
+    if (bad.length === 0) continue
+    if (!held.setAside) rejected.push(...bad)
+    else {
+      await moveAside(db, trx, t, from, t.table + SET_ASIDE_SUFFIX, bad)
+      setAside.push(...bad)
+    }
+  }
+  // Rows whose parent is missing (or was set aside): set aside in turn.
+  if (!held.setAside) rejected.push(...(await orphanRows(db, trx, adoption, held.storeTables)))
+  else {
+    const aside = (table: string) => table + SET_ASIDE_SUFFIX
+    setAside.push(...(await moveOrphans(db, trx, adoption, held.tables, held.storeTables, aside)))
+  }
+  if (rejected.length > 0) {
+    throw new AdoptionRefusedError(
+      `${rejected.length} rows of ${held.store} break constraints genmedia adds; fix them, or run genmedia adopt ${held.store} --set-aside to move them to <table>${SET_ASIDE_SUFFIX} tables`,
+      rejected.map(describeRejected),
+      rejected,
+    )
+  }
+  for (const trigger of quiet) await run(trigger.sql)
+
+  const after: Record<string, number> = {}
+  const problems: string[] = []
+  for (const t of held.tables) {
+    let now = await digest(t.table, t)
+    after[t.table] = now.rows
+    if (setAside.some((r) => r.table === t.table)) {
+      now = addDigests(now, await digest(t.table + SET_ASIDE_SUFFIX, t))
+    }
+    const was = expected.get(t.table)!
+    if (now.rows !== was.rows || now.sum !== was.sum) {
+      problems.push(`${t.table}: the rows that waited for genmedia's latest rules changed`)
+    }
+    await run(`DROP TABLE ${q(HELD_PREFIX + t.table)}`)
+  }
+  return { setAside, after, problems }
 }
 
 function describeRejected(row: RejectedRow): string {

@@ -21,7 +21,10 @@ interface Case {
   store: string
   variants: string[]
   shape: string
-  /** Clean data the seed allows and genmedia's constraints do not (a NULL where genmedia says NOT NULL). */
+  /**
+   * Adopt with --set-aside (the dirty variants; a clean database adopts with nothing set aside).
+   * Every row set aside must be one genmedia's latest schema refuses (expectRefusedByLatest).
+   */
   setAside?: boolean
   kept?: string[]
   /** A value genmedia's later migrations change on purpose (seed 003's db_version marker). */
@@ -46,16 +49,15 @@ const CASES: Case[] = [
     shape: 'db_version 2.0',
     migrated: { table: 'app_settings', column: 'value', where: ['key', 'db_version'] },
   },
-  { store: 'trends', variants: [], shape: 'trends.db', setAside: true },
+  { store: 'trends', variants: [], shape: 'trends.db' },
   {
     store: 'trends',
     variants: ['priority'],
     shape: 'trends.db after migrate_v1_to_v2 (priority)',
-    setAside: true,
     kept: ['trending_topics.priority'],
   },
   { store: 'metrics', variants: [], shape: 'seed 002' },
-  { store: 'image-library', variants: [], shape: 'seed 002', setAside: true },
+  { store: 'image-library', variants: [], shape: 'seed 002' },
   // The dirty variants: rows out of range, outside the value sets, orphaned, malformed; set aside.
   { store: 'trends', variants: ['dirty'], shape: 'trends.db', setAside: true },
   { store: 'metrics', variants: ['dirty'], shape: 'seed 002', setAside: true },
@@ -102,6 +104,46 @@ function expectKept(before: Dump, after: Dump, migrated?: Case['migrated']): voi
   }
 }
 
+/**
+ * expectRefusedByLatest: each row adopt set aside is one the adopted database, at genmedia's
+ * latest schema, refuses: put back into its table (every other row there, foreign keys on), its
+ * INSERT fails. Each attempt is rolled back; the file is left as it was.
+ */
+function expectRefusedByLatest(location: string, tables: readonly string[]): void {
+  const db = new BetterSqlite3(location)
+  try {
+    db.pragma('foreign_keys = ON')
+    db.exec('BEGIN')
+    for (const table of tables) {
+      const aside = `${table}_set_aside`
+      const exists = db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(aside)
+      if (!exists) continue
+      const columns = (
+        db.prepare('SELECT name FROM pragma_table_info(?)').all(aside) as { name: string }[]
+      )
+        .map((c) => `"${c.name}"`)
+        .join(', ')
+      const put = db.prepare(
+        `INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM "${aside}" WHERE rowid = ?`,
+      )
+      for (const { k } of db.prepare(`SELECT rowid AS k FROM "${aside}"`).all() as {
+        k: number
+      }[]) {
+        db.exec('SAVEPOINT put_back')
+        try {
+          expect(() => put.run(k), `${aside} row ${k} goes back into ${table}`).toThrow()
+        } finally {
+          db.exec('ROLLBACK TO put_back')
+          db.exec('RELEASE put_back')
+        }
+      }
+    }
+    db.exec('ROLLBACK')
+  } finally {
+    db.close()
+  }
+}
+
 describe.each(CASES)('adopt $store $variants', (c) => {
   it('keeps every row and value, leaves doctor clean, lets the seed statements run, and is done once', async () => {
     const definition = definitionOf(c.store)
@@ -128,6 +170,7 @@ describe.each(CASES)('adopt $store $variants', (c) => {
     const after = dumpTables(location, [...tables, ...tables.map((t) => `${t}_set_aside`)])
     expectKept(before, after, c.migrated)
     if (!c.setAside) expect(result.setAside).toEqual([])
+    expectRefusedByLatest(location, tables)
 
     const report = await diagnoseStore(definition, { location })
     expect(report.checks.filter((check) => check.status === 'error')).toEqual([])
@@ -234,3 +277,52 @@ describe('adopt refuses and changes nothing', () => {
     expectKept(before, dumpTables(location, [...tables, ...tables.map((t) => `${t}_set_aside`)]))
   })
 })
+
+const NULLS = [
+  {
+    store: 'image-library',
+    table: 'image_library',
+    column: 'emotion',
+    insert:
+      "INSERT INTO image_library (character, emotion, file_path, source) VALUES ('nutsy', NULL, 'data/images/nutsy/none.png', 'photo')",
+    fix: "UPDATE image_library SET emotion = 'neutral' WHERE emotion IS NULL",
+    fixed: ['text', 'neutral'],
+  },
+  {
+    store: 'trends',
+    table: 'trending_topics',
+    column: 'relevance_score',
+    insert:
+      "INSERT INTO trending_topics (topic, source, relevance_score) VALUES ('unscored', 'reddit', NULL)",
+    fix: 'UPDATE trending_topics SET relevance_score = 0.0 WHERE relevance_score IS NULL',
+    fixed: ['real', 0],
+  },
+]
+
+describe.each(NULLS)(
+  'adopt and a NULL in $table.$column (seed 002 allows it, genmedia does not)',
+  (c) => {
+    it('names the row and refuses; the UPDATE docs/adopt.md gives lets it adopt in place', async () => {
+      const definition = definitionOf(c.store)
+      const location = copySeed(c.store, ROWS)
+      const db = new BetterSqlite3(location)
+      const id = Number(db.prepare(c.insert).run().lastInsertRowid)
+      db.close()
+
+      const refused = await adoptStore(definition, { location, backupTarget: backupTarget() })
+      expect(refused.status).toBe('refused')
+      expect(refused.rejected.map((r) => [r.table, r.key, r.column])).toEqual([
+        [c.table, id, c.column],
+      ])
+
+      const fix = new BetterSqlite3(location)
+      fix.exec(c.fix)
+      fix.close()
+      const adopted = await adoptStore(definition, { location, backupTarget: backupTarget() })
+      expect(adopted.status).toBe('adopted')
+      expect(adopted.setAside).toEqual([])
+      const row = dumpTables(location, [c.table])[c.table]!.get(String(id))!
+      expect(row[c.column]).toEqual(c.fixed)
+    })
+  },
+)

@@ -33,23 +33,25 @@ function placeOf(url: string, label: string): { location: string; schema: string
   return { location: location.toString(), schema }
 }
 
-/** seedDatabase writes the pipeline's own database into `schema` with its own SQL script. */
-async function seedDatabase(url: string, schema: string, rows: number): Promise<void> {
-  const file = join(mkdtempSync(join(tmpdir(), 'genmedia-seed001-')), 'seed.sql')
-  execFileSync('python3', [SCRIPT, file, '--rows', String(rows), '--schema', schema])
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    await client.query(readFileSync(file, 'utf8'))
+    return await use(client)
   } finally {
     await client.end()
   }
 }
 
+/** seedDatabase writes the pipeline's own database into `schema` with its own SQL script. */
+async function seedDatabase(url: string, schema: string, rows: number): Promise<void> {
+  const file = join(mkdtempSync(join(tmpdir(), 'genmedia-seed001-')), 'seed.sql')
+  execFileSync('python3', [SCRIPT, file, '--rows', String(rows), '--schema', schema])
+  await withClient(url, (client) => client.query(readFileSync(file, 'utf8')))
+}
+
 async function dump(url: string, schema: string, tables: readonly string[]): Promise<Dump> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
+  return withClient(url, async (client) => {
     const out: Dump = {}
     for (const table of tables) {
       const exists = await client.query('SELECT to_regclass($1) AS t', [`"${schema}"."${table}"`])
@@ -63,9 +65,62 @@ async function dump(url: string, schema: string, tables: readonly string[]): Pro
       out[table] = new Map(rows.map((r) => [Number(r.id), r.row]))
     }
     return out
-  } finally {
-    await client.end()
+  })
+}
+
+/**
+ * expectKept: every row of `before` is in its table or its `_set_aside` table, and every value
+ * that was there is (genmedia's added columns, users.display_name, are new).
+ */
+function expectKept(before: Dump, after: Dump): void {
+  for (const table of Object.keys(before)) {
+    const kept = after[table]!
+    const aside = after[`${table}_set_aside`] ?? new Map<number, string>()
+    expect(kept.size + aside.size, table).toBe(before[table]!.size)
+    for (const [id, row] of [...kept, ...aside]) {
+      const was = JSON.parse(before[table]!.get(id)!) as Record<string, unknown>
+      const now = JSON.parse(row) as Record<string, unknown>
+      for (const [column, value] of Object.entries(was)) {
+        expect(now[column], `${table} ${id} ${column}`).toEqual(value)
+      }
+    }
   }
+}
+
+/**
+ * expectRefusedByLatest: each row set aside is one the adopted schema, at genmedia's latest
+ * version, refuses: put back into its table (every other row there), its INSERT fails. All in a
+ * transaction rolled back.
+ */
+async function expectRefusedByLatest(url: string, schema: string): Promise<void> {
+  await withClient(url, async (client) => {
+    await client.query('BEGIN')
+    try {
+      for (const table of TABLES) {
+        const aside = `${table}_set_aside`
+        const exists = await client.query('SELECT to_regclass($1) AS t', [`"${schema}"."${aside}"`])
+        if (!exists.rows[0].t) continue
+        const { rows: columns } = await client.query<{ name: string }>(
+          `SELECT column_name AS name FROM information_schema.columns
+           WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+          [schema, aside],
+        )
+        const list = columns.map((c) => `"${c.name}"`).join(', ')
+        const { rows } = await client.query<{ id: number }>(`SELECT id FROM "${schema}"."${aside}"`)
+        for (const { id } of rows) {
+          await client.query('SAVEPOINT put_back')
+          const put = client.query(
+            `INSERT INTO "${schema}"."${table}" (${list}) SELECT ${list} FROM "${schema}"."${aside}" WHERE id = $1`,
+            [id],
+          )
+          await expect(put, `${aside} row ${id} goes back into ${table}`).rejects.toThrow()
+          await client.query('ROLLBACK TO SAVEPOINT put_back')
+        }
+      }
+    } finally {
+      await client.query('ROLLBACK')
+    }
+  })
 }
 
 const postgres = ENGINES.filter((e) => e.name === 'postgres')
@@ -74,13 +129,19 @@ const postgres = ENGINES.filter((e) => e.name === 'postgres')
 describe.each(postgres)('adopt seed 001’s own PostgreSQL database ($name)', (engine) => {
   const ctx = useEngine(engine)
 
+  /** A new schema of the test's database holding the pipeline's own database. */
+  async function seeded(label: string, rows: number) {
+    const url = ctx.databaseUrl!
+    const place = placeOf(url, label)
+    await seedDatabase(url, place.schema, rows)
+    return { url, ...place }
+  }
+
   // adopt backs the database up first, and pg_dump cannot reach the in-process PGlite reliably.
   it.runIf(engine.concurrent)(
-    'refuses the rows genmedia’s rules do not take, changing nothing; --set-aside adopts every row',
+    'keeps every row: in its table, or set aside only where genmedia’s latest schema refuses it',
     async () => {
-      const url = ctx.databaseUrl!
-      const { location, schema } = placeOf(url, 'adopt')
-      await seedDatabase(url, schema, 120)
+      const { url, location, schema } = await seeded('adopt', 120)
       const before = await dump(url, schema, TABLES)
       expect(before.generated_images!.size).toBe(120)
 
@@ -90,36 +151,16 @@ describe.each(postgres)('adopt seed 001’s own PostgreSQL database ($name)', (e
       expect(rehearsed.plan.tables.find((t) => t.table === 'users')?.kept).toEqual(['name'])
 
       const backups = openBackupTarget(mkdtempSync(join(tmpdir(), 'genmedia-adopt-backups-')))
-      const refused = await adoptStore(imageGenStore, { location, backupTarget: backups })
-      expect(refused.status).toBe('refused')
-      for (const row of refused.rejected) {
-        expect(TABLES).toContain(row.table)
-        expect(row.column, JSON.stringify(row)).not.toBe('')
-      }
-      // The transaction rolled back: every row as it was, no genmedia table, no aside schema.
-      expect(await dump(url, schema, [...TABLES, 'genmedia_migrations'])).toEqual(before)
-
       const adopted = await adoptStore(imageGenStore, {
         location,
         backupTarget: backups,
         setAside: true,
       })
+      expect(adopted.problems).toEqual([])
       expect(adopted.status).toBe('adopted')
-      expect(adopted.setAside.length).toBe(refused.rejected.length)
       const after = await dump(url, schema, [...TABLES, ...TABLES.map((t) => `${t}_set_aside`)])
-      for (const table of Object.keys(before)) {
-        const kept = after[table]!
-        const aside = after[`${table}_set_aside`] ?? new Map()
-        expect(kept.size + aside.size, table).toBe(before[table]!.size)
-        for (const [id, row] of kept) {
-          // genmedia's added columns (users.display_name) are new; every value that was there is.
-          const was = JSON.parse(before[table]!.get(id)!) as Record<string, unknown>
-          const now = JSON.parse(row) as Record<string, unknown>
-          for (const [column, value] of Object.entries(was)) {
-            expect(now[column], `${table} ${id} ${column}`).toEqual(value)
-          }
-        }
-      }
+      expectKept(before, after)
+      await expectRefusedByLatest(url, schema)
 
       // genmedia works on it: doctor is clean, and new rows take ids after the pipeline's.
       const report = await diagnoseStore(imageGenStore, { location })
@@ -146,11 +187,52 @@ describe.each(postgres)('adopt seed 001’s own PostgreSQL database ($name)', (e
   )
 
   it.runIf(engine.concurrent)(
+    'names a row that breaks a rule genmedia keeps and refuses, changing nothing; --set-aside keeps it aside',
+    async () => {
+      const { url, location, schema } = await seeded('refuse', 60)
+      // The pipeline's own SQL records an upload with a negative size (check_reference_images_file_size).
+      const bad = await withClient(url, async (client) => {
+        const { rows } = await client.query<{ id: number }>(
+          `INSERT INTO "${schema}".reference_images (user_id, gcp_bucket_path, gcp_url, file_name, file_size, mime_type)
+           VALUES (1, 'video-gen-image-bucket/uploads/1/negative.jpg', 'https://storage.googleapis.com/video-gen-image-bucket/uploads/1/negative.jpg', 'negative.jpg', -1, 'image/jpeg')
+           RETURNING id`,
+        )
+        return rows[0]!.id
+      })
+      const before = await dump(url, schema, TABLES)
+
+      const backups = openBackupTarget(mkdtempSync(join(tmpdir(), 'genmedia-adopt-backups-')))
+      const refused = await adoptStore(imageGenStore, { location, backupTarget: backups })
+      expect(refused.status).toBe('refused')
+      expect(refused.rejected).toContainEqual(
+        expect.objectContaining({ table: 'reference_images', key: bad, column: 'file_size' }),
+      )
+      for (const row of refused.rejected) {
+        expect(TABLES).toContain(row.table)
+        expect(row.column, JSON.stringify(row)).not.toBe('')
+      }
+      // The transaction rolled back: every row as it was, no genmedia table, no aside schema.
+      expect(await dump(url, schema, [...TABLES, 'genmedia_migrations'])).toEqual(before)
+
+      const adopted = await adoptStore(imageGenStore, {
+        location,
+        backupTarget: backups,
+        setAside: true,
+      })
+      expect(adopted.status).toBe('adopted')
+      expect(adopted.setAside.length).toBe(refused.rejected.length)
+      const after = await dump(url, schema, [...TABLES, ...TABLES.map((t) => `${t}_set_aside`)])
+      expect([...after.reference_images_set_aside!.keys()]).toContain(bad)
+      expectKept(before, after)
+      await expectRefusedByLatest(url, schema)
+    },
+    180_000,
+  )
+
+  it.runIf(engine.concurrent)(
     'SIGKILL at any point of genmedia adopt leaves the pipeline’s database or the adopted one, never a mix',
     async () => {
-      const url = ctx.databaseUrl!
-      const { location, schema } = placeOf(url, 'kill')
-      await seedDatabase(url, schema, 120)
+      const { url, location, schema } = await seeded('kill', 120)
       const original = await dump(url, schema, TABLES)
       const env = {
         GENMEDIA_IMAGE_GEN_URL: location,
