@@ -1,31 +1,22 @@
 import { z } from 'zod'
-import {
-  routesFor,
-  idParams,
-  limitQuery,
-  listPageOf,
-  pageOf,
-  searchQuery,
-  pageQuery,
-  type ApiRoute,
-} from '../../core/index.js'
+import { routesFor, idParams, limitQuery, type ApiRoute } from '../../core/index.js'
 import type { AiArtistRepository } from './repository.js'
 import { loadThumbnail, THUMBNAIL_CACHE_CONTROL, THUMBNAIL_SIZE } from './thumbnails.js'
 import {
+  creationList,
   creationResultSchema,
   countSchema,
-  imageFilterSchema,
+  imageList,
   imagePatchSchema,
   newCreationSchema,
   newImageSchema,
   newTrainingSchema,
-  trainingFilterSchema,
+  trainingList,
   trainingResultSchema,
 } from './inputs.js'
 import {
   dailyCreationStatistics,
   qualityTier,
-  aiArtistSearch,
   aiArtistTables,
   trainingStatistics,
   uncuratedImage,
@@ -35,29 +26,16 @@ export const generatedImageSchema = aiArtistTables.generated_images.row
 const trainingSessionSchema = aiArtistTables.training_sessions.row
 const creationSessionSchema = aiArtistTables.creation_sessions.row
 
-const imageListQuery = pageQuery
-  .extend({
-    ...imageFilterSchema.shape,
-    min_score: z.coerce.number().min(0).max(10).optional(),
-    featured: z.stringbool().optional(),
-    created_after: z.string().optional(),
-    created_before: z.string().optional(),
-  })
-  .extend(searchQuery(aiArtistSearch.generated_images).shape)
-
 const route = routesFor<AiArtistRepository>()
 
 /** The ai-artist store over HTTP, under /api/ai-artist. */
 export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/images',
     summary:
       'List images newest first (best match first with q), filtered, by keyset page, with facet counts',
-    query: imageListQuery,
-    response: listPageOf(generatedImageSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.listImages(filter, { after, limit }, { q, facets }),
+    list: imageList,
+    handler: ({ repo }, filter, page, options) => repo.listImages(filter, page, options),
   }),
   route({
     method: 'GET',
@@ -170,14 +148,11 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     response: z.record(z.string(), z.number()),
     handler: ({ repo }) => repo.countImagesByStatus(),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/training-sessions',
     summary: 'List training runs newest first',
-    query: pageQuery.extend(trainingFilterSchema.shape),
-    response: pageOf(trainingSessionSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listTrainingSessions(filter, { after, limit }),
+    list: trainingList,
+    handler: ({ repo }, filter, page) => repo.listTrainingSessions(filter, page),
   }),
   route({
     method: 'GET',
@@ -221,13 +196,11 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     response: z.array(trainingStatistics.row),
     handler: ({ repo }) => repo.getTrainingSessionStatistics(),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/creation-sessions',
     summary: 'List creation sessions newest first',
-    query: pageQuery,
-    response: pageOf(creationSessionSchema),
-    handler: ({ repo, query }) => repo.listCreationSessions(query),
+    list: creationList,
+    handler: ({ repo }, _filter, page) => repo.listCreationSessions(page),
   }),
   route({
     method: 'GET',

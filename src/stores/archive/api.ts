@@ -3,17 +3,16 @@ import {
   idParams,
   ofExisting,
   isoTimestamp,
-  listPageOf,
   pageOf,
   pageQuery,
-  searchQuery,
   routesFor,
   type ApiRoute,
 } from '../../core/index.js'
 import {
+  archivedHistoryList,
   daysSchema,
-  fileFilterSchema,
-  historyFilterSchema,
+  fileList,
+  historyList,
   newFileSchema,
   newHistorySchema,
   newPresetSchema,
@@ -24,8 +23,9 @@ import {
   presetPatchSchema,
   progressSchema,
   saveProgressSchema,
+  operationList,
   scenesSchema,
-  sessionFilterSchema,
+  sessionList,
   settingFilterSchema,
 } from './inputs.js'
 import { MAINTENANCE, MAINTENANCE_TASKS, type MaintenanceTask } from './maintenance.js'
@@ -38,7 +38,6 @@ import {
   projectStatistics,
   resumableSession,
   settingValue,
-  archiveSearch,
   archiveTables,
 } from './tables.js'
 
@@ -91,17 +90,12 @@ const transition = (
   })
 
 const sessionRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/sessions',
     summary:
       'List sessions newest first, optionally of one status, by keyset page; search and facets',
-    query: pageQuery
-      .extend(sessionFilterSchema.shape)
-      .extend(searchQuery(archiveSearch.processing_state).shape),
-    response: listPageOf(sessionSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.listSessions(filter, { after, limit }, { q, facets }),
+    list: sessionList,
+    handler: ({ repo }, filter, page, options) => repo.listSessions(filter, page, options),
   }),
   route({
     method: 'POST',
@@ -166,15 +160,13 @@ const sessionRoutes = [
 ]
 
 const operationRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/sessions/:session_id/operations',
     summary: "A session's operation log in sequence order, by keyset page",
     params: sessionParams,
-    query: pageQuery,
-    response: pageOf(operationSchema),
-    handler: async ({ repo, params, query }) =>
-      ofExisting(await repo.listOperations(params.session_id, query), () =>
+    list: operationList,
+    handler: async ({ repo, params }, _filter, page) =>
+      ofExisting(await repo.listOperations(params.session_id, page), () =>
         repo.getSession(params.session_id),
       ),
   }),
@@ -315,15 +307,13 @@ const settingRoutes = [
 ]
 
 const fileRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/sessions/:session_id/files',
     summary: "A session's registered files in registration order, by category or type",
     params: sessionParams,
-    query: pageQuery.extend(fileFilterSchema.shape),
-    response: pageOf(fileSchema),
-    handler: async ({ repo, params, query: { after, limit, ...filter } }) =>
-      ofExisting(await repo.listFiles(params.session_id, filter, { after, limit }), () =>
+    list: fileList,
+    handler: async ({ repo, params }, filter, page) =>
+      ofExisting(await repo.listFiles(params.session_id, filter, page), () =>
         repo.getSession(params.session_id),
       ),
   }),
@@ -346,7 +336,7 @@ const fileRoutes = [
     summary:
       "Check a session's files against the server's disk (exists, size) and store the outcome",
     params: sessionParams,
-    body: fileFilterSchema.pick({ file_category: true }).optional(),
+    body: fileList.filter.pick({ file_category: true }).optional(),
     response: fileVerification,
     handler: async ({ repo, params, body }) => {
       await repo.getSession(params.session_id)
@@ -356,22 +346,17 @@ const fileRoutes = [
 ]
 
 const historyRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/history',
     summary: 'Project history newest first, optionally of one artwork, by keyset page',
-    query: pageQuery.extend(historyFilterSchema.shape),
-    response: pageOf(historySchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listProjectHistory(filter, { after, limit }),
+    list: historyList,
+    handler: ({ repo }, filter, page) => repo.listProjectHistory(filter, page),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/history/archive',
     summary: 'Archived project history (project_history_archive) newest first, by keyset page',
-    query: pageQuery,
-    response: pageOf(historySchema),
-    handler: ({ repo, query }) => repo.listArchivedHistory(query),
+    list: archivedHistoryList,
+    handler: ({ repo }, _filter, page) => repo.listArchivedHistory(page),
   }),
   route({
     method: 'GET',

@@ -9,23 +9,17 @@ import {
   pageOf,
   pageQuery,
   type ApiRoute,
-  listPageOf,
-  searchQuery,
 } from '../../core/index.js'
 import type { ImageLibraryRepository } from './repository.js'
 import {
   collectionEntrySchema,
-  libraryImageFilterSchema,
+  libraryImageList,
+  minQualityQuery,
   newCollectionSchema,
   newLibraryImageSchema,
   newUsageSchema,
 } from './inputs.js'
-import {
-  collectionImage,
-  emotionCoverage,
-  imageLibrarySearch,
-  imageLibraryTables as tables,
-} from './tables.js'
+import { collectionImage, emotionCoverage, imageLibraryTables as tables } from './tables.js'
 
 export const libraryImageSchema = tables.image_library.row
 export const imageUsageSchema = tables.image_usage.row
@@ -33,16 +27,6 @@ export const imageCollectionSchema = tables.image_collections.row
 export const collectionImageSchema = collectionImage.row
 
 const images = tables.image_library.columns
-
-/** A minimum quality_score as a query gives it. */
-const quality = z.coerce.number().min(0).max(1)
-
-const imageListQuery = pageQuery
-  .extend({
-    ...libraryImageFilterSchema.shape,
-    min_quality: quality.optional(),
-  })
-  .extend(searchQuery(imageLibrarySearch.image_library).shape)
 
 const memberParams = idParams.extend({ image_id: z.coerce.number().int().positive() })
 
@@ -58,14 +42,11 @@ const route = routesFor<ImageLibraryRepository>()
 
 /** The image-library store over HTTP, under /api/image-library. */
 export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/images',
     summary: 'Find images by character, emotion, pose, source and minimum quality, by keyset page',
-    query: imageListQuery,
-    response: listPageOf(libraryImageSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.findImages(filter, { after, limit }, { q, facets }),
+    list: libraryImageList,
+    handler: ({ repo }, filter, page, options) => repo.findImages(filter, page, options),
   }),
   route({
     method: 'GET',
@@ -138,7 +119,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     path: '/characters/:character/emotions/:emotion/least-used',
     summary: 'The least-used images of a character and emotion, longest unused first among equals',
     params: z.object({ character: images.character.input, emotion: images.emotion.input }),
-    query: limitQuery(5).extend({ min_quality: quality.optional() }),
+    query: limitQuery(5).extend({ min_quality: minQualityQuery.optional() }),
     response: z.array(libraryImageSchema),
     handler: ({ repo, params, query }) =>
       repo.listLeastUsed(params.character, params.emotion, query),

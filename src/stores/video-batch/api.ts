@@ -9,8 +9,6 @@ import {
   routesFor,
   ValidationError,
   type ApiRoute,
-  listPageOf,
-  searchQuery,
 } from '../../core/index.js'
 import {
   claimAgeSchema,
@@ -20,9 +18,9 @@ import {
   queueVideoSchema,
   uploadFailureSchema,
   uploadResultSchema,
-  videoBatchImageFilterSchema,
+  videoBatchImageList,
   videoFailureSchema,
-  videoFilterSchema,
+  videoBatchVideoList,
   videoResultSchema,
 } from './inputs.js'
 import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
@@ -36,7 +34,6 @@ import {
   uploadedImageRow,
   videoBatchTables,
   videoStatisticsRow,
-  videoBatchSearch,
 } from './tables.js'
 
 const imageSchema = videoBatchTables.images.row
@@ -59,7 +56,6 @@ const countsOf = <T extends readonly [string, ...string[]]>(statuses: T) =>
     Object.fromEntries(statuses.map((s) => [s, atLeast(0)])) as Record<T[number], z.ZodNumber>,
   )
 
-const positiveId = z.coerce.number().int().positive()
 const firstRows = limitQuery(100)
 
 const route = routesFor<VideoBatchRepository>()
@@ -75,18 +71,11 @@ async function referenced<T>(field: string, find: () => Promise<T>): Promise<T> 
 }
 
 const imageRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/images',
     summary: 'List images newest first, by status or origin image, by keyset page',
-    query: pageQuery.extend({
-      status: videoBatchImageFilterSchema.shape.status,
-      origin_image_id: positiveId.optional(),
-      ...searchQuery(videoBatchSearch.images).shape,
-    }),
-    response: listPageOf(imageSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.listImages(filter, { after, limit }, { q, facets }),
+    list: videoBatchImageList,
+    handler: ({ repo }, filter, page, options) => repo.listImages(filter, page, options),
   }),
   route({
     method: 'GET',
@@ -214,18 +203,11 @@ const promptRoutes = [
 ]
 
 const videoRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/videos',
     summary: 'List videos newest first, by status, image or prompt set, by keyset page',
-    query: pageQuery.extend({
-      status: videoFilterSchema.shape.status,
-      image_id: positiveId.optional(),
-      prompt_id: positiveId.optional(),
-    }),
-    response: pageOf(videoSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listVideos(filter, { after, limit }),
+    list: videoBatchVideoList,
+    handler: ({ repo }, filter, page) => repo.listVideos(filter, page),
   }),
   route({
     method: 'GET',
