@@ -9,7 +9,6 @@ import {
   parseTimestamp,
   prepareQuery,
   tableRows,
-  type Database,
   type IndexInfo,
   type Page,
   type PageRequest,
