@@ -102,7 +102,52 @@ export function routesFor<Repo>() {
   >(
     spec: ListRouteSpec<Repo, Cs, Fs, P>,
   ) => listRoute(spec)
-  return Object.assign(route, { list })
+  type Id = z.output<typeof idParams>['id']
+  return Object.assign(route, {
+    list,
+    /** GET of one row by `:id`: `find(repo, id)` answers with `response`. */
+    get: (
+      path: string,
+      summary: string,
+      response: z.ZodType,
+      find: (repo: Repo, id: Id) => Promise<unknown>,
+    ) =>
+      route({
+        method: 'GET',
+        path,
+        summary,
+        params: idParams,
+        response,
+        handler: (c) => find(c.repo, c.params.id),
+      }),
+    /** DELETE of one row by `:id`: `remove(repo, id)`, then 204. */
+    remove: (path: string, summary: string, remove: (repo: Repo, id: Id) => Promise<unknown>) =>
+      route({
+        method: 'DELETE',
+        path,
+        summary,
+        params: idParams,
+        status: 204,
+        handler: (c) => remove(c.repo, c.params.id),
+      }),
+    /** POST that creates a row from `body`: `create(repo, body)` answers with `response`, 201. */
+    create: <B extends z.ZodType>(
+      path: string,
+      summary: string,
+      body: B,
+      response: z.ZodType,
+      create: (repo: Repo, body: z.output<B>) => Promise<unknown>,
+    ) =>
+      route({
+        method: 'POST',
+        path,
+        summary,
+        body,
+        response,
+        status: 201,
+        handler: (c) => create(c.repo, c.body),
+      }),
+  })
 }
 
 /** `{ id }` path parameter, a positive whole number. */

@@ -97,15 +97,13 @@ const sessionRoutes = [
     list: sessionList,
     handler: ({ repo }, filter, page, options) => repo.listSessions(filter, page, options),
   }),
-  route({
-    method: 'POST',
-    path: '/sessions',
-    summary: 'Start a session (initialized) with its plan of operations',
-    body: newSessionSchema,
-    response: sessionSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.startSession(body),
-  }),
+  route.create(
+    '/sessions',
+    'Start a session (initialized) with its plan of operations',
+    newSessionSchema,
+    sessionSchema,
+    (repo, body) => repo.startSession(body),
+  ),
   route({
     method: 'GET',
     path: '/sessions/:session_id',
@@ -195,14 +193,9 @@ const operationRoutes = [
       return { session: await repo.getSession(params.session_id), operation }
     },
   }),
-  route({
-    method: 'GET',
-    path: '/operations/:id',
-    summary: 'Get one operation log entry',
-    params: idParams,
-    response: operationSchema,
-    handler: ({ repo, params }) => repo.getOperation(params.id),
-  }),
+  route.get('/operations/:id', 'Get one operation log entry', operationSchema, (repo, id) =>
+    repo.getOperation(id),
+  ),
   route({
     method: 'POST',
     path: '/operations/:id/progress',
@@ -240,15 +233,13 @@ const presetRoutes = [
     response: presetSchema,
     handler: ({ repo, params }) => repo.getPreset(params.preset_id),
   }),
-  route({
-    method: 'POST',
-    path: '/presets',
-    summary: 'Create a preset (409 if preset_id exists); with is_default it becomes the default',
-    body: newPresetSchema,
-    response: presetSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.createPreset(body),
-  }),
+  route.create(
+    '/presets',
+    'Create a preset (409 if preset_id exists); with is_default it becomes the default',
+    newPresetSchema,
+    presetSchema,
+    (repo, body) => repo.createPreset(body),
+  ),
   route({
     method: 'PATCH',
     path: '/presets/:preset_id',

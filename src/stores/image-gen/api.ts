@@ -204,29 +204,20 @@ const jobRoutes = (
  * (`content_base64`).
  */
 export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRepository>[]>[
-  route({
-    method: 'POST',
-    path: '/users',
-    summary: 'Create a user (admin; 409 if the email is taken)',
-    body: newUserSchema,
-    response: userSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.createUser(body),
-  }),
+  route.create(
+    '/users',
+    'Create a user (admin; 409 if the email is taken)',
+    newUserSchema,
+    userSchema,
+    (repo, body) => repo.createUser(body),
+  ),
   route.list({
     path: '/users',
     summary: 'List users in id order (admin): whom the dashboard can act as',
     list: userList,
     handler: ({ repo }, _filter, page) => repo.listUsers(page),
   }),
-  route({
-    method: 'GET',
-    path: '/users/:id',
-    summary: 'Get a user (admin)',
-    params: idParams,
-    response: userSchema,
-    handler: ({ repo, params }) => repo.getUser(params.id),
-  }),
+  route.get('/users/:id', 'Get a user (admin)', userSchema, (repo, id) => repo.getUser(id)),
   route({
     method: 'GET',
     path: '/users/by-email/:email',
@@ -235,14 +226,11 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     response: userSchema,
     handler: ({ repo, params }) => repo.getUserByEmail(params.email),
   }),
-  route({
-    method: 'DELETE',
-    path: '/users/:id',
-    summary: 'Delete a user with all their sessions, uploads, jobs and images (admin)',
-    params: idParams,
-    status: 204,
-    handler: ({ repo, params }) => repo.deleteUser(params.id),
-  }),
+  route.remove(
+    '/users/:id',
+    'Delete a user with all their sessions, uploads, jobs and images (admin)',
+    (repo, id) => repo.deleteUser(id),
+  ),
   route({
     method: 'GET',
     path: '/me',

@@ -73,15 +73,13 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     list: videoList,
     handler: ({ repo }, filter, page, options) => repo.listVideos(filter, page, options),
   }),
-  route({
-    method: 'POST',
-    path: '/videos',
-    summary: "Add a video's metadata (a draft unless told; 409 for a known video_id)",
-    body: newVideoSchema,
-    response: videoMetadataSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.addVideo(body),
-  }),
+  route.create(
+    '/videos',
+    "Add a video's metadata (a draft unless told; 409 for a known video_id)",
+    newVideoSchema,
+    videoMetadataSchema,
+    (repo, body) => repo.addVideo(body),
+  ),
   route({
     method: 'GET',
     path: '/videos/:video_id',

@@ -77,14 +77,7 @@ const imageRoutes = [
     list: videoBatchImageList,
     handler: ({ repo }, filter, page, options) => repo.listImages(filter, page, options),
   }),
-  route({
-    method: 'GET',
-    path: '/images/:id',
-    summary: 'Get one image',
-    params: idParams,
-    response: imageSchema,
-    handler: ({ repo, params }) => repo.getImage(params.id),
-  }),
+  route.get('/images/:id', 'Get one image', imageSchema, (repo, id) => repo.getImage(id)),
   route({
     method: 'GET',
     path: '/images/by-filename/:filename',
@@ -93,15 +86,13 @@ const imageRoutes = [
     response: z.array(imageSchema),
     handler: ({ repo, params }) => repo.findImagesByFilename(params.filename),
   }),
-  route({
-    method: 'POST',
-    path: '/images',
-    summary: 'Register an image about to be uploaded (pending)',
-    body: newUploadSchema,
-    response: imageSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.registerUpload(body),
-  }),
+  route.create(
+    '/images',
+    'Register an image about to be uploaded (pending)',
+    newUploadSchema,
+    imageSchema,
+    (repo, body) => repo.registerUpload(body),
+  ),
   route({
     method: 'POST',
     path: '/images/:id/complete',
@@ -138,14 +129,12 @@ const imageRoutes = [
     status: 201,
     handler: ({ repo, params, body }) => repo.deriveImage(params.id, body),
   }),
-  route({
-    method: 'GET',
-    path: '/images/:id/lineage',
-    summary: 'An image with its whole ancestry and all its descendants, each with its depth',
-    params: idParams,
-    response: imageLineageSchema,
-    handler: ({ repo, params }) => repo.getImageLineage(params.id),
-  }),
+  route.get(
+    '/images/:id/lineage',
+    'An image with its whole ancestry and all its descendants, each with its depth',
+    imageLineageSchema,
+    (repo, id) => repo.getImageLineage(id),
+  ),
   route({
     method: 'GET',
     path: '/images/:id/prompts',
@@ -165,23 +154,16 @@ const imageRoutes = [
 ]
 
 const promptRoutes = [
-  route({
-    method: 'GET',
-    path: '/prompts/:id',
-    summary: 'Get one prompt set',
-    params: idParams,
-    response: promptSetSchema,
-    handler: ({ repo, params }) => repo.getPromptSet(params.id),
-  }),
-  route({
-    method: 'POST',
-    path: '/prompts',
-    summary: 'Record the prompt set written for an image (400 naming image_id if no such image)',
-    body: newPromptSetSchema,
-    response: promptSetSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.addPromptSet(body),
-  }),
+  route.get('/prompts/:id', 'Get one prompt set', promptSetSchema, (repo, id) =>
+    repo.getPromptSet(id),
+  ),
+  route.create(
+    '/prompts',
+    'Record the prompt set written for an image (400 naming image_id if no such image)',
+    newPromptSetSchema,
+    promptSetSchema,
+    (repo, body) => repo.addPromptSet(body),
+  ),
   route({
     method: 'POST',
     path: '/prompts/legacy',
@@ -209,14 +191,7 @@ const videoRoutes = [
     list: videoBatchVideoList,
     handler: ({ repo }, filter, page) => repo.listVideos(filter, page),
   }),
-  route({
-    method: 'GET',
-    path: '/videos/:id',
-    summary: 'Get one video',
-    params: idParams,
-    response: videoSchema,
-    handler: ({ repo, params }) => repo.getVideo(params.id),
-  }),
+  route.get('/videos/:id', 'Get one video', videoSchema, (repo, id) => repo.getVideo(id)),
   route({
     method: 'POST',
     path: '/videos',
