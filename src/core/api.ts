@@ -1,8 +1,11 @@
 import { z } from 'zod'
 import type { BlobStore } from '../storage/blob-store.js'
 import type { Database } from './database.js'
-import { MAX_PAGE_SIZE } from './pagination.js'
+import type { FieldValues, Fields, List } from './lists.js'
+import { MAX_PAGE_SIZE, type PageRequest } from './pagination.js'
 import type { SearchDefinition } from './search/define.js'
+import type { ListOptions } from './search/list.js'
+import type { Columns } from './table.js'
 import { MAX_QUERY_LENGTH } from './search/query.js'
 
 /**
@@ -81,16 +84,70 @@ export type RouteSpec<Repo, P extends z.ZodType, Q extends z.ZodType, B extends 
 
 /**
  * routesFor returns a `route` function for one repository type: each route's handler is typed
- * by the schemas given beside it (`routesFor<MyRepository>()`).
+ * by the schemas given beside it (`routesFor<MyRepository>()`); `route.list` declares the GET
+ * route of a declared list (listRoute).
  */
 export function routesFor<Repo>() {
-  return function route<
+  function route<
     P extends z.ZodType = z.ZodObject<Record<string, never>>,
     Q extends z.ZodType = z.ZodObject<Record<string, never>>,
     B extends z.ZodType = z.ZodUndefined,
   >(spec: RouteSpec<Repo, P, Q, B>): ApiRoute<Repo> {
     return spec as unknown as ApiRoute<Repo>
   }
+  const list = <
+    Cs extends Columns,
+    Fs extends Fields,
+    P extends z.ZodType = z.ZodObject<Record<string, never>>,
+  >(
+    spec: ListRouteSpec<Repo, Cs, Fs, P>,
+  ) => listRoute(spec)
+  type Id = z.output<typeof idParams>['id']
+  return Object.assign(route, {
+    list,
+    /** GET of one row by `:id`: `find(repo, id)` answers with `response`. */
+    get: (
+      path: string,
+      summary: string,
+      response: z.ZodType,
+      find: (repo: Repo, id: Id) => Promise<unknown>,
+    ) =>
+      route({
+        method: 'GET',
+        path,
+        summary,
+        params: idParams,
+        response,
+        handler: (c) => find(c.repo, c.params.id),
+      }),
+    /** DELETE of one row by `:id`: `remove(repo, id)`, then 204. */
+    remove: (path: string, summary: string, remove: (repo: Repo, id: Id) => Promise<unknown>) =>
+      route({
+        method: 'DELETE',
+        path,
+        summary,
+        params: idParams,
+        status: 204,
+        handler: (c) => remove(c.repo, c.params.id),
+      }),
+    /** POST that creates a row from `body`: `create(repo, body)` answers with `response`, 201. */
+    create: <B extends z.ZodType>(
+      path: string,
+      summary: string,
+      body: B,
+      response: z.ZodType,
+      create: (repo: Repo, body: z.output<B>) => Promise<unknown>,
+    ) =>
+      route({
+        method: 'POST',
+        path,
+        summary,
+        body,
+        response,
+        status: 201,
+        handler: (c) => create(c.repo, c.body),
+      }),
+  })
 }
 
 /** `{ id }` path parameter, a positive whole number. */
@@ -150,6 +207,51 @@ export const facetSchema = z.object({
 /** The body of a searchable list's page: `{ items, next, facets? }`. */
 export function listPageOf<T extends z.ZodType>(item: T) {
   return pageOf(item).extend({ facets: z.record(z.string(), facetSchema).optional() })
+}
+
+/** What `listRoute` accepts: the list, and a handler given the filter, page and options apart. */
+export interface ListRouteSpec<Repo, Cs extends Columns, Fs extends Fields, P extends z.ZodType> {
+  path: string
+  summary: string
+  list: List<Cs, Fs>
+  params?: P
+  access?: ApiRoute['access']
+  handler(
+    ctx: RouteContext<Repo, z.output<P>, unknown, undefined>,
+    filter: FieldValues<Fs>,
+    page: PageRequest,
+    options: ListOptions,
+  ): Promise<unknown>
+}
+
+/**
+ * listRoute declares the GET route of a declared list (defineList): its query is the page, the
+ * list's filter and, where the list is searchable, `q` and `facets`; its response a page of the
+ * table's rows (with the facets where searchable). `handler` gets the filter, the page and the
+ * search options apart.
+ */
+export function listRoute<
+  Repo,
+  Cs extends Columns,
+  Fs extends Fields,
+  P extends z.ZodType = z.ZodObject<Record<string, never>>,
+>(spec: ListRouteSpec<Repo, Cs, Fs, P>): ApiRoute<Repo> {
+  const { list, handler, ...route } = spec
+  let query = pageQuery.extend(list.filterQuery.shape)
+  if (list.search) query = query.extend(searchQuery(list.search).shape)
+  return {
+    ...route,
+    method: 'GET',
+    query,
+    response: list.search ? listPageOf(list.table.row) : pageOf(list.table.row),
+    handler: (ctx) => {
+      const { after, limit, q, facets, ...filter } = ctx.query as Record<string, unknown> &
+        PageRequest &
+        ListOptions
+      const options = list.search ? { q, facets } : {}
+      return handler(ctx, filter as FieldValues<Fs>, { after, limit }, options)
+    },
+  }
 }
 
 /**

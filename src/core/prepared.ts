@@ -48,18 +48,24 @@ export function prepareQuery<DB, Row>(
     }
   }
 
-  const direct = db.engineImpl.prepareQuery?.(db, compile, viaKysely)
-  if (direct) return direct
+  return db.engineImpl.prepareQuery?.(db, compile, viaKysely) ?? preparedOf(compile, viaKysely)
+}
+
+/** preparedOf is the PreparedQuery whose every run is `run`: its SQL is `compile()`'s. */
+export function preparedOf<Row>(
+  compile: () => CompiledQuery<Row>,
+  run: (parameters: readonly unknown[]) => Promise<Row[]>,
+): PreparedQuery<Row> {
   return {
     get sql() {
       return compile().sql
     },
-    execute: viaKysely,
+    execute: run,
     async takeFirst<T>(
       parameters: readonly unknown[],
       map: (row: Row | undefined) => T = (row) => row as T,
     ): Promise<T> {
-      return map((await viaKysely(parameters))[0])
+      return map((await run(parameters))[0])
     },
   }
 }

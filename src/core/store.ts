@@ -105,10 +105,30 @@ export interface NamedQuery<Repo> {
 /** StoreTables are a store's declared tables, by name. */
 export type StoreTables = Readonly<Record<string, Table<any, string>>>
 
+/**
+ * NamedQueries declares a store's named queries by name, in the order they are reported: each
+ * its kind and its call with sample arguments (`{ getImage: ['lookup', (r) => r.getImage(1)] }`).
+ */
+export type NamedQueries<Repo> = Readonly<
+  Record<string, readonly [NamedQuery<Repo>['kind'], NamedQuery<Repo>['run']]>
+>
+
+/** What `defineStore` accepts: a StoreDefinition whose named queries are declared by name. */
+export type StoreDeclaration<Repo, Name extends string> = Omit<
+  StoreDefinition<Repo, Name>,
+  'namedQueries'
+> & { namedQueries: NamedQueries<Repo> }
+
 /** defineStore registers a store; its name's type is kept, so registries look stores up by it. */
 export function defineStore<Repo, const Name extends string>(
-  definition: StoreDefinition<Repo, Name>,
+  declaration: StoreDeclaration<Repo, Name>,
 ): StoreDefinition<Repo, Name> {
+  const namedQueries = Object.entries(declaration.namedQueries).map(([name, [kind, run]]) => ({
+    name,
+    kind,
+    run,
+  }))
+  const definition = { ...declaration, namedQueries }
   // A store with a job lifecycle serves its queue too (`/api/<store>/queue…`).
   if (!definition.jobs) return definition
   return { ...definition, api: [...(definition.api ?? []), ...jobQueueRoutes(definition.jobs)] }

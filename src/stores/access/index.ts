@@ -21,9 +21,9 @@ export const accessStore = defineStore({
   tables: accessTables,
   columnsByConstraint: { check_token_grants: 'user_id' },
   createRepository: (db) => new AccessRepository(db),
-  namedQueries: [
-    { name: 'authenticate', kind: 'lookup', run: (r) => r.authenticate('gm_unknown') },
-    { name: 'hasActiveTokens', kind: 'lookup', run: (r) => r.hasActiveTokens() },
-  ],
+  namedQueries: {
+    authenticate: ['lookup', (r) => r.authenticate('gm_unknown')],
+    hasActiveTokens: ['lookup', (r) => r.hasActiveTokens()],
+  },
   seedSampleData: async () => ({ api_tokens: 0 }),
 })

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { Kysely } from 'kysely'
-import { NotFoundError, parseInput, type Actor, type Database } from '../../core/index.js'
+import { NotFoundError, parseInput, type Actor, StoreRepository } from '../../core/index.js'
 import { newTokenSchema, type NewToken } from './inputs.js'
 import { apiToken, type AccessTables, type ApiToken } from './tables.js'
 
@@ -19,21 +18,14 @@ function hashToken(token: string): string {
  * AccessRepository manages API tokens. A token acts as its user in the image-gen store; an admin
  * token reaches every store. Tokens are shown once at creation and stored hashed.
  */
-export class AccessRepository {
-  readonly #db: Database<AccessTables>
-  readonly #k: Kysely<AccessTables>
+export class AccessRepository extends StoreRepository<AccessTables> {
   readonly #lastTouched = new Map<number, number>()
-
-  constructor(db: Database<AccessTables>) {
-    this.#db = db
-    this.#k = db.kysely
-  }
 
   /** createToken makes a token and returns its secret (shown only now) with its record. */
   async createToken(input: NewToken): Promise<{ token: string; record: ApiToken }> {
     const t = parseInput(newTokenSchema, input)
     const token = `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`
-    const row = await this.#db.run((k) =>
+    const row = await this.db.run((k) =>
       k
         .insertInto('api_tokens')
         .values({
@@ -52,7 +44,7 @@ export class AccessRepository {
   /** authenticate returns the actor of a valid, unrevoked token, or undefined. */
   async authenticate(token: string): Promise<Actor | undefined> {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined
-    const row = await this.#k
+    const row = await this.k
       .selectFrom('api_tokens')
       .select(['id', 'user_id', 'is_admin'])
       .where('token_hash', '=', hashToken(token))
@@ -62,7 +54,7 @@ export class AccessRepository {
     const now = Date.now()
     if (now - (this.#lastTouched.get(row.id) ?? 0) > LAST_USED_RESOLUTION_MS) {
       this.#lastTouched.set(row.id, now)
-      await this.#k
+      await this.k
         .updateTable('api_tokens')
         .set({ last_used_at: new Date(now) })
         .where('id', '=', row.id)
@@ -73,7 +65,7 @@ export class AccessRepository {
 
   /** hasActiveTokens tells whether any unrevoked token exists (the server's open mode needs none). */
   async hasActiveTokens(): Promise<boolean> {
-    const row = await this.#k
+    const row = await this.k
       .selectFrom('api_tokens')
       .select('id')
       .where('revoked_at', 'is', null)
@@ -83,17 +75,13 @@ export class AccessRepository {
   }
 
   async listTokens(): Promise<ApiToken[]> {
-    const rows = await this.#k
-      .selectFrom('api_tokens')
-      .select(TOKEN_COLUMNS)
-      .orderBy('id')
-      .execute()
+    const rows = await this.k.selectFrom('api_tokens').select(TOKEN_COLUMNS).orderBy('id').execute()
     return apiToken.codec.decodeAll(rows)
   }
 
   /** revokeToken stops a token from working; revoking twice is harmless. */
   async revokeToken(id: number): Promise<ApiToken> {
-    const row = await this.#k
+    const row = await this.k
       .updateTable('api_tokens')
       .set({ revoked_at: new Date() })
       .where('id', '=', id)

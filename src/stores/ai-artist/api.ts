@@ -1,31 +1,22 @@
 import { z } from 'zod'
-import {
-  routesFor,
-  idParams,
-  limitQuery,
-  listPageOf,
-  pageOf,
-  searchQuery,
-  pageQuery,
-  type ApiRoute,
-} from '../../core/index.js'
+import { routesFor, idParams, limitQuery, type ApiRoute } from '../../core/index.js'
 import type { AiArtistRepository } from './repository.js'
 import { loadThumbnail, THUMBNAIL_CACHE_CONTROL, THUMBNAIL_SIZE } from './thumbnails.js'
 import {
+  creationList,
   creationResultSchema,
   countSchema,
-  imageFilterSchema,
+  imageList,
   imagePatchSchema,
   newCreationSchema,
   newImageSchema,
   newTrainingSchema,
-  trainingFilterSchema,
+  trainingList,
   trainingResultSchema,
 } from './inputs.js'
 import {
   dailyCreationStatistics,
   qualityTier,
-  aiArtistSearch,
   aiArtistTables,
   trainingStatistics,
   uncuratedImage,
@@ -35,47 +26,25 @@ export const generatedImageSchema = aiArtistTables.generated_images.row
 const trainingSessionSchema = aiArtistTables.training_sessions.row
 const creationSessionSchema = aiArtistTables.creation_sessions.row
 
-const imageListQuery = pageQuery
-  .extend({
-    ...imageFilterSchema.shape,
-    min_score: z.coerce.number().min(0).max(10).optional(),
-    featured: z.stringbool().optional(),
-    created_after: z.string().optional(),
-    created_before: z.string().optional(),
-  })
-  .extend(searchQuery(aiArtistSearch.generated_images).shape)
-
 const route = routesFor<AiArtistRepository>()
 
 /** The ai-artist store over HTTP, under /api/ai-artist. */
 export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/images',
     summary:
       'List images newest first (best match first with q), filtered, by keyset page, with facet counts',
-    query: imageListQuery,
-    response: listPageOf(generatedImageSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.listImages(filter, { after, limit }, { q, facets }),
+    list: imageList,
+    handler: ({ repo }, filter, page, options) => repo.listImages(filter, page, options),
   }),
-  route({
-    method: 'GET',
-    path: '/images/:id',
-    summary: 'Get one image',
-    params: idParams,
-    response: generatedImageSchema,
-    handler: ({ repo, params }) => repo.getImage(params.id),
-  }),
-  route({
-    method: 'POST',
-    path: '/images',
-    summary: 'Add a generated image',
-    body: newImageSchema,
-    response: generatedImageSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.addImage(body),
-  }),
+  route.get('/images/:id', 'Get one image', generatedImageSchema, (repo, id) => repo.getImage(id)),
+  route.create(
+    '/images',
+    'Add a generated image',
+    newImageSchema,
+    generatedImageSchema,
+    (repo, body) => repo.addImage(body),
+  ),
   route({
     method: 'PATCH',
     path: '/images/:id',
@@ -99,14 +68,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
       return { bytes, cacheControl: THUMBNAIL_CACHE_CONTROL }
     },
   }),
-  route({
-    method: 'DELETE',
-    path: '/images/:id',
-    summary: 'Delete an image',
-    params: idParams,
-    status: 204,
-    handler: ({ repo, params }) => repo.deleteImage(params.id),
-  }),
+  route.remove('/images/:id', 'Delete an image', (repo, id) => repo.deleteImage(id)),
   route({
     method: 'POST',
     path: '/images/:id/curate',
@@ -170,32 +132,22 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     response: z.record(z.string(), z.number()),
     handler: ({ repo }) => repo.countImagesByStatus(),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/training-sessions',
     summary: 'List training runs newest first',
-    query: pageQuery.extend(trainingFilterSchema.shape),
-    response: pageOf(trainingSessionSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listTrainingSessions(filter, { after, limit }),
+    list: trainingList,
+    handler: ({ repo }, filter, page) => repo.listTrainingSessions(filter, page),
   }),
-  route({
-    method: 'GET',
-    path: '/training-sessions/:id',
-    summary: 'Get one training run',
-    params: idParams,
-    response: trainingSessionSchema,
-    handler: ({ repo, params }) => repo.getTraining(params.id),
-  }),
-  route({
-    method: 'POST',
-    path: '/training-sessions',
-    summary: 'Start a training run',
-    body: newTrainingSchema,
-    response: trainingSessionSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.startTraining(body),
-  }),
+  route.get('/training-sessions/:id', 'Get one training run', trainingSessionSchema, (repo, id) =>
+    repo.getTraining(id),
+  ),
+  route.create(
+    '/training-sessions',
+    'Start a training run',
+    newTrainingSchema,
+    trainingSessionSchema,
+    (repo, body) => repo.startTraining(body),
+  ),
   route({
     method: 'POST',
     path: '/training-sessions/:id/complete',
@@ -221,31 +173,25 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     response: z.array(trainingStatistics.row),
     handler: ({ repo }) => repo.getTrainingSessionStatistics(),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/creation-sessions',
     summary: 'List creation sessions newest first',
-    query: pageQuery,
-    response: pageOf(creationSessionSchema),
-    handler: ({ repo, query }) => repo.listCreationSessions(query),
+    list: creationList,
+    handler: ({ repo }, _filter, page) => repo.listCreationSessions(page),
   }),
-  route({
-    method: 'GET',
-    path: '/creation-sessions/:id',
-    summary: 'Get one creation session',
-    params: idParams,
-    response: creationSessionSchema,
-    handler: ({ repo, params }) => repo.getCreationSession(params.id),
-  }),
-  route({
-    method: 'POST',
-    path: '/creation-sessions',
-    summary: 'Start a creation session',
-    body: newCreationSchema,
-    response: creationSessionSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.startCreationSession(body),
-  }),
+  route.get(
+    '/creation-sessions/:id',
+    'Get one creation session',
+    creationSessionSchema,
+    (repo, id) => repo.getCreationSession(id),
+  ),
+  route.create(
+    '/creation-sessions',
+    'Start a creation session',
+    newCreationSchema,
+    creationSessionSchema,
+    (repo, body) => repo.startCreationSession(body),
+  ),
   route({
     method: 'POST',
     path: '/creation-sessions/:id/record',

@@ -1,6 +1,12 @@
 import { z } from 'zod'
-import { timestampInput } from '../../core/index.js'
-import { aiArtistTables } from './tables.js'
+import {
+  defineList,
+  filterOn,
+  parseTimestamp,
+  timestampInput,
+  type FilterOf,
+} from '../../core/index.js'
+import { aiArtistSearch, aiArtistTables } from './tables.js'
 
 // What the ai-artist repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
@@ -15,17 +21,33 @@ export type NewImage = z.input<typeof newImageSchema>
 export const imagePatchSchema = images.omit({ created_at: true, updated_at: true }).partial()
 export type ImagePatch = z.input<typeof imagePatchSchema>
 
-/** What `listImages` filters by. */
-export const imageFilterSchema = z.strictObject({
-  status: images.shape.status,
-  model_id: z.string().optional(),
-  min_score: z.number().min(0).max(10).optional(),
-  tag: z.string().optional(),
-  featured: z.boolean().optional(),
-  created_after: timestampInput.optional(),
-  created_before: timestampInput.optional(),
+const score = z.number().min(0).max(10)
+
+/**
+ * `listImages`: newest first, by status, model, minimum final score, tag, featured flag and
+ * creation time (from `created_after`, before `created_before`); searchable.
+ */
+export const imageList = defineList({
+  table: aiArtistTables.generated_images,
+  order: { sortColumn: 'created_at', direction: 'desc' },
+  search: aiArtistSearch.generated_images,
+  filter: {
+    status: filterOn.equal('status', images.shape.status),
+    model_id: filterOn.equal('model_id', z.string()),
+    min_score: filterOn.atLeast('final_score', score, z.coerce.number().min(0).max(10)),
+    tag: filterOn.custom(z.string(), z.string(), (q, tag, db) =>
+      q.where(db.dialect.jsonArrayContains('tags', tag)),
+    ),
+    featured: filterOn.equal('is_featured', z.boolean(), z.stringbool()),
+    created_after: filterOn.custom(timestampInput, z.string(), (q, t) =>
+      q.where('created_at', '>=', parseTimestamp(t, 'created_after')),
+    ),
+    created_before: filterOn.custom(timestampInput, z.string(), (q, t) =>
+      q.where('created_at', '<', parseTimestamp(t, 'created_before')),
+    ),
+  },
 })
-export type ImageFilter = z.input<typeof imageFilterSchema>
+export type ImageFilter = FilterOf<typeof imageList>
 
 /** What `startTraining` accepts. */
 export const newTrainingSchema = aiArtistTables.training_sessions.insert.pick({
@@ -46,11 +68,15 @@ export const trainingResultSchema = aiArtistTables.training_sessions.insert.pick
 })
 export type TrainingResult = z.input<typeof trainingResultSchema>
 
-/** What `listTrainingSessions` filters by. */
-export const trainingFilterSchema = z.strictObject({
-  status: aiArtistTables.training_sessions.insert.shape.status,
+/** `listTrainingSessions`: newest first, optionally of one status. */
+export const trainingList = defineList({
+  table: aiArtistTables.training_sessions,
+  order: { sortColumn: 'started_at', direction: 'desc' },
+  filter: {
+    status: filterOn.equal('status', aiArtistTables.training_sessions.insert.shape.status),
+  },
 })
-export type TrainingFilter = z.input<typeof trainingFilterSchema>
+export type TrainingFilter = FilterOf<typeof trainingList>
 
 /** What `startCreationSession` accepts. */
 export const newCreationSchema = aiArtistTables.creation_sessions.insert.pick({
@@ -65,6 +91,12 @@ export const creationResultSchema = aiArtistTables.creation_sessions.insert.pick
   completed_at: true,
 })
 export type CreationResult = z.input<typeof creationResultSchema>
+
+/** `listCreationSessions`: newest first. */
+export const creationList = defineList({
+  table: aiArtistTables.creation_sessions,
+  order: { sortColumn: 'started_at', direction: 'desc' },
+})
 
 /** A count added to a creation session. */
 export const countSchema = z.number().int().min(0)

@@ -1,47 +1,39 @@
-import { sql, type Kysely } from 'kysely'
+import { sql } from 'kysely'
 import {
   ConflictError,
   insertEach,
   inspectSchema,
   NotFoundError,
-  paginate,
   parseInput,
-  searchPage,
   parseItem,
   parseTimestamp,
   prepareQuery,
   tableRows,
-  type Database,
   type IndexInfo,
-  type ListOptions,
-  type ListPage,
   type Page,
   type PageRequest,
-  type PreparedQuery,
-  type TableRows,
+  StoreRepository,
 } from '../../core/index.js'
 import { IMAGE_STATUSES } from './migrations.js'
 import {
   countSchema,
+  creationList,
   creationResultSchema,
-  imageFilterSchema,
+  imageList,
   imagePatchSchema,
   newCreationSchema,
   newImageSchema,
   newTrainingSchema,
-  trainingFilterSchema,
+  trainingList,
   trainingResultSchema,
   type CreationResult,
-  type ImageFilter,
   type ImagePatch,
   type NewCreationSession,
   type NewImage,
   type NewTrainingSession,
-  type TrainingFilter,
   type TrainingResult,
 } from './inputs.js'
 import {
-  aiArtistSearch,
   aiArtistTables,
   type AiArtistTables,
   type CreationSession,
@@ -64,25 +56,14 @@ const {
  * seed shows is a method here. Methods throw ValidationError for bad input (naming the field)
  * and NotFoundError for a missing id.
  */
-export class AiArtistRepository {
-  readonly #db: Database<AiArtistTables>
-  readonly #k: Kysely<AiArtistTables>
+export class AiArtistRepository extends StoreRepository<AiArtistTables> {
+  readonly #imageRows = tableRows(this.db, images, 'generated image')
+  readonly #trainingRows = tableRows(this.db, trainings, 'training session')
+  readonly #creationRows = tableRows(this.db, creations, 'creation session')
   /** The hot read, compiled once (BASELINES.md: building and compiling per call costs). */
-  readonly #imageById: PreparedQuery<Record<string, unknown>>
-  readonly #imageRows: TableRows<AiArtistTables, 'generated_images', GeneratedImage>
-  readonly #trainingRows: TableRows<AiArtistTables, 'training_sessions', TrainingSession>
-  readonly #creationRows: TableRows<AiArtistTables, 'creation_sessions', CreationSession>
-
-  constructor(db: Database<AiArtistTables>) {
-    this.#db = db
-    this.#k = db.kysely
-    this.#imageRows = tableRows(db, images, 'generated image')
-    this.#trainingRows = tableRows(db, trainings, 'training session')
-    this.#creationRows = tableRows(db, creations, 'creation session')
-    this.#imageById = prepareQuery(db, (k) =>
-      k.selectFrom('generated_images').selectAll().where('id', '=', 0),
-    )
-  }
+  readonly #imageById = prepareQuery(this.db, (k) =>
+    k.selectFrom('generated_images').selectAll().where('id', '=', 0),
+  )
 
   // ── images ──────────────────────────────────────────────────────────────
 
@@ -97,7 +78,7 @@ export class AiArtistRepository {
    */
   async addImages(inputs: readonly NewImage[]): Promise<number> {
     const now = new Date()
-    return insertEach(this.#db, images, inputs, {
+    return insertEach(this.db, images, inputs, {
       parse: (input, i) => parseItem(newImageSchema, input, 'image', i),
       defaults: {
         negative_prompt: '',
@@ -122,7 +103,7 @@ export class AiArtistRepository {
 
   /** getImageByFilename returns the image stored under `filename`, or throws NotFoundError. */
   async getImageByFilename(filename: string): Promise<GeneratedImage> {
-    const row = await this.#k
+    const row = await this.k
       .selectFrom('generated_images')
       .selectAll()
       .where('filename', '=', filename)
@@ -166,49 +147,18 @@ export class AiArtistRepository {
    * prompt, negative prompt, tags or file name match, best match first; `options.facets`
    * (`status`, `model_id`) are counted over every image the filter and search let through.
    */
-  async listImages(
-    filter: ImageFilter = {},
-    page: PageRequest = {},
-    options: ListOptions = {},
-  ): Promise<ListPage<GeneratedImage>> {
-    const f = parseInput(imageFilterSchema, filter)
-    let q = this.#k.selectFrom('generated_images').selectAll()
-    if (f.status) q = q.where('status', '=', f.status)
-    if (f.model_id) q = q.where('model_id', '=', f.model_id)
-    if (f.min_score !== undefined) q = q.where('final_score', '>=', f.min_score)
-    if (f.featured !== undefined) q = q.where('is_featured', '=', f.featured)
-    if (f.tag) q = q.where(this.#db.dialect.jsonArrayContains('tags', f.tag))
-    if (f.created_after) {
-      q = q.where('created_at', '>=', parseTimestamp(f.created_after, 'created_after'))
-    }
-    if (f.created_before) {
-      q = q.where('created_at', '<', parseTimestamp(f.created_before, 'created_before'))
-    }
-    return searchPage(this.#db, q, {
-      ...options,
-      search: aiArtistSearch.generated_images,
-      rows: images,
-      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
-    })
-  }
+  readonly listImages = imageList.reader(this.db)
 
   /**
    * searchImages finds images by their prompt, negative prompt, tags or file name (`q`: words,
    * "phrases", prefix*; see docs/search.md), best match first, within `filter`.
    */
-  searchImages(
-    q: string,
-    filter: ImageFilter = {},
-    page: PageRequest = {},
-    facets?: readonly string[],
-  ): Promise<ListPage<GeneratedImage>> {
-    return this.listImages(filter, page, { q, facets })
-  }
+  readonly searchImages = imageList.searcher(this.db)
 
   /** countImagesByStatus returns how many images each status has (every status present). */
   async countImagesByStatus(): Promise<Record<string, number>> {
     // From the totals the triggers keep (migration 3), not a count of every image.
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('image_quality_totals')
       .select(['status', (eb) => eb.fn.sum<number>('images').as('count')])
       .groupBy('status')
@@ -222,7 +172,7 @@ export class AiArtistRepository {
 
   /** Seed: "Get Recent High-Quality Images" — curated, final_score ≥ minScore, newest first. */
   async listRecentHighQuality(minScore = 7.0, limit = 10): Promise<GeneratedImage[]> {
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('generated_images')
       .selectAll()
       .where('status', '=', 'curated')
@@ -235,7 +185,7 @@ export class AiArtistRepository {
 
   /** Seed: "Get Uncurated Images for Processing" — pending, oldest first. */
   async listUncurated(limit = 100): Promise<Pick<GeneratedImage, 'id' | 'filename' | 'prompt'>[]> {
-    return this.#k
+    return this.k
       .selectFrom('generated_images')
       .select(['id', 'filename', 'prompt'])
       .where('status', '=', 'pending')
@@ -246,7 +196,7 @@ export class AiArtistRepository {
 
   /** Seed's EXPLAIN example: the top curated images by final score. */
   async listTopCurated(limit = 10): Promise<GeneratedImage[]> {
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('generated_images')
       .selectAll()
       .where('status', '=', 'curated')
@@ -262,7 +212,7 @@ export class AiArtistRepository {
    * generated_images, instead of reading every curated image.
    */
   async getQualityDistribution(): Promise<QualityTier[]> {
-    const rows = await this.#db.query<QualityTier>(`SELECT
+    const rows = await this.db.query<QualityTier>(`SELECT
     quality_tier,
     images AS count,
     CASE WHEN scored = 0 THEN NULL ELSE score_sum / scored END AS avg_score
@@ -326,7 +276,7 @@ ORDER BY quality_tier`)
       completed_at: completedAt,
       status,
     })
-    const row = await this.#db.run((k) =>
+    const row = await this.db.run((k) =>
       k
         .updateTable('training_sessions')
         .set(encoded)
@@ -345,19 +295,11 @@ ORDER BY quality_tier`)
   }
 
   /** listTrainingSessions returns runs newest first, optionally of one status. */
-  async listTrainingSessions(
-    filter: TrainingFilter = {},
-    page: PageRequest = {},
-  ): Promise<Page<TrainingSession>> {
-    const f = parseInput(trainingFilterSchema, filter)
-    let q = this.#k.selectFrom('training_sessions').selectAll()
-    if (f.status) q = q.where('status', '=', f.status)
-    return paginate(q, { sortColumn: 'started_at', direction: 'desc', ...page }, trainings)
-  }
+  readonly listTrainingSessions = trainingList.reader(this.db)
 
   /** Seed: "Training Session Statistics", newest first. */
   async getTrainingSessionStatistics(): Promise<TrainingStatistics[]> {
-    return this.#db.query<TrainingStatistics>(`SELECT
+    return this.db.query<TrainingStatistics>(`SELECT
     name,
     dataset_size,
     final_loss,
@@ -384,7 +326,7 @@ ORDER BY started_at DESC`)
   ): Promise<CreationSession> {
     const created = parseInput(countSchema, counts.created)
     const kept = parseInput(countSchema, counts.kept)
-    const row = await this.#k
+    const row = await this.k
       .updateTable('creation_sessions')
       .set((eb) => ({
         images_created: eb('images_created', '+', created),
@@ -407,7 +349,7 @@ ORDER BY started_at DESC`)
     const completedAt = r.completed_at ? parseTimestamp(r.completed_at, 'completed_at') : new Date()
     let avg = r.avg_score
     if (avg === undefined) {
-      const [row] = await this.#k
+      const [row] = await this.k
         .selectFrom('generated_images')
         .select((eb) => eb.fn.avg<number>('final_score').as('avg'))
         .where('created_at', '>=', parseTimestamp(session.started_at, 'started_at'))
@@ -424,13 +366,12 @@ ORDER BY started_at DESC`)
   }
 
   async listCreationSessions(page: PageRequest = {}): Promise<Page<CreationSession>> {
-    const q = this.#k.selectFrom('creation_sessions').selectAll()
-    return paginate(q, { sortColumn: 'started_at', direction: 'desc', ...page }, creations)
+    return creationList.page(this.db, {}, page)
   }
 
   /** Seed: "Daily Creation Statistics", newest day first. */
   async getDailyCreationStatistics(): Promise<DailyCreationStatistics[]> {
-    const rows = await this.#db.query<DailyCreationStatistics>(`SELECT
+    const rows = await this.db.query<DailyCreationStatistics>(`SELECT
     DATE(started_at) as date,
     COUNT(*) as sessions,
     SUM(images_created) as total_created,
@@ -450,7 +391,7 @@ ORDER BY date DESC`)
 
   /** Seed: "Database Size", in megabytes (the file on SQLite, the schema on PostgreSQL). */
   async getDatabaseSize(): Promise<{ size_mb: number }> {
-    return { size_mb: (await this.#db.sizeBytes()) / 1024 / 1024 }
+    return { size_mb: (await this.db.sizeBytes()) / 1024 / 1024 }
   }
 
   /** Seed: "Table Statistics": each table with its row count. */
@@ -459,7 +400,7 @@ ORDER BY date DESC`)
     // The seed's tables; image_quality_totals is genmedia's summary of generated_images.
     const { generated_images, training_sessions, creation_sessions } = aiArtistTables
     for (const { name } of [generated_images, training_sessions, creation_sessions]) {
-      const [row] = await this.#k
+      const [row] = await this.k
         .selectFrom(name)
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .execute()
@@ -470,7 +411,7 @@ ORDER BY date DESC`)
 
   /** Seed: "Index Usage": the indexes of `generated_images` and their columns. */
   async getIndexUsage(): Promise<IndexInfo[]> {
-    const schema = await inspectSchema(this.#db)
+    const schema = await inspectSchema(this.db)
     return schema.indexes.filter((i) => i.table === 'generated_images')
   }
 }

@@ -3,17 +3,16 @@ import {
   idParams,
   ofExisting,
   isoTimestamp,
-  listPageOf,
   pageOf,
   pageQuery,
-  searchQuery,
   routesFor,
   type ApiRoute,
 } from '../../core/index.js'
 import {
+  archivedHistoryList,
   daysSchema,
-  fileFilterSchema,
-  historyFilterSchema,
+  fileList,
+  historyList,
   newFileSchema,
   newHistorySchema,
   newPresetSchema,
@@ -24,8 +23,9 @@ import {
   presetPatchSchema,
   progressSchema,
   saveProgressSchema,
+  operationList,
   scenesSchema,
-  sessionFilterSchema,
+  sessionList,
   settingFilterSchema,
 } from './inputs.js'
 import { MAINTENANCE, MAINTENANCE_TASKS, type MaintenanceTask } from './maintenance.js'
@@ -38,7 +38,6 @@ import {
   projectStatistics,
   resumableSession,
   settingValue,
-  archiveSearch,
   archiveTables,
 } from './tables.js'
 
@@ -91,27 +90,20 @@ const transition = (
   })
 
 const sessionRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/sessions',
     summary:
       'List sessions newest first, optionally of one status, by keyset page; search and facets',
-    query: pageQuery
-      .extend(sessionFilterSchema.shape)
-      .extend(searchQuery(archiveSearch.processing_state).shape),
-    response: listPageOf(sessionSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.listSessions(filter, { after, limit }, { q, facets }),
+    list: sessionList,
+    handler: ({ repo }, filter, page, options) => repo.listSessions(filter, page, options),
   }),
-  route({
-    method: 'POST',
-    path: '/sessions',
-    summary: 'Start a session (initialized) with its plan of operations',
-    body: newSessionSchema,
-    response: sessionSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.startSession(body),
-  }),
+  route.create(
+    '/sessions',
+    'Start a session (initialized) with its plan of operations',
+    newSessionSchema,
+    sessionSchema,
+    (repo, body) => repo.startSession(body),
+  ),
   route({
     method: 'GET',
     path: '/sessions/:session_id',
@@ -166,15 +158,13 @@ const sessionRoutes = [
 ]
 
 const operationRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/sessions/:session_id/operations',
     summary: "A session's operation log in sequence order, by keyset page",
     params: sessionParams,
-    query: pageQuery,
-    response: pageOf(operationSchema),
-    handler: async ({ repo, params, query }) =>
-      ofExisting(await repo.listOperations(params.session_id, query), () =>
+    list: operationList,
+    handler: async ({ repo, params }, _filter, page) =>
+      ofExisting(await repo.listOperations(params.session_id, page), () =>
         repo.getSession(params.session_id),
       ),
   }),
@@ -203,14 +193,9 @@ const operationRoutes = [
       return { session: await repo.getSession(params.session_id), operation }
     },
   }),
-  route({
-    method: 'GET',
-    path: '/operations/:id',
-    summary: 'Get one operation log entry',
-    params: idParams,
-    response: operationSchema,
-    handler: ({ repo, params }) => repo.getOperation(params.id),
-  }),
+  route.get('/operations/:id', 'Get one operation log entry', operationSchema, (repo, id) =>
+    repo.getOperation(id),
+  ),
   route({
     method: 'POST',
     path: '/operations/:id/progress',
@@ -248,15 +233,13 @@ const presetRoutes = [
     response: presetSchema,
     handler: ({ repo, params }) => repo.getPreset(params.preset_id),
   }),
-  route({
-    method: 'POST',
-    path: '/presets',
-    summary: 'Create a preset (409 if preset_id exists); with is_default it becomes the default',
-    body: newPresetSchema,
-    response: presetSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.createPreset(body),
-  }),
+  route.create(
+    '/presets',
+    'Create a preset (409 if preset_id exists); with is_default it becomes the default',
+    newPresetSchema,
+    presetSchema,
+    (repo, body) => repo.createPreset(body),
+  ),
   route({
     method: 'PATCH',
     path: '/presets/:preset_id',
@@ -315,15 +298,13 @@ const settingRoutes = [
 ]
 
 const fileRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/sessions/:session_id/files',
     summary: "A session's registered files in registration order, by category or type",
     params: sessionParams,
-    query: pageQuery.extend(fileFilterSchema.shape),
-    response: pageOf(fileSchema),
-    handler: async ({ repo, params, query: { after, limit, ...filter } }) =>
-      ofExisting(await repo.listFiles(params.session_id, filter, { after, limit }), () =>
+    list: fileList,
+    handler: async ({ repo, params }, filter, page) =>
+      ofExisting(await repo.listFiles(params.session_id, filter, page), () =>
         repo.getSession(params.session_id),
       ),
   }),
@@ -346,7 +327,7 @@ const fileRoutes = [
     summary:
       "Check a session's files against the server's disk (exists, size) and store the outcome",
     params: sessionParams,
-    body: fileFilterSchema.pick({ file_category: true }).optional(),
+    body: fileList.filter.pick({ file_category: true }).optional(),
     response: fileVerification,
     handler: async ({ repo, params, body }) => {
       await repo.getSession(params.session_id)
@@ -356,22 +337,17 @@ const fileRoutes = [
 ]
 
 const historyRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/history',
     summary: 'Project history newest first, optionally of one artwork, by keyset page',
-    query: pageQuery.extend(historyFilterSchema.shape),
-    response: pageOf(historySchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listProjectHistory(filter, { after, limit }),
+    list: historyList,
+    handler: ({ repo }, filter, page) => repo.listProjectHistory(filter, page),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/history/archive',
     summary: 'Archived project history (project_history_archive) newest first, by keyset page',
-    query: pageQuery,
-    response: pageOf(historySchema),
-    handler: ({ repo, query }) => repo.listArchivedHistory(query),
+    list: archivedHistoryList,
+    handler: ({ repo }, _filter, page) => repo.listArchivedHistory(page),
   }),
   route({
     method: 'GET',

@@ -1,27 +1,25 @@
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { Kysely, Selectable, Updateable } from 'kysely'
+import type { Selectable, Updateable } from 'kysely'
 import {
   ConflictError,
   NotFoundError,
-  paginate,
   parseInput,
   parseTimestamp,
   tableRows,
-  type Database,
   type Page,
   type PageRequest,
-  type TableRows,
 } from '../../core/index.js'
 import {
-  fileFilterSchema,
+  archivedHistoryList,
+  fileList,
+  historyList,
   newFileSchema,
   newHistorySchema,
   newPresetSchema,
   newSettingSchema,
   presetPatchSchema,
   type FileFilter,
-  type HistoryFilter,
   type NewFile,
   type NewHistory,
   type NewPreset,
@@ -49,7 +47,6 @@ const {
   user_presets: presets,
   file_registry: files,
   project_history: histories,
-  project_history_archive: archivedHistories,
   app_settings: settings,
 } = archiveTables
 
@@ -59,37 +56,21 @@ const {
  * sessions and operations to it.
  */
 export class CatalogRepository extends MaintenanceRepository {
-  readonly #db: Database<ArchiveTables>
-  readonly #k: Kysely<ArchiveTables>
-  readonly #presetRows: TableRows<ArchiveTables, 'user_presets', UserPreset, 'preset_id'>
-  readonly #fileRows: TableRows<ArchiveTables, 'file_registry', RegisteredFile>
-  readonly #historyRows: TableRows<
-    ArchiveTables,
-    'project_history',
-    ProjectHistoryEntry,
-    'session_id'
-  >
-
-  constructor(db: Database<ArchiveTables>) {
-    super(db)
-    this.#db = db
-    this.#k = db.kysely
-    this.#presetRows = tableRows(db, presets, 'preset', 'preset_id')
-    this.#fileRows = tableRows(db, files, 'file')
-    this.#historyRows = tableRows(
-      db,
-      histories,
-      (sessionId) => `session ${sessionId} has no project history`,
-      'session_id',
-    )
-  }
+  readonly #presetRows = tableRows(this.db, presets, 'preset', 'preset_id')
+  readonly #fileRows = tableRows(this.db, files, 'file')
+  readonly #historyRows = tableRows(
+    this.db,
+    histories,
+    (sessionId: string) => `session ${sessionId} has no project history`,
+    'session_id',
+  )
 
   // ── presets ─────────────────────────────────────────────────────────────
 
   /** createPreset stores a user preset; with is_default it becomes the only default. */
   async createPreset(input: NewPreset): Promise<UserPreset> {
     const p = parseInput(newPresetSchema, input)
-    return this.#db.transaction(async (trx) => {
+    return this.db.transaction(async (trx) => {
       if (p.is_default) await trx.updateTable('user_presets').set({ is_default: false }).execute()
       return this.#presetRows.insert(p, trx)
     })
@@ -98,7 +79,7 @@ export class CatalogRepository extends MaintenanceRepository {
   /** updatePreset changes the given fields and sets modified_at; with is_default see setDefaultPreset. */
   async updatePreset(presetId: string, patch: PresetPatch): Promise<UserPreset> {
     const p = parseInput(presetPatchSchema, patch)
-    return this.#db.transaction(async (trx) => {
+    return this.db.transaction(async (trx) => {
       if (p.is_default) await trx.updateTable('user_presets').set({ is_default: false }).execute()
       return this.#presetRows.update(presetId, { ...p, modified_at: new Date() }, trx)
     })
@@ -109,7 +90,7 @@ export class CatalogRepository extends MaintenanceRepository {
    * default_preset setting, in one transaction. Throws NotFoundError for an unknown preset.
    */
   async setDefaultPreset(presetId: string): Promise<UserPreset> {
-    return this.#db.transaction(async (trx) => {
+    return this.db.transaction(async (trx) => {
       const preset = await this.#presetRows.update(presetId, { is_default: true }, trx)
       await trx
         .updateTable('user_presets')
@@ -132,7 +113,7 @@ export class CatalogRepository extends MaintenanceRepository {
 
   /** Seed: "Load User Presets": the default first, then the most used. */
   async listPresets(): Promise<PresetSummary[]> {
-    const rows = await this.#db.query(`SELECT
+    const rows = await this.db.query(`SELECT
     preset_id,
     preset_name,
     is_default,
@@ -148,7 +129,7 @@ ORDER BY is_default DESC, usage_count DESC`)
 
   /** getSetting returns a setting with its value typed by value_type; NotFoundError if unknown. */
   async getSetting(key: string): Promise<AppSetting> {
-    const row = await this.#k
+    const row = await this.k
       .selectFrom('app_settings')
       .selectAll()
       .where('key', '=', key)
@@ -161,7 +142,7 @@ ORDER BY is_default DESC, usage_count DESC`)
   async getSettingValues<K extends string>(
     keys: readonly K[],
   ): Promise<Partial<Record<K, SettingValue>>> {
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('app_settings')
       .selectAll()
       .where('key', 'in', keys)
@@ -173,7 +154,7 @@ ORDER BY is_default DESC, usage_count DESC`)
 
   /** listSettings returns every setting (or one category's) by key, values typed. */
   async listSettings(filter: SettingFilter = {}): Promise<AppSetting[]> {
-    let q = this.#k.selectFrom('app_settings').selectAll().orderBy('key')
+    let q = this.k.selectFrom('app_settings').selectAll().orderBy('key')
     if (filter.category !== undefined) q = q.where('category', '=', filter.category)
     return (await q.execute()).map(decodeSetting)
   }
@@ -184,14 +165,14 @@ ORDER BY is_default DESC, usage_count DESC`)
    * ValidationError naming the key; an unknown key throws NotFoundError (see defineSetting).
    */
   async setSetting(key: string, value: unknown): Promise<AppSetting> {
-    const current = await this.#k
+    const current = await this.k
       .selectFrom('app_settings')
       .select('value_type')
       .where('key', '=', key)
       .executeTakeFirst()
     if (!current) throw new NotFoundError(`setting ${key} does not exist; define it first`)
     const text = formatSettingValue(valueTypeOf(current.value_type, key), value, key)
-    await this.#db.run((k) =>
+    await this.db.run((k) =>
       k
         .updateTable('app_settings')
         .set({ value: text, modified_at: new Date() })
@@ -205,7 +186,7 @@ ORDER BY is_default DESC, usage_count DESC`)
   async defineSetting(input: NewSetting): Promise<AppSetting> {
     const p = parseInput(newSettingSchema, input)
     const text = formatSettingValue(p.value_type, p.value, p.key)
-    await this.#db.run((k) =>
+    await this.db.run((k) =>
       k
         .insertInto('app_settings')
         .values({
@@ -241,11 +222,7 @@ ORDER BY is_default DESC, usage_count DESC`)
     filter: FileFilter = {},
     page: PageRequest = {},
   ): Promise<Page<RegisteredFile>> {
-    const f = parseInput(fileFilterSchema, filter)
-    let q = this.#k.selectFrom('file_registry').selectAll().where('session_id', '=', sessionId)
-    if (f.file_category) q = q.where('file_category', '=', f.file_category)
-    if (f.file_type) q = q.where('file_type', '=', f.file_type)
-    return paginate(q, { sortColumn: 'id', direction: 'asc', ...page }, files)
+    return fileList.page(this.db, filter, page, {}, (q) => q.where('session_id', '=', sessionId))
   }
 
   /**
@@ -257,8 +234,8 @@ ORDER BY is_default DESC, usage_count DESC`)
     sessionId: string,
     filter: Pick<FileFilter, 'file_category'> = {},
   ): Promise<FileVerification> {
-    const f = parseInput(fileFilterSchema, filter)
-    let q = this.#k.selectFrom('file_registry').selectAll().where('session_id', '=', sessionId)
+    const f = parseInput(fileList.filter, filter)
+    let q = this.k.selectFrom('file_registry').selectAll().where('session_id', '=', sessionId)
     if (f.file_category) q = q.where('file_category', '=', f.file_category)
     const registered = files.codec.decodeAll(await q.orderBy('id').execute())
     const report: FileVerification = { checked: 0, verified: 0, missing: [], size_mismatch: [] }
@@ -280,7 +257,7 @@ ORDER BY is_default DESC, usage_count DESC`)
         })
       }
     }
-    await this.#db.transaction(async (trx) => {
+    await this.db.transaction(async (trx) => {
       for (const u of updates) {
         await trx.updateTable('file_registry').set(u.values).where('id', '=', u.id).execute()
       }
@@ -298,7 +275,7 @@ ORDER BY is_default DESC, usage_count DESC`)
    */
   async recordProjectHistory(input: NewHistory): Promise<ProjectHistoryEntry> {
     const p = parseInput(newHistorySchema, input)
-    const session = await this.#k
+    const session = await this.k
       .selectFrom('processing_state')
       .selectAll()
       .where('session_id', '=', p.session_id)
@@ -331,24 +308,16 @@ ORDER BY is_default DESC, usage_count DESC`)
   }
 
   /** listProjectHistory pages through history, newest first, optionally of one artwork. */
-  async listProjectHistory(
-    filter: HistoryFilter = {},
-    page: PageRequest = {},
-  ): Promise<Page<ProjectHistoryEntry>> {
-    let q = this.#k.selectFrom('project_history').selectAll()
-    if (filter.artwork_name !== undefined) q = q.where('artwork_name', '=', filter.artwork_name)
-    return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, histories)
-  }
+  readonly listProjectHistory = historyList.reader(this.db)
 
   /** listArchivedHistory pages through project_history_archive, newest first. */
   async listArchivedHistory(page: PageRequest = {}): Promise<Page<ProjectHistoryEntry>> {
-    const q = this.#k.selectFrom('project_history_archive').selectAll()
-    return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, archivedHistories)
+    return archivedHistoryList.page(this.db, {}, page)
   }
 
   /** getProjectStatistics reads the seed's `project_statistics` view (the last 30 days). */
   async getProjectStatistics(): Promise<ProjectStatistics> {
-    const [row] = await this.#db.query<Record<string, unknown>>('SELECT * FROM project_statistics')
+    const [row] = await this.db.query<Record<string, unknown>>('SELECT * FROM project_statistics')
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
     return {
       total_projects: Number(row?.total_projects ?? 0),

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { jsonObject } from '../../core/index.js'
-import { archiveTables } from './tables.js'
+import { defineList, filterOn, jsonObject, type FilterOf } from '../../core/index.js'
+import { archiveSearch, archiveTables } from './tables.js'
 
 // What the archive repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
@@ -52,9 +52,20 @@ export const newSessionSchema = sessions
   })
 export type NewProcessingSession = z.input<typeof newSessionSchema>
 
-/** What `listSessions` filters by. */
-export const sessionFilterSchema = sessions.pick({ status: true })
-export type SessionFilter = z.input<typeof sessionFilterSchema>
+/** `listSessions`: newest first, optionally of one status; searchable. */
+export const sessionList = defineList({
+  table: archiveTables.processing_state,
+  order: { sortColumn: 'created_at', direction: 'desc' },
+  search: archiveSearch.processing_state,
+  filter: { status: filterOn.equal('status', sessions.shape.status) },
+})
+export type SessionFilter = FilterOf<typeof sessionList>
+
+/** `listOperations`: a session's log in sequence order. */
+export const operationList = defineList({
+  table: archiveTables.operation_log,
+  order: { sortColumn: 'sequence_number', direction: 'asc' },
+})
 
 /** What `saveScenes` accepts. */
 export const scenesSchema = sessions.pick({
@@ -135,9 +146,16 @@ export const newFileSchema = files.omit({
 })
 export type NewFile = z.input<typeof newFileSchema>
 
-/** What `listFiles` and `verifyFiles` filter by. */
-export const fileFilterSchema = files.pick({ file_category: true, file_type: true }).partial()
-export type FileFilter = z.input<typeof fileFilterSchema>
+/** `listFiles`: a session's files in registration order, by category or type. */
+export const fileList = defineList({
+  table: archiveTables.file_registry,
+  order: { sortColumn: 'id', direction: 'asc' },
+  filter: {
+    file_category: filterOn.equal('file_category', files.shape.file_category),
+    file_type: filterOn.equal('file_type', files.shape.file_type),
+  },
+})
+export type FileFilter = FilterOf<typeof fileList>
 
 /** What `recordProjectHistory` accepts; project fields default to the session's. */
 export const newHistorySchema = histories
@@ -145,9 +163,19 @@ export const newHistorySchema = histories
   .extend({ session_id: histories.shape.session_id })
 export type NewHistory = z.input<typeof newHistorySchema>
 
-/** What `listProjectHistory` filters by. */
-export const historyFilterSchema = histories.pick({ artwork_name: true }).partial()
-export type HistoryFilter = z.input<typeof historyFilterSchema>
+/** `listProjectHistory`: newest first, optionally of one artwork. */
+export const historyList = defineList({
+  table: archiveTables.project_history,
+  order: { sortColumn: 'id', direction: 'desc' },
+  filter: { artwork_name: filterOn.equal('artwork_name', histories.shape.artwork_name) },
+})
+export type HistoryFilter = FilterOf<typeof historyList>
+
+/** `listArchivedHistory`: project_history_archive, newest first. */
+export const archivedHistoryList = defineList({
+  table: archiveTables.project_history_archive,
+  order: { sortColumn: 'id', direction: 'desc' },
+})
 
 /** What `defineSetting` accepts: the key, its type and first value. */
 export const newSettingSchema = settings

@@ -1,6 +1,7 @@
 import { z } from 'zod'
-import { parseInput, toIsoTimestamp, type Database } from '../../core/index.js'
+import { parseInput, toIsoTimestamp, type Database, StoreRepository } from '../../core/index.js'
 import { daysSchema } from './inputs.js'
+import type { ArchiveTables } from './tables.js'
 
 /** What a task's plan works with, inside the task's transaction. */
 interface Step {
@@ -204,15 +205,16 @@ export type MaintenanceMethods = {
  * MaintenanceRepository holds the maintenance methods (`repo.purgeLogs({ dryRun: true })`),
  * each made from its task's declaration; the archive repository extends it.
  */
-export const MaintenanceRepository = class {
-  constructor(db: Database) {
+export const MaintenanceRepository = class extends StoreRepository<ArchiveTables> {
+  constructor(db: Database<ArchiveTables>) {
+    super(db)
     for (const t of MAINTENANCE_TASKS) {
       Object.defineProperty(this, MAINTENANCE[t].method, {
         value: (options?: MaintenanceOptions) => runMaintenance(db, t, options),
       })
     }
   }
-} as new (db: Database) => MaintenanceMethods
+} as new (db: Database<ArchiveTables>) => StoreRepository<ArchiveTables> & MaintenanceMethods
 
 /**
  * runMaintenance runs one task in one transaction: the cutoff is read from the database's

@@ -4,15 +4,10 @@ import {
   ConflictError,
   paginate,
   parseInput,
-  searchPage,
   tableRows,
-  type Database,
-  type ListOptions,
-  type ListPage,
   type Executor,
   type Page,
   type PageRequest,
-  type TableRows,
   type ValuesOf,
 } from '../../core/index.js'
 import { CatalogRepository } from './catalog.js'
@@ -21,9 +16,10 @@ import {
   operationResultSchema,
   operationStartSchema,
   progressSchema,
+  operationList,
   saveProgressSchema,
   scenesSchema,
-  sessionFilterSchema,
+  sessionList,
   type NewProcessingSession,
   type OperationResult,
   type OperationStart,
@@ -31,12 +27,10 @@ import {
   type Progress,
   type SaveProgress,
   type Scenes,
-  type SessionFilter,
 } from './inputs.js'
 import {
   activeSession,
   resumableSessionRow,
-  archiveSearch,
   archiveTables,
   type ActiveSession,
   type ArchiveTables,
@@ -67,23 +61,8 @@ const DEFAULT_RESUME_DAYS = 7
  * session's state does not allow.
  */
 export class ArchiveRepository extends CatalogRepository {
-  readonly #db: Database<ArchiveTables>
-  readonly #k: Kysely<ArchiveTables>
-  readonly #sessionRows: TableRows<
-    ArchiveTables,
-    'processing_state',
-    ProcessingSession,
-    'session_id'
-  >
-  readonly #operationRows: TableRows<ArchiveTables, 'operation_log', OperationLogEntry>
-
-  constructor(db: Database<ArchiveTables>) {
-    super(db)
-    this.#db = db
-    this.#k = db.kysely
-    this.#sessionRows = tableRows(db, sessions, 'session', 'session_id')
-    this.#operationRows = tableRows(db, operations, 'operation')
-  }
+  readonly #sessionRows = tableRows(this.db, sessions, 'session', 'session_id')
+  readonly #operationRows = tableRows(this.db, operations, 'operation')
 
   // ── sessions ────────────────────────────────────────────────────────────
 
@@ -137,30 +116,10 @@ export class ArchiveRepository extends CatalogRepository {
    * first; `options.facets` (`status`, `artwork_name`, `preset_id`) counted over every session
    * the filter and search let through.
    */
-  async listSessions(
-    filter: SessionFilter = {},
-    page: PageRequest = {},
-    options: ListOptions = {},
-  ): Promise<ListPage<ProcessingSession>> {
-    const f = parseInput(sessionFilterSchema, filter)
-    let q = this.#k.selectFrom('processing_state').selectAll()
-    if (f.status) q = q.where('status', '=', f.status)
-    return searchPage(this.#db, q, {
-      ...options,
-      search: archiveSearch.processing_state,
-      rows: sessions,
-      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
-    })
-  }
+  readonly listSessions = sessionList.reader(this.db)
 
   /** searchSessions finds sessions by artwork name or paths (docs/search.md), best first. */
-  searchSessions(
-    q: string,
-    filter: SessionFilter = {},
-    page: PageRequest = {},
-  ): Promise<ListPage<ProcessingSession>> {
-    return this.listSessions(filter, page, { q })
-  }
+  readonly searchSessions = sessionList.searcher(this.db)
 
   /**
    * listActiveSessions pages through the rows of the seed's `active_sessions` view: open
@@ -171,7 +130,7 @@ export class ArchiveRepository extends CatalogRepository {
    * query reads idx_session_active_updated backwards and stops at the page's end.
    */
   async listActiveSessions(page: PageRequest = {}): Promise<Page<ActiveSession>> {
-    const q = this.#k
+    const q = this.k
       .selectFrom('processing_state')
       .select([
         'session_id',
@@ -247,7 +206,7 @@ export class ArchiveRepository extends CatalogRepository {
         .where('status', 'in', from)
         .returning('id')
         .executeTakeFirst()
-    const row = trx ? await update(trx) : await this.#db.run(update)
+    const row = trx ? await update(trx) : await this.db.run(update)
     const session = await this.getSession(sessionId, trx)
     if (!row) {
       throw new ConflictError(
@@ -268,7 +227,7 @@ export class ArchiveRepository extends CatalogRepository {
    */
   async startOperation(sessionId: string, input: OperationStart): Promise<OperationLogEntry> {
     const p = parseInput(operationStartSchema, input)
-    return this.#db.transaction(async (trx) => {
+    return this.db.transaction(async (trx) => {
       await this.#beginOperation(trx, sessionId, p.operation_name)
       return this.#logOperation(trx, {
         ...p,
@@ -286,7 +245,7 @@ export class ArchiveRepository extends CatalogRepository {
     progress: number | Progress,
   ): Promise<OperationLogEntry> {
     const p = parseInput(progressSchema, typeof progress === 'number' ? { progress } : progress)
-    const row = await this.#db.run((k) =>
+    const row = await this.db.run((k) =>
       k
         .updateTable('operation_log')
         .set(p)
@@ -311,7 +270,7 @@ export class ArchiveRepository extends CatalogRepository {
     result: OperationResult = {},
   ): Promise<OperationLogEntry> {
     const { details, ...r } = parseInput(operationResultSchema, result)
-    return this.#db.transaction(async (trx) => {
+    return this.db.transaction(async (trx) => {
       const entry = await this.getOperation(operationId, trx)
       const session = await this.#transition(
         entry.session_id,
@@ -353,7 +312,7 @@ export class ArchiveRepository extends CatalogRepository {
    */
   async saveProgress(sessionId: string, input: SaveProgress): Promise<OperationLogEntry> {
     const { details, completed_operations, ...p } = parseInput(saveProgressSchema, input)
-    return this.#db.transaction(async (trx) => {
+    return this.db.transaction(async (trx) => {
       const session = await this.#beginOperation(trx, sessionId, p.operation_name)
       const now = new Date()
       const entry = await this.#logOperation(trx, {
@@ -383,8 +342,7 @@ export class ArchiveRepository extends CatalogRepository {
     sessionId: string,
     page: PageRequest = {},
   ): Promise<Page<OperationLogEntry>> {
-    const q = this.#k.selectFrom('operation_log').selectAll().where('session_id', '=', sessionId)
-    return paginate(q, { sortColumn: 'sequence_number', direction: 'asc', ...page }, operations)
+    return operationList.page(this.db, {}, page, {}, (q) => q.where('session_id', '=', sessionId))
   }
 
   // ── resume ──────────────────────────────────────────────────────────────
@@ -402,7 +360,7 @@ export class ArchiveRepository extends CatalogRepository {
     // it counts the log of every open session; the same result, counted for the chosen session
     // only: the latest comes off idx_session_resumable_updated, whose WHERE is this one's.
     // Only completed entries are counted: the log also holds running ones.
-    const [row] = await this.#db.query<Record<string, unknown>>(
+    const [row] = await this.db.query<Record<string, unknown>>(
       `SELECT
     ps.*,
     (SELECT COUNT(ol.id) FROM operation_log ol
@@ -411,7 +369,7 @@ export class ArchiveRepository extends CatalogRepository {
      WHERE ol.session_id = ps.session_id AND ol.status = 'completed') as last_operation_time
 FROM processing_state ps
 WHERE ps.status IN ('processing', 'paused')
-    AND ps.updated_at > ${this.#db.dialect.daysAgo(maxAge)}
+    AND ps.updated_at > ${this.db.dialect.daysAgo(maxAge)}
 ORDER BY ps.updated_at DESC, ps.id DESC
 LIMIT 1`,
     )
@@ -419,7 +377,7 @@ LIMIT 1`,
     const { completed_operations_verified, last_operation_time, ...session } =
       resumableSessionRow.codec.decode(row)
     const log = operations.codec.decodeAll(
-      await this.#k
+      await this.k
         .selectFrom('operation_log')
         .selectAll()
         .where('session_id', '=', session.session_id)

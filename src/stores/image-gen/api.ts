@@ -3,10 +3,6 @@ import {
   GenmediaError,
   NotFoundError,
   idParams,
-  listPageOf,
-  pageOf,
-  pageQuery,
-  searchQuery,
   routesFor,
   ValidationError,
   type Actor,
@@ -17,18 +13,22 @@ import {
   completionSchema,
   failureSchema,
   generatedImageInputSchema,
+  generatedImageList,
   generatedPromptSchema,
-  jobFilterSchema,
+  jobList,
   MAX_IMAGE_BYTES,
   newJobSchema,
   newSessionSchema,
   newUserSchema,
+  referenceImageList,
   referenceUploadSchema,
+  sessionList,
   titleSchema,
+  userList,
 } from './inputs.js'
 import { MAX_SHOTS } from './migrations.js'
 import type { ImageGenRepository } from './repository.js'
-import { generationJobWithReferences, imageGenSearch, tables } from './tables.js'
+import { generationJobWithReferences, tables } from './tables.js'
 
 const userSchema = tables.users.row
 const sessionSchema = tables.sessions.row
@@ -204,31 +204,20 @@ const jobRoutes = (
  * (`content_base64`).
  */
 export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRepository>[]>[
-  route({
-    method: 'POST',
-    path: '/users',
-    summary: 'Create a user (admin; 409 if the email is taken)',
-    body: newUserSchema,
-    response: userSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.createUser(body),
-  }),
-  route({
-    method: 'GET',
+  route.create(
+    '/users',
+    'Create a user (admin; 409 if the email is taken)',
+    newUserSchema,
+    userSchema,
+    (repo, body) => repo.createUser(body),
+  ),
+  route.list({
     path: '/users',
     summary: 'List users in id order (admin): whom the dashboard can act as',
-    query: pageQuery,
-    response: pageOf(userSchema),
-    handler: ({ repo, query }) => repo.listUsers(query),
+    list: userList,
+    handler: ({ repo }, _filter, page) => repo.listUsers(page),
   }),
-  route({
-    method: 'GET',
-    path: '/users/:id',
-    summary: 'Get a user (admin)',
-    params: idParams,
-    response: userSchema,
-    handler: ({ repo, params }) => repo.getUser(params.id),
-  }),
+  route.get('/users/:id', 'Get a user (admin)', userSchema, (repo, id) => repo.getUser(id)),
   route({
     method: 'GET',
     path: '/users/by-email/:email',
@@ -237,14 +226,11 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     response: userSchema,
     handler: ({ repo, params }) => repo.getUserByEmail(params.email),
   }),
-  route({
-    method: 'DELETE',
-    path: '/users/:id',
-    summary: 'Delete a user with all their sessions, uploads, jobs and images (admin)',
-    params: idParams,
-    status: 204,
-    handler: ({ repo, params }) => repo.deleteUser(params.id),
-  }),
+  route.remove(
+    '/users/:id',
+    'Delete a user with all their sessions, uploads, jobs and images (admin)',
+    (repo, id) => repo.deleteUser(id),
+  ),
   route({
     method: 'GET',
     path: '/me',
@@ -253,14 +239,12 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     response: userSchema,
     handler: ({ repo, actor }) => repo.getUser(userOf(actor)),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/sessions',
     summary: 'Seed: the user’s sessions with thumbnail and count, most recently active first',
     access: 'user',
-    query: pageQuery,
-    response: pageOf(sessionSchema),
-    handler: ({ repo, actor, query }) => repo.listSessions(userOf(actor), query),
+    list: sessionList,
+    handler: ({ repo, actor }, _filter, page) => repo.listSessions(userOf(actor), page),
   }),
   route({
     method: 'POST',
@@ -310,14 +294,12 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     response: z.array(generatedImageSchema),
     handler: ({ repo, actor, params }) => repo.listSessionImages(userOf(actor), params.id),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/reference-images',
     summary: 'The user’s uploaded reference images, newest first',
     access: 'user',
-    query: pageQuery,
-    response: pageOf(referenceImageSchema),
-    handler: ({ repo, actor, query }) => repo.listReferenceImages(userOf(actor), query),
+    list: referenceImageList,
+    handler: ({ repo, actor }, _filter, page) => repo.listReferenceImages(userOf(actor), page),
   }),
   route({
     method: 'POST',
@@ -357,17 +339,13 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     status: 204,
     handler: ({ repo, actor, params }) => repo.deleteReferenceImage(userOf(actor), params.id),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/jobs',
     summary: 'The user’s generation jobs newest first, optionally of one status',
     access: 'user',
-    query: pageQuery
-      .extend(jobFilterSchema.shape)
-      .extend(searchQuery(imageGenSearch.generation_jobs).shape),
-    response: listPageOf(generationJobSchema),
-    handler: ({ repo, actor, query: { after, limit, status, q, facets } }) =>
-      repo.listJobs(userOf(actor), { status }, { after, limit }, { q, facets }),
+    list: jobList,
+    handler: ({ repo, actor }, filter, page, options) =>
+      repo.listJobs(userOf(actor), filter, page, options),
   }),
   route({
     method: 'POST',
@@ -407,15 +385,13 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     handler: ({ repo, actor, params }) => repo.startJob(userOf(actor), params.id),
   }),
   ...jobRoutes('/jobs', idParams, (actor) => userOf(actor), 'user', 'the user’s own'),
-  route({
-    method: 'GET',
+  route.list({
     path: '/images',
     summary: 'The user’s generated images newest first (best match first with q), by keyset page',
     access: 'user',
-    query: pageQuery.extend(searchQuery(imageGenSearch.generated_images).shape),
-    response: listPageOf(generatedImageSchema),
-    handler: ({ repo, actor, query: { after, limit, q, facets } }) =>
-      repo.listGeneratedImages(userOf(actor), { after, limit }, { q, facets }),
+    list: generatedImageList,
+    handler: ({ repo, actor }, _filter, page, options) =>
+      repo.listGeneratedImages(userOf(actor), page, options),
   }),
   route({
     method: 'GET',

@@ -1,6 +1,7 @@
 import { z } from 'zod'
+import { defineList, filterOn, type FilterOf } from '../../core/index.js'
 import { MAX_SHOTS } from './migrations.js'
-import { tables } from './tables.js'
+import { imageGenSearch, tables } from './tables.js'
 
 // What the image-gen repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
@@ -92,9 +93,36 @@ export const generatedBatchSchema = z.strictObject({
 export const completionSchema = jobs.pick({ model_used: true, generation_method: true })
 export type JobCompletion = z.input<typeof completionSchema>
 
-/** What `listJobs` filters by. */
-export const jobFilterSchema = jobs.pick({ status: true })
-export type JobFilter = z.input<typeof jobFilterSchema>
+/** `listUsers`: every user in id order (for admins). */
+export const userList = defineList({ table: users, order: { sortColumn: 'id', direction: 'asc' } })
+
+/** `listSessions`: a user's sessions, most recently active first. */
+export const sessionList = defineList({
+  table: sessions,
+  order: { sortColumn: 'updated_at', direction: 'desc' },
+})
+
+/** `listReferenceImages`: a user's uploads, newest first. */
+export const referenceImageList = defineList({
+  table: reference_images,
+  order: { sortColumn: 'uploaded_at', direction: 'desc' },
+})
+
+/** `listJobs`: a user's jobs, newest first, optionally of one status; searchable. */
+export const jobList = defineList({
+  table: generation_jobs,
+  order: { sortColumn: 'created_at', direction: 'desc' },
+  search: imageGenSearch.generation_jobs,
+  filter: { status: filterOn.equal('status', jobs.shape.status) },
+})
+export type JobFilter = FilterOf<typeof jobList>
+
+/** `listGeneratedImages`: a user's generated images, newest first; searchable. */
+export const generatedImageList = defineList({
+  table: generated_images,
+  order: { sortColumn: 'created_at', direction: 'desc' },
+  search: imageGenSearch.generated_images,
+})
 
 /** What `recordGeneratedPrompt` records. */
 export const generatedPromptSchema = z.strictObject({

@@ -1,11 +1,9 @@
-import type { Kysely, Updateable } from 'kysely'
+import type { SelectQueryBuilder, Updateable } from 'kysely'
 import {
   claimNext,
   ConflictError,
   NotFoundError,
-  paginate,
   parseInput,
-  searchPage,
   tableRows,
   type Database,
   type ListOptions,
@@ -15,7 +13,7 @@ import {
   type Columns,
   type RowOf,
   type Table,
-  type TableRows,
+  StoreRepository,
 } from '../../core/index.js'
 import { keyFromBucketPath, openBlobStore, type BlobStore } from '../../storage/index.js'
 import {
@@ -33,13 +31,17 @@ import {
 import {
   completionSchema,
   failureSchema,
+  generatedImageList,
   generatedPromptSchema,
   idSchema,
-  jobFilterSchema,
+  jobList,
   newSessionSchema,
   newUserSchema,
+  referenceImageList,
+  sessionList,
   titleSchema,
   userIdSchema,
+  userList,
   type GeneratedImageInput,
   type JobCompletion,
   type JobFilter,
@@ -49,7 +51,6 @@ import {
   type ReferenceUpload,
 } from './inputs.js'
 import {
-  imageGenSearch,
   tables,
   type GeneratedImage,
   type GenerationJob,
@@ -79,18 +80,13 @@ const {
  * exactly as a missing one. Bad input throws ValidationError naming the field; a job in the
  * wrong state throws ConflictError.
  */
-export class ImageGenRepository {
-  readonly #db: Database<ImageGenTables>
-  readonly #k: Kysely<ImageGenTables>
-  readonly #userRows: TableRows<ImageGenTables, 'users', User>
-  readonly #sessionRows: TableRows<ImageGenTables, 'sessions', Session>
+export class ImageGenRepository extends StoreRepository<ImageGenTables> {
+  readonly #userRows = tableRows(this.db, users, 'user')
+  readonly #sessionRows = tableRows(this.db, sessions, 'session')
   #blobs: BlobStore | undefined
 
   constructor(db: Database<ImageGenTables>, blobs?: BlobStore) {
-    this.#db = db
-    this.#k = db.kysely
-    this.#userRows = tableRows(db, users, 'user')
-    this.#sessionRows = tableRows(db, sessions, 'session')
+    super(db)
     this.#blobs = blobs
   }
 
@@ -101,7 +97,7 @@ export class ImageGenRepository {
   }
 
   get #ctx(): FlowContext {
-    return { db: this.#db, blobs: this.blobs }
+    return { db: this.db, blobs: this.blobs }
   }
 
   // ── users ───────────────────────────────────────────────────────────────
@@ -118,12 +114,11 @@ export class ImageGenRepository {
 
   /** listUsers returns every user in id order, one keyset page at a time (for admins). */
   async listUsers(page: PageRequest = {}): Promise<Page<User>> {
-    const q = this.#k.selectFrom('users').selectAll()
-    return paginate(q, { sortColumn: 'id', direction: 'asc', ...page }, users)
+    return userList.page(this.db, {}, page)
   }
 
   async getUserByEmail(email: string): Promise<User> {
-    const row = await this.#k
+    const row = await this.k
       .selectFrom('users')
       .selectAll()
       .where('email', '=', String(email).trim().toLowerCase())
@@ -152,7 +147,7 @@ export class ImageGenRepository {
 
   async renameSession(userId: number, sessionId: number, title: string): Promise<Session> {
     const values = parseInput(titleSchema, { title })
-    const row = await this.#db.run((k) =>
+    const row = await this.db.run((k) =>
       k
         .updateTable('sessions')
         .set(values)
@@ -170,7 +165,7 @@ export class ImageGenRepository {
    * longer in a session (session_id SET NULL): deleting a folder of history loses no image.
    */
   async deleteSession(userId: number, sessionId: number): Promise<void> {
-    const result = await this.#k
+    const result = await this.k
       .deleteFrom('sessions')
       .where('id', '=', parseInput(idSchema, sessionId))
       .where('user_id', '=', parseInput(userIdSchema, userId))
@@ -186,11 +181,7 @@ export class ImageGenRepository {
    * at a time (pass `next` as `after`).
    */
   async listSessions(userId: number, page: PageRequest = {}): Promise<Page<Session>> {
-    const q = this.#k
-      .selectFrom('sessions')
-      .selectAll()
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-    return paginate(q, { sortColumn: 'updated_at', direction: 'desc', ...page }, sessions)
+    return sessionList.page(this.db, {}, page, {}, this.#ofUser(userId))
   }
 
   /**
@@ -200,8 +191,8 @@ export class ImageGenRepository {
   async listSessionImages(userId: number, sessionId: number): Promise<GeneratedImage[]> {
     const uid = parseInput(userIdSchema, userId)
     const sid = parseInput(idSchema, sessionId)
-    await assertOwnedSession(this.#k, uid, sid)
-    const rows = await this.#k
+    await assertOwnedSession(this.k, uid, sid)
+    const rows = await this.k
       .selectFrom('generated_images as gi')
       .selectAll('gi')
       .where('gi.session_id', '=', sid)
@@ -230,11 +221,7 @@ export class ImageGenRepository {
 
   /** listReferenceImages returns the user's uploads, newest first, one keyset page at a time. */
   async listReferenceImages(userId: number, page: PageRequest = {}): Promise<Page<ReferenceImage>> {
-    const q = this.#k
-      .selectFrom('reference_images')
-      .selectAll()
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-    return paginate(q, { sortColumn: 'uploaded_at', direction: 'desc', ...page }, references)
+    return referenceImageList.page(this.db, {}, page, {}, this.#ofUser(userId))
   }
 
   /** deleteReferenceImage removes the row (and its links to jobs), then the object. */
@@ -277,7 +264,7 @@ export class ImageGenRepository {
     jobId: number,
   ): Promise<GenerationJobWithReferences> {
     const job = await this.getJob(userId, jobId)
-    const refs = await this.#k
+    const refs = await this.k
       .selectFrom('generation_job_reference_images as gjri')
       .innerJoin('reference_images as ri', 'ri.id', 'gjri.reference_image_id')
       .select('ri.gcp_url')
@@ -298,18 +285,7 @@ export class ImageGenRepository {
     page: PageRequest = {},
     options: ListOptions = {},
   ): Promise<ListPage<GenerationJob>> {
-    const f = parseInput(jobFilterSchema, filter)
-    let q = this.#k
-      .selectFrom('generation_jobs')
-      .selectAll()
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-    if (f.status) q = q.where('status', '=', f.status)
-    return searchPage(this.#db, q, {
-      ...options,
-      search: imageGenSearch.generation_jobs,
-      rows: jobs,
-      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
-    })
+    return jobList.page(this.db, filter, page, options, this.#ofUser(userId))
   }
 
   /** searchJobs finds the user's jobs by prompt or generated prompt (docs/search.md). */
@@ -332,16 +308,7 @@ export class ImageGenRepository {
     page: PageRequest = {},
     options: ListOptions = {},
   ): Promise<ListPage<GeneratedImage>> {
-    const q = this.#k
-      .selectFrom('generated_images')
-      .selectAll()
-      .where('user_id', '=', parseInput(userIdSchema, userId))
-    return searchPage(this.#db, q, {
-      ...options,
-      search: imageGenSearch.generated_images,
-      rows: images,
-      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
-    })
+    return generatedImageList.page(this.db, {}, page, options, this.#ofUser(userId))
   }
 
   /** searchImages finds the user's generated images by prompt or file name (docs/search.md). */
@@ -379,7 +346,7 @@ export class ImageGenRepository {
    * is pending. The job's `user_id` is the user the worker then acts for.
    */
   async claimNextJob(): Promise<GenerationJob | undefined> {
-    const row = await claimNext(this.#db, {
+    const row = await claimNext(this.db, {
       table: 'generation_jobs',
       where: (eb) => eb('status', '=', 'pending'),
       orderBy: ['id'],
@@ -452,7 +419,7 @@ export class ImageGenRepository {
   ): Promise<GenerationJob> {
     const uid = parseInput(userIdSchema, userId)
     const jid = parseInput(idSchema, jobId)
-    const row = await this.#db.run((k) =>
+    const row = await this.db.run((k) =>
       k
         .updateTable('generation_jobs')
         .set(set)
@@ -499,7 +466,13 @@ export class ImageGenRepository {
     id: number,
   ): Promise<RowOf<Cs>> {
     const rowId = parseInput(idSchema, id)
-    return ownedRow(this.#k, table, noun, parseInput(userIdSchema, userId), rowId)
+    return ownedRow(this.k, table, noun, parseInput(userIdSchema, userId), rowId)
+  }
+
+  /** #ofUser narrows a list to the rows of the user `userId`. */
+  #ofUser(userId: number) {
+    return <Q extends SelectQueryBuilder<any, any, any>>(q: Q) =>
+      q.where('user_id', '=', parseInput(userIdSchema, userId)) as Q
   }
 
   /** #freshUrl signs a URL for a stored image's object. */

@@ -9,23 +9,17 @@ import {
   pageOf,
   pageQuery,
   type ApiRoute,
-  listPageOf,
-  searchQuery,
 } from '../../core/index.js'
 import type { ImageLibraryRepository } from './repository.js'
 import {
   collectionEntrySchema,
-  libraryImageFilterSchema,
+  libraryImageList,
+  minQualityQuery,
   newCollectionSchema,
   newLibraryImageSchema,
   newUsageSchema,
 } from './inputs.js'
-import {
-  collectionImage,
-  emotionCoverage,
-  imageLibrarySearch,
-  imageLibraryTables as tables,
-} from './tables.js'
+import { collectionImage, emotionCoverage, imageLibraryTables as tables } from './tables.js'
 
 export const libraryImageSchema = tables.image_library.row
 export const imageUsageSchema = tables.image_usage.row
@@ -33,16 +27,6 @@ export const imageCollectionSchema = tables.image_collections.row
 export const collectionImageSchema = collectionImage.row
 
 const images = tables.image_library.columns
-
-/** A minimum quality_score as a query gives it. */
-const quality = z.coerce.number().min(0).max(1)
-
-const imageListQuery = pageQuery
-  .extend({
-    ...libraryImageFilterSchema.shape,
-    min_quality: quality.optional(),
-  })
-  .extend(searchQuery(imageLibrarySearch.image_library).shape)
 
 const memberParams = idParams.extend({ image_id: z.coerce.number().int().positive() })
 
@@ -58,14 +42,11 @@ const route = routesFor<ImageLibraryRepository>()
 
 /** The image-library store over HTTP, under /api/image-library. */
 export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/images',
     summary: 'Find images by character, emotion, pose, source and minimum quality, by keyset page',
-    query: imageListQuery,
-    response: listPageOf(libraryImageSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.findImages(filter, { after, limit }, { q, facets }),
+    list: libraryImageList,
+    handler: ({ repo }, filter, page, options) => repo.findImages(filter, page, options),
   }),
   route({
     method: 'GET',
@@ -75,23 +56,14 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     response: libraryImageSchema,
     handler: ({ repo, params }) => repo.getImageByPath(params.file_path),
   }),
-  route({
-    method: 'GET',
-    path: '/images/:id',
-    summary: 'Get one image',
-    params: idParams,
-    response: libraryImageSchema,
-    handler: ({ repo, params }) => repo.getImage(params.id),
-  }),
-  route({
-    method: 'POST',
-    path: '/images',
-    summary: 'Add an image with its properties (409 for a known file_path)',
-    body: newLibraryImageSchema,
-    response: libraryImageSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.addImage(body),
-  }),
+  route.get('/images/:id', 'Get one image', libraryImageSchema, (repo, id) => repo.getImage(id)),
+  route.create(
+    '/images',
+    'Add an image with its properties (409 for a known file_path)',
+    newLibraryImageSchema,
+    libraryImageSchema,
+    (repo, body) => repo.addImage(body),
+  ),
   route({
     method: 'POST',
     path: '/images/batch',
@@ -101,14 +73,9 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     status: 201,
     handler: async ({ repo, body }) => ({ added: await repo.addImages(body.images) }),
   }),
-  route({
-    method: 'DELETE',
-    path: '/images/:id',
-    summary: 'Delete an image with its usage and collection entries',
-    params: idParams,
-    status: 204,
-    handler: ({ repo, params }) => repo.deleteImage(params.id),
-  }),
+  route.remove('/images/:id', 'Delete an image with its usage and collection entries', (repo, id) =>
+    repo.deleteImage(id),
+  ),
   route({
     method: 'GET',
     path: '/images/:id/usage',
@@ -138,7 +105,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     path: '/characters/:character/emotions/:emotion/least-used',
     summary: 'The least-used images of a character and emotion, longest unused first among equals',
     params: z.object({ character: images.character.input, emotion: images.emotion.input }),
-    query: limitQuery(5).extend({ min_quality: quality.optional() }),
+    query: limitQuery(5).extend({ min_quality: minQualityQuery.optional() }),
     response: z.array(libraryImageSchema),
     handler: ({ repo, params, query }) =>
       repo.listLeastUsed(params.character, params.emotion, query),
@@ -165,31 +132,21 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     response: z.array(imageCollectionSchema),
     handler: ({ repo }) => repo.listCollections(),
   }),
-  route({
-    method: 'POST',
-    path: '/collections',
-    summary: 'Create an empty collection, optionally of one character (409 for a taken name)',
-    body: newCollectionSchema,
-    response: imageCollectionSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.createCollection(body),
-  }),
-  route({
-    method: 'GET',
-    path: '/collections/:id',
-    summary: 'Get one collection',
-    params: idParams,
-    response: imageCollectionSchema,
-    handler: ({ repo, params }) => repo.getCollection(params.id),
-  }),
-  route({
-    method: 'DELETE',
-    path: '/collections/:id',
-    summary: 'Delete a collection and its entries (the images stay)',
-    params: idParams,
-    status: 204,
-    handler: ({ repo, params }) => repo.deleteCollection(params.id),
-  }),
+  route.create(
+    '/collections',
+    'Create an empty collection, optionally of one character (409 for a taken name)',
+    newCollectionSchema,
+    imageCollectionSchema,
+    (repo, body) => repo.createCollection(body),
+  ),
+  route.get('/collections/:id', 'Get one collection', imageCollectionSchema, (repo, id) =>
+    repo.getCollection(id),
+  ),
+  route.remove(
+    '/collections/:id',
+    'Delete a collection and its entries (the images stay)',
+    (repo, id) => repo.deleteCollection(id),
+  ),
   route({
     method: 'GET',
     path: '/collections/:id/images',

@@ -23,45 +23,20 @@ export const imageLibraryStore = defineStore({
   createRepository: (db) => new ImageLibraryRepository(db),
   api: imageLibraryApi,
   search: imageLibrarySearch,
-  namedQueries: [
-    { name: 'getImage', kind: 'lookup', run: (r) => r.getImage(1).catch(() => undefined) },
-    {
-      name: 'getImageByPath',
-      kind: 'lookup',
-      run: (r) => r.getImageByPath('missing.png').catch(() => undefined),
-    },
-    {
-      name: 'findImages(character, emotion)',
-      kind: 'list',
-      run: (r) => r.findImages({ character: 'butcher', emotion: 'happy' }, { limit: 50 }),
-    },
-    {
-      name: 'findImages(pose)',
-      kind: 'list',
-      run: (r) => r.findImages({ pose: 'sitting' }, { limit: 50 }),
-    },
-    {
-      name: 'findImages(source)',
-      kind: 'list',
-      run: (r) => r.findImages({ source: 'dreambooth' }, { limit: 50 }),
-    },
-    {
-      name: 'listLeastUsed',
-      kind: 'list',
-      run: (r) => r.listLeastUsed('nutsy', 'excited', { limit: 5 }),
-    },
-    {
-      name: 'listUsageForVideo',
-      kind: 'list',
-      run: (r) => r.listUsageForVideo('emf_20250104_002'),
-    },
-    { name: 'listUsageOfImage', kind: 'list', run: (r) => r.listUsageOfImage(1, { limit: 50 }) },
-    {
-      name: 'listCollectionImages',
-      kind: 'list',
-      run: (r) => r.listCollectionImages(1).catch(() => []),
-    },
-    { name: 'countImagesByCharacter', kind: 'aggregate', run: (r) => r.countImagesByCharacter() },
-  ],
+  namedQueries: {
+    getImage: ['lookup', (r) => r.getImage(1).catch(() => undefined)],
+    getImageByPath: ['lookup', (r) => r.getImageByPath('missing.png').catch(() => undefined)],
+    'findImages(character, emotion)': [
+      'list',
+      (r) => r.findImages({ character: 'butcher', emotion: 'happy' }, { limit: 50 }),
+    ],
+    'findImages(pose)': ['list', (r) => r.findImages({ pose: 'sitting' }, { limit: 50 })],
+    'findImages(source)': ['list', (r) => r.findImages({ source: 'dreambooth' }, { limit: 50 })],
+    listLeastUsed: ['list', (r) => r.listLeastUsed('nutsy', 'excited', { limit: 5 })],
+    listUsageForVideo: ['list', (r) => r.listUsageForVideo('emf_20250104_002')],
+    listUsageOfImage: ['list', (r) => r.listUsageOfImage(1, { limit: 50 })],
+    listCollectionImages: ['list', (r) => r.listCollectionImages(1).catch(() => [])],
+    countImagesByCharacter: ['aggregate', (r) => r.countImagesByCharacter()],
+  },
   seedSampleData: (repo) => seedSampleData(repo),
 })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { pageLimit } from '../../core/index.js'
-import { imageLibraryTables as tables } from './tables.js'
+import { defineList, filterOn, pageLimit, type FilterOf } from '../../core/index.js'
+import { imageLibrarySearch, imageLibraryTables as tables } from './tables.js'
 
 // What the image-library repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
@@ -27,18 +27,27 @@ export type NewUsage = z.input<typeof newUsageSchema>
 export const newCollectionSchema = tables.image_collections.insert.omit({ created_at: true })
 export type NewCollection = z.input<typeof newCollectionSchema>
 
-/** A minimum quality_score, 0.0 to 1.0. */
+/** A minimum quality_score, 0.0 to 1.0 (a query string's text read as a number). */
 const minQuality = columns.quality_score.input.optional()
+export const minQualityQuery = z.coerce.number().min(0).max(1)
 
-/** What `findImages` filters by. */
-export const libraryImageFilterSchema = z.strictObject({
-  character: columns.character.input.optional(),
-  emotion: z.string().min(1).optional(),
-  pose: columns.pose.input.optional(),
-  source: columns.source.input.optional(),
-  min_quality: minQuality,
+/**
+ * `findImages`: in the order they were added, by character, emotion, pose, source and minimum
+ * quality; searchable.
+ */
+export const libraryImageList = defineList({
+  table: images,
+  order: { sortColumn: 'id', direction: 'asc' },
+  search: imageLibrarySearch.image_library,
+  filter: {
+    character: filterOn.equal('character', columns.character.input),
+    emotion: filterOn.equal('emotion', z.string().min(1)),
+    pose: filterOn.equal('pose', columns.pose.input),
+    source: filterOn.equal('source', columns.source.input),
+    min_quality: filterOn.atLeast('quality_score', columns.quality_score.input, minQualityQuery),
+  },
 })
-export type LibraryImageFilter = z.input<typeof libraryImageFilterSchema>
+export type LibraryImageFilter = FilterOf<typeof libraryImageList>
 
 /** The options of `listLeastUsed`. */
 export const leastUsedSchema = z.strictObject({

@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import type { Kysely } from 'kysely'
 import {
   insertEach,
   NotFoundError,
@@ -8,31 +7,25 @@ import {
   parseItem,
   tableRows,
   ValidationError,
-  type Database,
   type Executor,
   type Page,
   type PageRequest,
-  type TableRows,
-  searchPage,
-  type ListOptions,
-  type ListPage,
+  StoreRepository,
 } from '../../core/index.js'
 import {
   collectionEntrySchema,
   leastUsedSchema,
-  libraryImageFilterSchema,
+  libraryImageList,
   newCollectionSchema,
   newLibraryImageSchema,
   newUsageSchema,
   type LeastUsedOptions,
-  type LibraryImageFilter,
   type NewCollection,
   type NewLibraryImage,
   type NewUsage,
 } from './inputs.js'
 import {
   collectionImage,
-  imageLibrarySearch,
   imageLibraryTables,
   type Character,
   type CollectionImage,
@@ -56,20 +49,10 @@ const {
  * Methods throw ValidationError for bad input (naming the field), NotFoundError for a missing
  * id and ConflictError for a duplicate file path, collection name or collection member.
  */
-export class ImageLibraryRepository {
-  readonly #db: Database<ImageLibraryTables>
-  readonly #k: Kysely<ImageLibraryTables>
-  readonly #imageRows: TableRows<ImageLibraryTables, 'image_library', LibraryImage>
-  readonly #usageRows: TableRows<ImageLibraryTables, 'image_usage', ImageUsage>
-  readonly #collectionRows: TableRows<ImageLibraryTables, 'image_collections', ImageCollection>
-
-  constructor(db: Database<ImageLibraryTables>) {
-    this.#db = db
-    this.#k = db.kysely
-    this.#imageRows = tableRows(db, images, 'image')
-    this.#usageRows = tableRows(db, usages, 'image usage')
-    this.#collectionRows = tableRows(db, collections, 'collection')
-  }
+export class ImageLibraryRepository extends StoreRepository<ImageLibraryTables> {
+  readonly #imageRows = tableRows(this.db, images, 'image')
+  readonly #usageRows = tableRows(this.db, usages, 'image usage')
+  readonly #collectionRows = tableRows(this.db, collections, 'collection')
 
   // ── images ──────────────────────────────────────────────────────────────
 
@@ -81,7 +64,7 @@ export class ImageLibraryRepository {
   /** addImages stores many images in one transaction (all or nothing); returns the count. */
   async addImages(inputs: readonly NewLibraryImage[]): Promise<number> {
     const now = new Date()
-    return insertEach(this.#db, images, inputs, {
+    return insertEach(this.db, images, inputs, {
       parse: (input, i) => parseItem(newLibraryImageSchema, input, 'image', i),
       defaults: {
         source: 'generated',
@@ -101,7 +84,7 @@ export class ImageLibraryRepository {
 
   /** getImageByPath returns the image stored at `filePath`, or throws NotFoundError. */
   async getImageByPath(filePath: string): Promise<LibraryImage> {
-    const row = await this.#k
+    const row = await this.k
       .selectFrom('image_library')
       .selectAll()
       .where('file_path', '=', filePath)
@@ -116,34 +99,10 @@ export class ImageLibraryRepository {
    * tags, character, emotion or pose match, best match first; `options.facets` counted over
    * every image the filter and search let through.
    */
-  async findImages(
-    filter: LibraryImageFilter = {},
-    page: PageRequest = {},
-    options: ListOptions = {},
-  ): Promise<ListPage<LibraryImage>> {
-    const f = parseInput(libraryImageFilterSchema, filter)
-    let q = this.#k.selectFrom('image_library').selectAll()
-    if (f.character) q = q.where('character', '=', f.character)
-    if (f.emotion) q = q.where('emotion', '=', f.emotion)
-    if (f.pose) q = q.where('pose', '=', f.pose)
-    if (f.source) q = q.where('source', '=', f.source)
-    if (f.min_quality !== undefined) q = q.where('quality_score', '>=', f.min_quality)
-    return searchPage(this.#db, q, {
-      ...options,
-      search: imageLibrarySearch.image_library,
-      rows: images,
-      keyset: { sortColumn: 'id', direction: 'asc', ...page },
-    })
-  }
+  readonly findImages = libraryImageList.reader(this.db)
 
   /** searchImages finds images by prompt, tags, character, emotion or pose (docs/search.md). */
-  searchImages(
-    q: string,
-    filter: LibraryImageFilter = {},
-    page: PageRequest = {},
-  ): Promise<ListPage<LibraryImage>> {
-    return this.findImages(filter, page, { q })
-  }
+  readonly searchImages = libraryImageList.searcher(this.db)
 
   /**
    * listLeastUsed returns the `limit` (default 5) images of a character and emotion used least
@@ -157,7 +116,7 @@ export class ImageLibraryRepository {
   ): Promise<LibraryImage[]> {
     const c = parseInput(images.columns.character.input, character)
     const o = parseInput(leastUsedSchema, options)
-    let q = this.#k
+    let q = this.k
       .selectFrom('image_library')
       .selectAll()
       .where('character', '=', c)
@@ -184,7 +143,7 @@ export class ImageLibraryRepository {
    * image_emotion_totals (kept by triggers with every write of image_library).
    */
   async countImagesByCharacter(): Promise<EmotionCoverage[]> {
-    const rows = await this.#db.query<EmotionCoverage>(
+    const rows = await this.db.query<EmotionCoverage>(
       `SELECT character, emotion, images, uses
 FROM image_emotion_totals
 WHERE images > 0
@@ -210,7 +169,7 @@ ORDER BY character, emotion`,
 
   /** listUsageForVideo returns the images a video used, by scene. */
   async listUsageForVideo(videoId: string): Promise<ImageUsage[]> {
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('image_usage')
       .selectAll()
       .where('video_id', '=', videoId)
@@ -222,7 +181,7 @@ ORDER BY character, emotion`,
 
   /** listUsageOfImage returns an image's uses, latest recorded first, by keyset page. */
   async listUsageOfImage(imageId: number, page: PageRequest = {}): Promise<Page<ImageUsage>> {
-    const q = this.#k.selectFrom('image_usage').selectAll().where('image_id', '=', imageId)
+    const q = this.k.selectFrom('image_usage').selectAll().where('image_id', '=', imageId)
     return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, usages)
   }
 
@@ -243,7 +202,7 @@ ORDER BY character, emotion`,
 
   /** listCollections returns every collection by name. */
   async listCollections(): Promise<ImageCollection[]> {
-    const rows = await this.#k.selectFrom('image_collections').selectAll().orderBy('name').execute()
+    const rows = await this.k.selectFrom('image_collections').selectAll().orderBy('name').execute()
     return collections.codec.decodeAll(rows)
   }
 
@@ -263,7 +222,7 @@ ORDER BY character, emotion`,
     sortOrder?: number,
   ): Promise<CollectionImage> {
     const order = parseInput(collectionEntrySchema.shape.sort_order, sortOrder)
-    return this.#db.transaction(async (trx) => {
+    return this.db.transaction(async (trx) => {
       const collection = await this.getCollection(collectionId, trx)
       const image = await trx
         .selectFrom('image_library')
@@ -298,7 +257,7 @@ ORDER BY character, emotion`,
    */
   async reorderCollection(collectionId: number, imageIds: readonly number[]): Promise<void> {
     const ids = parseInput(z.array(z.number().int()), imageIds)
-    await this.#db.transaction(async (trx) => {
+    await this.db.transaction(async (trx) => {
       await this.getCollection(collectionId, trx)
       const current = await trx
         .selectFrom('collection_images')
@@ -329,7 +288,7 @@ ORDER BY character, emotion`,
 
   /** removeFromCollection takes an image out of a collection; NotFoundError when it is not in it. */
   async removeFromCollection(collectionId: number, imageId: number): Promise<void> {
-    const result = await this.#k
+    const result = await this.k
       .deleteFrom('collection_images')
       .where('collection_id', '=', collectionId)
       .where('image_id', '=', imageId)
@@ -342,7 +301,7 @@ ORDER BY character, emotion`,
   /** listCollectionImages returns a collection's images in their order. */
   async listCollectionImages(collectionId: number): Promise<CollectionImage[]> {
     await this.getCollection(collectionId)
-    return this.#members(this.#k, collectionId)
+    return this.#members(this.k, collectionId)
   }
 
   async #members(

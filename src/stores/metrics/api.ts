@@ -5,23 +5,19 @@ import {
   ofExisting,
   routesFor,
   limitQuery,
-  listPageOf,
-  pageOf,
-  pageQuery,
-  searchQuery,
   type ApiRoute,
 } from '../../core/index.js'
 import {
   newSnapshotSchema,
   newVideoSchema,
-  snapshotHistoryFilterSchema,
+  snapshotHistoryList,
   videoLifecycleStatusSchema,
-  videoMetadataFilterSchema,
+  videoList,
   videoPatchSchema,
   type VideoPatch,
 } from './inputs.js'
 import type { MetricsRepository } from './repository.js'
-import { latestVideoMetrics, metricsSearch, metricsTables, platformSummary } from './tables.js'
+import { latestVideoMetrics, metricsTables, platformSummary } from './tables.js'
 
 export const videoMetricsSchema = metricsTables.video_metrics.row
 export const videoMetadataSchema = metricsTables.video_metadata.row
@@ -71,26 +67,19 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     status: 201,
     handler: async ({ repo, body }) => ({ recorded: await repo.recordSnapshots(body.snapshots) }),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/videos',
     summary: 'List videos newest first, by status or topic, by keyset page; search and facets',
-    query: pageQuery
-      .extend(videoMetadataFilterSchema.shape)
-      .extend(searchQuery(metricsSearch.video_metadata).shape),
-    response: listPageOf(videoMetadataSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.listVideos(filter, { after, limit }, { q, facets }),
+    list: videoList,
+    handler: ({ repo }, filter, page, options) => repo.listVideos(filter, page, options),
   }),
-  route({
-    method: 'POST',
-    path: '/videos',
-    summary: "Add a video's metadata (a draft unless told; 409 for a known video_id)",
-    body: newVideoSchema,
-    response: videoMetadataSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.addVideo(body),
-  }),
+  route.create(
+    '/videos',
+    "Add a video's metadata (a draft unless told; 409 for a known video_id)",
+    newVideoSchema,
+    videoMetadataSchema,
+    (repo, body) => repo.addVideo(body),
+  ),
   route({
     method: 'GET',
     path: '/videos/:video_id',
@@ -143,16 +132,14 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
         repo.getVideo(params.video_id),
       ),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/videos/:video_id/history',
     summary: "A video's snapshots oldest first, on one platform or all, by keyset page",
     params: videoParams,
-    query: pageQuery.extend(snapshotHistoryFilterSchema.shape),
-    response: pageOf(videoMetricsSchema),
-    handler: async ({ repo, params, query: { after, limit, ...filter } }) => {
-      const page = await repo.getVideoHistory(params.video_id, filter, { after, limit })
-      return after ? page : ofExisting(page, () => repo.getVideo(params.video_id))
+    list: snapshotHistoryList,
+    handler: async ({ repo, params }, filter, page) => {
+      const history = await repo.getVideoHistory(params.video_id, filter, page)
+      return page.after ? history : ofExisting(history, () => repo.getVideo(params.video_id))
     },
   }),
   route({

@@ -23,40 +23,19 @@ export const metricsStore = defineStore({
   columnsByConstraint,
   createRepository: (db) => new MetricsRepository(db),
   api: metricsApi,
-  namedQueries: [
-    {
-      name: 'getVideo',
-      kind: 'lookup',
-      run: (r) => r.getVideo('emf_20250104_002').catch(() => undefined),
-    },
-    {
-      name: 'getLatestMetrics',
-      kind: 'lookup',
-      run: (r) => r.getLatestMetrics('emf_20250104_002'),
-    },
-    {
-      name: 'getVideoHistory',
-      kind: 'list',
-      run: (r) => r.getVideoHistory('emf_20250104_002', {}, { limit: 50 }),
-    },
-    {
-      name: 'getVideoHistory(platform)',
-      kind: 'list',
-      run: (r) => r.getVideoHistory('emf_20250104_002', { platform: 'tiktok' }, { limit: 50 }),
-    },
-    { name: 'listTopVideos', kind: 'list', run: (r) => r.listTopVideos('tiktok', 10) },
-    { name: 'listVideos', kind: 'list', run: (r) => r.listVideos({}, { limit: 50 }) },
-    {
-      name: 'listVideos(status)',
-      kind: 'list',
-      run: (r) => r.listVideos({ status: 'posted' }, { limit: 50 }),
-    },
-    {
-      name: 'listVideos(topic)',
-      kind: 'list',
-      run: (r) => r.listVideos({ topic: 'Smart glasses' }, { limit: 50 }),
-    },
-    { name: 'summarizePlatforms', kind: 'aggregate', run: (r) => r.summarizePlatforms() },
-  ],
+  namedQueries: {
+    getVideo: ['lookup', (r) => r.getVideo('emf_20250104_002').catch(() => undefined)],
+    getLatestMetrics: ['lookup', (r) => r.getLatestMetrics('emf_20250104_002')],
+    getVideoHistory: ['list', (r) => r.getVideoHistory('emf_20250104_002', {}, { limit: 50 })],
+    'getVideoHistory(platform)': [
+      'list',
+      (r) => r.getVideoHistory('emf_20250104_002', { platform: 'tiktok' }, { limit: 50 }),
+    ],
+    listTopVideos: ['list', (r) => r.listTopVideos('tiktok', 10)],
+    listVideos: ['list', (r) => r.listVideos({}, { limit: 50 })],
+    'listVideos(status)': ['list', (r) => r.listVideos({ status: 'posted' }, { limit: 50 })],
+    'listVideos(topic)': ['list', (r) => r.listVideos({ topic: 'Smart glasses' }, { limit: 50 })],
+    summarizePlatforms: ['aggregate', (r) => r.summarizePlatforms()],
+  },
   seedSampleData: (repo) => seedSampleData(repo),
 })

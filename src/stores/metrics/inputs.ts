@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { metricsTables } from './tables.js'
+import { defineList, filterOn, type FilterOf } from '../../core/index.js'
+import { metricsSearch, metricsTables } from './tables.js'
 
 // What the metrics repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
@@ -30,18 +31,27 @@ export const videoPatchSchema = videos.pick({
 export type VideoPatch = z.input<typeof videoPatchSchema>
 
 /** A value the lists filter by (matched exactly, as given). */
-const filterValue = z.string().min(1).optional()
+const filterValue = z.string().min(1)
 
 /** What `setVideoStatus` moves a video to. */
 export const videoLifecycleStatusSchema = videos.shape.status.unwrap()
 
-/** What `listVideos` filters by. */
-export const videoMetadataFilterSchema = z.strictObject({
-  status: videos.shape.status,
-  topic: filterValue,
+/** `listVideos`: newest first, by status or topic; searchable. */
+export const videoList = defineList({
+  table: metricsTables.video_metadata,
+  order: { sortColumn: 'created_at', direction: 'desc' },
+  search: metricsSearch.video_metadata,
+  filter: {
+    status: filterOn.equal('status', videos.shape.status),
+    topic: filterOn.equal('topic', filterValue),
+  },
 })
-export type VideoMetadataFilter = z.input<typeof videoMetadataFilterSchema>
+export type VideoMetadataFilter = FilterOf<typeof videoList>
 
-/** What `getVideoHistory` filters by. */
-export const snapshotHistoryFilterSchema = z.strictObject({ platform: filterValue })
-export type SnapshotHistoryFilter = z.input<typeof snapshotHistoryFilterSchema>
+/** `getVideoHistory`: a video's snapshots oldest first, on one platform or all. */
+export const snapshotHistoryList = defineList({
+  table: metricsTables.video_metrics,
+  order: { sortColumn: 'timestamp', direction: 'asc' },
+  filter: { platform: filterOn.equal('platform', filterValue) },
+})
+export type SnapshotHistoryFilter = FilterOf<typeof snapshotHistoryList>

@@ -1,38 +1,31 @@
-import { sql, type Kysely } from 'kysely'
+import { sql } from 'kysely'
 import {
   ConflictError,
   insertEach,
   pageLimit,
-  paginate,
   parseInput,
   parseItem,
   parseTimestamp,
-  searchPage,
   tableRows,
-  type Database,
-  type ListOptions,
-  type ListPage,
   type Page,
   type PageRequest,
-  type TableRows,
+  StoreRepository,
 } from '../../core/index.js'
 import { VIDEO_STATUSES } from './migrations.js'
 import {
   newSnapshotSchema,
   newVideoSchema,
-  snapshotHistoryFilterSchema,
+  snapshotHistoryList,
   videoLifecycleStatusSchema,
-  videoMetadataFilterSchema,
+  videoList,
   videoPatchSchema,
   type NewSnapshot,
   type NewVideo,
   type SnapshotHistoryFilter,
-  type VideoMetadataFilter,
   type VideoPatch,
 } from './inputs.js'
 import {
   latestVideoMetrics,
-  metricsSearch,
   metricsTables,
   type LatestVideoMetrics,
   type MetricsTables,
@@ -68,23 +61,14 @@ export function computeEngagementRate(c: {
  * latest_video_metrics view. Methods throw ValidationError for bad input (naming the field),
  * NotFoundError for a missing video and ConflictError for a duplicate or a backwards move.
  */
-export class MetricsRepository {
-  readonly #db: Database<MetricsTables>
-  readonly #k: Kysely<MetricsTables>
-  readonly #snapshotRows: TableRows<MetricsTables, 'video_metrics', VideoMetrics>
-  readonly #videoRows: TableRows<MetricsTables, 'video_metadata', VideoMetadata, 'video_id'>
-
-  constructor(db: Database<MetricsTables>) {
-    this.#db = db
-    this.#k = db.kysely
-    this.#snapshotRows = tableRows(db, snapshots, 'snapshot')
-    this.#videoRows = tableRows(
-      db,
-      videos,
-      (videoId) => `video ${videoId} has no metadata`,
-      'video_id',
-    )
-  }
+export class MetricsRepository extends StoreRepository<MetricsTables> {
+  readonly #snapshotRows = tableRows(this.db, snapshots, 'snapshot')
+  readonly #videoRows = tableRows(
+    this.db,
+    videos,
+    (videoId: string) => `video ${videoId} has no metadata`,
+    'video_id',
+  )
 
   // ── snapshots ───────────────────────────────────────────────────────────
 
@@ -104,7 +88,7 @@ export class MetricsRepository {
    */
   async recordSnapshots(inputs: readonly NewSnapshot[]): Promise<number> {
     const now = new Date()
-    return insertEach(this.#db, snapshots, inputs, {
+    return insertEach(this.db, snapshots, inputs, {
       parse: (input, i) => {
         const parsed = parseItem(newSnapshotSchema, input, 'snapshot', i)
         return { ...parsed, engagement_rate: computeEngagementRate(parsed) }
@@ -131,15 +115,14 @@ export class MetricsRepository {
     filter: SnapshotHistoryFilter = {},
     page: PageRequest = {},
   ): Promise<Page<VideoMetrics>> {
-    const f = parseInput(snapshotHistoryFilterSchema, filter)
-    let q = this.#k.selectFrom('video_metrics').selectAll().where('video_id', '=', videoId)
-    if (f.platform) q = q.where('platform', '=', f.platform)
-    return paginate(q, { sortColumn: 'timestamp', direction: 'asc', ...page }, snapshots)
+    return snapshotHistoryList.page(this.db, filter, page, {}, (q) =>
+      q.where('video_id', '=', videoId),
+    )
   }
 
   /** getLatestMetrics returns a video's latest snapshot on each platform, by platform name. */
   async getLatestMetrics(videoId: string): Promise<LatestVideoMetrics[]> {
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('latest_video_metrics')
       .selectAll()
       .where('video_id', '=', videoId)
@@ -153,7 +136,7 @@ export class MetricsRepository {
    * platform, each by its latest snapshot, best first.
    */
   async listTopVideos(platform: string, limit = 10): Promise<LatestVideoMetrics[]> {
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('latest_video_metrics')
       .selectAll()
       .where('platform', '=', platform)
@@ -166,7 +149,7 @@ export class MetricsRepository {
 
   /** summarizePlatforms totals the latest snapshot of every video per platform. */
   async summarizePlatforms(): Promise<PlatformSummary[]> {
-    const rows = await this.#db.query<PlatformSummary>(
+    const rows = await this.db.query<PlatformSummary>(
       `SELECT platform, COUNT(*) AS videos, SUM(views) AS total_views, ROUND(AVG(engagement_rate), 4) AS avg_engagement_rate
 FROM latest_video_metrics
 GROUP BY platform
@@ -212,7 +195,7 @@ ORDER BY platform`,
     const target = parseInput(videoLifecycleStatusSchema, status)
     const allowedFrom = VIDEO_STATUSES.slice(0, VIDEO_STATUSES.indexOf(target) + 1)
     const when = postedAt === undefined ? new Date() : parseTimestamp(postedAt, 'posted_at')
-    const row = await this.#db.run((k) =>
+    const row = await this.db.run((k) =>
       k
         .updateTable('video_metadata')
         .set({
@@ -236,29 +219,8 @@ ORDER BY platform`,
    * With `options.q`, videos whose title, description or topic match, best match first;
    * `options.facets` (`status`, `topic`) counted over every video the filter and search let through.
    */
-  async listVideos(
-    filter: VideoMetadataFilter = {},
-    page: PageRequest = {},
-    options: ListOptions = {},
-  ): Promise<ListPage<VideoMetadata>> {
-    const f = parseInput(videoMetadataFilterSchema, filter)
-    let q = this.#k.selectFrom('video_metadata').selectAll()
-    if (f.status) q = q.where('status', '=', f.status)
-    if (f.topic) q = q.where('topic', '=', f.topic)
-    return searchPage(this.#db, q, {
-      ...options,
-      search: metricsSearch.video_metadata,
-      rows: videos,
-      keyset: { sortColumn: 'created_at', direction: 'desc', ...page },
-    })
-  }
+  readonly listVideos = videoList.reader(this.db)
 
   /** searchVideos finds videos by title, description or topic (docs/search.md), best first. */
-  searchVideos(
-    q: string,
-    filter: VideoMetadataFilter = {},
-    page: PageRequest = {},
-  ): Promise<ListPage<VideoMetadata>> {
-    return this.listVideos(filter, page, { q })
-  }
+  readonly searchVideos = videoList.searcher(this.db)
 }

@@ -1,64 +1,36 @@
 import { z } from 'zod'
-import {
-  routesFor,
-  idParams,
-  limitQuery,
-  pageOf,
-  pageQuery,
-  type ApiRoute,
-  listPageOf,
-  searchQuery,
-} from '../../core/index.js'
+import { routesFor, idParams, limitQuery, type ApiRoute } from '../../core/index.js'
 import {
   newSearchSchema,
   newTopicSchema,
-  searchHistoryFilterSchema,
+  searchList,
   takeOptionsSchema,
-  topicFilterSchema,
+  topicList,
 } from './inputs.js'
 import type { TrendsRepository } from './repository.js'
-import { topicsBySource, trendsSearch, trendsTables, unusedTopic } from './tables.js'
+import { topicsBySource, trendsTables, unusedTopic } from './tables.js'
 
 export const trendingTopicSchema = trendsTables.trending_topics.row
 export const searchRecordSchema = trendsTables.search_history.row
-
-const topicListQuery = pageQuery
-  .extend({
-    ...topicFilterSchema.shape,
-    used: z.stringbool().optional(),
-  })
-  .extend(searchQuery(trendsSearch.trending_topics).shape)
 
 const route = routesFor<TrendsRepository>()
 
 /** The trends store over HTTP, under /api/trends. */
 export const trendsApi: ApiRoute<TrendsRepository>[] = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/topics',
     summary: 'List topics newest first, by source, category or used flag, by keyset page',
-    query: topicListQuery,
-    response: listPageOf(trendingTopicSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.listTopics(filter, { after, limit }, { q, facets }),
+    list: topicList,
+    handler: ({ repo }, filter, page, options) => repo.listTopics(filter, page, options),
   }),
-  route({
-    method: 'GET',
-    path: '/topics/:id',
-    summary: 'Get one topic',
-    params: idParams,
-    response: trendingTopicSchema,
-    handler: ({ repo, params }) => repo.getTopic(params.id),
-  }),
-  route({
-    method: 'POST',
-    path: '/topics',
-    summary: 'Record one trending topic (unused)',
-    body: newTopicSchema,
-    response: trendingTopicSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.recordTopic(body),
-  }),
+  route.get('/topics/:id', 'Get one topic', trendingTopicSchema, (repo, id) => repo.getTopic(id)),
+  route.create(
+    '/topics',
+    'Record one trending topic (unused)',
+    newTopicSchema,
+    trendingTopicSchema,
+    (repo, body) => repo.recordTopic(body),
+  ),
   route({
     method: 'POST',
     path: '/topics/batch',
@@ -109,22 +81,17 @@ export const trendsApi: ApiRoute<TrendsRepository>[] = [
     response: z.array(topicsBySource.row),
     handler: ({ repo }) => repo.countTopicsBySource(),
   }),
-  route({
-    method: 'GET',
+  route.list({
     path: '/searches',
     summary: 'List searches newest first, optionally of one exact query, by keyset page',
-    query: pageQuery.extend(searchHistoryFilterSchema.shape),
-    response: pageOf(searchRecordSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listSearches(filter, { after, limit }),
+    list: searchList,
+    handler: ({ repo }, filter, page) => repo.listSearches(filter, page),
   }),
-  route({
-    method: 'POST',
-    path: '/searches',
-    summary: 'Record a search made to find trends',
-    body: newSearchSchema,
-    response: searchRecordSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.recordSearch(body),
-  }),
+  route.create(
+    '/searches',
+    'Record a search made to find trends',
+    newSearchSchema,
+    searchRecordSchema,
+    (repo, body) => repo.recordSearch(body),
+  ),
 ]

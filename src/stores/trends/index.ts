@@ -25,32 +25,22 @@ export const trendsStore = defineStore({
   createRepository: (db) => new TrendsRepository(db),
   api: trendsApi,
   search: trendsSearch,
-  namedQueries: [
-    { name: 'getTopic', kind: 'lookup', run: (r) => r.getTopic(1).catch(() => undefined) },
-    { name: 'listUnusedTopics', kind: 'list', run: (r) => r.listUnusedTopics(5) },
-    { name: 'listTopics', kind: 'list', run: (r) => r.listTopics({}, { limit: 50 }) },
-    {
-      name: 'listTopics(unused)',
-      kind: 'list',
-      run: (r) => r.listTopics({ used: false }, { limit: 50 }),
-    },
-    {
-      name: 'listTopics(source)',
-      kind: 'list',
-      run: (r) => r.listTopics({ source: 'google_trends' }, { limit: 50 }),
-    },
-    {
-      name: 'listTopics(category)',
-      kind: 'list',
-      run: (r) => r.listTopics({ category: 'technology' }, { limit: 50 }),
-    },
-    { name: 'listSearches', kind: 'list', run: (r) => r.listSearches({}, { limit: 50 }) },
-    {
-      name: 'listSearches(query)',
-      kind: 'list',
-      run: (r) => r.listSearches({ query: 'robot vacuum fails' }, { limit: 50 }),
-    },
-    { name: 'countTopicsBySource', kind: 'aggregate', run: (r) => r.countTopicsBySource() },
-  ],
+  namedQueries: {
+    getTopic: ['lookup', (r) => r.getTopic(1).catch(() => undefined)],
+    listUnusedTopics: ['list', (r) => r.listUnusedTopics(5)],
+    listTopics: ['list', (r) => r.listTopics({}, { limit: 50 })],
+    'listTopics(unused)': ['list', (r) => r.listTopics({ used: false }, { limit: 50 })],
+    'listTopics(source)': ['list', (r) => r.listTopics({ source: 'google_trends' }, { limit: 50 })],
+    'listTopics(category)': [
+      'list',
+      (r) => r.listTopics({ category: 'technology' }, { limit: 50 }),
+    ],
+    listSearches: ['list', (r) => r.listSearches({}, { limit: 50 })],
+    'listSearches(query)': [
+      'list',
+      (r) => r.listSearches({ query: 'robot vacuum fails' }, { limit: 50 }),
+    ],
+    countTopicsBySource: ['aggregate', (r) => r.countTopicsBySource()],
+  },
   seedSampleData: (repo) => seedSampleData(repo),
 })

@@ -1,6 +1,7 @@
+import type { ExpressionBuilder } from 'kysely'
 import { z } from 'zod'
-import { pageLimit } from '../../core/index.js'
-import { trendsTables } from './tables.js'
+import { defineList, filterOn, pageLimit, type FilterOf } from '../../core/index.js'
+import { trendsSearch, trendsTables, type TrendsTables } from './tables.js'
 
 // What the trends repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
@@ -23,16 +24,28 @@ export const newSearchSchema = trendsTables.search_history.insert
 export type NewSearch = z.input<typeof newSearchSchema>
 
 /** A value the lists filter by (matched exactly, as given). */
-const filterValue = z.string().min(1).optional()
+const value = z.string().min(1)
+const filterValue = value.optional()
 
-/** What `listTopics` filters by. */
-export const topicFilterSchema = z.strictObject({
-  source: filterValue,
-  category: filterValue,
-  /** true: only used topics; false: only unused ones. */
-  used: z.boolean().optional(),
+/**
+ * `listTopics`: newest first, by source, category, and used flag (true: only used topics;
+ * false: only unused ones); searchable.
+ */
+export const topicList = defineList({
+  table: trendsTables.trending_topics,
+  order: { sortColumn: 'timestamp', direction: 'desc' },
+  search: trendsSearch.trending_topics,
+  filter: {
+    source: filterOn.equal('source', value),
+    category: filterOn.equal('category', value),
+    used: filterOn.custom(z.boolean(), z.stringbool(), (q, used) =>
+      q.where('used_flag', '=', (eb: ExpressionBuilder<TrendsTables, 'trending_topics'>) =>
+        eb.lit(used ? 1 : 0),
+      ),
+    ),
+  },
 })
-export type TopicFilter = z.input<typeof topicFilterSchema>
+export type TopicFilter = FilterOf<typeof topicList>
 
 /** What `takeTopics` accepts. */
 export const takeOptionsSchema = z.strictObject({
@@ -44,6 +57,10 @@ export const takeOptionsSchema = z.strictObject({
 })
 export type TakeOptions = z.input<typeof takeOptionsSchema>
 
-/** What `listSearches` filters by. */
-export const searchHistoryFilterSchema = z.strictObject({ query: filterValue })
-export type SearchHistoryFilter = z.input<typeof searchHistoryFilterSchema>
+/** `listSearches`: newest first, optionally of one exact query. */
+export const searchList = defineList({
+  table: trendsTables.search_history,
+  order: { sortColumn: 'timestamp', direction: 'desc' },
+  filter: { query: filterOn.equal('query', value) },
+})
+export type SearchHistoryFilter = FilterOf<typeof searchList>

@@ -1,35 +1,25 @@
-import type { Kysely, Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import type { z } from 'zod'
 import {
   claimMany,
   insertEach,
   pageLimit,
-  paginate,
   parseInput,
   parseItem,
   tableRows,
-  type Database,
-  type Page,
-  type PageRequest,
-  type TableRows,
-  searchPage,
-  type ListOptions,
-  type ListPage,
+  StoreRepository,
 } from '../../core/index.js'
 import {
   newSearchSchema,
   newTopicSchema,
-  searchHistoryFilterSchema,
+  searchList,
   takeOptionsSchema,
-  topicFilterSchema,
+  topicList,
   type NewSearch,
   type NewTopic,
-  type SearchHistoryFilter,
   type TakeOptions,
-  type TopicFilter,
 } from './inputs.js'
 import {
-  trendsSearch,
   trendsTables,
   type SearchRecord,
   type SourceCount,
@@ -57,18 +47,9 @@ function identityOf(topic: { source: string; topic: string }): string {
  * producers once each, and the history of searches made to find them. Methods throw
  * ValidationError for bad input (naming the field) and NotFoundError for a missing id.
  */
-export class TrendsRepository {
-  readonly #db: Database<TrendsTables>
-  readonly #k: Kysely<TrendsTables>
-  readonly #topicRows: TableRows<TrendsTables, 'trending_topics', TrendingTopic>
-  readonly #searchRows: TableRows<TrendsTables, 'search_history', SearchRecord>
-
-  constructor(db: Database<TrendsTables>) {
-    this.#db = db
-    this.#k = db.kysely
-    this.#topicRows = tableRows(db, topics, 'trending topic')
-    this.#searchRows = tableRows(db, searches, 'search')
-  }
+export class TrendsRepository extends StoreRepository<TrendsTables> {
+  readonly #topicRows = tableRows(this.db, topics, 'trending topic')
+  readonly #searchRows = tableRows(this.db, searches, 'search')
 
   // ── topics ──────────────────────────────────────────────────────────────
 
@@ -80,7 +61,7 @@ export class TrendsRepository {
    */
   async recordTopic(input: NewTopic): Promise<TrendingTopic> {
     const topic = parseInput(newTopicSchema, input)
-    return this.#db.transaction(async (trx) => {
+    return this.db.transaction(async (trx) => {
       await this.#lockTopics(trx)
       const [existing] = await this.#unusedIds(trx, [topic])
       if (existing === undefined) return this.#topicRows.insert(topic, trx)
@@ -103,7 +84,7 @@ export class TrendsRepository {
       byIdentity.set(identityOf(topic), topic)
     })
     const batch = [...byIdentity.values()]
-    await this.#db.transaction(async (trx) => {
+    await this.db.transaction(async (trx) => {
       await this.#lockTopics(trx)
       const existing = await this.#unusedIds(trx, batch)
       const fresh: ParsedTopic[] = []
@@ -113,7 +94,7 @@ export class TrendsRepository {
         else await this.#topicRows.update(id, this.#refresh(topic, now), trx)
       }
       await insertEach(
-        this.#db,
+        this.db,
         topics,
         fresh,
         {
@@ -136,8 +117,8 @@ export class TrendsRepository {
 
   /** #lockTopics serialises recording topics, so that two batches never add one topic twice. */
   async #lockTopics(trx: Transaction<TrendsTables>): Promise<void> {
-    const lock = this.#db.dialect.transactionLock('trends.trending_topics')
-    if (lock) await this.#db.query(lock, [], trx)
+    const lock = this.db.dialect.transactionLock('trends.trending_topics')
+    if (lock) await this.db.query(lock, [], trx)
   }
 
   /** #unusedIds returns, for each topic, the id of the unused row with its identity, if any. */
@@ -190,7 +171,7 @@ export class TrendsRepository {
   async takeTopics(options: TakeOptions = {}): Promise<TrendingTopic[]> {
     const o = parseInput(takeOptionsSchema, options)
     const since = new Date(Date.now() - (o.within_days ?? 7) * 86_400_000)
-    const rows = await claimMany(this.#db, {
+    const rows = await claimMany(this.db, {
       table: topics.name,
       where: (eb) =>
         eb.and([
@@ -222,39 +203,17 @@ export class TrendsRepository {
    * With `options.q`, topics whose text or category match, best match first; `options.facets`
    * (`source`, `category`) counted over every topic the filter and search let through.
    */
-  async listTopics(
-    filter: TopicFilter = {},
-    page: PageRequest = {},
-    options: ListOptions = {},
-  ): Promise<ListPage<TrendingTopic>> {
-    const f = parseInput(topicFilterSchema, filter)
-    let q = this.#k.selectFrom('trending_topics').selectAll()
-    if (f.source) q = q.where('source', '=', f.source)
-    if (f.category) q = q.where('category', '=', f.category)
-    if (f.used !== undefined) q = q.where('used_flag', '=', (eb) => eb.lit(f.used ? 1 : 0))
-    return searchPage(this.#db, q, {
-      ...options,
-      search: trendsSearch.trending_topics,
-      rows: topics,
-      keyset: { sortColumn: 'timestamp', direction: 'desc', ...page },
-    })
-  }
+  readonly listTopics = topicList.reader(this.db)
 
   /** searchTopics finds topics by their text or category (docs/search.md), best match first. */
-  searchTopics(
-    q: string,
-    filter: TopicFilter = {},
-    page: PageRequest = {},
-  ): Promise<ListPage<TrendingTopic>> {
-    return this.listTopics(filter, page, { q })
-  }
+  readonly searchTopics = topicList.searcher(this.db)
 
   /**
    * Seed: "Query unused topics" — the `limit` (default 5) most relevant unused topics, without
    * marking them (use takeTopics to hand them out).
    */
   async listUnusedTopics(limit = 5): Promise<UnusedTopic[]> {
-    return this.#k
+    return this.k
       .selectFrom('trending_topics')
       .select(['topic', 'relevance_score'])
       .where('used_flag', '=', (eb) => eb.lit(0))
@@ -269,7 +228,7 @@ export class TrendsRepository {
    * from topic_source_totals (kept by triggers with every write of trending_topics).
    */
   async countTopicsBySource(): Promise<SourceCount[]> {
-    const rows = await this.#db.query<SourceCount>(
+    const rows = await this.db.query<SourceCount>(
       `SELECT source, topics AS total, unused
 FROM topic_source_totals
 WHERE topics > 0
@@ -286,13 +245,5 @@ ORDER BY source`,
   }
 
   /** listSearches returns searches newest first, optionally of one exact query, by keyset page. */
-  async listSearches(
-    filter: SearchHistoryFilter = {},
-    page: PageRequest = {},
-  ): Promise<Page<SearchRecord>> {
-    const f = parseInput(searchHistoryFilterSchema, filter)
-    let q = this.#k.selectFrom('search_history').selectAll()
-    if (f.query) q = q.where('query', '=', f.query)
-    return paginate(q, { sortColumn: 'timestamp', direction: 'desc', ...page }, searches)
-  }
+  readonly listSearches = searchList.reader(this.db)
 }

@@ -9,8 +9,6 @@ import {
   routesFor,
   ValidationError,
   type ApiRoute,
-  listPageOf,
-  searchQuery,
 } from '../../core/index.js'
 import {
   claimAgeSchema,
@@ -20,9 +18,9 @@ import {
   queueVideoSchema,
   uploadFailureSchema,
   uploadResultSchema,
-  videoBatchImageFilterSchema,
+  videoBatchImageList,
   videoFailureSchema,
-  videoFilterSchema,
+  videoBatchVideoList,
   videoResultSchema,
 } from './inputs.js'
 import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
@@ -36,7 +34,6 @@ import {
   uploadedImageRow,
   videoBatchTables,
   videoStatisticsRow,
-  videoBatchSearch,
 } from './tables.js'
 
 const imageSchema = videoBatchTables.images.row
@@ -59,7 +56,6 @@ const countsOf = <T extends readonly [string, ...string[]]>(statuses: T) =>
     Object.fromEntries(statuses.map((s) => [s, atLeast(0)])) as Record<T[number], z.ZodNumber>,
   )
 
-const positiveId = z.coerce.number().int().positive()
 const firstRows = limitQuery(100)
 
 const route = routesFor<VideoBatchRepository>()
@@ -75,27 +71,13 @@ async function referenced<T>(field: string, find: () => Promise<T>): Promise<T> 
 }
 
 const imageRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/images',
     summary: 'List images newest first, by status or origin image, by keyset page',
-    query: pageQuery.extend({
-      status: videoBatchImageFilterSchema.shape.status,
-      origin_image_id: positiveId.optional(),
-      ...searchQuery(videoBatchSearch.images).shape,
-    }),
-    response: listPageOf(imageSchema),
-    handler: ({ repo, query: { after, limit, q, facets, ...filter } }) =>
-      repo.listImages(filter, { after, limit }, { q, facets }),
+    list: videoBatchImageList,
+    handler: ({ repo }, filter, page, options) => repo.listImages(filter, page, options),
   }),
-  route({
-    method: 'GET',
-    path: '/images/:id',
-    summary: 'Get one image',
-    params: idParams,
-    response: imageSchema,
-    handler: ({ repo, params }) => repo.getImage(params.id),
-  }),
+  route.get('/images/:id', 'Get one image', imageSchema, (repo, id) => repo.getImage(id)),
   route({
     method: 'GET',
     path: '/images/by-filename/:filename',
@@ -104,15 +86,13 @@ const imageRoutes = [
     response: z.array(imageSchema),
     handler: ({ repo, params }) => repo.findImagesByFilename(params.filename),
   }),
-  route({
-    method: 'POST',
-    path: '/images',
-    summary: 'Register an image about to be uploaded (pending)',
-    body: newUploadSchema,
-    response: imageSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.registerUpload(body),
-  }),
+  route.create(
+    '/images',
+    'Register an image about to be uploaded (pending)',
+    newUploadSchema,
+    imageSchema,
+    (repo, body) => repo.registerUpload(body),
+  ),
   route({
     method: 'POST',
     path: '/images/:id/complete',
@@ -149,14 +129,12 @@ const imageRoutes = [
     status: 201,
     handler: ({ repo, params, body }) => repo.deriveImage(params.id, body),
   }),
-  route({
-    method: 'GET',
-    path: '/images/:id/lineage',
-    summary: 'An image with its whole ancestry and all its descendants, each with its depth',
-    params: idParams,
-    response: imageLineageSchema,
-    handler: ({ repo, params }) => repo.getImageLineage(params.id),
-  }),
+  route.get(
+    '/images/:id/lineage',
+    'An image with its whole ancestry and all its descendants, each with its depth',
+    imageLineageSchema,
+    (repo, id) => repo.getImageLineage(id),
+  ),
   route({
     method: 'GET',
     path: '/images/:id/prompts',
@@ -176,23 +154,16 @@ const imageRoutes = [
 ]
 
 const promptRoutes = [
-  route({
-    method: 'GET',
-    path: '/prompts/:id',
-    summary: 'Get one prompt set',
-    params: idParams,
-    response: promptSetSchema,
-    handler: ({ repo, params }) => repo.getPromptSet(params.id),
-  }),
-  route({
-    method: 'POST',
-    path: '/prompts',
-    summary: 'Record the prompt set written for an image (400 naming image_id if no such image)',
-    body: newPromptSetSchema,
-    response: promptSetSchema,
-    status: 201,
-    handler: ({ repo, body }) => repo.addPromptSet(body),
-  }),
+  route.get('/prompts/:id', 'Get one prompt set', promptSetSchema, (repo, id) =>
+    repo.getPromptSet(id),
+  ),
+  route.create(
+    '/prompts',
+    'Record the prompt set written for an image (400 naming image_id if no such image)',
+    newPromptSetSchema,
+    promptSetSchema,
+    (repo, body) => repo.addPromptSet(body),
+  ),
   route({
     method: 'POST',
     path: '/prompts/legacy',
@@ -214,27 +185,13 @@ const promptRoutes = [
 ]
 
 const videoRoutes = [
-  route({
-    method: 'GET',
+  route.list({
     path: '/videos',
     summary: 'List videos newest first, by status, image or prompt set, by keyset page',
-    query: pageQuery.extend({
-      status: videoFilterSchema.shape.status,
-      image_id: positiveId.optional(),
-      prompt_id: positiveId.optional(),
-    }),
-    response: pageOf(videoSchema),
-    handler: ({ repo, query: { after, limit, ...filter } }) =>
-      repo.listVideos(filter, { after, limit }),
+    list: videoBatchVideoList,
+    handler: ({ repo }, filter, page) => repo.listVideos(filter, page),
   }),
-  route({
-    method: 'GET',
-    path: '/videos/:id',
-    summary: 'Get one video',
-    params: idParams,
-    response: videoSchema,
-    handler: ({ repo, params }) => repo.getVideo(params.id),
-  }),
+  route.get('/videos/:id', 'Get one video', videoSchema, (repo, id) => repo.getVideo(id)),
   route({
     method: 'POST',
     path: '/videos',

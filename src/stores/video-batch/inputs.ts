@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { videoBatchTables } from './tables.js'
+import { defineList, filterOn, type FilterOf } from '../../core/index.js'
+import { PROMPT_COLUMNS, videoBatchSearch, videoBatchTables } from './tables.js'
 
 // What the video-batch repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas. Names are the store's own (the package exports every
@@ -44,15 +45,6 @@ export const uploadFailureSchema = images
   .extend({ error_message: required(images.shape.error_message) })
 export type UploadFailure = z.input<typeof uploadFailureSchema>
 
-/** The prompt columns of a prompt set (seed 000: "Prompt variations"). */
-export const PROMPT_COLUMNS = [
-  'image_prompt',
-  'video_prompt',
-  'refined_video_prompt',
-  'creative_video_prompt_1',
-  'creative_video_prompt_2',
-  'creative_video_prompt_3',
-] as const
 type PromptColumn = (typeof PROMPT_COLUMNS)[number]
 
 const promptMask = Object.fromEntries(PROMPT_COLUMNS.map((c) => [c, true])) as Record<
@@ -117,21 +109,37 @@ export const videoFailureSchema = videos
   .extend({ error_message: required(videos.shape.error_message) })
 export type VideoFailure = z.input<typeof videoFailureSchema>
 
-/** What `listImages` filters by. */
-export const videoBatchImageFilterSchema = z.strictObject({
-  status: images.shape.status,
-  origin_image_id: required(images.shape.origin_image_id).optional(),
+/** A row id as a query string gives it. */
+const idQuery = z.coerce.number().int().positive()
+
+/** `listImages`: newest first (by id), by status or origin image; searchable. */
+export const videoBatchImageList = defineList({
+  table: videoBatchTables.images,
+  order: { sortColumn: 'id', direction: 'desc' },
+  search: videoBatchSearch.images,
+  filter: {
+    status: filterOn.equal('status', images.shape.status),
+    origin_image_id: filterOn.equal(
+      'origin_image_id',
+      required(images.shape.origin_image_id),
+      idQuery,
+    ),
+  },
 })
 // Prefixed: other stores export an ImageFilter too.
-export type VideoBatchImageFilter = z.input<typeof videoBatchImageFilterSchema>
+export type VideoBatchImageFilter = FilterOf<typeof videoBatchImageList>
 
-/** What `listVideos` filters by. */
-export const videoFilterSchema = z.strictObject({
-  status: videos.shape.status,
-  image_id: videos.shape.image_id.optional(),
-  prompt_id: required(videos.shape.prompt_id).optional(),
+/** `listVideos`: newest first (by id), by status, image or prompt set. */
+export const videoBatchVideoList = defineList({
+  table: videoBatchTables.videos,
+  order: { sortColumn: 'id', direction: 'desc' },
+  filter: {
+    status: filterOn.equal('status', videos.shape.status),
+    image_id: filterOn.equal('image_id', videos.shape.image_id, idQuery),
+    prompt_id: filterOn.equal('prompt_id', required(videos.shape.prompt_id), idQuery),
+  },
 })
-export type VideoFilter = z.input<typeof videoFilterSchema>
+export type VideoFilter = FilterOf<typeof videoBatchVideoList>
 
 const CENTURY_SECONDS = 100 * 365 * 86_400
 

@@ -1,11 +1,10 @@
-import type { Kysely } from 'kysely'
 import {
   NotFoundError,
   pageSize,
   paginate,
-  type Database,
   type Page,
   type PageRequest,
+  StoreRepository,
 } from '../../core/index.js'
 import {
   generatedImageRow,
@@ -34,22 +33,14 @@ export const MAX_LINEAGE_DEPTH = 1000
  * seed lacks. Lists the seed sorts by a nullable column return the first `limit` rows with NULLs
  * last on both engines; lists sorted by a timestamp or id are keyset pages.
  */
-export class VideoBatchQueries {
-  readonly #db: Database<VideoBatchTables>
-  readonly #k: Kysely<VideoBatchTables>
-
-  constructor(db: Database<VideoBatchTables>) {
-    this.#db = db
-    this.#k = db.kysely
-  }
-
+export class VideoBatchQueries extends StoreRepository<VideoBatchTables> {
   #p(index: number): string {
-    return this.#db.dialect.parameter(index)
+    return this.db.dialect.parameter(index)
   }
 
   /** #firstRows runs `query` (a seed query's text) for its first `limit` rows. */
   #firstRows<Row>(query: string, limit: number): Promise<Row[]> {
-    return this.#db.query<Row>(`${query}\nLIMIT ${this.#p(1)}`, [pageSize(limit)])
+    return this.db.query<Row>(`${query}\nLIMIT ${this.#p(1)}`, [pageSize(limit)])
   }
 
   /**
@@ -71,7 +62,7 @@ ORDER BY v.generation_time_seconds DESC NULLS LAST, v.id DESC`,
 
   /** Seed: "Get prompts without reference images (legacy)", by prompt id, as keyset pages. */
   async listLegacyPrompts(page: PageRequest = {}): Promise<Page<LegacyPromptRow>> {
-    const q = this.#k
+    const q = this.k
       .selectFrom('prompts as p')
       .innerJoin('images as i', 'p.image_id', 'i.id')
       .select(['p.id', 'p.video_prompt', 'i.descriptive_name'])
@@ -90,7 +81,7 @@ ORDER BY v.generation_time_seconds DESC NULLS LAST, v.id DESC`,
    * A mean is NULL where no video of the status has the value, as AVG's is.
    */
   async getVideoStatistics(): Promise<VideoStatisticsRow[]> {
-    const rows = await this.#db.query<VideoStatisticsRow>(`SELECT
+    const rows = await this.db.query<VideoStatisticsRow>(`SELECT
     status,
     videos AS count,
     CASE WHEN timed = 0 THEN NULL ELSE time_sum / timed END AS avg_time,
@@ -115,7 +106,7 @@ ORDER BY i.processing_time_seconds DESC NULLS LAST, i.id DESC`,
 
   /** Seed: "Get generated images with their origin images", newest first, as keyset pages. */
   async listGeneratedImagesWithOrigins(page: PageRequest = {}): Promise<Page<GeneratedImageRow>> {
-    const q = this.#k
+    const q = this.k
       .selectFrom('images as generated')
       .innerJoin('images as original', 'generated.origin_image_id', 'original.id')
       .select([
@@ -146,7 +137,7 @@ ORDER BY i.processing_time_seconds DESC NULLS LAST, i.id DESC`,
    * itself is the same condition on both engines.
    */
   async getImageChains(): Promise<ImageChainRow[]> {
-    const rows = await this.#db.query<ImageChainRow>(`SELECT
+    const rows = await this.db.query<ImageChainRow>(`SELECT
     original.id as original_image_id,
     original.descriptive_name as original_image,
     COUNT(generated.id) as derivatives_count
@@ -160,7 +151,7 @@ ORDER BY derivatives_count DESC, original.id`)
 
   /** Seed: "Get all original images": successful, not derived, newest first, as keyset pages. */
   async listOriginalImages(page: PageRequest = {}): Promise<Page<OriginalImageRow>> {
-    const q = this.#k
+    const q = this.k
       .selectFrom('images')
       .select(['id', 'descriptive_name', 'upload_url', 'status', 'created_at'])
       .where('status', '=', 'success')
@@ -177,13 +168,13 @@ ORDER BY derivatives_count DESC, original.id`)
    * Throws NotFoundError for an unknown id.
    */
   async getImageLineage(id: number): Promise<ImageLineage> {
-    const row = await this.#k
+    const row = await this.k
       .selectFrom('images')
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst()
     if (!row) throw new NotFoundError(`image ${id} does not exist`)
-    const ancestors = await this.#db.query<Record<string, unknown>>(
+    const ancestors = await this.db.query<Record<string, unknown>>(
       `WITH RECURSIVE ancestry AS (
     SELECT parent.*, 1 AS depth FROM images child JOIN images parent ON parent.id = child.origin_image_id
     WHERE child.id = ${this.#p(1)}
@@ -194,7 +185,7 @@ ORDER BY derivatives_count DESC, original.id`)
 SELECT * FROM ancestry ORDER BY depth`,
       [id, MAX_LINEAGE_DEPTH],
     )
-    const descendants = await this.#db.query<Record<string, unknown>>(
+    const descendants = await this.db.query<Record<string, unknown>>(
       `WITH RECURSIVE descent AS (
     SELECT child.*, 1 AS depth FROM images child WHERE child.origin_image_id = ${this.#p(1)}
     UNION ALL

@@ -1,19 +1,11 @@
-import { sql, type Kysely } from 'kysely'
+import { sql } from 'kysely'
 import {
   claimNext,
   ConflictError,
-  paginate,
   parseInput,
   tableRows,
   ValidationError,
-  type Database,
-  type Page,
-  type PageRequest,
-  type TableRows,
   type ValuesOf,
-  searchPage,
-  type ListOptions,
-  type ListPage,
 } from '../../core/index.js'
 import { IMAGE_STATUSES, LEGACY_PLACEHOLDER, VIDEO_STATUSES } from './migrations.js'
 import {
@@ -25,9 +17,9 @@ import {
   queueVideoSchema,
   uploadFailureSchema,
   uploadResultSchema,
-  videoBatchImageFilterSchema,
+  videoBatchImageList,
   videoFailureSchema,
-  videoFilterSchema,
+  videoBatchVideoList,
   videoResultSchema,
   type NewPromptSet,
   type NewUpload,
@@ -35,20 +27,16 @@ import {
   type QueuedVideo,
   type UploadFailure,
   type UploadResult,
-  type VideoBatchImageFilter,
   type VideoFailure,
-  type VideoFilter,
   type VideoResult,
 } from './inputs.js'
 import { VideoBatchQueries } from './queries.js'
 import {
-  videoBatchSearch,
   videoBatchTables,
   type Image,
   type PromptSet,
   type Video,
   type VideoBatchImageStatus,
-  type VideoBatchTables,
 } from './tables.js'
 
 const { images, prompts, videos } = videoBatchTables
@@ -71,20 +59,9 @@ export function describeFilename(filename: string): string {
  * NotFoundError for a missing id and ConflictError for a step the row's status does not allow.
  */
 export class VideoBatchRepository extends VideoBatchQueries {
-  readonly #db: Database<VideoBatchTables>
-  readonly #k: Kysely<VideoBatchTables>
-  readonly #imageRows: TableRows<VideoBatchTables, 'images', Image>
-  readonly #promptRows: TableRows<VideoBatchTables, 'prompts', PromptSet>
-  readonly #videoRows: TableRows<VideoBatchTables, 'videos', Video>
-
-  constructor(db: Database<VideoBatchTables>) {
-    super(db)
-    this.#db = db
-    this.#k = db.kysely
-    this.#imageRows = tableRows(db, images, 'image')
-    this.#promptRows = tableRows(db, prompts, 'prompt set')
-    this.#videoRows = tableRows(db, videos, 'video')
-  }
+  readonly #imageRows = tableRows(this.db, images, 'image')
+  readonly #promptRows = tableRows(this.db, prompts, 'prompt set')
+  readonly #videoRows = tableRows(this.db, videos, 'video')
 
   // ── images ──────────────────────────────────────────────────────────────
 
@@ -132,7 +109,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
     // updated_at is set here, not only by the trigger: SQLite's RETURNING shows the row before
     // AFTER triggers.
     const encoded = images.codec.encode({ ...values, updated_at: new Date() })
-    const row = await this.#db.run((k) =>
+    const row = await this.db.run((k) =>
       k
         .updateTable('images')
         .set(encoded)
@@ -153,7 +130,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   /** findImagesByFilename returns the images whose original or uploaded file name is `filename`. */
   async findImagesByFilename(filename: string): Promise<Image[]> {
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('images')
       .selectAll()
       .where((eb) =>
@@ -169,31 +146,10 @@ export class VideoBatchRepository extends VideoBatchQueries {
    * `options.q`, images whose descriptive name or file names match, best match first;
    * `options.facets` (`status`) counted over every image the filter and search let through.
    */
-  async listImages(
-    filter: VideoBatchImageFilter = {},
-    page: PageRequest = {},
-    options: ListOptions = {},
-  ): Promise<ListPage<Image>> {
-    const f = parseInput(videoBatchImageFilterSchema, filter)
-    let q = this.#k.selectFrom('images').selectAll()
-    if (f.status) q = q.where('status', '=', f.status)
-    if (f.origin_image_id) q = q.where('origin_image_id', '=', f.origin_image_id)
-    return searchPage(this.#db, q, {
-      ...options,
-      search: videoBatchSearch.images,
-      rows: images,
-      keyset: { sortColumn: 'id', direction: 'desc', ...page },
-    })
-  }
+  readonly listImages = videoBatchImageList.reader(this.db)
 
   /** searchImages finds images by descriptive name or file names (docs/search.md). */
-  searchImages(
-    q: string,
-    filter: VideoBatchImageFilter = {},
-    page: PageRequest = {},
-  ): Promise<ListPage<Image>> {
-    return this.listImages(filter, page, { q })
-  }
+  readonly searchImages = videoBatchImageList.searcher(this.db)
 
   /** countImagesByStatus returns how many images each status has (every status present). */
   async countImagesByStatus(): Promise<Record<string, number>> {
@@ -207,7 +163,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
    */
   async getLegacyPlaceholder(): Promise<Image> {
     const find = () =>
-      this.#k.selectFrom('images').selectAll().where('status', '=', 'legacy').executeTakeFirst()
+      this.k.selectFrom('images').selectAll().where('status', '=', 'legacy').executeTakeFirst()
     const existing = await find()
     if (existing) return images.codec.decode(existing)
     try {
@@ -227,7 +183,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
    */
   async addPromptSet(input: NewPromptSet): Promise<PromptSet> {
     const parsed = parseInput(newPromptSetSchema, input)
-    const image = await this.#k
+    const image = await this.k
       .selectFrom('images')
       .select('id')
       .where('id', '=', parsed.image_id)
@@ -260,7 +216,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   /** listPromptSetsForImage returns an image's prompt sets, oldest first. */
   async listPromptSetsForImage(imageId: number): Promise<PromptSet[]> {
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('prompts')
       .selectAll()
       .where('image_id', '=', imageId)
@@ -300,7 +256,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
    * never get the same video. Returns undefined when the queue is empty.
    */
   async claimNextVideo(worker: string): Promise<Video | undefined> {
-    const row = await claimNext(this.#db, {
+    const row = await claimNext(this.db, {
       table: 'videos',
       // Literals, not parameters: the partial index idx_videos_claimable serves only them.
       where: () => sql<boolean>`status = 'pending' AND claimed_at IS NULL`,
@@ -322,7 +278,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
   async releaseStaleClaims(olderThanSeconds: number): Promise<number> {
     parseInput(claimAgeSchema, olderThanSeconds, 'older_than_seconds')
     const before = new Date(Date.now() - olderThanSeconds * 1000)
-    const result = await this.#db.run((k) =>
+    const result = await this.db.run((k) =>
       k
         .updateTable('videos')
         .set({ claimed_at: null, claimed_by: null })
@@ -364,7 +320,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   async #moveVideo(id: number, values: ValuesOf<typeof videos.columns>): Promise<Video> {
     const encoded = videos.codec.encode(values)
-    const row = await this.#db.run((k) =>
+    const row = await this.db.run((k) =>
       k
         .updateTable('videos')
         .set(encoded)
@@ -384,19 +340,12 @@ export class VideoBatchRepository extends VideoBatchQueries {
   }
 
   /** listVideos returns videos newest first (by id), filtered, one keyset page at a time. */
-  async listVideos(filter: VideoFilter = {}, page: PageRequest = {}): Promise<Page<Video>> {
-    const f = parseInput(videoFilterSchema, filter)
-    let q = this.#k.selectFrom('videos').selectAll()
-    if (f.status) q = q.where('status', '=', f.status)
-    if (f.image_id) q = q.where('image_id', '=', f.image_id)
-    if (f.prompt_id) q = q.where('prompt_id', '=', f.prompt_id)
-    return paginate(q, { sortColumn: 'id', direction: 'desc', ...page }, videos)
-  }
+  readonly listVideos = videoBatchVideoList.reader(this.db)
 
   /** countVideosByStatus returns how many videos each status has (every status present). */
   async countVideosByStatus(): Promise<Record<string, number>> {
     // From the totals the triggers keep (migration 3), not a count of every video.
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom('video_status_totals')
       .select(['status', 'videos as count'])
       .execute()
@@ -410,7 +359,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
     table: 'images',
     statuses: readonly string[],
   ): Promise<Record<string, number>> {
-    const rows = await this.#k
+    const rows = await this.k
       .selectFrom(table)
       .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
       .groupBy('status')

@@ -114,6 +114,16 @@ export const videoBatchTables = defineTables({
   },
 })
 
+/** The prompt columns of a prompt set (seed 000: "Prompt variations"). */
+export const PROMPT_COLUMNS = [
+  'image_prompt',
+  'video_prompt',
+  'refined_video_prompt',
+  'creative_video_prompt_1',
+  'creative_video_prompt_2',
+  'creative_video_prompt_3',
+] as const
+
 /**
  * What full-text search reads (docs/search.md): images by their descriptive name and file
  * names, prompt sets by every prompt variation; the columns a list counts by value.
@@ -123,16 +133,7 @@ export const videoBatchSearch = {
     columns: ['descriptive_name', 'original_filename', 'uploaded_filename'],
     facets: ['status'],
   }),
-  prompts: defineSearch(videoBatchTables.prompts, {
-    columns: [
-      'image_prompt',
-      'video_prompt',
-      'refined_video_prompt',
-      'creative_video_prompt_1',
-      'creative_video_prompt_2',
-      'creative_video_prompt_3',
-    ],
-  }),
+  prompts: defineSearch(videoBatchTables.prompts, { columns: PROMPT_COLUMNS }),
 }
 
 /** The tables as Kysely sees them. */

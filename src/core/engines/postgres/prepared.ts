@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { CompiledQuery } from 'kysely'
 import type pg from 'pg'
 import type { Database } from '../../database.js'
-import type { PreparedQuery } from '../../prepared.js'
+import { preparedOf, type PreparedQuery } from '../../prepared.js'
 import { sessionOf } from './connection.js'
 
 /** PostgreSQL's feature_not_supported, which a cached plan raises when its result type changed. */
@@ -49,16 +49,5 @@ export function prepareNamed<Row>(
     }
   }
 
-  return {
-    get sql() {
-      return compile().sql
-    },
-    execute: run,
-    async takeFirst<T>(
-      parameters: readonly unknown[],
-      map: (row: Row | undefined) => T = (row) => row as T,
-    ): Promise<T> {
-      return map((await run(parameters))[0])
-    },
-  }
+  return preparedOf(compile, run)
 }
