@@ -98,7 +98,7 @@ const shelvesStore = defineStore({
   }),
   columnsByConstraint: { check_items_score: 'score' },
   createRepository: () => ({}),
-  namedQueries: [],
+  namedQueries: {},
   seedSampleData: async () => ({}),
 })
 
