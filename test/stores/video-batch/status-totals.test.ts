@@ -155,7 +155,7 @@ describe.each(ENGINES)('video_status_totals, a row per status and writer, on $na
         await runThenKill(
           CLI,
           env,
-          ['migrate', 'video-batch'],
+          ['migrate', 'up', 'video-batch'],
           'SIGKILL',
           100 + Math.random() * 700,
         )
@@ -170,7 +170,7 @@ describe.each(ENGINES)('video_status_totals, a row per status and writer, on $na
           await store.close()
         }
       }
-      expect(await runThenKill(CLI, env, ['migrate', 'video-batch'], null)).toBe(0)
+      expect(await runThenKill(CLI, env, ['migrate', 'up', 'video-batch'], null)).toBe(0)
       const store = await openStore(videoBatchStore, { location })
       try {
         expect(await store.migrator.currentVersion()).toBe(7)
