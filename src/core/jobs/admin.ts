@@ -3,19 +3,7 @@ import type { Database, Executor } from '../database.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 import { listLimits, setLimit, type ProviderLimit } from './limits.js'
 import type { AttemptOutcome } from './schema.js'
-import type { JobTable } from './queue.js'
-
-/** JobCounts is the queue at a glance (`genmedia jobs STORE`). */
-export interface JobCounts {
-  queued: number
-  running: number
-  retrying: number
-  failed: number
-  cancelled: number
-  done: number
-  /** When the longest-waiting job (queued or retrying) was created, or null. */
-  oldest_waiting: string | null
-}
+import type { JobCounts, JobTable } from './queue.js'
 
 /** JobAttempt is one attempt of a job and how it ended. */
 export interface JobAttempt {

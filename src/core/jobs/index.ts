@@ -1,7 +1,7 @@
 export * from './backoff.js'
 export * from './schema.js'
 export * from './queue.js'
-export { JobAdmin, type JobAttempt, type JobCounts } from './admin.js'
+export { JobAdmin, type JobAttempt } from './admin.js'
 export type { ProviderLimit } from './limits.js'
 export * from './runner.js'
 export * from './command-handler.js'

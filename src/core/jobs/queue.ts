@@ -54,6 +54,18 @@ export class LeaseLostError extends ConflictError {
   }
 }
 
+/** JobCounts is the queue at a glance (`genmedia jobs STORE`). */
+export interface JobCounts {
+  queued: number
+  running: number
+  retrying: number
+  failed: number
+  cancelled: number
+  done: number
+  /** When the longest-waiting job (queued or retrying) was created, or null. */
+  oldest_waiting: string | null
+}
+
 /** ClaimOptions: the worker, its lease and the provider its handler calls. */
 export interface JobClaimOptions {
   worker: string
