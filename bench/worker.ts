@@ -22,11 +22,9 @@ const RAW_CLAIM = `UPDATE generation_jobs SET status = 'processing', started_at 
 WHERE id = (SELECT id FROM generation_jobs WHERE (status = 'pending' AND lease_owner IS NULL) AND (run_after IS NULL OR run_after <= ?) ORDER BY id LIMIT 1)
 AND (status = 'pending' AND lease_owner IS NULL) AND (run_after IS NULL OR run_after <= ?) RETURNING *`
 
-let files = 0
-
-/** jobsFile makes a new image-gen store file with `jobs` pending generation jobs. */
-async function jobsFile(ctx: BenchContext, jobs: number): Promise<string> {
-  const file = join(ctx.workDir, `worker-claims-${jobs}-${++files}.db`)
+/** jobsFile makes an image-gen store file with `jobs` pending generation jobs, one per run. */
+async function jobsFile(ctx: BenchContext, jobs: number, run: number): Promise<string> {
+  const file = join(ctx.workDir, `worker-claims-${jobs}-${run}.db`)
   const store = await openStore(imageGenStore, { location: file })
   const user = await store.repo.createUser({ email: 'bench@example.com' })
   await store.close()
@@ -180,7 +178,7 @@ export async function workerFigure(ctx: BenchContext): Promise<Figure> {
   const genmedia: number[] = []
   const raw: number[] = []
   for (let run = 0; run < ctx.sizes.repeats; run++) {
-    const file = await jobsFile(ctx, claimJobs)
+    const file = await jobsFile(ctx, claimJobs, run)
     const copy = `${file}.raw.db`
     copyFileSync(file, copy)
     genmedia.push(await genmediaClaims(file))

@@ -89,6 +89,8 @@ export interface SqlDialect {
   daysAgo(days: number): string
   /** Whether a claim subquery can lock and skip rows (`FOR UPDATE SKIP LOCKED`). */
   readonly supportsSkipLocked: boolean
+  /** Whether a WITH query may hold an UPDATE … RETURNING whose rows an INSERT reads. */
+  readonly supportsWritableCte: boolean
   /** The placeholder of the `index`-th (1-based) parameter in raw SQL. */
   parameter(index: number): string
   /**
@@ -96,6 +98,12 @@ export interface SqlDialect {
    * transaction itself already serialises writers.
    */
   transactionLock(key: string): string | undefined
+  /**
+   * An SQL expression numbering the writing connection 0 … `shards` − 1, so that concurrent
+   * writers spread their updates over that many rows instead of queueing on one (summary
+   * tables); `0` where the database lets one writer write at a time (SQLite).
+   */
+  writerShard(shards: number): string
   /**
    * Statements, run inside a write transaction, after which the next id `table` generates
    * follows its highest committed id: on PostgreSQL the table is locked against other writers

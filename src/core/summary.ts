@@ -24,33 +24,31 @@ export interface SummarySpec {
   groups: Record<string, string>
   /** The totals kept per group. */
   totals: Record<string, SummaryTotal>
+  /**
+   * Rows per group, for a source that concurrent writers change all the time (a job queue's
+   * statuses): each writing connection adds to its own row of the group (the dialect's
+   * `writerShard`; always row 0 on SQLite), so writers never queue on one group row, and a
+   * reader sums a group's rows (`SUM(…) GROUP BY` the groups). Absent: one row per group and no
+   * `shard` column.
+   */
+  shards?: number
 }
 
 const over = (expression: string, row: string) => expression.replace(/\$/g, row)
 
 const tuple = (items: readonly string[]) => `(${items.join(', ')})`
 
-/**
- * summaryTable returns the statements that create a summary table, fill it from the rows the
- * source holds now, and create the triggers that keep it right in the same transaction as every
- * INSERT, UPDATE and DELETE of the source, whoever writes (genmedia, the seed's own programs,
- * plain SQL). Why triggers and not a cache: an aggregate read from the summary is exact at every
- * moment, and costs a few rows however large the source grows.
- *
- * On PostgreSQL two writers of one group wait for each other on the group's row until the first
- * commits. An UPDATE that moves a row between groups touches the two group rows in key order,
- * so that two such moves in opposite directions cannot deadlock.
- */
-export function summaryTable(d: SqlDialect, spec: SummarySpec): string[] {
+/** The statements and expressions every summary table is made of, sharded or not. */
+function summaryParts(d: SqlDialect, spec: SummarySpec) {
   const groups = Object.keys(spec.groups)
   const totals = Object.keys(spec.totals)
   const groupOf = (row: string) => groups.map((g) => over(spec.groups[g]!, row))
   const valueOf = (row: string) => totals.map((t) => over(spec.totals[t]!.value, row))
-  const key = tuple(groups)
   const typeOf = (t: SummaryTotal) => (t.type === 'integer' ? d.bigIntegerType : d.type('REAL'))
-  const create = `CREATE TABLE ${spec.table} (
+  const create = (key: string, shard: string[]) => `CREATE TABLE ${spec.table} (
     ${[
       ...groups.map((g) => `${g} TEXT NOT NULL`),
+      ...shard,
       ...totals.map((t) => `${t} ${typeOf(spec.totals[t]!)} NOT NULL DEFAULT 0`),
       `PRIMARY KEY ${key}`,
     ].join(',\n    ')}
@@ -60,8 +58,39 @@ export function summaryTable(d: SqlDialect, spec: SummarySpec): string[] {
 SELECT ${[...fillGroups, ...valueOf(spec.source).map((v) => `COALESCE(SUM(${v}), 0)`)].join(', ')}
 FROM ${spec.source}
 GROUP BY ${fillGroups.join(', ')}`
+  const changed = [...groupOf('OLD'), ...valueOf('OLD')]
+    .map((o, i) => `${o} IS DISTINCT FROM ${[...groupOf('NEW'), ...valueOf('NEW')][i]}`)
+    .join(' OR ')
+  const trigger = (event: 'INSERT' | 'UPDATE' | 'DELETE', body: string[], when?: string) =>
+    d.trigger({
+      name: `${spec.table}_on_${event.toLowerCase()}`,
+      table: spec.source,
+      timing: 'AFTER',
+      event,
+      ...(when ? { when } : {}),
+      body,
+    })
   const newGroup = tuple(groupOf('NEW'))
   const oldGroup = tuple(groupOf('OLD'))
+  return { groups, totals, groupOf, valueOf, create, fill, changed, trigger, newGroup, oldGroup }
+}
+
+/**
+ * summaryTable returns the statements that create a summary table, fill it from the rows the
+ * source holds now, and create the triggers that keep it right in the same transaction as every
+ * INSERT, UPDATE and DELETE of the source, whoever writes (genmedia, the seed's own programs,
+ * plain SQL). Why triggers and not a cache: an aggregate read from the summary is exact at every
+ * moment, and costs a few rows however large the source grows.
+ *
+ * On PostgreSQL two writers of one group wait for each other on the group's row until the first
+ * commits (unless the spec has `shards`). An UPDATE that moves a row between groups touches the
+ * two group rows in key order, so that two such moves in opposite directions cannot deadlock.
+ */
+export function summaryTable(d: SqlDialect, spec: SummarySpec): string[] {
+  if (spec.shards !== undefined) return shardedSummaryTable(d, spec, spec.shards)
+  const { groups, totals, groupOf, valueOf, create, fill, changed, trigger, newGroup, oldGroup } =
+    summaryParts(d, spec)
+  const key = tuple(groups)
   // The share of NEW added and the share of OLD taken away, for whichever group row is updated.
   const moved = totals
     .map((t, i) => {
@@ -70,50 +99,79 @@ GROUP BY ${fillGroups.join(', ')}`
       return `${t} = ${t} + (${plus}) - (${minus})`
     })
     .join(', ')
-  const changed = [...groupOf('OLD'), ...valueOf('OLD')]
-    .map((o, i) => `${o} IS DISTINCT FROM ${[...groupOf('NEW'), ...valueOf('NEW')][i]}`)
-    .join(' OR ')
   return [
-    create,
+    create(key, []),
     fill,
-    ...d.trigger({
-      name: `${spec.table}_on_insert`,
-      table: spec.source,
-      timing: 'AFTER',
-      event: 'INSERT',
-      body: [
-        `INSERT INTO ${spec.table} (${[...groups, ...totals].join(', ')}) VALUES (${[
-          ...groupOf('NEW'),
-          ...valueOf('NEW'),
-        ].join(', ')}) ON CONFLICT ${key} DO UPDATE SET ${totals
-          .map((t) => `${t} = ${spec.table}.${t} + excluded.${t}`)
-          .join(', ')}`,
-      ],
-    }),
-    ...d.trigger({
-      name: `${spec.table}_on_delete`,
-      table: spec.source,
-      timing: 'AFTER',
-      event: 'DELETE',
-      body: [
-        `UPDATE ${spec.table} SET ${totals
-          .map((t, i) => `${t} = ${t} - (${valueOf('OLD')[i]})`)
-          .join(', ')} WHERE ${key} = ${oldGroup}`,
-      ],
-    }),
-    ...d.trigger({
-      name: `${spec.table}_on_update`,
-      table: spec.source,
-      timing: 'AFTER',
-      event: 'UPDATE',
-      when: changed,
-      body: [
+    ...trigger('INSERT', [
+      `INSERT INTO ${spec.table} (${[...groups, ...totals].join(', ')}) VALUES (${[
+        ...groupOf('NEW'),
+        ...valueOf('NEW'),
+      ].join(', ')}) ON CONFLICT ${key} DO UPDATE SET ${totals
+        .map((t) => `${t} = ${spec.table}.${t} + excluded.${t}`)
+        .join(', ')}`,
+    ]),
+    ...trigger('DELETE', [
+      `UPDATE ${spec.table} SET ${totals
+        .map((t, i) => `${t} = ${t} - (${valueOf('OLD')[i]})`)
+        .join(', ')} WHERE ${key} = ${oldGroup}`,
+    ]),
+    ...trigger(
+      'UPDATE',
+      [
         `INSERT INTO ${spec.table} ${key} VALUES ${newGroup} ON CONFLICT ${key} DO NOTHING`,
         // The lower group first, then the higher: the same order in every writer.
         `UPDATE ${spec.table} SET ${moved} WHERE (${oldGroup} <= ${newGroup} AND ${key} = ${oldGroup}) OR (${oldGroup} > ${newGroup} AND ${key} = ${newGroup})`,
         `UPDATE ${spec.table} SET ${moved} WHERE (${oldGroup} < ${newGroup} AND ${key} = ${newGroup}) OR (${oldGroup} > ${newGroup} AND ${key} = ${oldGroup})`,
       ],
-    }),
+      changed,
+    ),
+  ]
+}
+
+/**
+ * shardedSummaryTable is summaryTable with `shards` rows per group: each trigger adds its
+ * change as a delta to the writing connection's row of the group (an upsert), a row that moves
+ * between groups to the lower group's row first, then to the higher's.
+ */
+function shardedSummaryTable(d: SqlDialect, spec: SummarySpec, shards: number): string[] {
+  const { groups, totals, groupOf, valueOf, create, fill, changed, trigger, newGroup, oldGroup } =
+    summaryParts(d, spec)
+  const key = tuple([...groups, 'shard'])
+  // Adds `deltas` to the writer's row of `group` (expressions over NEW and OLD) where `when` holds.
+  const add = (group: readonly string[], deltas: readonly string[], when = '1 = 1') =>
+    `INSERT INTO ${spec.table} (${[...groups, 'shard', ...totals].join(', ')}) SELECT ${[
+      ...group,
+      d.writerShard(shards),
+      ...deltas,
+    ].join(', ')} WHERE ${when} ON CONFLICT ${key} DO UPDATE SET ${totals
+      .map((t) => `${t} = ${spec.table}.${t} + excluded.${t}`)
+      .join(', ')}`
+  const oldFirst = `${oldGroup} <= ${newGroup}`
+  const pick = (first: 'OLD' | 'NEW', second: 'OLD' | 'NEW') =>
+    groupOf(first).map((g, i) => `CASE WHEN ${oldFirst} THEN ${g} ELSE ${groupOf(second)[i]} END`)
+  // A group's change: the share of NEW when NEW is in it, less the share of OLD when OLD was.
+  const moved = (group: readonly string[]) =>
+    valueOf('NEW').map((plus, i) => {
+      const minus = valueOf('OLD')[i]
+      return `(CASE WHEN ${tuple(group)} = ${newGroup} THEN ${plus} ELSE 0 END) - (CASE WHEN ${tuple(group)} = ${oldGroup} THEN ${minus} ELSE 0 END)`
+    })
+  const lower = pick('OLD', 'NEW')
+  const higher = pick('NEW', 'OLD')
+  return [
+    create(key, [`shard ${d.bigIntegerType} NOT NULL DEFAULT 0`]),
+    fill,
+    ...trigger('INSERT', [add(groupOf('NEW'), valueOf('NEW'))]),
+    ...trigger('DELETE', [
+      add(
+        groupOf('OLD'),
+        valueOf('OLD').map((v) => `-(${v})`),
+      ),
+    ]),
+    ...trigger(
+      'UPDATE',
+      [add(lower, moved(lower)), add(higher, moved(higher), `${oldGroup} <> ${newGroup}`)],
+      changed,
+    ),
   ]
 }
 
@@ -134,5 +192,25 @@ export function summaryMigration(version: number, name: string, spec: SummarySpe
     name,
     up: (d) => summaryTable(d, spec),
     down: (d) => dropSummaryTable(d, spec),
+  }
+}
+
+/**
+ * summaryShardsMigration is the migration that gives the summary table `spec` (made by an
+ * earlier summaryMigration) `shards` rows per group: its triggers and rows are replaced by the
+ * sharded table's, filled again from the source. Readers must sum a group's rows.
+ */
+export function summaryShardsMigration(
+  version: number,
+  name: string,
+  spec: SummarySpec,
+  shards: number,
+): Migration {
+  const sharded = { ...spec, shards }
+  return {
+    version,
+    name,
+    up: (d) => [...dropSummaryTable(d, spec), ...summaryTable(d, sharded)],
+    down: (d) => [...dropSummaryTable(d, sharded), ...summaryTable(d, spec)],
   }
 }

@@ -154,11 +154,12 @@ describe.each(ENGINES.filter((e) => e.concurrent))('genmedia worker on $name', (
       const paths = images.map((i) => i.gcp_bucket_path.slice(blobs.bucket.length + 1)).sort()
       expect(keys).toEqual(paths)
       expect(new Set(paths).size).toBe(paths.length)
-      // The seed's triggers kept every session's count and its thumbnail: the first image it got.
+      // The seed's triggers kept every session's count and its thumbnail: the first image it got,
+      // which is the seed's thumbnail query's (the first by created_at; ties by index, then id).
       const sessions = await store.repo.listSessions(user.id, { limit: 50 })
       for (const session of sessions.items) {
         const [first] = await store.db.query<{ gcp_url: string; n: number }>(
-          `SELECT (SELECT gcp_url FROM generated_images WHERE session_id = ${session.id} ORDER BY id LIMIT 1) AS gcp_url, (SELECT COUNT(*) FROM generated_images WHERE session_id = ${session.id}) AS n`,
+          `SELECT (SELECT gcp_url FROM generated_images WHERE session_id = ${session.id} ORDER BY created_at, generation_index, id LIMIT 1) AS gcp_url, (SELECT COUNT(*) FROM generated_images WHERE session_id = ${session.id}) AS n`,
         )
         expect(session.generated_count).toBe(Number(first!.n))
         expect(session.thumbnail_url).toBe(first!.gcp_url)

@@ -1,6 +1,8 @@
 export * from './backoff.js'
 export * from './schema.js'
 export * from './queue.js'
+export { JobAdmin, type JobAttempt } from './admin.js'
+export type { ProviderLimit } from './limits.js'
 export * from './runner.js'
 export * from './command-handler.js'
 export * from './api.js'

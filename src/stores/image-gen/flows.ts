@@ -197,6 +197,27 @@ export async function uploadReferenceImage(
 }
 
 /**
+ * sessionImagesTurn waits, inside the transaction `trx` that inserts images of session
+ * `sessionId`, for the session's turn (PostgreSQL: a transaction lock per session; SQLite's
+ * write lock already serialises writers) and returns the time the images are created at. The
+ * seed's trigger makes a session's thumbnail its first image committed; the seed's thumbnail
+ * query, its first by `created_at`. With one writer of a session's images at a time, stamped
+ * once its turn came, the two agree however many workers complete jobs at once.
+ */
+export async function sessionImagesTurn(
+  db: Database,
+  trx: Executor,
+  sessionId: number | null,
+): Promise<Date> {
+  const lock =
+    sessionId == null
+      ? undefined
+      : db.dialect.transactionLock(`genmedia-session-images:${sessionId}`)
+  if (lock) await db.query(lock, [], trx)
+  return new Date()
+}
+
+/**
  * recordGeneratedImages is the seed's "upload to generated/{job_id}/… → insert into
  * generated_images" for a job in `processing`: every image is stored as JPEG under
  * `generated/{job_id}/{index}_{timestamp}.jpg`, then all rows are inserted in one transaction
@@ -263,7 +284,6 @@ export async function recordGeneratedImages(
           height: facts.height,
           prompt_used: image.prompt_used ?? job.generated_prompt ?? job.prompt,
           generation_index: indices[i]!,
-          created_at: at,
         },
       }
     }),
@@ -289,11 +309,12 @@ export async function recordGeneratedImages(
             `generation job ${jobId} is ${still?.status ?? 'gone'}, not processing`,
           )
         }
+        const createdAt = await sessionImagesTurn(ctx.db, trx, job.session_id)
         const out: GeneratedImage[] = []
         for (const row of rows) {
           const stored = await trx
             .insertInto('generated_images')
-            .values(row.values)
+            .values({ ...row.values, created_at: createdAt })
             .returningAll()
             .executeTakeFirstOrThrow()
           out.push(tables.generated_images.codec.decode(stored))

@@ -11,7 +11,7 @@ import {
   type JobTable,
 } from '../../core/index.js'
 import { bucketPath, generatedKey, keyFromBucketPath, type BlobStore } from '../../storage/index.js'
-import { readImage, storedUrl } from './flows.js'
+import { readImage, sessionImagesTurn, storedUrl } from './flows.js'
 import { MAX_IMAGE_BYTES } from './inputs.js'
 import { GENERATION_METHODS } from './migrations.js'
 import type { ImageGenRepository } from './repository.js'
@@ -178,7 +178,6 @@ export const imageGenJobs: JobPipeline<ImageGenRepository> = {
           height: facts.height,
           prompt_used: image.prompt_used ?? r.generated_prompt ?? prompt,
           generation_index: index,
-          created_at: at,
         })
       }
     } catch (error) {
@@ -196,10 +195,11 @@ export const imageGenJobs: JobPipeline<ImageGenRepository> = {
         ...(r.generation_method ? { generation_method: r.generation_method } : {}),
       },
       async write(trx) {
+        const createdAt = await sessionImagesTurn(store.db, trx, sessionId)
         for (const row of rows) {
           await (trx as Kysely<ImageGenTables>)
             .insertInto('generated_images')
-            .values(row as never)
+            .values({ ...row, created_at: createdAt } as never)
             .execute()
         }
       },

@@ -5,6 +5,7 @@ import {
   type SummarySpec,
   widenIntegers,
   summaryMigration,
+  summaryShardsMigration,
   searchMigration,
 } from '../../core/index.js'
 
@@ -228,7 +229,22 @@ export const videoStatusTotals: SummarySpec = {
   },
 }
 
+/** Rows per status of video_status_totals (migration 7), over which writing connections spread. */
+export const VIDEO_STATUS_SHARDS = 64
+
 const statusTotals = summaryMigration(5, 'video totals per status', videoStatusTotals)
+
+/**
+ * The totals per status with a row per status and writing connection: every worker's completion
+ * moves a video from `pending` to `completed`, and on PostgreSQL the workers queued on those two
+ * rows (docs/worker.md, "Throughput"). Readers sum a status's rows.
+ */
+const shardedStatusTotals = summaryShardsMigration(
+  7,
+  'video totals per status and writer',
+  videoStatusTotals,
+  VIDEO_STATUS_SHARDS,
+)
 
 export const migrations: readonly Migration[] = [
   initial,
@@ -241,6 +257,7 @@ export const migrations: readonly Migration[] = [
     'images.downloaded_size_bytes',
     'videos.file_size_bytes',
   ]),
+  shardedStatusTotals,
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

@@ -344,10 +344,11 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   /** countVideosByStatus returns how many videos each status has (every status present). */
   async countVideosByStatus(): Promise<Record<string, number>> {
-    // From the totals the triggers keep (migration 3), not a count of every video.
+    // From the totals the triggers keep (migrations 5 and 7), not a count of every video.
     const rows = await this.k
       .selectFrom('video_status_totals')
-      .select(['status', 'videos as count'])
+      .select(['status', (eb) => eb.fn.sum<number>('videos').as('count')])
+      .groupBy('status')
       .execute()
     const counts: Record<string, number> = Object.fromEntries(VIDEO_STATUSES.map((s) => [s, 0]))
     for (const row of rows) counts[row.status] = Number(row.count)

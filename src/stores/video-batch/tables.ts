@@ -103,9 +103,13 @@ export const videoBatchTables = defineTables({
   },
   /** Every attempt of a video's generation and how it ended; per-provider limits (docs/worker.md). */
   ...jobTableColumns,
-  /** Per video status, the totals behind getVideoStatistics; kept by triggers (migration 3). */
+  /**
+   * Per video status, the totals behind getVideoStatistics; kept by triggers (migrations 5 and
+   * 7), a row per status and writing connection (`shard`): a status's totals are its rows' sums.
+   */
   video_status_totals: {
     status: col.enum(VIDEO_STATUSES),
+    shard: col.integer().defaulted(),
     videos: col.integer().defaulted(),
     timed: col.integer().defaulted(),
     time_sum: col.real().defaulted(),

@@ -206,6 +206,35 @@ describe.each(ENGINES)('image-gen flows on $name', (engine) => {
     expect(await blobs.list('generated/')).toEqual([])
   })
 
+  it("keeps a session's thumbnail the seed query's first image when jobs commit out of order", async () => {
+    const { store, repo, blobs } = await open()
+    const { user, session } = await userWithSession(repo, 't@example.com')
+    const job = async () => {
+      const made = await repo.createGenerationJob(user.id, {
+        session_id: session.id,
+        prompt: 'p',
+        number_of_shots: 1,
+      })
+      await repo.startJob(user.id, made.id)
+      return made
+    }
+    const [early, late] = [await job(), await job()]
+    // The late job's images are made first, but the early job commits while they upload.
+    const hooked = new HookedBlobStore(blobs, async (n) => {
+      if (n === 1)
+        await repo.recordGeneratedImages(user.id, early.id, [{ file: await tinyImage() }])
+    })
+    await new ImageGenRepository(store.db, hooked).recordGeneratedImages(user.id, late.id, [
+      { file: await tinyImage() },
+    ])
+    // The seed's "Get all sessions for a user with thumbnail" orders by created_at.
+    const [first] = await store.db.query<{ gcp_url: string; generation_job_id: number }>(
+      `SELECT gcp_url, generation_job_id FROM generated_images WHERE session_id = ${session.id} ORDER BY created_at ASC, generation_index ASC, id ASC LIMIT 1`,
+    )
+    expect(first!.generation_job_id).toBe(early.id)
+    expect((await repo.getSession(user.id, session.id)).thumbnail_url).toBe(first!.gcp_url)
+  })
+
   it('enforces the job lifecycle and its number of shots', async () => {
     const { repo } = await open()
     const { user } = await userWithSession(repo, 'h@example.com')

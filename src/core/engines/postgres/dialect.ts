@@ -56,7 +56,9 @@ export const postgresDialect: SqlDialect = {
   ],
   daysAgo: (days) => `(CURRENT_TIMESTAMP - INTERVAL '${Number(days)} days')`,
   supportsSkipLocked: true,
+  supportsWritableCte: true,
   parameter: (index) => `$${index}`,
+  writerShard: (shards) => `(pg_backend_pid() % ${Math.trunc(shards)})`,
   transactionLock: (key) => `SELECT pg_advisory_xact_lock(hashtext('${key.replace(/'/g, "''")}'))`,
   jsonArrayContains: (column, value) =>
     sql<boolean>`${sql.ref(column)} @> ${JSON.stringify([value])}::jsonb`,

@@ -43,9 +43,11 @@ export const sqliteDialect: SqlDialect = {
   ],
   daysAgo: (days) => `datetime('now', '-${Number(days)} days')`,
   supportsSkipLocked: false,
+  supportsWritableCte: false,
   parameter: () => '?',
   // Write transactions begin IMMEDIATE and so already hold SQLite's single write lock.
   transactionLock: () => undefined,
+  writerShard: () => '0',
   jsonArrayContains: (column, value) =>
     sql<boolean>`EXISTS (SELECT 1 FROM json_each(${sql.ref(column)}) WHERE value = ${value})`,
   compatibilityFunctions: () => [],

@@ -47,11 +47,12 @@ select "p"."id", "p"."video_prompt", "i"."descriptive_name" from "prompts" as "p
 -- getVideoStatistics (aggregate)
 SELECT
     status,
-    videos AS count,
-    CASE WHEN timed = 0 THEN NULL ELSE time_sum / timed END AS avg_time,
-    CASE WHEN sized = 0 THEN NULL ELSE size_sum * 1.0 / sized END AS avg_size
+    SUM(videos) AS count,
+    CASE WHEN SUM(timed) = 0 THEN NULL ELSE SUM(time_sum) / SUM(timed) END AS avg_time,
+    CASE WHEN SUM(sized) = 0 THEN NULL ELSE SUM(size_sum) * 1.0 / SUM(sized) END AS avg_size
 FROM video_status_totals
-WHERE videos > 0
+GROUP BY status
+HAVING SUM(videos) > 0
 ORDER BY status;
 
 -- listUploadedImages (list)
@@ -98,7 +99,7 @@ WITH RECURSIVE descent AS (
 SELECT * FROM descent ORDER BY depth, id;
 
 -- countVideosByStatus (aggregate)
-select "status", "videos" as "count" from "video_status_totals";
+select "status", sum("videos") as "count" from "video_status_totals" group by "status";
 
 -- countImagesByStatus (aggregate)
 select "status", count(*) as "count" from "images" group by "status";
