@@ -180,13 +180,19 @@ export class Migrator {
           const current = (await this.#readApplied(trx)).reduce((m, r) => Math.max(m, r.version), 0)
           const next = this.#stepFrom(current, target)
           if (!next) return undefined
-          if (next !== prepared && (next.dropsChecks || prepared?.dropsChecks)) return 'again' as const
+          if (next !== prepared && (next.dropsChecks || prepared?.dropsChecks))
+            return 'again' as const
           const direction = current < target ? ('up' as const) : ('down' as const)
           await runMigrationStep(this.#db, trx, next, direction)
           if (direction === 'up') {
             await this.#db.query(
               `INSERT INTO ${MIGRATION_TABLE} (version, name, checksum, applied_at) VALUES (${this.#params(4)})`,
-              [next.version, next.name, checksumOf(next, this.#db.dialect), new Date().toISOString()],
+              [
+                next.version,
+                next.name,
+                checksumOf(next, this.#db.dialect),
+                new Date().toISOString(),
+              ],
               trx,
             )
           } else {

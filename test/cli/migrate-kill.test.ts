@@ -5,14 +5,14 @@ import { openStore } from '../../src/core/index.js'
 import { imageGenStore } from '../../src/stores/image-gen/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 import { OPEN_VALUES, storeBeforeOpenValues } from '../stores/image-gen/helpers.js'
-import { runThenKill, storeFingerprint } from './killable-cli.js'
+import { inLanes, runThenKill, storeFingerprint } from './killable-cli.js'
 import { CLI, runCli } from './run-cli.js'
 
 /** Kills in all, spread over LANES stores killed side by side. */
 const KILLS = 16
 const LANES = 4
 /** Jobs added to each store, so that the table rebuild takes a while to kill inside. */
-const JOBS = 20_000
+const JOBS = 5_000
 
 const CHECKS = [
   'check_generation_jobs_shot_type',
@@ -65,14 +65,13 @@ async function stateOf(location: string) {
   }
 }
 
-describe.each(ENGINES.filter((e) => e.name === 'sqlite'))('killed migrations on $name', (engine) => {
-  const ctx = useEngine(engine)
+describe.each(ENGINES.filter((e) => e.name === 'sqlite'))(
+  'killed migrations on $name',
+  (engine) => {
+    const ctx = useEngine(engine)
 
-  it('migrate up and down killed at random points leave the store at one version with every row', async () => {
-    const lanes = await Promise.all(
-      Array.from({ length: LANES }, async (_, lane) => {
-        const dataDir = join(ctx.dir, `lane-${lane}`)
-        mkdirSync(dataDir, { recursive: true })
+    it('migrate up and down killed at random points leave the store at one version with every row', async () => {
+      const lanes = await inLanes(ctx.dir, LANES, async (dataDir, lane) => {
         const location = ctx.freshLocation(`migrate_kill_${lane}`)
         const { store, user } = await storeBeforeOpenValues(dataDir, location)
         await store.db.query(
@@ -82,58 +81,63 @@ describe.each(ENGINES.filter((e) => e.name === 'sqlite'))('killed migrations on 
         await store.close()
         const env = { GENMEDIA_DATA_DIR: dataDir, GENMEDIA_IMAGE_GEN_URL: location }
         return { location, env, print: await storeFingerprint(imageGenStore, location) }
-      }),
-    )
-    const before = await stateOf(lanes[0]!.location)
-    expect(before).toMatchObject({ version: OPEN_VALUES - 1, checks: CHECKS, orphans: 0 })
-    expect(before.integrity).toEqual(['ok'])
+      })
+      const before = await stateOf(lanes[0]!.location)
+      expect(before).toMatchObject({ version: OPEN_VALUES - 1, checks: CHECKS, orphans: 0 })
+      expect(before.integrity).toEqual(['ok'])
 
-    const step = (lane: (typeof lanes)[number], at: number, signal: 'SIGKILL' | null, delay: number) =>
-      runThenKill(
-        CLI,
-        lane.env,
-        at === OPEN_VALUES
-          ? ['migrate', 'down', 'image-gen', '--to', String(OPEN_VALUES - 1)]
-          : ['migrate', 'up', 'image-gen'],
-        signal,
-        delay,
-      )
-    // One uninterrupted step per lane tells how long one takes, to aim the kills inside it.
-    const started = Date.now()
-    const ends = await Promise.all(lanes.map((lane) => step(lane, OPEN_VALUES - 1, null, 0)))
-    expect(ends).toEqual(lanes.map(() => 0))
-    const span = Date.now() - started
-    const after = await stateOf(lanes[0]!.location)
-    expect(after).toMatchObject({ version: OPEN_VALUES, checks: [], orphans: 0, seq: before.seq })
-    expect(after.objects).toEqual(before.objects)
-    expect(after.tables).toEqual(before.tables)
+      const step = (
+        lane: (typeof lanes)[number],
+        at: number,
+        signal: 'SIGKILL' | null,
+        delay: number,
+      ) =>
+        runThenKill(
+          CLI,
+          lane.env,
+          at === OPEN_VALUES
+            ? ['migrate', 'down', 'image-gen', '--to', String(OPEN_VALUES - 1)]
+            : ['migrate', 'up', 'image-gen'],
+          signal,
+          delay,
+        )
+      // One uninterrupted step per lane tells how long one takes, to aim the kills inside it.
+      const started = Date.now()
+      const ends = await Promise.all(lanes.map((lane) => step(lane, OPEN_VALUES - 1, null, 0)))
+      expect(ends).toEqual(lanes.map(() => 0))
+      const span = Date.now() - started
+      const after = await stateOf(lanes[0]!.location)
+      expect(after).toMatchObject({ version: OPEN_VALUES, checks: [], orphans: 0, seq: before.seq })
+      expect(after.objects).toEqual(before.objects)
+      expect(after.tables).toEqual(before.tables)
 
-    let versions = lanes.map(() => OPEN_VALUES)
-    const outcomes = { old: 0, new: 0 }
-    for (let round = 0; round < KILLS / LANES; round++) {
-      versions = await Promise.all(
-        lanes.map(async (lane, i) => {
-          const at = versions[i]!
-          const delay = Math.floor(span * (0.2 + Math.random() * 0.9))
-          await step(lane, at, 'SIGKILL', delay)
-          const state = await stateOf(lane.location)
-          // Either version, whole: every row, every object, the constraints of that version.
-          expect([OPEN_VALUES - 1, OPEN_VALUES]).toContain(state.version)
-          expect(state.checks).toEqual(state.version === OPEN_VALUES ? [] : CHECKS)
-          expect(state.objects).toEqual(before.objects)
-          expect(state.tables).toEqual(before.tables)
-          expect(state.integrity).toEqual(['ok'])
-          expect(state.orphans).toBe(0)
-          expect(state.seq).toBe(before.seq)
-          expect(await storeFingerprint(imageGenStore, lane.location)).toBe(lane.print)
-          outcomes[state.version === at ? 'old' : 'new']++
-          return state.version
-        }),
-      )
-    }
-    expect(outcomes.old + outcomes.new).toBe(KILLS)
-  }, 180_000)
-})
+      let versions = lanes.map(() => OPEN_VALUES)
+      const outcomes = { old: 0, new: 0 }
+      for (let round = 0; round < KILLS / LANES; round++) {
+        versions = await Promise.all(
+          lanes.map(async (lane, i) => {
+            const at = versions[i]!
+            const delay = Math.floor(span * (0.2 + Math.random() * 0.9))
+            await step(lane, at, 'SIGKILL', delay)
+            const state = await stateOf(lane.location)
+            // Either version, whole: every row, every object, the constraints of that version.
+            expect([OPEN_VALUES - 1, OPEN_VALUES]).toContain(state.version)
+            expect(state.checks).toEqual(state.version === OPEN_VALUES ? [] : CHECKS)
+            expect(state.objects).toEqual(before.objects)
+            expect(state.tables).toEqual(before.tables)
+            expect(state.integrity).toEqual(['ok'])
+            expect(state.orphans).toBe(0)
+            expect(state.seq).toBe(before.seq)
+            expect(await storeFingerprint(imageGenStore, lane.location)).toBe(lane.print)
+            outcomes[state.version === at ? 'old' : 'new']++
+            return state.version
+          }),
+        )
+      }
+      expect(outcomes.old + outcomes.new).toBe(KILLS)
+    }, 180_000)
+  },
+)
 
 describe.each(ENGINES)('genmedia migrate down of open value lists on $name', (engine) => {
   const ctx = useEngine(engine)

@@ -292,17 +292,28 @@ const search = searchMigration(
  * genmedia's own lists are dropped. `status` and `number_of_shots` keep theirs: the seed states
  * those rules.
  */
-const openValueLists = dropChecks(5, 'open value lists: shot_type, camera_angle, style, aspect_ratio, generation_method', {
-  table: 'generation_jobs',
-  key: 'id',
-  checks: [
-    { name: 'check_generation_jobs_shot_type', column: 'shot_type', condition: `shot_type IN (${list(SHOT_TYPES)})` },
-    { name: 'check_generation_jobs_camera_angle', column: 'camera_angle', condition: `camera_angle IN (${list(CAMERA_ANGLES)})` },
-    { name: 'check_generation_jobs_style', column: 'style', condition: `style IN (${list(STYLES)})` },
-    { name: 'check_generation_jobs_aspect_ratio', column: 'aspect_ratio', condition: `aspect_ratio IN (${list(ASPECT_RATIOS)})` },
-    { name: 'check_generation_jobs_generation_method', column: 'generation_method', condition: `generation_method IN (${list(GENERATION_METHODS)})` },
-  ],
-})
+const openValueLists = dropChecks(
+  5,
+  'open value lists: shot_type, camera_angle, style, aspect_ratio, generation_method',
+  {
+    table: 'generation_jobs',
+    key: 'id',
+    // Each as migration 1 wrote it: `check_generation_jobs_<column>`, `<column> IN (…)`.
+    checks: (
+      [
+        ['shot_type', SHOT_TYPES],
+        ['camera_angle', CAMERA_ANGLES],
+        ['style', STYLES],
+        ['aspect_ratio', ASPECT_RATIOS],
+        ['generation_method', GENERATION_METHODS],
+      ] as const
+    ).map(([column, values]) => ({
+      name: `check_generation_jobs_${column}`,
+      column,
+      condition: `${column} IN (${list(values)})`,
+    })),
+  },
+)
 
 export const migrations: readonly Migration[] = [
   initial,

@@ -3,7 +3,6 @@ import {
   checkDeclaration,
   ConflictError,
   inspectSchema,
-  openStore,
   ValidationError,
   type OpenStore,
 } from '../../../src/core/index.js'
@@ -135,9 +134,10 @@ describe.each(ENGINES)('image-gen open value lists (migration 5) on $name', (eng
       await repo.createGenerationJob(user.id, { prompt: 'p', style: 'vaporwave' })
       const p = store.db.dialect.parameter
       await expect(
-        store.db.query(`INSERT INTO generation_jobs (user_id, prompt) VALUES (${p(1)}, 'p')`, [
-          987_654,
-        ]),
+        store.db.query(
+          `INSERT INTO generation_jobs (user_id, prompt) VALUES (${p(1)}, 'p')`,
+          [987_654],
+        ),
       ).rejects.toBeInstanceOf(ValidationError)
 
       await store.db.query(
@@ -155,10 +155,10 @@ describe.each(ENGINES)('image-gen open value lists (migration 5) on $name', (eng
         ),
       ).rejects.toMatchObject({ name: 'ValidationError', field: 'style' })
       await expect(
-        store.db.query(`INSERT INTO generated_images (generation_job_id, user_id, gcp_bucket_path, gcp_url, file_name, file_size, mime_type, generation_index) VALUES (${p(1)}, ${p(2)}, 'b/y', 'u', 'y.jpg', 1, 'image/jpeg', 1)`, [
-          987_654,
-          user.id,
-        ]),
+        store.db.query(
+          `INSERT INTO generated_images (generation_job_id, user_id, gcp_bucket_path, gcp_url, file_name, file_size, mime_type, generation_index) VALUES (${p(1)}, ${p(2)}, 'b/y', 'u', 'y.jpg', 1, 'image/jpeg', 1)`,
+          [987_654, user.id],
+        ),
       ).rejects.toBeInstanceOf(ValidationError)
       // And up again.
       await store.migrator.migrateTo()

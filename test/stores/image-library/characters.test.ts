@@ -9,7 +9,10 @@ import { ENGINES, useEngine } from '../../engines.js'
 
 /** The statements docs/stores/image-library.md gives a deployment for `engine`, as written. */
 function documentedStatements(engine: 'sqlite' | 'postgres'): string {
-  const doc = readFileSync(new URL('../../../docs/stores/image-library.md', import.meta.url), 'utf8')
+  const doc = readFileSync(
+    new URL('../../../docs/stores/image-library.md', import.meta.url),
+    'utf8',
+  )
   const block = new RegExp(`<!-- other-characters:${engine} -->\\s*\`\`\`sql\\n([\\s\\S]*?)\`\`\``)
   const found = block.exec(doc)
   if (!found) throw new Error(`docs/stores/image-library.md has no ${engine} statements`)

@@ -58,6 +58,10 @@ export async function rebuildTable(
   const counter = (await sqliteAdoption.keyCounters(db, trx)).get(table)
   const before = await sqliteAdoption.digest(db, trx, table, columns)
 
+  // Triggers go first, as adopt's rebuild drops them, so that the rename touches no trigger text.
+  for (const trigger of objects.filter((o) => o.type === 'trigger')) {
+    await run(sqliteAdoption.dropObject(trigger))
+  }
   for (const statement of sqliteAdoption.setAside(db, table)) await run(statement)
   await run(created)
   const list = columns.map(quote).join(', ')
