@@ -91,13 +91,10 @@ export function translateDatabaseError(
   // SQLite: "CHECK constraint failed: final_score >= 0 AND final_score <= 10" or "...: check_score_range"
   if (e.code === 'SQLITE_CONSTRAINT_CHECK' || e.code === '23514') {
     const name = e.constraint ?? message.replace(/^.*CHECK constraint failed:\s*/i, '')
-    return new ValidationError(
-      `value violates check constraint ${name}`,
-      columnsByConstraint[name] ?? columnFromConstraint(name, message, e.table),
-      {
-        cause: error,
-      },
-    )
+    const column = columnsByConstraint[name] ?? columnFromConstraint(name, message, e.table)
+    return new ValidationError(`${column ?? 'value'} violates check constraint ${name}`, column, {
+      cause: error,
+    })
   }
   if (e.code === 'SQLITE_CONSTRAINT_NOTNULL' || e.code === '23502') {
     const column = e.column ?? /NOT NULL constraint failed: \w+\.(\w+)/.exec(message)?.[1]

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Transaction } from 'kysely'
-import type { Database } from './database.js'
+import { changeChecks, describeChecks, type CheckChange } from './checks.js'
+import type { Database, Executor } from './database.js'
 import type { SqlDialect } from './dialect.js'
 import { SchemaVersionError } from './errors.js'
 
@@ -14,6 +15,12 @@ export interface Migration {
   name: string
   up(dialect: SqlDialect): string[]
   down(dialect: SqlDialect): string[]
+  /**
+   * Named CHECK constraints the step removes after `up`'s statements and restores before
+   * `down`'s (core `dropChecks`): where the engine cannot drop a constraint (SQLite) the table
+   * is rebuilt, with foreign keys switched off around the step's transaction.
+   */
+  dropsChecks?: CheckChange
 }
 
 export const MIGRATION_TABLE = 'genmedia_migrations'
@@ -43,7 +50,33 @@ interface AppliedRow {
 
 /** checksumOf is the SHA-256 of the SQL a migration runs on this engine. */
 export function checksumOf(migration: Migration, dialect: SqlDialect): string {
-  return createHash('sha256').update(migration.up(dialect).join('\n;\n')).digest('hex')
+  const statements = [...migration.up(dialect)]
+  if (migration.dropsChecks) statements.push(describeChecks(migration.dropsChecks))
+  return createHash('sha256').update(statements.join('\n;\n')).digest('hex')
+}
+
+/**
+ * runMigrationStep runs one step of `migration` inside `trx`: `up`'s statements then the CHECK
+ * constraints it drops, or those restored then `down`'s statements. It does not record the
+ * step. A step that drops checks on SQLite needs the engine's `checks.before` statements run
+ * on the connection first (foreign keys off).
+ */
+export async function runMigrationStep(
+  db: Database,
+  trx: Executor,
+  migration: Migration,
+  direction: 'up' | 'down',
+): Promise<void> {
+  const run = async (statements: string[]) => {
+    for (const statement of statements) await db.query(statement, [], trx)
+  }
+  if (direction === 'up') {
+    await run(migration.up(db.dialect))
+    if (migration.dropsChecks) await changeChecks(db, trx, migration.dropsChecks, 'up')
+  } else {
+    if (migration.dropsChecks) await changeChecks(db, trx, migration.dropsChecks, 'down')
+    await run(migration.down(db.dialect))
+  }
 }
 
 /**
@@ -134,33 +167,47 @@ export class Migrator {
     const from = await this.currentVersion()
     const result: MigrationResult = { from, to: from, applied: [], reverted: [] }
     for (;;) {
-      const step = await this.#withLock(async (trx) => {
-        const current = (await this.#readApplied(trx)).reduce((m, r) => Math.max(m, r.version), 0)
-        if (current === target) return undefined
-        if (current < target) {
-          const migration = this.#migrations[current]!
-          await this.#runStatements(trx, migration.up(this.#db.dialect))
-          await this.#db.query(
-            `INSERT INTO ${MIGRATION_TABLE} (version, name, checksum, applied_at) VALUES (${this.#params(4)})`,
-            [
-              migration.version,
-              migration.name,
-              checksumOf(migration, this.#db.dialect),
-              new Date().toISOString(),
-            ],
-            trx,
-          )
-          return { direction: 'up' as const, version: migration.version }
-        }
-        const migration = this.#migrations[current - 1]!
-        await this.#runStatements(trx, migration.down(this.#db.dialect))
-        await this.#db.query(
-          `DELETE FROM ${MIGRATION_TABLE} WHERE version = ${this.#params(1)}`,
-          [migration.version],
-          trx,
-        )
-        return { direction: 'down' as const, version: migration.version }
-      })
+      // The connection is set up (foreign keys off on SQLite) before the transaction of a step
+      // that drops checks, for the step read here without the lock; under the lock a step
+      // other than the one prepared for (another process migrated meanwhile) is left for the
+      // next round.
+      const prepared = this.#stepFrom(await this.currentVersion(), target)
+      const setup = prepared?.dropsChecks ? this.#db.engineImpl.checks : undefined
+      for (const statement of setup?.before ?? []) await this.#db.query(statement)
+      let step: { direction: 'up' | 'down'; version: number } | 'again' | undefined
+      try {
+        step = await this.#withLock(async (trx) => {
+          const current = (await this.#readApplied(trx)).reduce((m, r) => Math.max(m, r.version), 0)
+          const next = this.#stepFrom(current, target)
+          if (!next) return undefined
+          if (next !== prepared && (next.dropsChecks || prepared?.dropsChecks))
+            return 'again' as const
+          const direction = current < target ? ('up' as const) : ('down' as const)
+          await runMigrationStep(this.#db, trx, next, direction)
+          if (direction === 'up') {
+            await this.#db.query(
+              `INSERT INTO ${MIGRATION_TABLE} (version, name, checksum, applied_at) VALUES (${this.#params(4)})`,
+              [
+                next.version,
+                next.name,
+                checksumOf(next, this.#db.dialect),
+                new Date().toISOString(),
+              ],
+              trx,
+            )
+          } else {
+            await this.#db.query(
+              `DELETE FROM ${MIGRATION_TABLE} WHERE version = ${this.#params(1)}`,
+              [next.version],
+              trx,
+            )
+          }
+          return { direction, version: next.version }
+        })
+      } finally {
+        for (const statement of setup?.after ?? []) await this.#db.query(statement)
+      }
+      if (step === 'again') continue
       if (!step) break
       if (step.direction === 'up') {
         result.applied.push(step.version)
@@ -173,8 +220,11 @@ export class Migrator {
     return result
   }
 
-  async #runStatements(trx: Transaction<any>, statements: string[]): Promise<void> {
-    for (const statement of statements) await this.#db.query(statement, [], trx)
+  /** The migration that takes a database at `current` one step towards `target`, if any. */
+  #stepFrom(current: number, target: number): Migration | undefined {
+    if (current < target) return this.#migrations[current]
+    if (current > target) return this.#migrations[current - 1]
+    return undefined
   }
 
   async #withLock<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { openStore, tableNamesOf, type StoreDefinition } from '../../src/core/index.js'
 import { CLI } from './run-cli.js'
 
@@ -64,4 +66,22 @@ export async function storeFingerprint(
   } finally {
     await store.close()
   }
+}
+
+/**
+ * inLanes sets up `count` lanes for kills side by side, each with a data folder of its own
+ * (`<dir>/lane-<n>`, created) handed to `make`, and resolves with what each `make` returns.
+ */
+export function inLanes<T>(
+  dir: string,
+  count: number,
+  make: (dataDir: string, lane: number) => Promise<T>,
+): Promise<T[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, lane) => {
+      const dataDir = join(dir, `lane-${lane}`)
+      mkdirSync(dataDir, { recursive: true })
+      return make(dataDir, lane)
+    }),
+  )
 }

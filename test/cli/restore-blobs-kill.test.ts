@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { backupStore, FolderBackupTarget, sha256Of } from '../../src/core/backup/index.js'
@@ -11,7 +10,7 @@ import {
   renderSampleImage,
 } from '../../src/stores/image-gen/index.js'
 import { ENGINES, useEngine } from '../engines.js'
-import { runThenKill, useBundledCli, storeFingerprint } from './killable-cli.js'
+import { inLanes, runThenKill, useBundledCli, storeFingerprint } from './killable-cli.js'
 
 const BUNDLE = useBundledCli()
 
@@ -38,56 +37,52 @@ describe.each(ENGINES.filter((e) => e.concurrent))(
     const ctx = useEngine(engine)
 
     it('a restore SIGKILLed at random points leaves rows and objects of the old state or of the new', async () => {
-      const lanes = await Promise.all(
-        Array.from({ length: LANES }, async (_, lane) => {
-          const dataDir = join(ctx.dir, `lane-${lane}`)
-          mkdirSync(dataDir, { recursive: true })
-          const location = ctx.freshLocation(`blobkill_${lane}`)
-          const blobs = new LocalBlobStore({ root: join(dataDir, 'blobs') })
-          const target = new FolderBackupTarget(join(dataDir, 'backups'))
-          const store = await openStore(imageGenStore, { location })
-          const repo = new ImageGenRepository(store.db, blobs)
-          await imageGenStore.seedSampleData(repo, store.db)
-          const a = await backupStore(imageGenStore, { location, target, blobs })
-          const printA = await fingerprint(location)
-          // State B: half the generated images gone (rows and objects), one new upload.
-          const images = await store.db.query<{ id: number; user_id: number }>(
-            'SELECT id, user_id FROM generated_images WHERE id % 2 = 0',
-          )
-          for (const image of images) await repo.deleteGeneratedImage(image.user_id, image.id)
-          const [user] = await store.db.query<{ id: number }>('SELECT id FROM users LIMIT 1')
-          await repo.uploadReferenceImage(user!.id, {
-            file: await renderSampleImage({ width: 40, height: 30 }, [lane * 50, 9, 9], [9, 9, 9]),
-            file_name: 'later.png',
-          })
-          await store.close()
-          const b = await backupStore(imageGenStore, {
-            location,
-            target,
-            blobs,
-            now: new Date(Date.parse(a.manifest.createdAt) + 1000),
-          })
-          // What every key's bytes must be, in either state.
-          const expected = new Map(
-            [...a.manifest.blobs!.objects, ...b.manifest.blobs!.objects].map((o) => [
-              o.key,
-              o.sha256,
-            ]),
-          )
-          return {
-            location,
-            blobs,
-            expected,
-            env: {
-              GENMEDIA_DATA_DIR: dataDir,
-              GENMEDIA_IMAGE_GEN_URL: location,
-              GENMEDIA_STORAGE_URL: `file://${blobs.root}`,
-            },
-            prints: [printA, await fingerprint(location)],
-            files: [a.manifest.file, b.manifest.file],
-          }
-        }),
-      )
+      const lanes = await inLanes(ctx.dir, LANES, async (dataDir, lane) => {
+        const location = ctx.freshLocation(`blobkill_${lane}`)
+        const blobs = new LocalBlobStore({ root: join(dataDir, 'blobs') })
+        const target = new FolderBackupTarget(join(dataDir, 'backups'))
+        const store = await openStore(imageGenStore, { location })
+        const repo = new ImageGenRepository(store.db, blobs)
+        await imageGenStore.seedSampleData(repo, store.db)
+        const a = await backupStore(imageGenStore, { location, target, blobs })
+        const printA = await fingerprint(location)
+        // State B: half the generated images gone (rows and objects), one new upload.
+        const images = await store.db.query<{ id: number; user_id: number }>(
+          'SELECT id, user_id FROM generated_images WHERE id % 2 = 0',
+        )
+        for (const image of images) await repo.deleteGeneratedImage(image.user_id, image.id)
+        const [user] = await store.db.query<{ id: number }>('SELECT id FROM users LIMIT 1')
+        await repo.uploadReferenceImage(user!.id, {
+          file: await renderSampleImage({ width: 40, height: 30 }, [lane * 50, 9, 9], [9, 9, 9]),
+          file_name: 'later.png',
+        })
+        await store.close()
+        const b = await backupStore(imageGenStore, {
+          location,
+          target,
+          blobs,
+          now: new Date(Date.parse(a.manifest.createdAt) + 1000),
+        })
+        // What every key's bytes must be, in either state.
+        const expected = new Map(
+          [...a.manifest.blobs!.objects, ...b.manifest.blobs!.objects].map((o) => [
+            o.key,
+            o.sha256,
+          ]),
+        )
+        return {
+          location,
+          blobs,
+          expected,
+          env: {
+            GENMEDIA_DATA_DIR: dataDir,
+            GENMEDIA_IMAGE_GEN_URL: location,
+            GENMEDIA_STORAGE_URL: `file://${blobs.root}`,
+          },
+          prints: [printA, await fingerprint(location)],
+          files: [a.manifest.file, b.manifest.file],
+        }
+      })
       type Lane = (typeof lanes)[number]
       const restore = (lane: Lane, to: number, delay: number | null) =>
         runThenKill(

@@ -251,16 +251,21 @@ export const CASES: Record<string, RouteCase> = {
     ok: (w) =>
       post('/jobs', {
         prompt: 'a harbour',
-        style: 'cinematic',
-        aspect_ratio: '16:9',
+        // Open value lists (the seed gives examples): values beyond the suggested ones.
+        style: 'cyberpunk',
+        shot_type: 'dolly zoom',
+        generation_method: 'comfyui',
+        aspect_ratio: '5:4',
         reference_image_ids: [w.ref.id],
       }),
     status: 201,
     check: (body, w) => {
       expect(body).toMatchObject({
         status: 'pending',
-        style: 'cinematic',
-        aspect_ratio: '16:9',
+        style: 'cyberpunk',
+        shot_type: 'dolly zoom',
+        generation_method: 'comfyui',
+        aspect_ratio: '5:4',
         number_of_shots: 1,
       })
       expect(body.session_id).not.toBe(w.session.id)

@@ -72,8 +72,10 @@ describe.skipIf(!hasChromium)(
       const form = web.page.getByRole('form', { name: 'New generation' })
       await form.getByLabel('Prompt').fill('a lighthouse in a winter storm')
       await form.getByLabel('New session title').fill('Browser test')
-      await form.getByLabel('Shot type').selectOption({ index: 1 })
-      await form.getByLabel('Aspect ratio').selectOption('16:9')
+      // Open value lists: a suggestion or any other value.
+      await form.getByLabel('Shot type').fill('close_up')
+      await form.getByLabel('Style').fill('cyberpunk')
+      await form.getByLabel('Aspect ratio').fill('16:9')
       await form.getByLabel('Number of shots').fill('3')
       await form.getByLabel('Weather').fill('snow')
       await screenshot(web.page, 'image-gen-form')
@@ -88,8 +90,9 @@ describe.skipIf(!hasChromium)(
         aspect_ratio: '16:9',
         number_of_shots: 3,
         weather: 'snow',
+        shot_type: 'close_up',
+        style: 'cyberpunk',
       })
-      expect(job.shot_type).not.toBeNull()
       await web.page.getByRole('list', { name: 'Sessions' }).getByText('Browser test').waitFor()
       await screenshot(web.page, 'image-gen-created-job')
     })

@@ -1,7 +1,7 @@
 import type { Database, Executor } from '../database.js'
 import type { SqlDialect } from '../dialect.js'
 import { GenmediaError } from '../errors.js'
-import { checksumOf, MIGRATION_TABLE, type Migration } from '../migrator.js'
+import { checksumOf, MIGRATION_TABLE, runMigrationStep, type Migration } from '../migrator.js'
 import { addDigests } from './digest.js'
 import type { EngineAdoption, RowDigest, SchemaObject } from './engine.js'
 import type { AdoptionPlan, TablePlan } from './plan.js'
@@ -210,7 +210,7 @@ async function applyMigration(
   migration: Migration,
   dialect: SqlDialect,
 ): Promise<void> {
-  for (const statement of migration.up(dialect)) await db.query(statement, [], trx)
+  await runMigrationStep(db, trx, migration, 'up')
   const params = [1, 2, 3, 4].map((i) => dialect.parameter(i)).join(', ')
   await db.query(
     `INSERT INTO ${MIGRATION_TABLE} (version, name, checksum, applied_at) VALUES (${params})`,

@@ -3,6 +3,7 @@ import type { CompiledQuery, Dialect } from 'kysely'
 import type pg from 'pg'
 import type { EngineAdoption } from '../adopt/engine.js'
 import type { BackupEngine } from '../backup/engine.js'
+import type { EngineChecks } from '../checks.js'
 import type { CapturedQuery, Database, Executor, OpenOptions } from '../database.js'
 import type { SqlDialect } from '../dialect.js'
 import type { DoctorCheck } from '../doctor.js'
@@ -152,6 +153,8 @@ export interface Engine<L extends Location = Location> {
   readonly backup: BackupEngine
   /** How `genmedia adopt` rebuilds a database here. */
   readonly adoption: EngineAdoption
+  /** How a migration drops and restores named CHECK constraints here (core `dropChecks`). */
+  readonly checks: EngineChecks
   /** Snapshots, loads and read-only queries for copy, export and `genmedia sql`. */
   readonly transfer: EngineTransfer
 }

@@ -13,7 +13,6 @@ import {
 import { bucketPath, generatedKey, keyFromBucketPath, type BlobStore } from '../../storage/index.js'
 import { readImage, sessionImagesTurn, storedUrl } from './flows.js'
 import { MAX_IMAGE_BYTES } from './inputs.js'
-import { GENERATION_METHODS } from './migrations.js'
 import type { ImageGenRepository } from './repository.js'
 import { tables, type GenerationJob, type ImageGenTables } from './tables.js'
 
@@ -61,7 +60,7 @@ export const generationResultSchema = z.object({
   images: z.array(resultImageSchema).min(1),
   generated_prompt: z.string().trim().min(1).max(10_000).optional(),
   model_used: z.string().trim().min(1).max(200).optional(),
-  generation_method: z.enum(GENERATION_METHODS).optional(),
+  generation_method: tables.generation_jobs.columns.generation_method.input.optional(),
 })
 export type GenerationResult = z.input<typeof generationResultSchema>
 

@@ -1,4 +1,5 @@
 import {
+  dropChecks,
   jobTables,
   type Migration,
   type SqlDialect,
@@ -9,7 +10,12 @@ import {
 
 /** Generation job statuses (seed 001). */
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const
-/** Shot types offered by the prompt panel. */
+// The lists below are suggestions the prompt panel offers (the seed names no values, or gives
+// examples): since migration 5 any value of the column's kind is stored. Migration 1 wrote them
+// into CHECK constraints, and its checksum holds them, so they stay as they are; a deployment
+// offers more through the API, not by editing them.
+
+/** Shot types the prompt panel suggests. */
 export const SHOT_TYPES = [
   'extreme_close_up',
   'close_up',
@@ -22,7 +28,7 @@ export const SHOT_TYPES = [
   'over_the_shoulder',
   'point_of_view',
 ] as const
-/** Camera angles offered by the prompt panel. */
+/** Camera angles the prompt panel suggests. */
 export const CAMERA_ANGLES = [
   'eye_level',
   'high_angle',
@@ -33,7 +39,7 @@ export const CAMERA_ANGLES = [
   'overhead',
   'aerial',
 ] as const
-/** Visual styles offered by the prompt panel. */
+/** Visual styles the prompt panel suggests. */
 export const STYLES = [
   'photorealistic',
   'cinematic',
@@ -46,9 +52,9 @@ export const STYLES = [
   'pixel_art',
   'comic',
 ] as const
-/** Aspect ratios (seed: "16:9", "1:1", "9:16", …). */
+/** Aspect ratios the prompt panel suggests (seed: "16:9", "1:1", "9:16", …); any `W:H` is stored. */
 export const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '21:9'] as const
-/** How the images were produced (seed: 'openai', 'fallback', etc.). */
+/** How the images were produced, as suggested (seed: 'openai', 'fallback', etc.). */
 export const GENERATION_METHODS = [
   'openai',
   'fallback',
@@ -280,9 +286,47 @@ const search = searchMigration(
   imageSearchIndex,
 )
 
-export const migrations: readonly Migration[] = [initial, jobRuntime, search, widenIntegers(4)]
+/**
+ * The seed gives these lists as examples ("Enum values from UI", "e.g.", "etc."), so their
+ * values are open (docs/seed-deviations.md): the CHECK constraints migration 1 made of
+ * genmedia's own lists are dropped. `status` and `number_of_shots` keep theirs: the seed states
+ * those rules.
+ */
+const openValueLists = dropChecks(
+  5,
+  'open value lists: shot_type, camera_angle, style, aspect_ratio, generation_method',
+  {
+    table: 'generation_jobs',
+    key: 'id',
+    // Each as migration 1 wrote it: `check_generation_jobs_<column>`, `<column> IN (…)`.
+    checks: (
+      [
+        ['shot_type', SHOT_TYPES],
+        ['camera_angle', CAMERA_ANGLES],
+        ['style', STYLES],
+        ['aspect_ratio', ASPECT_RATIOS],
+        ['generation_method', GENERATION_METHODS],
+      ] as const
+    ).map(([column, values]) => ({
+      name: `check_generation_jobs_${column}`,
+      column,
+      condition: `${column} IN (${list(values)})`,
+    })),
+  },
+)
 
-/** Named CHECK constraints and the column each guards, for errors that name the column. */
+export const migrations: readonly Migration[] = [
+  initial,
+  jobRuntime,
+  search,
+  widenIntegers(4),
+  openValueLists,
+]
+
+/**
+ * Named CHECK constraints and the column each guards, for errors that name the column (those
+ * migration 5 drops included: a database before it still has them).
+ */
 export const columnsByConstraint = {
   check_sessions_generated_count: 'generated_count',
   check_reference_images_file_size: 'file_size',

@@ -28,6 +28,19 @@ const text = (max: number) => (s: z.ZodString) =>
     .max(max)
     .refine((v) => !hasControlCharacter(v), 'must not contain control characters')
 
+/**
+ * A value of a list the seed gives as examples: any name (trimmed, not empty, within the key
+ * limit), the prompt panel's suggestions listed as `examples` in the API document.
+ */
+const suggested = (values: readonly string[]) =>
+  col.name().check((s) => s.meta({ examples: [...values] }))
+
+/** An aspect ratio as `W:H` in whole numbers (the seed's "16:9", "1:1", "9:16"). */
+const aspectRatio = () =>
+  suggested(ASPECT_RATIOS).check((s) =>
+    s.regex(/^[1-9]\d{0,3}:[1-9]\d{0,3}$/, 'must be an aspect ratio W:H in whole numbers, as 16:9'),
+  )
+
 /** A file's size in bytes (the seed's CHECK: 0 or more). */
 const fileSize = () => col.integer().check((s) => s.min(0))
 
@@ -74,14 +87,14 @@ export const tables = defineTables({
     session_id: col.reference().nullable(),
     prompt: col.text().check(text(10_000)),
     generated_prompt: col.text().nullable().check(text(10_000)),
-    shot_type: col.enum(SHOT_TYPES).nullable(),
-    camera_angle: col.enum(CAMERA_ANGLES).nullable(),
-    style: col.enum(STYLES).nullable(),
+    shot_type: suggested(SHOT_TYPES).nullable(),
+    camera_angle: suggested(CAMERA_ANGLES).nullable(),
+    style: suggested(STYLES).nullable(),
     location: col.text().nullable().check(text(500)),
     lighting: col.text().nullable().check(text(500)),
     weather: col.text().nullable().check(text(500)),
     is_custom_enabled: col.boolean().defaulted(),
-    aspect_ratio: col.enum(ASPECT_RATIOS).defaulted(),
+    aspect_ratio: aspectRatio().defaulted(),
     number_of_shots: col
       .integer()
       .defaulted()
@@ -89,7 +102,7 @@ export const tables = defineTables({
     model_used: col.text().nullable().check(text(200)),
     status: col.enum(JOB_STATUSES).defaulted(),
     error_message: col.text().nullable().check(text(10_000)),
-    generation_method: col.enum(GENERATION_METHODS).nullable(),
+    generation_method: suggested(GENERATION_METHODS).nullable(),
     started_at: col.timestamp().nullable(),
     completed_at: col.timestamp().nullable(),
     created_at: col.timestamp().defaulted(),
@@ -144,11 +157,12 @@ export const imageGenSearch = {
 export type ImageGenTables = TablesOf<typeof tables>
 
 export type JobStatus = (typeof JOB_STATUSES)[number]
-export type ShotType = (typeof SHOT_TYPES)[number]
-export type CameraAngle = (typeof CAMERA_ANGLES)[number]
-export type Style = (typeof STYLES)[number]
-export type AspectRatio = (typeof ASPECT_RATIOS)[number]
-export type GenerationMethod = (typeof GENERATION_METHODS)[number]
+/** Open values (migration 5): SHOT_TYPES, CAMERA_ANGLES … are suggestions, not limits. */
+export type ShotType = string
+export type CameraAngle = string
+export type Style = string
+export type AspectRatio = string
+export type GenerationMethod = string
 
 /** User is one row of `users`, decoded. Timestamps are ISO-8601 UTC strings on both engines. */
 export type User = Row<typeof tables.users>

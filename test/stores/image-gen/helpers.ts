@@ -79,3 +79,55 @@ export class HookedBlobStore implements BlobStore {
   url = (key: string, options?: { expiresIn?: number }) => this.inner.url(key, options)
   close = () => this.inner.close()
 }
+
+/** The migration that opens image-gen's value lists. */
+export const OPEN_VALUES = 5
+
+/**
+ * storeBeforeOpenValues makes an image-gen store at the version before OPEN_VALUES with rows in
+ * every table the migration touches or that points at it: users, sessions, reference images,
+ * jobs (the last one deleted, so that the id counter is past the highest id), generated images,
+ * job ↔ reference links and job attempts. The store is left open; the caller closes it.
+ */
+export async function storeBeforeOpenValues(dir: string, location: string) {
+  const store = await openStore(imageGenStore, { location, migrate: false })
+  await store.migrator.migrateTo(OPEN_VALUES - 1)
+  const blobs = new LocalBlobStore({ root: mkdtempSync(join(dir, 'blobs-')) })
+  const repo = new ImageGenRepository(store.db, blobs)
+  const user = await repo.createUser({ email: 'open@example.com' })
+  const session = await repo.createSession(user.id, { title: 'open values' })
+  const ref = await repo.uploadReferenceImage(user.id, {
+    file: await tinyImage(),
+    file_name: 'r.png',
+    session_id: session.id,
+  })
+  const jobs = []
+  for (const [i, style] of ['cinematic', 'anime', 'watercolor', 'sketch'].entries()) {
+    jobs.push(
+      await repo.createGenerationJob(user.id, {
+        session_id: session.id,
+        prompt: `a lighthouse in a storm, take ${i}`,
+        style,
+        shot_type: 'wide',
+        camera_angle: 'low_angle',
+        aspect_ratio: '16:9',
+        generation_method: 'openai',
+        number_of_shots: 2,
+        reference_image_ids: [ref.id],
+      }),
+    )
+  }
+  await repo.startJob(user.id, jobs[0]!.id)
+  await repo.recordGeneratedImages(user.id, jobs[0]!.id, [
+    { file: await tinyImage() },
+    { file: await tinyImage() },
+  ])
+  const p = store.db.dialect.parameter
+  await store.db.query(
+    `INSERT INTO job_attempts (job_id, attempt, worker, started_at, outcome) VALUES (${p(1)}, 1, 'w', CURRENT_TIMESTAMP, 'failed')`,
+    [jobs[1]!.id],
+  )
+  const deleted = jobs.pop()!
+  await repo.deleteJob(user.id, deleted.id)
+  return { store, repo, user, session, ref, jobs, deletedId: deleted.id }
+}

@@ -24,7 +24,7 @@ const CHOICES = [
  * number of shots, scene details and reference images. Submitting creates a pending job.
  */
 export function NewJobForm({ user, sessions, defaultSession, onCreated }: NewJobFormProps) {
-  const { enums, error: enumError } = useBodyEnums('/api/image-gen/jobs', 'post')
+  const { enums, suggestions, error: enumError } = useBodyEnums('/api/image-gen/jobs', 'post')
   const references = useApi<Page<ReferenceImage>>('/api/image-gen/reference-images?limit=50', user)
   const { run, error, busy } = useAction()
   const [session, setSession] = useState(defaultSession ? String(defaultSession) : '')
@@ -80,21 +80,16 @@ export function NewJobForm({ user, sessions, defaultSession, onCreated }: NewJob
         {CHOICES.map(([name, label]) => (
           <label key={name}>
             {label}
-            <select name={name} defaultValue="">
-              <option value="">—</option>
-              {(enums[name] ?? []).map((v) => (
-                <option key={v}>{v}</option>
-              ))}
-            </select>
+            <Suggested name={name} values={suggestions[name]} placeholder="—" />
           </label>
         ))}
         <label>
           Aspect ratio
-          <select name="aspect_ratio" defaultValue={enums.aspect_ratio?.[0]}>
-            {(enums.aspect_ratio ?? []).map((v) => (
-              <option key={v}>{v}</option>
-            ))}
-          </select>
+          <Suggested
+            name="aspect_ratio"
+            values={suggestions.aspect_ratio}
+            placeholder={suggestions.aspect_ratio?.[0]}
+          />
         </label>
         <label>
           Number of shots
@@ -145,5 +140,23 @@ export function NewJobForm({ user, sessions, defaultSession, onCreated }: NewJob
         </div>
       </form>
     </Section>
+  )
+}
+
+/**
+ * Suggested is a text field of an open value list: the API's suggestions offered as a list to
+ * pick from, any other value typed in taken as well.
+ */
+function Suggested(props: { name: string; values: string[] | undefined; placeholder?: string }) {
+  const list = `${props.name}-suggestions`
+  return (
+    <>
+      <input name={props.name} list={list} placeholder={props.placeholder} autoComplete="off" />
+      <datalist id={list}>
+        {(props.values ?? []).map((v) => (
+          <option key={v} value={v} />
+        ))}
+      </datalist>
+    </>
   )
 }

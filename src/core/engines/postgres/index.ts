@@ -2,6 +2,7 @@ import type { Engine } from '../engine.js'
 import { postgresAdoption } from './adopt.js'
 import { postgresTransfer } from './transfer.js'
 import { postgresBackupEngine } from './backup.js'
+import { postgresChecks } from './checks.js'
 import { connectPostgres, dropPostgres, isMissingTable, postgresExists } from './connection.js'
 import { postgresDialect } from './dialect.js'
 import { postgresDoctor } from './doctor.js'
@@ -39,6 +40,7 @@ export const postgresEngine: Engine<PostgresLocation> = {
   doctor: postgresDoctor,
   transfer: postgresTransfer,
   adoption: postgresAdoption,
+  checks: postgresChecks,
   maintenance: postgresMaintenance,
   // Read when used: backup.ts imports the store module, which imports the engines.
   get backup() {

@@ -2,6 +2,7 @@ import type { Engine } from '../engine.js'
 import { sqliteTransfer } from './transfer.js'
 import { sqliteAdoption } from './adopt.js'
 import { sqliteBackupEngine } from './backup.js'
+import { sqliteChecks } from './checks.js'
 import { insertDirect } from './bulk.js'
 import {
   connectSqlite,
@@ -44,6 +45,7 @@ export const sqliteEngine: Engine<SqliteLocation> = {
   maintenance: sqliteMaintenance,
   // Read when used: backup.ts imports the store module, which imports the engines.
   adoption: sqliteAdoption,
+  checks: sqliteChecks,
   get backup() {
     return sqliteBackupEngine
   },
