@@ -5,6 +5,7 @@ import {
   searchIndexOf,
   widenIntegers,
   searchMigration,
+  storedSearchMigration,
 } from '../../core/index.js'
 
 /** Generation job statuses (seed 001). */
@@ -280,7 +281,18 @@ const search = searchMigration(
   imageSearchIndex,
 )
 
-export const migrations: readonly Migration[] = [initial, jobRuntime, search, widenIntegers(4)]
+export const migrations: readonly Migration[] = [
+  initial,
+  jobRuntime,
+  search,
+  widenIntegers(4),
+  storedSearchMigration(
+    5,
+    'stored search vectors of generation jobs and generated images',
+    jobSearchIndex,
+    imageSearchIndex,
+  ),
+]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
 export const columnsByConstraint = {

@@ -6,6 +6,7 @@ import {
   widenIntegers,
   summaryMigration,
   searchMigration,
+  storedSearchMigration,
 } from '../../core/index.js'
 
 /** Image statuses (seed 000: "Status Values" of images). */
@@ -241,6 +242,12 @@ export const migrations: readonly Migration[] = [
     'images.downloaded_size_bytes',
     'videos.file_size_bytes',
   ]),
+  storedSearchMigration(
+    7,
+    'stored search vectors of images and prompt sets',
+    imageSearchIndex,
+    promptSearchIndex,
+  ),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */
