@@ -1,4 +1,10 @@
-import { type Migration, searchIndexOf, widenIntegers, searchMigration, storedSearchMigration } from '../../core/index.js'
+import {
+  type Migration,
+  searchIndexOf,
+  widenIntegers,
+  searchMigration,
+  storedSearchMigration,
+} from '../../core/index.js'
 
 /** Video statuses in lifecycle order (seed 002: 'draft', 'rendered', 'posted', 'archived'). */
 export const VIDEO_STATUSES = ['draft', 'rendered', 'posted', 'archived'] as const
