@@ -38,10 +38,20 @@ export interface SequenceSpec {
   groupBy: string
 }
 
-/** A row of SqlDialect.searchMatches: a matching key and its rank (higher ranks first). */
+/** A row of SqlDialect.searchMatches: a matching key and, when ranked, its rank (higher first). */
 export interface SearchMatch {
   search_id: number
-  search_rank: number
+  search_rank?: number
+}
+
+/** What SqlDialect.searchMatches returns: ranked or not, keys from `from` up or all. */
+export interface SearchMatchOptions {
+  /** Add `search_rank` (ranking costs a little per match; a filter or a count needs none). */
+  ranked?: boolean
+  /** Only keys at least this. */
+  from?: number
+  /** Only keys below this. */
+  below?: number
 }
 
 export interface SqlDialect {
@@ -128,10 +138,23 @@ export interface SqlDialect {
   /** Statements dropping what searchIndex created. */
   dropSearchIndex(def: SearchDefinition): string[]
   /**
-   * A derived table of the keys of `def.table` whose searchable columns hold every term, with a
-   * rank: `(SELECT … AS search_id, … AS search_rank …)`. The terms are bound, never spliced.
+   * Statements that make searches read a stored index of the text instead of computing it
+   * again per row (PostgreSQL: the expression index becomes the generated column
+   * `search_vector` with a GIN index on it; none on SQLite, whose FTS5 table already is one).
    */
-  searchMatches(def: SearchDefinition, terms: readonly SearchTerm[]): RawBuilder<SearchMatch>
+  storeSearchVector(def: SearchDefinition): string[]
+  /** Statements undoing storeSearchVector. */
+  dropStoredSearchVector(def: SearchDefinition): string[]
+  /**
+   * A derived table of the keys of `def.table` whose searchable columns hold every term, ranked
+   * when asked: `(SELECT … AS search_id[, … AS search_rank] …)`. The terms are bound, never
+   * spliced.
+   */
+  searchMatches(
+    def: SearchDefinition,
+    terms: readonly SearchTerm[],
+    options?: SearchMatchOptions,
+  ): RawBuilder<SearchMatch>
   /**
    * Statements turning every 32-bit integer column of the store's tables into a 64-bit one
    * (ids, references, counts, seeds), keeping views and triggers that read them. None on

@@ -1,4 +1,5 @@
 import type { ColumnInfo, TableInfo } from './inspect.js'
+import { SEARCH_VECTOR } from './search/define.js'
 import type { ColumnKind, Columns, Table } from './table.js'
 
 /**
@@ -19,7 +20,7 @@ const TYPES: Record<ColumnKind, RegExp> = {
 /**
  * checkDeclaration compares a declared table with the table as the engine reports it and
  * returns one line per difference (none when they agree): a column declared but missing or
- * present but not declared, a type that does not fit the column's kind, NOT NULL or DEFAULT
+ * present but not declared (but SEARCH_VECTOR, a search migration's), a type that does not fit the column's kind, NOT NULL or DEFAULT
  * that the declaration does not say.
  */
 export function checkDeclaration(table: Table<any>, actual: TableInfo | undefined): string[] {
@@ -57,6 +58,8 @@ export function checkDeclaration(table: Table<any>, actual: TableInfo | undefine
       )
     }
   }
+  // The stored search index of a searchable table (PostgreSQL's tsvector) is the engine's.
+  columns.delete(SEARCH_VECTOR)
   for (const name of columns.keys())
     out.push(`${table.name}.${name}: in the database, not declared`)
   return out

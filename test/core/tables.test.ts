@@ -99,4 +99,16 @@ describe('checkDeclaration', () => {
     ])
     expect(checkDeclaration(notes, undefined)).toEqual(['notes: declared but missing'])
   })
+
+  it('passes over the search index column a search migration adds, and nothing else', () => {
+    const searched: TableInfo = {
+      name: 'notes',
+      columns: [...actual.columns, column('search_vector', 'tsvector', false, null)],
+    }
+    expect(checkDeclaration(notes, searched)).toEqual([])
+    searched.columns.push(column('search_vectors', 'tsvector', false, null))
+    expect(checkDeclaration(notes, searched)).toEqual([
+      'notes.search_vectors: in the database, not declared',
+    ])
+  })
 })

@@ -17,6 +17,13 @@ export interface SearchDefinition<Name extends string = string> {
   readonly index: string
 }
 
+/**
+ * The column a search migration may add to a searchable table for the engine's own use
+ * (PostgreSQL's stored tsvector): never declared, never read by a store; the declaration check
+ * passes over it.
+ */
+export const SEARCH_VECTOR = 'search_vector'
+
 const FACET_KINDS = new Set(['enum', 'text'])
 const SEARCH_KINDS = new Set(['enum', 'text', 'json'])
 
@@ -68,10 +75,36 @@ export function searchMigration(
   name: string,
   ...indexes: readonly SearchDefinition[]
 ): Migration {
+  return eachIndex(version, name, indexes, 'searchIndex', 'dropSearchIndex')
+}
+
+/**
+ * storedSearchMigration is the migration that makes searches of `indexes` read a stored index
+ * of their text (SqlDialect.storeSearchVector: PostgreSQL's generated tsvector column; nothing
+ * on SQLite), and undoes it, last first.
+ */
+export function storedSearchMigration(
+  version: number,
+  name: string,
+  ...indexes: readonly SearchDefinition[]
+): Migration {
+  return eachIndex(version, name, indexes, 'storeSearchVector', 'dropStoredSearchVector')
+}
+
+type IndexStep = 'searchIndex' | 'dropSearchIndex' | 'storeSearchVector' | 'dropStoredSearchVector'
+
+/** A migration running the dialect's `up` for each index, and its `down` for each, last first. */
+function eachIndex(
+  version: number,
+  name: string,
+  indexes: readonly SearchDefinition[],
+  up: IndexStep,
+  down: IndexStep,
+): Migration {
   return {
     version,
     name,
-    up: (d) => indexes.flatMap((index) => d.searchIndex(index)),
-    down: (d) => [...indexes].reverse().flatMap((index) => d.dropSearchIndex(index)),
+    up: (d) => indexes.flatMap((index) => d[up](index)),
+    down: (d) => [...indexes].reverse().flatMap((index) => d[down](index)),
   }
 }

@@ -58,7 +58,7 @@ export async function searchPage<Cs extends Columns>(
   const searching = options.q !== undefined && options.q !== ''
   if (searching) {
     const terms = parseSearchQuery(options.q!)
-    q = q.innerJoin(db.dialect.searchMatches(search, terms).as(SEARCH), (join) =>
+    q = q.innerJoin(db.dialect.searchMatches(search, terms, { ranked: true }).as(SEARCH), (join) =>
       join.onRef(`${SEARCH}.search_id`, '=', `${search.table}.${search.key}`),
     )
     keyset = {

@@ -5,6 +5,7 @@ import {
   widenIntegers,
   summaryMigration,
   searchMigration,
+  storedSearchMigration,
 } from '../../core/index.js'
 
 /** Curation statuses (seed 004: `check_status_valid`). */
@@ -155,6 +156,7 @@ export const migrations: readonly Migration[] = [
   imageSearch,
   qualityTotals,
   widenIntegers(5),
+  storedSearchMigration(6, 'stored search vector of generated images', imageSearchIndex),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

@@ -4,6 +4,7 @@ import {
   searchIndexOf,
   widenIntegers,
   searchMigration,
+  storedSearchMigration,
 } from '../../core/index.js'
 
 /** Session statuses (seed 003: "initialized, processing, paused, completed, failed"). */
@@ -398,6 +399,7 @@ export const migrations: readonly Migration[] = [
   sessionIndexes,
   widenIntegers(4, ['file_registry.file_size_bytes']),
   sessionSearch,
+  storedSearchMigration(6, 'stored search vector of processing sessions', sessionSearchIndex),
 ]
 
 /** The value `db_version` holds at each schema version. */

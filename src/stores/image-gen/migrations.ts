@@ -6,6 +6,7 @@ import {
   searchIndexOf,
   widenIntegers,
   searchMigration,
+  storedSearchMigration,
 } from '../../core/index.js'
 
 /** Generation job statuses (seed 001). */
@@ -321,6 +322,12 @@ export const migrations: readonly Migration[] = [
   search,
   widenIntegers(4),
   openValueLists,
+  storedSearchMigration(
+    6,
+    'stored search vectors of generation jobs and generated images',
+    jobSearchIndex,
+    imageSearchIndex,
+  ),
 ]
 
 /**

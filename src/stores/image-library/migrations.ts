@@ -5,6 +5,7 @@ import {
   widenIntegers,
   summaryMigration,
   searchMigration,
+  storedSearchMigration,
 } from '../../core/index.js'
 
 /** The characters of the seed's project (seed 002: "constrained via CHECK"). */
@@ -140,6 +141,7 @@ export const migrations: readonly Migration[] = [
   librarySearch,
   emotionTotalsMigration,
   widenIntegers(4),
+  storedSearchMigration(5, 'stored search vector of the image library', librarySearchIndex),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

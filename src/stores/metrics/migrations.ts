@@ -1,4 +1,10 @@
-import { type Migration, searchIndexOf, widenIntegers, searchMigration } from '../../core/index.js'
+import {
+  type Migration,
+  searchIndexOf,
+  widenIntegers,
+  searchMigration,
+  storedSearchMigration,
+} from '../../core/index.js'
 
 /** Video statuses in lifecycle order (seed 002: 'draft', 'rendered', 'posted', 'archived'). */
 export const VIDEO_STATUSES = ['draft', 'rendered', 'posted', 'archived'] as const
@@ -227,6 +233,7 @@ export const migrations: readonly Migration[] = [
   latestTable,
   widenIntegers(3),
   videoSearch,
+  storedSearchMigration(5, 'stored search vector of video metadata', videoSearchIndex),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

@@ -5,6 +5,7 @@ import {
   widenIntegers,
   summaryMigration,
   searchMigration,
+  storedSearchMigration,
 } from '../../core/index.js'
 
 /** Seed 002's trends.db: trending_topics and search_history, five indexes, one trigger. */
@@ -90,6 +91,7 @@ export const migrations: readonly Migration[] = [
   topicSearch,
   sourceTotals,
   widenIntegers(4),
+  storedSearchMigration(5, 'stored search vector of trending topics', topicSearchIndex),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

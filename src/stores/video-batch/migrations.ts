@@ -7,6 +7,7 @@ import {
   summaryMigration,
   summaryShardsMigration,
   searchMigration,
+  storedSearchMigration,
 } from '../../core/index.js'
 
 /** Image statuses (seed 000: "Status Values" of images). */
@@ -258,6 +259,12 @@ export const migrations: readonly Migration[] = [
     'videos.file_size_bytes',
   ]),
   shardedStatusTotals,
+  storedSearchMigration(
+    8,
+    'stored search vectors of images and prompt sets',
+    imageSearchIndex,
+    promptSearchIndex,
+  ),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

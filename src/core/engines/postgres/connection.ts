@@ -14,11 +14,13 @@ const OID = {
   TIMESTAMP: 1114,
   TIMESTAMPTZ: 1184,
   DATE: 1082,
+  TSVECTOR: 3614,
 } as const
 
 const parseTimestamptz = pg.types.getTypeParser(OID.TIMESTAMPTZ, 'text') as (v: string) => Date
 
 const asText = (v: string) => v
+const absent = () => undefined
 
 /**
  * timestamptz text in a UTC session (`2026-01-08 12:00:00.123456+00`) as ISO-8601, by position;
@@ -37,8 +39,10 @@ function timestampToIso(v: string): string | Date {
 /**
  * Type parsers that make PostgreSQL rows look like SQLite rows to the stores: counts and
  * averages (int8, numeric) are numbers, JSON stays text for the store's codec to parse (as it
- * does on SQLite), and timestamps are ISO-8601 strings in UTC. pg asks for a parser per field
- * of every result: each is made once, here.
+ * does on SQLite), timestamps are ISO-8601 strings in UTC, and a tsvector (the stored search
+ * index, `search_vector`, that `SELECT *` reads too) is undefined, so that rows carry no
+ * more than SQLite's do (JSON leaves it out). pg asks for a parser per field of every result:
+ * each is made once, here.
  */
 const TYPES = {
   getTypeParser(oid: number, format?: string): (value: string) => unknown {
@@ -54,6 +58,8 @@ const TYPES = {
         return timestamptzToIso
       case OID.TIMESTAMP:
         return timestampToIso
+      case OID.TSVECTOR:
+        return absent
       default:
         return pg.types.getTypeParser(oid, (format ?? 'text') as 'text')
     }

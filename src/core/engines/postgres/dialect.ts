@@ -1,6 +1,12 @@
 import { sql } from 'kysely'
 import type { SeedType, SqlDialect } from '../../dialect.js'
-import { postgresDropSearchIndex, postgresSearchIndex, postgresSearchMatches } from './search.js'
+import {
+  postgresDropSearchIndex,
+  postgresDropStoredSearchVector,
+  postgresSearchIndex,
+  postgresSearchMatches,
+  postgresStoredSearchVector,
+} from './search.js'
 
 // REAL is a 4-byte float on PostgreSQL; SQLite's REAL is 8 bytes, so DOUBLE PRECISION keeps values equal.
 const POSTGRES_TYPES: Record<SeedType, string> = {
@@ -77,6 +83,8 @@ export const postgresDialect: SqlDialect = {
   ],
   searchIndex: postgresSearchIndex,
   dropSearchIndex: postgresDropSearchIndex,
+  storeSearchVector: postgresStoredSearchVector,
+  dropStoredSearchVector: postgresDropStoredSearchVector,
   searchMatches: postgresSearchMatches,
   widenIntegers: () => [changeIntegerColumns('integer', 'bigint', [])],
   narrowIntegers: (keep) => [changeIntegerColumns('bigint', 'integer', keep)],

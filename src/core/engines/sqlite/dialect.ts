@@ -54,6 +54,8 @@ export const sqliteDialect: SqlDialect = {
   dropCompatibilityFunctions: () => [],
   searchIndex: sqliteSearchIndex,
   dropSearchIndex: sqliteDropSearchIndex,
+  storeSearchVector: () => [],
+  dropStoredSearchVector: () => [],
   searchMatches: sqliteSearchMatches,
   widenIntegers: () => [],
   narrowIntegers: () => [],

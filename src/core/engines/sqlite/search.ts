@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { SearchDefinition } from '../../search/define.js'
 import type { SearchTerm } from '../../search/query.js'
-import type { SearchMatch } from '../../dialect.js'
+import type { SearchMatch, SearchMatchOptions } from '../../dialect.js'
 
 // SQLite's full-text search: an FTS5 table with external content (the indexed table itself, no
 // second copy of the text), kept in step by triggers, so rows that other programs write with
@@ -44,13 +44,20 @@ export function fts5Query(terms: readonly SearchTerm[]): string {
   return terms.map((t) => `"${t.words.join(' ')}"${t.prefix ? ' *' : ''}`).join(' AND ')
 }
 
-/** The matching keys and their rank (higher is better: BM25 negated). */
+/**
+ * The matching keys (from `options.from`, below `options.below`: FTS5 skips the others in its
+ * index) and, when `options.ranked`, their rank (higher is better: BM25 negated).
+ */
 export function sqliteSearchMatches(
   def: SearchDefinition,
   terms: readonly SearchTerm[],
+  options: SearchMatchOptions = {},
 ): RawBuilder<SearchMatch> {
   const fts = sql.table(def.index)
-  return sql<SearchMatch>`(SELECT rowid AS search_id, -bm25(${fts}) AS search_rank FROM ${fts} WHERE ${fts} MATCH ${fts5Query(terms)})`
+  const rank = options.ranked ? sql`, -bm25(${fts}) AS search_rank` : sql``
+  const from = options.from === undefined ? sql`` : sql` AND rowid >= ${options.from}`
+  const below = options.below === undefined ? sql`` : sql` AND rowid < ${options.below}`
+  return sql<SearchMatch>`(SELECT rowid AS search_id${rank} FROM ${fts} WHERE ${fts} MATCH ${fts5Query(terms)}${from}${below})`
 }
 
 /** Statements that index a table's rows again from scratch (after a load with triggers off). */
