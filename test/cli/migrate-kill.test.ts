@@ -97,7 +97,7 @@ describe.each(ENGINES.filter((e) => e.name === 'sqlite'))(
           lane.env,
           at === OPEN_VALUES
             ? ['migrate', 'down', 'image-gen', '--to', String(OPEN_VALUES - 1)]
-            : ['migrate', 'up', 'image-gen'],
+            : ['migrate', 'up', 'image-gen', '--to', String(OPEN_VALUES)],
           signal,
           delay,
         )
@@ -147,7 +147,7 @@ describe.each(ENGINES)('genmedia migrate down of open value lists on $name', (en
     mkdirSync(dataDir, { recursive: true })
     const location = ctx.freshLocation('migrate_down')
     const { store, repo, user } = await storeBeforeOpenValues(dataDir, location)
-    await store.migrator.migrateTo()
+    await store.migrator.migrateTo(OPEN_VALUES)
     const job = await repo.createGenerationJob(user.id, { prompt: 'p', style: 'cyberpunk' })
     await store.close()
     const print = await storeFingerprint(imageGenStore, location)
