@@ -81,9 +81,10 @@ export async function insertMany(
 
 /**
  * insertManyReturning is insertMany that also returns, for every inserted row, the `returning`
- * columns (e.g. `id` and the row's natural key), in statements of a fixed size so the prepared
- * statement is reused. The order of the returned rows is not guaranteed: match them by the key.
- * Runs in the caller's transaction when given one, otherwise in its own.
+ * columns (e.g. `id` and the row's natural key): through the engine's direct path where it has
+ * one (a single-row INSERT … RETURNING run per row), otherwise in statements of a fixed size so
+ * the prepared statement is reused. The order of the returned rows is not guaranteed: match
+ * them by the key. Runs in the caller's transaction when given one, otherwise in its own.
  */
 export async function insertManyReturning<Returned = Record<string, unknown>>(
   db: Database,
@@ -95,8 +96,22 @@ export async function insertManyReturning<Returned = Record<string, unknown>>(
 ): Promise<Returned[]> {
   if (rows.length === 0) return []
   const fill = rowFill(db, columns, rows)
-  const run = (ex: Executor) =>
-    insertChunks<Returned>(db, table, columns, rows.length, fill, returning, ex)
+  const run = async (ex: Executor): Promise<Returned[]> => {
+    const out: Returned[] = []
+    const single = () => insertStatement(db, table, columns, 1, returning)
+    const keep = (row: unknown) => void out.push(row as Returned)
+    const direct = db.engineImpl.insertDirect?.(
+      db,
+      ex,
+      single,
+      columns.length,
+      rows.length,
+      fill,
+      keep,
+    )
+    if (direct !== undefined) return out
+    return insertChunks<Returned>(db, table, columns, rows.length, fill, returning, ex)
+  }
   return executor ? run(executor) : db.transaction((trx) => run(trx))
 }
 

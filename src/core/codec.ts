@@ -1,7 +1,5 @@
 import { ValidationError } from './errors.js'
 
-const SQLITE_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?$/
-
 const ZERO = 48
 const NINE = 57
 /** Where `YYYY-MM-DD?HH:MM:SS` has its digits. */
@@ -27,7 +25,8 @@ function hasDateTime(text: string, separator: string): boolean {
 /**
  * sqliteTextToIso turns SQLite's `YYYY-MM-DD HH:MM:SS[.fff…]` (also PostgreSQL's timestamp
  * text) into ISO-8601 UTC with milliseconds, by position: what the regular expression
- * SQLITE_TIMESTAMP and its rewrite did, without a match object per value. Undefined when the
+ * `^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?$` and a rewrite would do, without a match
+ * object per value. Undefined when the
  * text has another form.
  */
 export function sqliteTextToIso(text: string): string | undefined {
@@ -88,7 +87,8 @@ export function toIsoTimestamp(value: unknown): unknown {
 export function parseTimestamp(value: unknown, field: string): Date {
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value
   if (typeof value === 'string') {
-    const text = SQLITE_TIMESTAMP.test(value) ? `${value.replace(' ', 'T')}Z` : value
+    // SQLite's UTC text is read by position (no regular expression per value).
+    const text = value[10] === ' ' ? (sqliteTextToIso(value) ?? value) : value
     const date = new Date(text)
     if (!Number.isNaN(date.getTime())) return date
   }

@@ -125,7 +125,8 @@ export interface Engine<L extends Location = Location> {
   /**
    * insertDirect inserts `count` rows straight through the driver, one run of the single-row
    * INSERT `sql()` per row, and returns `count`; or returns undefined when it cannot here (the
-   * caller then uses multi-row INSERTs). Absent where every insert goes through Kysely.
+   * caller then uses multi-row INSERTs). With `returned`, `sql()` ends in RETURNING and each
+   * row's returned values are handed to it. Absent where every insert goes through Kysely.
    */
   insertDirect?(
     db: Database,
@@ -134,6 +135,7 @@ export interface Engine<L extends Location = Location> {
     width: number,
     count: number,
     fill: BulkFill,
+    returned?: (row: unknown) => void,
   ): number | undefined
   /**
    * prepareQuery builds a PreparedQuery that runs on the driver directly where it can, through

@@ -1,7 +1,5 @@
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { parse } from 'csv-parse'
 import {
   ValidationError,
   parseTimestamp,
@@ -9,6 +7,7 @@ import {
   type Table,
   JOB_COLUMN_NAMES,
 } from '../../core/index.js'
+import { readCsvRecords } from './import-csv.js'
 import { videoBatchTables } from './tables.js'
 
 /**
@@ -141,80 +140,95 @@ function assertFile(path: string, what: string): void {
  */
 export async function readUploads(path: string, onIssue: IssueHandler): Promise<SourceEntry[]> {
   assertFile(path, 'uploads')
-  const entries: SourceEntry[] = []
-  const parser = createReadStream(path).pipe(
-    parse({
-      info: true,
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      skip_records_with_error: true,
-    }),
-  )
-  // Records csv-parse cannot read (an unclosed quote) arrive as events; they are reported from
-  // the loop, so that a throwing handler (--strict) unwinds the loop and not the parser.
-  const unreadable: ImportIssue[] = []
-  parser.on('skip', (error: Error & { lines?: number }) => {
-    unreadable.push({ table: 'images', file: path, line: error.lines ?? 0, message: error.message })
-  })
+  let entries: SourceEntry[] = []
+  // Reported once the file is read (nothing is written before), in file order; a header error
+  // reports those before it first.
+  let issues: ImportIssue[] = []
+  const flush = () => {
+    for (const issue of issues.splice(0)) onIssue(issue)
+  }
   let header: string[] | undefined
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: string[]
-    info: { lines: number }
-  }>) {
-    for (const issue of unreadable.splice(0)) onIssue(issue)
+  let kinds: Kind[] = []
+  const onRecord = (record: string[], line: number) => {
     if (!header) {
-      header = record.map((h) => h.trim())
-      const unknown = header.filter((h) => !(h in UPLOAD_COLUMNS))
-      if (unknown.length > 0) {
-        throw new ValidationError(
-          `${path}:1: unknown column ${unknown.join(', ')}; the header names images columns: ${Object.keys(UPLOAD_COLUMNS).join(', ')}`,
-          'uploads',
-        )
-      }
-      if (!header.includes('original_filename')) {
-        throw new ValidationError(
-          `${path}:1: the header has no original_filename column`,
-          'uploads',
-        )
-      }
-      continue
+      header = readHeader(path, record, flush)
+      kinds = header.map((column) => UPLOAD_COLUMNS[column]!)
+      return
     }
     try {
-      if (record.length !== header.length) {
-        throw new EntryError(`expected ${header.length} fields, got ${record.length}`)
-      }
-      const values: Record<string, unknown> = {}
-      header.forEach((column, i) => {
-        values[column] = convert(column, UPLOAD_COLUMNS[column]!, record[i], true)
-      })
-      const name = values.original_filename
-      if (typeof name !== 'string' || name.trim() === '')
-        throw new EntryError('original_filename is required')
-      if (name === 'legacy_placeholder')
-        throw new EntryError(
-          'original_filename legacy_placeholder is reserved for the placeholder image',
-        )
-      if (
-        values.status !== undefined &&
-        values.status !== null &&
-        !UPLOAD_STATUSES.has(values.status as string)
-      ) {
-        throw new EntryError(
-          `unknown status ${JSON.stringify(values.status)}; expected success, failed or pending`,
-        )
-      }
-      if (values.status === null) delete values.status
-      entries.push({ file: path, line: info.lines, key: name, values })
+      entries.push(uploadEntry(path, line, header, kinds, record))
     } catch (error) {
       if (!(error instanceof EntryError)) throw error
-      onIssue({ table: 'images', file: path, line: info.lines, message: error.message })
+      issues.push({ table: 'images', file: path, line, message: error.message })
     }
   }
-  for (const issue of unreadable.splice(0)) onIssue(issue)
+  await readCsvRecords(
+    path,
+    () => {
+      entries = []
+      issues = []
+      header = undefined
+      return onRecord
+    },
+    (line, message) => issues.push({ table: 'images', file: path, line, message }),
+  )
+  flush()
   if (!header)
     throw new ValidationError(`${path}: the upload log is empty (no header row)`, 'uploads')
   return entries
+}
+
+/** readHeader checks the upload log's header row and returns its column names. */
+function readHeader(path: string, record: string[], flush: () => void): string[] {
+  const header = record.map((h) => h.trim())
+  const unknown = header.filter((h) => !(h in UPLOAD_COLUMNS))
+  if (unknown.length > 0) {
+    flush()
+    throw new ValidationError(
+      `${path}:1: unknown column ${unknown.join(', ')}; the header names images columns: ${Object.keys(UPLOAD_COLUMNS).join(', ')}`,
+      'uploads',
+    )
+  }
+  if (!header.includes('original_filename')) {
+    flush()
+    throw new ValidationError(`${path}:1: the header has no original_filename column`, 'uploads')
+  }
+  return header
+}
+
+/** uploadEntry reads one upload row (its columns `header`, of `kinds`), throwing EntryError. */
+function uploadEntry(
+  path: string,
+  line: number,
+  header: readonly string[],
+  kinds: readonly Kind[],
+  record: readonly string[],
+): SourceEntry {
+  if (record.length !== header.length) {
+    throw new EntryError(`expected ${header.length} fields, got ${record.length}`)
+  }
+  const values: Record<string, unknown> = {}
+  for (let i = 0; i < header.length; i++) {
+    values[header[i]!] = convert(header[i]!, kinds[i]!, record[i], true)
+  }
+  const name = values.original_filename
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new EntryError('original_filename is required')
+  if (name === 'legacy_placeholder')
+    throw new EntryError(
+      'original_filename legacy_placeholder is reserved for the placeholder image',
+    )
+  if (
+    values.status !== undefined &&
+    values.status !== null &&
+    !UPLOAD_STATUSES.has(values.status as string)
+  ) {
+    throw new EntryError(
+      `unknown status ${JSON.stringify(values.status)}; expected success, failed or pending`,
+    )
+  }
+  if (values.status === null) delete values.status
+  return { file: path, line, key: name, values }
 }
 
 /**
@@ -284,11 +298,8 @@ export function readPrompts(dir: string, onIssue: IssueHandler): SourceEntry[] {
 export async function readVideos(path: string, onIssue: IssueHandler): Promise<SourceEntry[]> {
   assertFile(path, 'videos')
   const entries: SourceEntry[] = []
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity })
-  let line = 0
-  for await (const raw of lines) {
-    line++
-    if (raw.trim() === '') continue
+  await eachLine(path, (raw, line) => {
+    if (raw.trim() === '') return
     try {
       let doc: unknown
       try {
@@ -304,14 +315,42 @@ export async function readVideos(path: string, onIssue: IssueHandler): Promise<S
       if (!(error instanceof EntryError)) throw error
       onIssue({ table: 'videos', file: path, line, message: error.message })
     }
-  }
+  })
   return entries
+}
+
+/**
+ * eachLine calls `onLine` with every line of the file at `path` and its number (from 1), read in
+ * large chunks and cut at each `\n` (a `\r` before it is dropped): one call per line, with no
+ * promise or event per line as `readline` has. A throwing `onLine` stops the read.
+ */
+async function eachLine(path: string, onLine: (text: string, line: number) => void): Promise<void> {
+  let pending = ''
+  let line = 0
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = pending + (chunk as string)
+    let start = 0
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      onLine(lineOf(text, start, end), ++line)
+      start = end + 1
+    }
+    pending = text.slice(start)
+  }
+  if (pending !== '') onLine(lineOf(pending, 0, pending.length), ++line)
+}
+
+const CR = 13
+
+/** The text from `start` to `end`, without a `\r` that ends it. */
+function lineOf(text: string, start: number, end: number): string {
+  return text.slice(start, end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end)
 }
 
 function videoEntry(file: string, line: number, doc: Record<string, unknown>): SourceEntry {
   const values: Record<string, unknown> = {}
   const metadata: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(doc)) {
+  for (const key in doc) {
+    const value = doc[key]
     const kind = VIDEO_COLUMNS[key]
     if (kind) values[key] = convert(key, kind, value, false)
     else if (key === 'metadata') {

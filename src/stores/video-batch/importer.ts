@@ -127,14 +127,17 @@ function counts(): TableCounts {
   return { read: 0, inserted: 0, updated: 0, unchanged: 0, skipped: 0, merged: 0 }
 }
 
-/** collapse merges entries with the same key, later values over earlier ones (file order). */
+/**
+ * collapse merges entries with the same key, later values over earlier ones (file order), into
+ * the first entry of each key (the readers' entries are the importer's own to change).
+ */
 function collapse(entries: SourceEntry[], tableCounts: TableCounts): SourceEntry[] {
   tableCounts.read = entries.length
   const byKey = new Map<string, SourceEntry>()
   for (const entry of entries) {
     const earlier = byKey.get(entry.key)
     if (!earlier) {
-      byKey.set(entry.key, { ...entry, values: { ...entry.values } })
+      byKey.set(entry.key, entry)
       continue
     }
     tableCounts.merged++
@@ -264,6 +267,7 @@ class ImportRun {
       return { imageId, promptId: prompt?.id ?? null }
     })
     const placeholder = links.some((l) => l.imageId === undefined) ? await this.#placeholderId() : 0
+    const defaults = { created_at: now, prompt_type: 'base' }
     const planned = entries.map((entry, i): Planned => {
       const link = links[i]!
       if ((link.imageId ?? placeholder) === this.#state.placeholderId)
@@ -272,17 +276,12 @@ class ImportRun {
       const existing =
         this.#state.videosByKey.get(entry.key) ??
         (filename ? this.#state.unkeyedVideosByFilename.get(filename) : undefined)
-      return {
-        key: entry.key,
-        existing,
-        values: {
-          ...entry.values,
-          image_id: link.imageId ?? placeholder,
-          prompt_id: link.promptId,
-          source_key: entry.key,
-        },
-        defaults: { created_at: now, prompt_type: 'base' },
-      }
+      // The entry's own values, completed (the readers' entries are the importer's to change).
+      const values = entry.values
+      values.image_id = link.imageId ?? placeholder
+      values.prompt_id = link.promptId
+      values.source_key = entry.key
+      return { key: entry.key, existing, values, defaults }
     })
     await this.#write(videos, VIDEO_KINDS, 'source_key', planned, (p, id) => {
       const filename = p.values.video_filename as string | null | undefined
@@ -328,6 +327,8 @@ class ImportRun {
   ): Promise<void> {
     const tally = this.#report.tables[table.name]
     const encode = (values: Record<string, unknown>) => table.codec.encode(values)
+    const columns = insertedColumns(table)
+    const rowOf = insertRowOf(table, columns)
     const size = this.#options.batchSize ?? DEFAULT_BATCH_SIZE
     for (let start = 0; start < planned.length; start += size) {
       const batch = planned.slice(start, start + size)
@@ -352,8 +353,8 @@ class ImportRun {
           tally.updated++
           done.push([{ ...p, values: { ...p.existing.values, ...p.values } }, p.existing.id])
         }
-        const rows = inserts.map((p) => encode({ ...p.defaults, ...p.values }))
-        const ids = await w.insert(table.name, insertedColumns(table), rows, keyColumn)
+        const rows = inserts.map(rowOf)
+        const ids = await w.insert(table.name, columns, rows, keyColumn)
         for (const p of inserts) done.push([p, ids.get(p.key)!])
         tally.inserted += inserts.length
         return done
@@ -365,6 +366,29 @@ class ImportRun {
         total: planned.length,
       })
     }
+  }
+}
+
+/**
+ * insertRowOf returns what turns a planned row into the encoded values of `columns` its INSERT
+ * binds: what `table.codec.encode({ ...defaults, ...values })` gives, NULL where neither has a
+ * value, in one object per row (with the encoders chosen once).
+ */
+function insertRowOf(
+  table: Table<any, TableName>,
+  columns: readonly string[],
+): (p: Planned) => Record<string, unknown> {
+  const encoders = columns.map((c) => table.codec.encoderOf(c))
+  return (p) => {
+    const row: Record<string, unknown> = {}
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i]!
+      const given = p.values[column]
+      const value = given === undefined ? p.defaults[column] : given
+      const encoder = encoders[i]
+      row[column] = value === undefined || value === null ? null : encoder ? encoder(value) : value
+    }
+    return row
   }
 }
 

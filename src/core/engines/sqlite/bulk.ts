@@ -16,15 +16,23 @@ export function insertDirect(
   width: number,
   count: number,
   fill: BulkFill,
+  returned?: (row: unknown) => void,
 ): number | undefined {
   const handle = db.sqliteHandle
   if (!handle || !executor.isTransaction || !handle.inTransaction || db.capturing) return undefined
   const insert = handle.prepare(sql())
   const values: unknown[] = new Array(width)
   try {
-    for (let n = 0; n < count; n++) {
-      fill(n, values, true)
-      insert.run(values)
+    if (returned) {
+      for (let n = 0; n < count; n++) {
+        fill(n, values, true)
+        returned(insert.get(values))
+      }
+    } else {
+      for (let n = 0; n < count; n++) {
+        fill(n, values, true)
+        insert.run(values)
+      }
     }
   } catch (error) {
     throw db.translateError(error)
