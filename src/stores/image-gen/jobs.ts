@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
-import type { Kysely } from 'kysely'
+import type { Insertable, Kysely } from 'kysely'
 import sharp from 'sharp'
 import { z } from 'zod'
 import {
@@ -150,7 +150,7 @@ export const imageGenJobs: JobPipeline<ImageGenRepository> = {
     )
     const at = new Date()
     const written: string[] = []
-    const rows: Record<string, unknown>[] = []
+    const rows: Insertable<ImageGenTables['generated_images']>[] = []
     try {
       for (const [i, image] of r.images.entries()) {
         const index = i + 1
@@ -198,7 +198,7 @@ export const imageGenJobs: JobPipeline<ImageGenRepository> = {
         for (const row of rows) {
           await (trx as Kysely<ImageGenTables>)
             .insertInto('generated_images')
-            .values({ ...row, created_at: createdAt } as never)
+            .values({ ...row, created_at: createdAt })
             .execute()
         }
       },
