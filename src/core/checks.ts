@@ -10,12 +10,17 @@ export interface NamedCheck {
   condition: string
 }
 
-/** CheckChange is a set of named CHECK constraints of one table that a migration removes. */
+/**
+ * CheckChange is what a migration removes of one table's rules: named CHECK constraints, and
+ * the NOT NULL of columns the seed leaves optional.
+ */
 export interface CheckChange {
   table: string
   /** The table's key column: a refused `down` names rows by it. */
   key: string
   checks: readonly NamedCheck[]
+  /** Columns whose NOT NULL is removed. */
+  notNull?: readonly string[]
 }
 
 /**
@@ -35,8 +40,8 @@ const NAMED_ROWS = 5
 
 /**
  * dropChecks is the migration that removes named CHECK constraints from a table (an open value
- * list where one was closed); `down` puts them back, and refuses, changing nothing, while a row
- * holds a value one of them forbids. On PostgreSQL it is `ALTER TABLE … DROP CONSTRAINT`; on
+ * list where one was closed), and the NOT NULL of the change's `notNull` columns; `down` puts
+ * them back, and refuses, changing nothing, while a row holds a value one of them forbids. On PostgreSQL it is `ALTER TABLE … DROP CONSTRAINT`; on
  * SQLite, which cannot drop a constraint, the table is rebuilt (engines/sqlite/checks.ts).
  */
 export function dropChecks(version: number, name: string, change: CheckChange): Migration {
@@ -45,9 +50,14 @@ export function dropChecks(version: number, name: string, change: CheckChange): 
 
 /** describeChecks is the text of a CheckChange that a migration's checksum covers. */
 export function describeChecks(change: CheckChange): string {
-  return change.checks
-    .map((c) => `ALTER TABLE ${change.table} DROP CONSTRAINT ${c.name} CHECK (${c.condition})`)
-    .join('\n;\n')
+  return [
+    ...change.checks.map(
+      (c) => `ALTER TABLE ${change.table} DROP CONSTRAINT ${c.name} CHECK (${c.condition})`,
+    ),
+    ...(change.notNull ?? []).map(
+      (column) => `ALTER TABLE ${change.table} ALTER COLUMN ${column} DROP NOT NULL`,
+    ),
+  ].join('\n;\n')
 }
 
 /**
@@ -65,7 +75,11 @@ export async function changeChecks(
   const engine = db.engineImpl.checks
   if (direction === 'up') return engine.drop(db, trx, change)
   const refused: string[] = []
-  for (const check of change.checks) {
+  const rules = [
+    ...change.checks,
+    ...(change.notNull ?? []).map((column) => ({ column, condition: `${column} IS NOT NULL` })),
+  ]
+  for (const check of rules) {
     // A CHECK passes NULL (its condition is not false), so NOT (…) selects exactly the rows it refuses.
     const rows = await db.query<{ k: unknown; v: unknown }>(
       `SELECT ${change.key} AS k, ${check.column} AS v FROM ${change.table} WHERE NOT (${check.condition}) ORDER BY ${change.key} LIMIT ${NAMED_ROWS + 1}`,
@@ -81,7 +95,7 @@ export async function changeChecks(
   }
   if (refused.length > 0) {
     throw new ConflictError(
-      `cannot restore the CHECK constraints of ${change.table} (${change.checks.map((c) => c.name).join(', ')}): rows hold values they refuse: ${refused.join('; ')}. Change or delete those rows first`,
+      `cannot restore the rules of ${change.table} (${rules.map((r) => ('name' in r ? r.name : `${r.column} NOT NULL`)).join(', ')}): rows hold values they refuse: ${refused.join('; ')}. Change or delete those rows first`,
     )
   }
   return engine.add(db, trx, change)

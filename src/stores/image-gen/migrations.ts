@@ -316,6 +316,18 @@ const openValueLists = dropChecks(
   },
 )
 
+/**
+ * Seed 001 lists a reference image's `mime_type` as file metadata and states no rule, and its
+ * service's table takes NULL there (an upload whose type was not recorded): genmedia's own
+ * uploads always set it, but an adopted database keeps such rows in place.
+ */
+const optionalReferenceMimeType = dropChecks(7, 'reference images: mime_type optional', {
+  table: 'reference_images',
+  key: 'id',
+  checks: [],
+  notNull: ['mime_type'],
+})
+
 export const migrations: readonly Migration[] = [
   initial,
   jobRuntime,
@@ -328,6 +340,7 @@ export const migrations: readonly Migration[] = [
     jobSearchIndex,
     imageSearchIndex,
   ),
+  optionalReferenceMimeType,
 ]
 
 /**

@@ -76,7 +76,8 @@ export const tables = defineTables({
     /** The file's name as the user gave it (sanitised in the key). */
     file_name: col.text().check(text(255)),
     file_size: fileSize(),
-    mime_type: col.text(),
+    /** NULL only in rows written by other programs (seed 001's service; migration 7). */
+    mime_type: col.text().nullable({ inWrites: false }),
     width: col.integer().nullable(),
     height: col.integer().nullable(),
     uploaded_at: col.timestamp().defaulted(),

@@ -10,13 +10,17 @@ export const postgresChecks: EngineChecks = {
   before: [],
   after: [],
   async drop(db, trx, change) {
-    const drops = change.checks.map((c) => `DROP CONSTRAINT ${quote(c.name)}`).join(', ')
-    await db.query(`ALTER TABLE ${quote(change.table)} ${drops}`, [], trx)
+    const drops = [
+      ...change.checks.map((c) => `DROP CONSTRAINT ${quote(c.name)}`),
+      ...(change.notNull ?? []).map((column) => `ALTER COLUMN ${quote(column)} DROP NOT NULL`),
+    ]
+    await db.query(`ALTER TABLE ${quote(change.table)} ${drops.join(', ')}`, [], trx)
   },
   async add(db, trx, change) {
-    const adds = change.checks
-      .map((c) => `ADD CONSTRAINT ${quote(c.name)} CHECK (${c.condition})`)
-      .join(', ')
-    await db.query(`ALTER TABLE ${quote(change.table)} ${adds}`, [], trx)
+    const adds = [
+      ...change.checks.map((c) => `ADD CONSTRAINT ${quote(c.name)} CHECK (${c.condition})`),
+      ...(change.notNull ?? []).map((column) => `ALTER COLUMN ${quote(column)} SET NOT NULL`),
+    ]
+    await db.query(`ALTER TABLE ${quote(change.table)} ${adds.join(', ')}`, [], trx)
   },
 }

@@ -16,10 +16,18 @@ export const sqliteChecks: EngineChecks = {
   after: sqliteAdoption.after,
   drop: (db, trx, change) =>
     rebuildTable(db, trx, change.table, (sql) =>
-      change.checks.reduce((s, c) => withoutConstraint(s, c.name, change.table), sql),
+      (change.notNull ?? []).reduce(
+        (s, column) => withNotNull(s, column, change.table, false),
+        change.checks.reduce((s, c) => withoutConstraint(s, c.name, change.table), sql),
+      ),
     ),
   add: (db, trx, change) =>
-    rebuildTable(db, trx, change.table, (sql) => withConstraints(sql, change)),
+    rebuildTable(db, trx, change.table, (sql) =>
+      (change.notNull ?? []).reduce(
+        (s, column) => withNotNull(s, column, change.table, true),
+        withConstraints(sql, change),
+      ),
+    ),
 }
 
 /**
@@ -122,8 +130,25 @@ export function withoutConstraint(sql: string, name: string, table: string): str
   return sql.slice(0, found.index) + sql.slice(end)
 }
 
+/**
+ * `sql` (a CREATE TABLE) with or without NOT NULL on `column`'s definition: the column's name and
+ * type, at the start of a definition, then (to remove) its NOT NULL before the next comma.
+ */
+export function withNotNull(sql: string, column: string, table: string, on: boolean): string {
+  const name = `["\`]?${column}["\`]?`
+  if (on) {
+    const definition = new RegExp(`([(,]\\s*${name}\\s+\\w+(\\s*\\([^)]*\\))?)`, 'i')
+    if (!definition.test(sql)) throw new Error(`${table} has no column ${column}`)
+    return sql.replace(definition, '$1 NOT NULL')
+  }
+  const notNull = new RegExp(`([(,]\\s*${name}\\s+[^,]*?)\\s+NOT\\s+NULL\\b`, 'i')
+  if (!notNull.test(sql)) throw new Error(`${table}.${column} is not NOT NULL`)
+  return sql.replace(notNull, '$1')
+}
+
 /** `sql` (a CREATE TABLE) with the change's constraints added after its last definition. */
 function withConstraints(sql: string, change: CheckChange): string {
+  if (change.checks.length === 0) return sql
   const end = closingParen(sql, sql.indexOf('(')) - 1
   const added = change.checks
     .map((c) => `,\n    CONSTRAINT ${c.name} CHECK (${c.condition})`)
