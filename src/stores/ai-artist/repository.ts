@@ -326,15 +326,17 @@ ORDER BY started_at DESC`)
   ): Promise<CreationSession> {
     const created = parseInput(countSchema, counts.created)
     const kept = parseInput(countSchema, counts.kept)
-    const row = await this.k
-      .updateTable('creation_sessions')
-      .set((eb) => ({
-        images_created: eb('images_created', '+', created),
-        images_kept: eb('images_kept', '+', kept),
-      }))
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst()
+    const row = await this.db.run((k) =>
+      k
+        .updateTable('creation_sessions')
+        .set((eb) => ({
+          images_created: eb('images_created', '+', created),
+          images_kept: eb('images_kept', '+', kept),
+        }))
+        .where('id', '=', this.#creationRows.key(id))
+        .returningAll()
+        .executeTakeFirst(),
+    )
     if (!row) throw new NotFoundError(`creation session ${id} does not exist`)
     return creations.codec.decode(row)
   }

@@ -251,6 +251,13 @@ describe.each(ENGINES)('ai-artist repository on $name', (engine) => {
     await expect(repo.recordCreation(s3.id, { created: -1, kept: 0 })).rejects.toBeInstanceOf(
       ValidationError,
     )
+    // An id of the wrong type or past 2^53 is a ValidationError on both engines (PostgreSQL
+    // threw its own cast error, SQLite matched nothing).
+    for (const id of ['abc', 1e308] as unknown as number[]) {
+      await expect(repo.recordCreation(id, { created: 1, kept: 1 })).rejects.toBeInstanceOf(
+        ValidationError,
+      )
+    }
     expect(await repo.getDailyCreationStatistics()).toEqual([
       { date: '2026-01-09', sessions: 1, total_created: 4, total_kept: 4, avg_quality: null },
       { date: '2026-01-08', sessions: 2, total_created: 5, total_kept: 2, avg_quality: 7.05 },
