@@ -57,6 +57,11 @@ export interface TableRows<
   ): Promise<Row>
   /** remove deletes the row whose key is `key`, or throws NotFoundError. */
   remove(key: KeyOf<DB, T, K>, executor?: Executor<DB>): Promise<void>
+  /**
+   * key returns `key` once it is of the key column's type, or throws ValidationError naming the
+   * column: a statement of the store's own that finds a row by key checks it as these methods do.
+   */
+  key(key: KeyOf<DB, T, K>): KeyOf<DB, T, K>
 }
 
 /**
@@ -153,6 +158,10 @@ export function tableRows<
         k.deleteFrom(name).where(column, '=', key).executeTakeFirst(),
       )
       if (Number(result.numDeletedRows) === 0) throw missing(key)
+    },
+    key(key) {
+      checkKey(key)
+      return key
     },
   }
   return rows

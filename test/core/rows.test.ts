@@ -128,6 +128,30 @@ describe.each(ENGINES)('tableRows on $name', (engine) => {
     await expect(bySlug.get('a')).rejects.toBeInstanceOf(NotFoundError)
   })
 
+  it('checks a key for statements of their own, as its methods check it', async () => {
+    const { db, rows } = await open()
+    const note = await rows.insert({ slug: 'a', title: 'A' })
+    expect(rows.key(note.id)).toBe(note.id)
+    // On PostgreSQL these reach the bigint column as a cast that fails; on SQLite they match
+    // nothing: refused before either, the same on both engines.
+    for (const key of ['abc', 1e308, 2 ** 53, 1.5] as unknown as number[]) {
+      expect(() => rows.key(key)).toThrow(ValidationError)
+    }
+    const bySlug = tableRows(db, tables.notes, 'note', 'slug')
+    expect(() => bySlug.key(7 as unknown as string)).toThrow(ValidationError)
+  })
+
+  it('refuses text with NUL in any parameter, as PostgreSQL does', async () => {
+    const { db } = await open()
+    await db.query(`INSERT INTO notes (slug, title) VALUES ('a', 'A')`)
+    const byNul = db.run((k) =>
+      k.selectFrom('notes').selectAll().where('slug', '=', 'a\u0000b').execute(),
+    )
+    await expect(byNul).rejects.toBeInstanceOf(ValidationError)
+    const raw = db.query(`SELECT * FROM notes WHERE title = ${db.dialect.parameter(1)}`, ['\u0000'])
+    await expect(raw).rejects.toBeInstanceOf(ValidationError)
+  })
+
   it('works inside a transaction, which commits or rolls back its rows', async () => {
     const { db, rows } = await open()
     const kept = await db.transaction(async (trx) => {

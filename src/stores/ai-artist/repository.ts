@@ -9,6 +9,7 @@ import {
   parseTimestamp,
   prepareQuery,
   tableRows,
+  ValidationError,
   type IndexInfo,
   type Page,
   type PageRequest,
@@ -318,7 +319,8 @@ ORDER BY started_at DESC`)
 
   /**
    * recordCreation adds to a session's counts of images created and kept (atomically, so
-   * concurrent workers may report into one session).
+   * concurrent workers may report into one session). A total past 2^53 − 1, the largest whole
+   * number read back exactly, is refused (ValidationError naming the count) and nothing changes.
    */
   async recordCreation(
     id: number,
@@ -326,17 +328,32 @@ ORDER BY started_at DESC`)
   ): Promise<CreationSession> {
     const created = parseInput(countSchema, counts.created)
     const kept = parseInput(countSchema, counts.kept)
-    const row = await this.k
-      .updateTable('creation_sessions')
-      .set((eb) => ({
-        images_created: eb('images_created', '+', created),
-        images_kept: eb('images_kept', '+', kept),
-      }))
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`creation session ${id} does not exist`)
-    return creations.codec.decode(row)
+    const row = await this.db.run((k) =>
+      k
+        .updateTable('creation_sessions')
+        .set((eb) => ({
+          images_created: eb('images_created', '+', created),
+          images_kept: eb('images_kept', '+', kept),
+        }))
+        .where('id', '=', this.#creationRows.key(id))
+        .where((eb) =>
+          eb.and([
+            eb(
+              eb.fn.coalesce('images_created', eb.lit(0)),
+              '<=',
+              Number.MAX_SAFE_INTEGER - created,
+            ),
+            eb(eb.fn.coalesce('images_kept', eb.lit(0)), '<=', Number.MAX_SAFE_INTEGER - kept),
+          ]),
+        )
+        .returningAll()
+        .executeTakeFirst(),
+    )
+    if (row) return creations.codec.decode(row)
+    const current = await this.#creationRows.get(id)
+    const field =
+      (current.images_created ?? 0) > Number.MAX_SAFE_INTEGER - created ? 'created' : 'kept'
+    throw new ValidationError(`${field} would take the session's total past 2^53 - 1`, field)
   }
 
   /**

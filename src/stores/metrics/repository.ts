@@ -202,7 +202,7 @@ ORDER BY platform`,
           status: target,
           ...(target === 'posted' ? { posted_at: sql<Date>`COALESCE(posted_at, ${when})` } : {}),
         })
-        .where('video_id', '=', videoId)
+        .where('video_id', '=', this.#videoRows.key(videoId))
         .where('status', 'in', allowedFrom)
         .returningAll()
         .executeTakeFirst(),

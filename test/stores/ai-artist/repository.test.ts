@@ -251,10 +251,36 @@ describe.each(ENGINES)('ai-artist repository on $name', (engine) => {
     await expect(repo.recordCreation(s3.id, { created: -1, kept: 0 })).rejects.toBeInstanceOf(
       ValidationError,
     )
+    // An id of the wrong type or past 2^53 is a ValidationError on both engines (PostgreSQL
+    // threw its own cast error, SQLite matched nothing).
+    for (const id of ['abc', 1e308] as unknown as number[]) {
+      await expect(repo.recordCreation(id, { created: 1, kept: 1 })).rejects.toBeInstanceOf(
+        ValidationError,
+      )
+    }
+    await expect(repo.recordCreation(10_000, { created: 1, kept: 0 })).rejects.toBeInstanceOf(
+      NotFoundError,
+    )
     expect(await repo.getDailyCreationStatistics()).toEqual([
       { date: '2026-01-09', sessions: 1, total_created: 4, total_kept: 4, avg_quality: null },
       { date: '2026-01-08', sessions: 2, total_created: 5, total_kept: 2, avg_quality: 7.05 },
     ])
+    // Totals stay whole numbers read back exactly (the HTTP answer was a 500 past 2^53 - 1).
+    const s4 = await repo.startCreationSession({ theme: 'big', started_at: day('2026-01-10', 9) })
+    const big = Number.MAX_SAFE_INTEGER - 4
+    await repo.recordCreation(s4.id, { created: big, kept: big })
+    await expect(repo.recordCreation(s4.id, { created: 5, kept: 0 })).rejects.toMatchObject({
+      name: 'ValidationError',
+      field: 'created',
+    })
+    await expect(repo.recordCreation(s4.id, { created: 0, kept: 5 })).rejects.toMatchObject({
+      name: 'ValidationError',
+      field: 'kept',
+    })
+    expect(await repo.getCreationSession(s4.id)).toMatchObject({
+      images_created: big,
+      images_kept: big,
+    })
   })
 
   it('reports size, table statistics and the indexes of generated_images', async () => {

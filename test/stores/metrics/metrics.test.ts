@@ -147,6 +147,12 @@ describe.each(ENGINES)('metrics on $name', (engine) => {
     await repo.addVideo({ video_id: 'emf_2' })
     expect((await repo.setVideoStatus('emf_2', 'posted')).posted_at).not.toBeNull()
     await expect(repo.setVideoStatus('missing', 'posted')).rejects.toBeInstanceOf(NotFoundError)
+    // A video id that is not text: PostgreSQL matched video "7" where SQLite matched nothing.
+    await repo.addVideo({ video_id: '7' })
+    await expect(repo.setVideoStatus(7 as never, 'posted')).rejects.toMatchObject({
+      name: 'ValidationError',
+      field: 'video_id',
+    })
     await expect(repo.setVideoStatus('emf_2', 'published' as never)).rejects.toMatchObject({
       name: 'ValidationError',
     })

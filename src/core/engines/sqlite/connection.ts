@@ -10,6 +10,8 @@ import {
   type Driver,
 } from 'kysely'
 import type { OpenOptions } from '../../database.js'
+import { ValidationError } from '../../errors.js'
+import { hasNul } from '../../validate.js'
 import type { EngineConnection } from '../engine.js'
 import { sqliteFilePath, type SqliteLocation } from './location.js'
 import { removeLeftovers } from './scratch.js'
@@ -82,8 +84,19 @@ export function formatSqliteTimestamp(date: Date): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${ms === '000' ? '' : `.${ms}`}`
 }
 
-function convertParameters(parameters: ReadonlyArray<unknown>): unknown[] {
-  return parameters.map(toSqliteValue)
+/**
+ * convertParameters binds a statement's parameters (toSqliteValue), refusing text with NUL as
+ * PostgreSQL refuses it: a value no write stores (LIMITS) but a filter or key may still carry
+ * (`claimNextVideo({ platform: 'a\u0000b' })`) is the same ValidationError on both engines,
+ * not a match on one and an error on the other.
+ */
+export function convertParameters(parameters: ReadonlyArray<unknown>): unknown[] {
+  return parameters.map((value) => {
+    if (typeof value === 'string' && hasNul(value)) {
+      throw new ValidationError('text the database cannot store: must not contain NUL (\\u0000)')
+    }
+    return toSqliteValue(value)
+  })
 }
 
 /**

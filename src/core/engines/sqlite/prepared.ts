@@ -2,7 +2,8 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { CompiledQuery } from 'kysely'
 import type { Database } from '../../database.js'
 import type { PreparedQuery } from '../../prepared.js'
-import { isBusy, toSqliteValue } from './connection.js'
+import { convertParameters, isBusy } from './connection.js'
+import { hasNul } from '../../validate.js'
 
 /**
  * prepareDirect is SQLite's PreparedQuery: a read runs straight on one cached better-sqlite3
@@ -31,7 +32,7 @@ export function prepareDirect<Row>(
 
   // Numbers and strings bind as they are: the hot reads (a get by id) skip the copy.
   const bind = (parameters: readonly unknown[]): readonly unknown[] =>
-    parameters.every(bindsAsIs) ? parameters : parameters.map(toSqliteValue)
+    parameters.every(bindsAsIs) ? parameters : convertParameters(parameters)
 
   return {
     get sql() {
@@ -67,5 +68,5 @@ export function prepareDirect<Row>(
 }
 
 function bindsAsIs(value: unknown): boolean {
-  return typeof value === 'number' || typeof value === 'string'
+  return typeof value === 'number' || (typeof value === 'string' && !hasNul(value))
 }
