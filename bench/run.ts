@@ -135,9 +135,12 @@ async function updateFigures(path: string, figures: Figure[], measuredBy: string
     const start = text.search(heading)
     const section = `${figureMarkdown(figure)}\n\n- ${measuredBy}\n\n`
     if (start < 0) {
-      // A figure the full run did not have: before the appendix.
-      const appendix = text.indexOf('\n## Query plans')
-      text = `${text.slice(0, appendix + 1)}${section}${text.slice(appendix + 1)}`
+      // A figure the full run did not have: before the first of a higher number, or the appendix.
+      const later = [...text.matchAll(/^## (\d+)\. /gm)].find(
+        (m) => Number(m[1]) > Number(figure.id),
+      )
+      const at = later?.index ?? text.indexOf('\n## Query plans') + 1
+      text = `${text.slice(0, at)}${section}${text.slice(at)}`
       continue
     }
     const rest = text.slice(start + 3)
