@@ -9,7 +9,7 @@ import { inLanes, runThenKill, storeFingerprint } from './killable-cli.js'
 import { CLI, runCli } from './run-cli.js'
 
 /** Kills in all, spread over LANES stores killed side by side. */
-const KILLS = 16
+const KILLS = 8
 const LANES = 4
 /** Jobs added to each store, so that the table rebuild takes a while to kill inside. */
 const JOBS = 5_000

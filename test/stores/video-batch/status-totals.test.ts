@@ -151,7 +151,7 @@ describe.each(ENGINES)('video_status_totals, a row per status and writer, on $na
         await before.close()
       }
       const env = { GENMEDIA_VIDEO_BATCH_URL: location }
-      for (let kill = 0; kill < 8; kill++) {
+      for (let kill = 0; kill < 4; kill++) {
         await runThenKill(
           CLI,
           env,
