@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react'
+import type { JobCounts } from '../../../src/core/jobs/queue'
 import { api } from '../api'
 import { useAction, useApi } from '../hooks'
 import { Counts, ErrorBanner, formatDate, ProgressBar, Section, StatusBadge } from './common'
@@ -6,18 +7,11 @@ import { Counts, ErrorBanner, formatDate, ProgressBar, Section, StatusBadge } fr
 /** How often the queue is asked again while the page is visible. */
 export const QUEUE_POLL_MS = 2000
 
-/** QueueCounts is `GET /api/<store>/queue`: jobs by state and the oldest waiting one. */
-interface QueueCounts {
-  queued: number
-  running: number
-  retrying: number
-  failed: number
-  cancelled: number
-  done: number
-  oldest_waiting: string | null
-  /** Per-provider limits (shown by `genmedia jobs`, not here). */
-  limits: unknown[]
-}
+/**
+ * QueueCounts is `GET /api/<store>/queue`: the queue's JobCounts and the per-provider limits
+ * (shown by `genmedia jobs`, not here).
+ */
+type QueueCounts = JobCounts & { limits: unknown[] }
 
 /** QueueJob is one job of `/queue/running` or `/queue/failed`. */
 interface QueueJob {
