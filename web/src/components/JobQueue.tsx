@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useState, type ReactNode } from 'react'
 import type { JobCounts } from '../../../src/core/jobs/queue'
 import { api } from '../api'
 import { useAction, useApi } from '../hooks'
@@ -119,99 +119,116 @@ export function JobQueue({ store, unit = 'units' }: { store: string; unit?: stri
           </p>
         </>
       ) : null}
-      <h3>Running</h3>
-      {running.data?.length === 0 ? <p className="empty">No job is running.</p> : null}
-      {running.data?.length ? (
-        <table className="table" aria-label="Running jobs">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Worker</th>
-              <th>Attempt</th>
-              <th>Progress</th>
-              <th>Lease until</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {running.data.map((job) => (
-              <tr key={job.id} data-queue-job={job.id}>
-                <td>#{job.id}</td>
-                <td>
-                  {job.lease_owner}
-                  {job.provider ? <span className="muted small"> · {job.provider}</span> : null}
-                </td>
-                <td className="num">{job.attempts}</td>
-                <td>
-                  {job.total ? (
-                    <ProgressBar
-                      value={job.progress ?? 0}
-                      max={job.total}
-                      label={`Progress of job ${job.id} (${unit})`}
-                    />
-                  ) : (
-                    <span className="muted">{job.progress ?? '—'}</span>
-                  )}
-                </td>
-                <td>{formatDate(job.lease_expires_at)}</td>
-                <td>
-                  {cancelling.has(job.id) ? (
-                    <StatusBadge status="cancelling" />
-                  ) : (
-                    <button
-                      type="button"
-                      disabled={action.busy}
-                      aria-label={`Cancel job ${job.id}`}
-                      onClick={() => void cancel(job.id)}
-                    >
-                      Cancel
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <h3>Failed and cancelled</h3>
-      {failed.data?.length === 0 ? <p className="empty">No failed jobs.</p> : null}
-      {failed.data?.length ? (
-        <table className="table" aria-label="Failed jobs">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>State</th>
-              <th>Attempts</th>
-              <th>Last error</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {failed.data.map((job) => (
-              <tr key={job.id} data-queue-job={job.id}>
-                <td>#{job.id}</td>
-                <td>
-                  <StatusBadge status={job.state} />
-                </td>
-                <td className="num">{job.attempts}</td>
-                <td className="error-text">{lastError(job)}</td>
-                <td>
-                  {
-                    <button
-                      type="button"
-                      disabled={action.busy}
-                      aria-label={`Retry job ${job.id}`}
-                      onClick={() => void retry(job.id)}
-                    >
-                      Retry
-                    </button>
-                  }
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <JobTable
+        title="Running"
+        label="Running jobs"
+        empty="No job is running."
+        head={['Worker', 'Attempt', 'Progress', 'Lease until']}
+        jobs={running.data}
+        cells={(job) => (
+          <>
+            <td>
+              {job.lease_owner}
+              {job.provider ? <span className="muted small"> · {job.provider}</span> : null}
+            </td>
+            <td className="num">{job.attempts}</td>
+            <td>
+              {job.total ? (
+                <ProgressBar
+                  value={job.progress ?? 0}
+                  max={job.total}
+                  label={`Progress of job ${job.id} (${unit})`}
+                />
+              ) : (
+                <span className="muted">{job.progress ?? '—'}</span>
+              )}
+            </td>
+            <td>{formatDate(job.lease_expires_at)}</td>
+            <td>
+              {cancelling.has(job.id) ? (
+                <StatusBadge status="cancelling" />
+              ) : (
+                <button
+                  type="button"
+                  disabled={action.busy}
+                  aria-label={`Cancel job ${job.id}`}
+                  onClick={() => void cancel(job.id)}
+                >
+                  Cancel
+                </button>
+              )}
+            </td>
+          </>
+        )}
+      />
+      <JobTable
+        title="Failed and cancelled"
+        label="Failed jobs"
+        empty="No failed jobs."
+        head={['State', 'Attempts', 'Last error']}
+        jobs={failed.data}
+        cells={(job) => (
+          <>
+            <td>
+              <StatusBadge status={job.state} />
+            </td>
+            <td className="num">{job.attempts}</td>
+            <td className="error-text">{lastError(job)}</td>
+            <td>
+              <button
+                type="button"
+                disabled={action.busy}
+                aria-label={`Retry job ${job.id}`}
+                onClick={() => void retry(job.id)}
+              >
+                Retry
+              </button>
+            </td>
+          </>
+        )}
+      />
     </Section>
+  )
+}
+
+/**
+ * JobTable is one list of the queue: a heading, a line when it is empty, and a row per job (its
+ * number, then `cells`, which end with the row's action).
+ */
+function JobTable<Job extends { id: number }>(props: {
+  title: string
+  label: string
+  empty: string
+  head: string[]
+  jobs: Job[] | undefined
+  cells: (job: Job) => ReactNode
+}) {
+  const { jobs } = props
+  return (
+    <>
+      <h3>{props.title}</h3>
+      {jobs?.length === 0 ? <p className="empty">{props.empty}</p> : null}
+      {jobs?.length ? (
+        <table className="table" aria-label={props.label}>
+          <thead>
+            <tr>
+              <th>Job</th>
+              {props.head.map((h) => (
+                <th key={h}>{h}</th>
+              ))}
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((job) => (
+              <tr key={job.id} data-queue-job={job.id}>
+                <td>#{job.id}</td>
+                {props.cells(job)}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </>
   )
 }
