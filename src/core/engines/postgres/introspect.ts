@@ -42,9 +42,9 @@ export async function introspectPostgres(db: Database): Promise<SchemaSnapshot> 
   const indexes = await db.query<{
     name: string
     table: string
-    definition: string
+    definition: string | null
     unique: boolean
-    columns: string
+    columns: string | null
   }>(
     `SELECT i.relname AS name, t.relname AS "table", pg_get_indexdef(i.oid) AS definition,
             ix.indisunique AS "unique",
@@ -69,13 +69,13 @@ export async function introspectPostgres(db: Database): Promise<SchemaSnapshot> 
   )
   return {
     tables: [...tables.values()],
-    indexes: indexes.map((i) => ({
-      name: i.name,
-      table: i.table,
-      definition: i.definition,
-      unique: i.unique,
-      columns: i.columns.split(',').map((c) => c.replace(/^"|"$/g, '')),
-    })),
+    // The catalog functions answer NULL for an index another session dropped while this one
+    // read (a migration running beside it): such an index is gone, not part of the schema.
+    indexes: indexes.flatMap(({ definition, columns, ...i }) =>
+      definition === null || columns === null
+        ? []
+        : [{ ...i, definition, columns: columns.split(',').map((c) => c.replace(/^"|"$/g, '')) }],
+    ),
     triggers,
     views: views.map((v) => v.name),
   }
