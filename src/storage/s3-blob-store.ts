@@ -1,12 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3'
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { NotFoundError, ValidationError } from '../core/errors.js'
 import {
   assertBucketName,
@@ -40,24 +32,42 @@ export interface S3BlobStoreOptions {
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3' as const
   readonly bucket: string
-  readonly client: S3Client
+  readonly #options: S3BlobStoreOptions
+  #sdk: Promise<Sdk> | undefined
   #closed = false
 
   constructor(options: S3BlobStoreOptions = {}) {
     this.bucket = assertBucketName(options.bucket ?? DEFAULT_BUCKET)
-    this.client = new S3Client({
-      region: options.region ?? 'us-east-1',
-      endpoint: options.endpoint,
-      forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-      credentials: options.credentials,
-    })
+    this.#options = options
+  }
+
+  /**
+   * sdk loads the AWS SDK and makes the client on the store's first request: the SDK is a
+   * third of a second of start-up that every command which never touches S3 would pay.
+   */
+  sdk(): Promise<Sdk> {
+    this.#sdk ??= Promise.all([
+      import('@aws-sdk/client-s3'),
+      import('@aws-sdk/s3-request-presigner'),
+    ]).then(([s3, presigner]) => ({
+      s3,
+      getSignedUrl: presigner.getSignedUrl,
+      client: new s3.S3Client({
+        region: this.#options.region ?? 'us-east-1',
+        endpoint: this.#options.endpoint,
+        forcePathStyle: this.#options.forcePathStyle ?? this.#options.endpoint !== undefined,
+        credentials: this.#options.credentials,
+      }),
+    }))
+    return this.#sdk
   }
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<BlobInfo> {
     assertSafeKey(key)
     if (!contentType) throw new ValidationError('contentType is required', 'contentType')
-    await this.client.send(
-      new PutObjectCommand({
+    const { s3, client } = await this.sdk()
+    await client.send(
+      new s3.PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: bytes,
@@ -70,8 +80,9 @@ export class S3BlobStore implements BlobStore {
 
   async get(key: string): Promise<StoredBlob> {
     assertSafeKey(key)
+    const { s3, client } = await this.sdk()
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
+      const out = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }))
       const bytes = Buffer.from(await out.Body!.transformToByteArray())
       return {
         key,
@@ -88,8 +99,9 @@ export class S3BlobStore implements BlobStore {
 
   async head(key: string): Promise<BlobInfo | undefined> {
     assertSafeKey(key)
+    const { s3, client } = await this.sdk()
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      const out = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key: key }))
       return {
         key,
         size: out.ContentLength ?? 0,
@@ -108,16 +120,18 @@ export class S3BlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     assertSafeKey(key)
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+    const { s3, client } = await this.sdk()
+    await client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
   }
 
   async list(prefix = ''): Promise<string[]> {
     assertSafePrefix(prefix)
+    const { s3, client } = await this.sdk()
     const keys: string[] = []
     let token: string | undefined
     do {
-      const out = await this.client.send(
-        new ListObjectsV2Command({
+      const out = await client.send(
+        new s3.ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: prefix || undefined,
           ContinuationToken: token,
@@ -133,7 +147,8 @@ export class S3BlobStore implements BlobStore {
   async url(key: string, options?: UrlOptions): Promise<string> {
     assertSafeKey(key)
     const expiresIn = expirySeconds(options)
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+    const { s3, client, getSignedUrl } = await this.sdk()
+    return getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }), {
       expiresIn,
     })
   }
@@ -141,8 +156,14 @@ export class S3BlobStore implements BlobStore {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.client.destroy()
+    if (this.#sdk) (await this.#sdk).client.destroy()
   }
+}
+
+interface Sdk {
+  s3: typeof import('@aws-sdk/client-s3')
+  getSignedUrl: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl
+  client: S3Client
 }
 
 function isNotFound(error: unknown): boolean {

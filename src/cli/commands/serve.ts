@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { ConfigError, Database, openStore, resolveStoreLocation } from '../../core/index.js'
 import { isLoopback } from '../../server/auth.js'
-import { closeOnSignals, startServer } from '../../server/serve.js'
 import { accessStore } from '../../stores/access/index.js'
 import { CliError, run } from '../output.js'
 
@@ -42,6 +41,9 @@ export async function serveFromFlags(flags: ServeFlags): Promise<void> {
     throw new CliError(`--port must be a port number, got ${flags.port}`, 2)
   }
   await refuseUnguardedHost(flags.host)
+  // The server (fastify, its plugins, the routes of every store) is loaded only by the
+  // commands that serve: the others start in half the time without it.
+  const { closeOnSignals, startServer } = await import('../../server/serve.js')
   const server = await startServer({ host: flags.host, port, log: flags.log })
   closeOnSignals(server)
   process.stderr.write(

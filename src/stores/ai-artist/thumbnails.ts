@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import sharp from 'sharp'
 import { NotFoundError } from '../../core/index.js'
 import { assertSafeKey, type BlobStore } from '../../storage/index.js'
 import type { GeneratedImage } from './tables.js'
@@ -35,6 +34,7 @@ export async function loadThumbnail(
   let bytes: Buffer | undefined
   const original = await getOriginal(blobs, image.filename)
   if (original) {
+    const { default: sharp } = await import('sharp')
     try {
       bytes = await sharp(original)
         .rotate()
@@ -106,5 +106,6 @@ export async function renderPlaceholder(
     `<stop offset="1" stop-color="hsl(${hue2.toFixed(0)},70%,62%)"/>` +
     `</linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>` +
     `${shapes.join('')}</svg>`
+  const { default: sharp } = await import('sharp')
   return sharp(Buffer.from(svg)).webp({ quality: 80 }).toBuffer()
 }

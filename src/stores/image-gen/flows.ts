@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import sharp, { type Metadata } from 'sharp'
+import type { Metadata } from 'sharp'
 import {
   ConflictError,
   NotFoundError,
@@ -59,12 +59,21 @@ export interface ImageFacts {
   mime_type: string
 }
 
+/** asJpeg returns an image's bytes as a JPEG: JPEGs as they are, other formats converted (quality 90). */
+export async function asJpeg(bytes: Uint8Array, facts: ImageFacts): Promise<Buffer> {
+  if (facts.mime_type === 'image/jpeg') return Buffer.from(bytes)
+  const { default: sharp } = await import('sharp')
+  return sharp(bytes).jpeg({ quality: 90 }).toBuffer()
+}
+
 /**
  * readImage reads width, height and MIME type from the bytes with sharp. Anything that is not
  * a raster image of an accepted format (SVG and PDF included) throws ValidationError naming
  * `field`.
  */
 export async function readImage(bytes: Uint8Array, field: string): Promise<ImageFacts> {
+  // Loaded on first use, as everywhere: sharp's native module slows every command's start.
+  const { default: sharp } = await import('sharp')
   let meta: Metadata
   try {
     meta = await sharp(bytes).metadata()
@@ -262,10 +271,7 @@ export async function recordGeneratedImages(
   const rows = await Promise.all(
     parsed.map(async (image, i) => {
       const facts = await readImage(image.file, `images.${i}.file`)
-      const jpeg =
-        facts.mime_type === 'image/jpeg'
-          ? Buffer.from(image.file)
-          : await sharp(image.file).jpeg({ quality: 90 }).toBuffer()
+      const jpeg = await asJpeg(image.file, facts)
       const key = generatedKey(jobId, indices[i]!, at)
       return {
         key,

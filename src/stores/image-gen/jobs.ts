@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import type { Insertable, Kysely } from 'kysely'
-import sharp from 'sharp'
 import { z } from 'zod'
 import {
   parseInput,
@@ -11,7 +10,7 @@ import {
   type JobTable,
 } from '../../core/index.js'
 import { bucketPath, generatedKey, keyFromBucketPath, type BlobStore } from '../../storage/index.js'
-import { readImage, sessionImagesTurn, storedUrl } from './flows.js'
+import { asJpeg, readImage, sessionImagesTurn, storedUrl } from './flows.js'
 import { MAX_IMAGE_BYTES } from './inputs.js'
 import type { ImageGenRepository } from './repository.js'
 import { tables, type GenerationJob, type ImageGenTables } from './tables.js'
@@ -157,10 +156,7 @@ export const imageGenJobs: JobPipeline<ImageGenRepository> = {
         if (taken.has(index)) continue
         const bytes = await imageBytes(image, i)
         const facts = await readImage(bytes, `images.${i}`)
-        const jpeg =
-          facts.mime_type === 'image/jpeg'
-            ? bytes
-            : await sharp(bytes).jpeg({ quality: 90 }).toBuffer()
+        const jpeg = await asJpeg(bytes, facts)
         const key = generatedKey(jobId, index, at)
         await blobs.put(key, jpeg, 'image/jpeg')
         written.push(key)

@@ -1,4 +1,3 @@
-import sharp from 'sharp'
 import { Random, type SeedSummary } from '../../core/index.js'
 import type { ImageGenRepository } from './repository.js'
 import type { NewGenerationJob } from './inputs.js'
@@ -30,6 +29,7 @@ export async function renderSampleImage(
       }
     }
   }
+  const { default: sharp } = await import('sharp')
   const image = sharp(pixels, { raw: { width, height, channels: 3 } })
   return options.format === 'png' ? image.png().toBuffer() : image.jpeg({ quality: 85 }).toBuffer()
 }
