@@ -1,15 +1,12 @@
 import { spawn } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { Database, openStore, resolveStoreLocation } from '../../src/core/index.js'
 import { videoBatchStore } from '../../src/stores/video-batch/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 import { writeLegacyLogs } from '../stores/video-batch/legacy-logs.js'
-import { runCli } from './run-cli.js'
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+import { CLI, runCli } from './run-cli.js'
 
 async function countRows(env: Record<string, string>) {
   const store = await openStore(videoBatchStore, { env, migrate: false })
@@ -98,17 +95,7 @@ describe.each(ENGINES)('genmedia import video-batch on $name', (engine) => {
     )
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        MAIN,
-        'import',
-        'video-batch',
-        '--prompts',
-        logs.prompts,
-        '--videos',
-        logs.videos,
-      ],
+      [CLI, 'import', 'video-batch', '--prompts', logs.prompts, '--videos', logs.videos],
       { env: { ...base, ...env, NODE_OPTIONS: '' }, stdio: 'ignore' },
     )
     const exited = new Promise((resolve) => child.on('exit', resolve))

@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES, useEngine, type TestEngine } from '../engines.js'
+import { CLI } from '../cli/run-cli.js'
 import { pngBase64 } from './image-gen-world.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
 interface Served {
   child: ChildProcess
@@ -15,7 +15,7 @@ interface Served {
 }
 
 /**
- * serve starts `genmedia serve --port 0` from source as a child process with `env` (and no
+ * serve starts `genmedia serve --port 0` (the bundled CLI) as a child process with `env` (and no
  * GENMEDIA_* variable of the test's own) and resolves with its URL once it listens.
  */
 function serve(env: Record<string, string>): Promise<Served> {
@@ -24,7 +24,7 @@ function serve(env: Record<string, string>): Promise<Served> {
   )
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-log'],
+    [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-log'],
     { cwd: ROOT, env: { ...base, ...env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'pipe'] },
   )
   return new Promise((resolve, reject) => {

@@ -34,8 +34,9 @@ describe('openBlobStore', () => {
     ) as S3BlobStore
     expect(store).toBeInstanceOf(S3BlobStore)
     expect(store.bucket).toBe('video-gen-image-bucket')
-    expect(await store.client.config.region()).toBe('auto')
-    expect(store.client.config.forcePathStyle).toBe(true)
+    const { client } = await store.sdk()
+    expect(await client.config.region()).toBe('auto')
+    expect(client.config.forcePathStyle).toBe(true)
     await store.close()
   })
 
