@@ -29,8 +29,9 @@ async function contents(location: string): Promise<Record<string, unknown[]> | u
   if (!(await Database.exists(location, aiArtistStore.schema))) return undefined
   const store: OpenStore = await openStore(aiArtistStore, { location, readOnly: true })
   try {
-    // A store created but not yet migrated when the copy was killed holds nothing.
-    if ((await store.migrator.currentVersion()) === 0) return undefined
+    // A store the copy created but had not migrated to the end when it was killed holds
+    // nothing: the rows go in after the last migration.
+    if ((await store.migrator.currentVersion()) < store.migrator.latestVersion) return undefined
     const out: Record<string, unknown[]> = {}
     for (const table of tableNamesOf(aiArtistStore)) {
       // Decoded by the table's codec, JSON objects' keys sorted: the same rows read the same
