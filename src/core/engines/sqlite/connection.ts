@@ -10,7 +10,7 @@ import {
   type Driver,
 } from 'kysely'
 import type { OpenOptions } from '../../database.js'
-import { ValidationError } from '../../errors.js'
+import { ConflictError, ValidationError } from '../../errors.js'
 import { hasNul } from '../../validate.js'
 import type { EngineConnection } from '../engine.js'
 import { sqliteFilePath, type SqliteLocation } from './location.js'
@@ -40,15 +40,59 @@ export function openSqliteFile(
   options: { readonly?: boolean } = {},
 ): BetterSqlite3.Database {
   if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true })
-  const db = new BetterSqlite3(path, {
-    readonly: options.readonly ?? false,
-    fileMustExist: options.readonly ?? false,
-  })
-  for (const pragma of SQLITE_PRAGMAS) {
-    if (options.readonly && pragma.startsWith('journal_mode')) continue
-    db.pragma(pragma)
+  const open = () => {
+    const db = new BetterSqlite3(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    })
+    try {
+      for (const pragma of SQLITE_PRAGMAS) {
+        if (options.readonly && pragma.startsWith('journal_mode')) continue
+        db.pragma(pragma)
+      }
+      return db
+    } catch (error) {
+      db.close()
+      throw error
+    }
   }
-  return db
+  try {
+    return open()
+  } catch (error) {
+    if (!options.readonly || !UNFINISHED_WRITE.has((error as { code?: string }).code ?? '')) {
+      throw error
+    }
+    settleUnfinishedWrite(path, error)
+    return open()
+  }
+}
+
+/**
+ * The codes of a read-only open that finds a write a killed process left half done (a hot
+ * rollback journal, or a WAL index to rebuild): SQLite must write to undo it before anyone reads.
+ */
+const UNFINISHED_WRITE = new Set(['SQLITE_READONLY_ROLLBACK', 'SQLITE_READONLY_RECOVERY'])
+
+/**
+ * settleUnfinishedWrite opens the file for writing once, which rolls the unfinished write back
+ * as any writable open would (the data is what the last commit left), so that read-only opens
+ * work again. Without write access it says what to do instead.
+ */
+function settleUnfinishedWrite(path: string, cause: unknown): void {
+  let db: BetterSqlite3.Database
+  try {
+    db = new BetterSqlite3(path, { fileMustExist: true })
+  } catch {
+    throw new ConflictError(
+      `${path} holds a write that a stopped process left unfinished; open it once with write access (any genmedia command that writes) to roll it back`,
+      { cause },
+    )
+  }
+  try {
+    db.prepare('SELECT COUNT(*) FROM sqlite_schema').get()
+  } finally {
+    db.close()
+  }
 }
 
 /**
