@@ -15,7 +15,7 @@ import { runThenKill, storeFingerprint } from './killable-cli.js'
 import { CLI, runCli } from './run-cli.js'
 
 /** Kills per signal and engine, spread over LANES stores killed side by side. */
-const KILLS = 20
+const KILLS = 10
 const LANES = 5
 const KEEP = 2
 
