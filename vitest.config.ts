@@ -6,6 +6,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // A page re-rendering after a request waits on the server and the browser: on two busy cores
+    // that can take longer than the one second expect.poll gives by default.
+    expect: { poll: { timeout: 10_000 } },
     // Each file opens its own databases; two workers match the two cores this project targets.
     pool: 'forks',
     maxWorkers: 2,
