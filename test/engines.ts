@@ -50,7 +50,13 @@ export interface EngineContext {
 }
 
 let counter = 0
-const unique = () => `${process.pid}_${++counter}_${randomBytes(3).toString('hex')}`
+/**
+ * A name part no other location of this run has: the process, a count, and random bytes against
+ * a reused pid. Short (base 36), as a test process opens a thousand stores and PostgreSQL names
+ * stop at 63 characters, restore points' `_restore_point_<stamp>` included.
+ */
+const unique = () =>
+  `${process.pid.toString(36)}_${(++counter).toString(36)}_${randomBytes(2).toString('hex')}`
 
 /**
  * useEngine registers the set-up and tear-down of one engine for the enclosing describe block
