@@ -209,17 +209,20 @@ describe.each(ENGINES)('job runtime on $name', (engine) => {
       const prompt = await videos.repo.addPromptSet({ image_id: image.id, video_prompt: 'purr' })
       const video = await videos.repo.queueVideo({ prompt_id: prompt.id })
       let seen: Record<string, unknown> | undefined
+      const events: WorkerEvent[] = []
       const summary = await runWorker({
         store: videos,
         pipeline: videoBatchStore.jobs!,
         drain: true,
         pollMs: 20,
+        onEvent: (e) => events.push(e),
         handler: async (job) => {
           seen = job
           return { video_filename: 'cat.mp4', file_size_bytes: 1234, metadata: { seed: 7 } }
         },
       })
       expect(summary.completed).toBe(1)
+      expect(events[0]).toEqual({ event: 'started', worker: summary.worker, concurrency: 1 })
       expect((seen!.prompt as { video_prompt: string }).video_prompt).toBe('purr')
       const done = await videos.repo.getVideo(video.id)
       expect(done).toMatchObject({
