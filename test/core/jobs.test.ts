@@ -202,6 +202,18 @@ describe.each(ENGINES)('job runtime on $name', (engine) => {
     )
   })
 
+  it('an end leaves a column given as undefined as it was', async () => {
+    const id = await newJob()
+    const lease = await queue.claim({ worker: 'w1', leaseSeconds: 30 })
+    expect(lease?.id).toBe(id)
+    await queue.complete(lease!, { status: 'completed', prompt: undefined })
+    expect(await store.repo.getJob(userId, id)).toMatchObject({
+      status: 'completed',
+      prompt: 'a lighthouse',
+      lease_owner: null,
+    })
+  })
+
   it('video-batch: a video is completed with the handler’s file and genmedia’s timing', async () => {
     const videos = await openStore(videoBatchStore, { location: ctx.freshLocation('videos') })
     try {

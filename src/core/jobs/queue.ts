@@ -358,7 +358,13 @@ export class JobQueue extends JobAdmin {
     outcome: AttemptOutcome,
     error?: string,
   ): Promise<void> {
-    const columns = { ...set, lease_owner: null, lease_expires_at: null }
+    // A column given as undefined is left as it is, as Kysely's `set` leaves it: a compiled
+    // statement would write NULL there.
+    const columns: Record<string, unknown> = Object.fromEntries(
+      Object.entries({ ...set, lease_owner: null, lease_expires_at: null }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    )
     const values: EndValues = {
       set: columns,
       id: lease.id,
@@ -372,7 +378,7 @@ export class JobQueue extends JobAdmin {
     const statements = this.#endStatements(columns)
     const valueOf = (name: string): unknown =>
       name.startsWith('set:')
-        ? columns[name.slice('set:'.length) as keyof typeof columns]
+        ? columns[name.slice('set:'.length)]
         : values[name as Exclude<keyof EndValues, 'set'>]
     if (this.db.dialect.supportsWritableCte) {
       let row: unknown
