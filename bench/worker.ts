@@ -75,82 +75,144 @@ function rawClaims(file: string): number {
   }
 }
 
-/** videoLocation fills a video-batch store with `videos` pending videos (one image, one prompt). */
-async function videoQueue(location: string, videos: number): Promise<void> {
+/** The image and prompt set every queued video of a run is made from. */
+interface VideoSource {
+  imageId: number
+  promptId: number
+}
+
+/** videoStore makes a video-batch store at `location`: one image, one prompt set, no video yet. */
+async function videoStore(location: string): Promise<VideoSource> {
   const store = await openStore(videoBatchStore, { location })
   try {
     const image = await store.repo.registerUpload({ original_filename: 'bench.jpg' })
     const prompt = await store.repo.addPromptSet({ image_id: image.id, video_prompt: 'bench' })
-    await store.db.query(
-      `INSERT INTO videos (image_id, prompt_id, status) SELECT ${image.id}, ${prompt.id}, 'pending' FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${videos}) SELECT i FROM n) AS n`,
-    )
-    await store.db.analyze()
+    return { imageId: image.id, promptId: prompt.id }
   } finally {
     await store.close()
   }
 }
 
-/** One worker process; resolves with the times of its first claim and last completion. */
-function workerProcess(
+/**
+ * queueVideos queues `videos` pending videos in one transaction, the planner's statistics
+ * refreshed in it: polling workers see the whole queue at once, and plan their claims for it.
+ */
+async function queueVideos(location: string, source: VideoSource, videos: number): Promise<void> {
+  const store = await openStore(videoBatchStore, { location, migrate: false })
+  try {
+    await store.db.transaction(async (trx) => {
+      await store.db.query(
+        `INSERT INTO videos (image_id, prompt_id, status) SELECT ${source.imageId}, ${source.promptId}, 'pending' FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${videos}) SELECT i FROM n) AS n`,
+        [],
+        trx,
+      )
+      await store.db.query('ANALYZE videos', [], trx)
+    })
+  } finally {
+    await store.close()
+  }
+}
+
+/** A running `genmedia worker` process, as the figure drives it. */
+interface WorkerProcess {
+  /** Settles once the worker reported `started`: its start-up is over and it polls. */
+  started: Promise<void>
+  /** The times of its first claim and last completion, and its completions, once it exited 0. */
+  exited: Promise<{ first: number; last: number; completed: number }>
+  /** SIGTERM: it claims nothing more, finishes what it runs and exits. */
+  stop(): void
+}
+
+/**
+ * startWorker starts one `genmedia worker video-batch` (no --drain: it polls until stopped);
+ * `onEnded` is called for every job it ends, completed or failed.
+ */
+function startWorker(
   bundle: string,
   handler: string,
   location: string,
-): Promise<{ first: number; last: number; completed: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        bundle,
-        'worker',
-        'video-batch',
-        '--handler',
-        handler,
-        '--drain',
-        '--json',
-        '--concurrency',
-        '4',
-      ],
-      {
-        env: { ...process.env, GENMEDIA_VIDEO_BATCH_URL: location, NODE_OPTIONS: '' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
-    let buffer = ''
-    let first = Infinity
-    let last = 0
-    let completed = 0
-    child.stdout.on('data', (d: Buffer) => {
-      buffer += d.toString()
-      const lines = buffer.split('\n')
-      buffer = lines.pop() ?? ''
-      for (const line of lines) {
-        const e = JSON.parse(line) as { event: string; at?: string }
-        if (!e.at) continue
-        const at = Date.parse(e.at)
-        if (e.event === 'claimed') first = Math.min(first, at)
-        if (e.event === 'completed') {
-          last = Math.max(last, at)
-          completed++
-        }
+  onEnded: () => void,
+): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    [bundle, 'worker', 'video-batch', '--handler', handler, '--json', '--concurrency', '4'],
+    {
+      env: { ...process.env, GENMEDIA_VIDEO_BATCH_URL: location, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  let onStarted!: () => void
+  const started = new Promise<void>((resolve) => (onStarted = resolve))
+  let buffer = ''
+  let first = Infinity
+  let last = 0
+  let completed = 0
+  child.stdout.on('data', (d: Buffer) => {
+    buffer += d.toString()
+    const lines = buffer.split('\n')
+    buffer = lines.pop() ?? ''
+    for (const line of lines) {
+      const e = JSON.parse(line) as { event: string; at?: string }
+      if (e.event === 'started') onStarted()
+      if (!e.at) continue
+      const at = Date.parse(e.at)
+      if (e.event === 'claimed') first = Math.min(first, at)
+      if (e.event === 'completed') {
+        last = Math.max(last, at)
+        completed++
       }
-    })
-    child.on('error', reject)
-    child.on('exit', (code) =>
-      code === 0 ? resolve({ first, last, completed }) : reject(new Error(`worker exited ${code}`)),
-    )
+      if (e.event === 'completed' || e.event === 'failed') onEnded()
+    }
   })
+  const exited = new Promise<{ first: number; last: number; completed: number }>(
+    (resolve, reject) => {
+      child.on('error', reject)
+      child.on('exit', (code, signal) =>
+        code === 0
+          ? resolve({ first, last, completed })
+          : reject(new Error(`worker exited ${code ?? signal}`)),
+      )
+    },
+  )
+  return { started, exited, stop: () => child.kill('SIGTERM') }
 }
 
-/** End-to-end no-op jobs per second through `genmedia worker` with `processes` processes. */
+/**
+ * End-to-end no-op jobs per second through `genmedia worker` with `processes` processes. The
+ * workers start on a store without videos; once every one of them polls, `videos` are queued at
+ * once, and once every video has ended the workers are stopped: no process's start-up falls
+ * between the first claim and the last completion.
+ */
 async function workerRun(
   bundle: string,
   handler: string,
   location: string,
   processes: number,
+  videos: number,
 ): Promise<{ perSecond: number; completed: number }> {
-  const runs = await Promise.all(
-    Array.from({ length: processes }, () => workerProcess(bundle, handler, location)),
+  const source = await videoStore(location)
+  let ended = 0
+  let onAllEnded!: () => void
+  const allEnded = new Promise<void>((resolve) => (onAllEnded = resolve))
+  const workers = Array.from({ length: processes }, () =>
+    startWorker(bundle, handler, location, () => {
+      if (++ended === videos) onAllEnded()
+    }),
   )
+  const exits = Promise.all(workers.map((w) => w.exited))
+  // A worker that exits before it is stopped ends the run with its error.
+  const early = exits.then(() => {
+    throw new Error('the workers exited before they were stopped')
+  })
+  early.catch(() => undefined)
+  try {
+    await Promise.race([Promise.all(workers.map((w) => w.started)), early])
+    await queueVideos(location, source, videos)
+    await Promise.race([allEnded, early])
+  } finally {
+    for (const w of workers) w.stop()
+  }
+  const runs = await exits
   const first = Math.min(...runs.map((r) => r.first))
   const last = Math.max(...runs.map((r) => r.last))
   const completed = runs.reduce((n, r) => n + r.completed, 0)
@@ -168,11 +230,13 @@ export async function workerFigure(ctx: BenchContext): Promise<Figure> {
       `drained by one process through \`JobQueue.claim\` (a lease, the attempt counted, the retry ` +
       `time checked; one UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING *) and, on a copy of the ` +
       `same file, by the same statement prepared once on better-sqlite3; median of ` +
-      `${ctx.sizes.repeats} runs. Worker: ${formatNumber(workerJobs)} pending video-batch videos ` +
-      `drained by 1, 2 and 4 \`genmedia worker video-batch --drain --concurrency 4\` processes with ` +
-      `a handler that returns at once; jobs per second from the first claim to the last ` +
-      `completion (process start-up excluded), each job claimed, completed and its attempt ` +
-      `recorded in the database.`,
+      `${ctx.sizes.repeats} runs. Worker: ${formatNumber(workerJobs)} video-batch videos run by ` +
+      `1, 2 and 4 \`genmedia worker video-batch --concurrency 4\` processes with a handler that ` +
+      `returns at once; the processes start on an empty queue, the videos are queued in one ` +
+      `transaction once every process polls (each printed \`started\`), and the processes are ` +
+      `stopped (SIGTERM) once every video is completed. Jobs per second from the first claim to ` +
+      `the last completion (no process start-up in between), each job claimed, completed and its ` +
+      `attempt recorded in the database.`,
   )
   progress('worker: claims on SQLite')
   const genmedia: number[] = []
@@ -236,8 +300,7 @@ export async function workerFigure(ctx: BenchContext): Promise<Figure> {
     for (const p of PROCESSES) {
       progress(`worker: ${engine.name}, ${p} process(es)`)
       const location = await engine.location(p)
-      await videoQueue(location, workerJobs)
-      const run = await workerRun(BUNDLE, handler, location, p)
+      const run = await workerRun(BUNDLE, handler, location, p, workerJobs)
       if (run.completed !== workerJobs) {
         figure.notes.push(`${engine.name} with ${p}: ${run.completed} of ${workerJobs} completed`)
       }

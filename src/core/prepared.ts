@@ -69,3 +69,53 @@ export function preparedOf<Row>(
     },
   }
 }
+
+/** Where a MarkedQuery's builder put a value that changes from run to run. */
+const MARKER = '\u0000genmedia-marker:'
+
+/**
+ * MarkedQuery is a statement whose shape stays the same while some of its values change from
+ * run to run: built and compiled once with a named marker in the place of each such value,
+ * each run fills the markers in with its own values. A builder that places its values in an
+ * order of its own (a writable CTE, an UPDATE's SET beside its WHERE) then needs no positional
+ * bookkeeping, as prepareQuery would.
+ */
+export interface MarkedQuery<Row> {
+  /** The compiled statement with a run's values, for an executor of one's own (a transaction). */
+  compiled(valueOf: (name: string) => unknown): CompiledQuery<Row>
+  /** The first row of a run on the engine's prepared path (prepareQuery), or undefined. */
+  takeFirst(valueOf: (name: string) => unknown): Promise<Row | undefined>
+}
+
+/**
+ * prepareMarked is prepareQuery for a builder given `marker(name)`, a value that stands for
+ * the run's value `name`: each run's `valueOf(name)` takes its place; the builder's other
+ * values stay as built. A marker is text no value holds (it starts with NUL, which neither
+ * engine stores in text).
+ */
+export function prepareMarked<DB, Row>(
+  db: Database<DB>,
+  build: (k: Kysely<DB>, marker: (name: string) => string) => Compilable<Row>,
+): MarkedQuery<Row> {
+  const marker = (name: string) => `${MARKER}${name}`
+  const prepared = prepareQuery(db, (k) => build(k, marker))
+  let template: { query: CompiledQuery<Row>; names: (string | undefined)[] } | undefined
+  const parameters = (valueOf: (name: string) => unknown) => {
+    if (!template) {
+      const query = build(db.kysely, marker).compile()
+      const names = query.parameters.map((p) =>
+        typeof p === 'string' && p.startsWith(MARKER) ? p.slice(MARKER.length) : undefined,
+      )
+      template = { query, names }
+    }
+    const { names } = template
+    return template.query.parameters.map((p, i) => (names[i] === undefined ? p : valueOf(names[i])))
+  }
+  return {
+    compiled(valueOf) {
+      const values = parameters(valueOf)
+      return { ...template!.query, parameters: values }
+    },
+    takeFirst: (valueOf) => prepared.takeFirst(parameters(valueOf)),
+  }
+}

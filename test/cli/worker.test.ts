@@ -170,6 +170,49 @@ describe.each(ENGINES.filter((e) => e.concurrent))('genmedia worker on $name', (
     }
   }, 300_000)
 
+  it('SIGTERM stops a worker once its running job has completed', async () => {
+    const { dir, env, store } = await setUp('sigterm')
+    try {
+      const { user, ids } = await addJobs(store, 2, 1)
+      const release = join(dir, 'release')
+      const handler = join(dir, 'held.mjs')
+      // The handler holds its job until the test has sent SIGTERM and says so with a file.
+      writeFileSync(
+        handler,
+        `import { existsSync } from 'node:fs'
+const jpeg = Buffer.from('${jpegBase64}', 'base64')
+export default async function (job) {
+  while (!existsSync('${release}')) await new Promise((r) => setTimeout(r, 20))
+  return { images: Array.from({ length: job.number_of_shots }, () => ({ data: jpeg })) }
+}
+`,
+      )
+      const worker = startWorker(env, ['--handler', handler, '--json'])
+      const events = () =>
+        worker
+          .output()
+          .stdout.split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { event: string; job?: number; completed?: number })
+      const deadline = Date.now() + 60_000
+      while (!events().some((e) => e.event === 'claimed') && Date.now() < deadline) await sleep(20)
+      expect(events().map((e) => e.event)).toEqual(['started', 'claimed'])
+      worker.child.kill('SIGTERM')
+      writeFileSync(release, '')
+      expect(await worker.exited).toBe(0)
+      expect(events().map((e) => e.event)).toEqual(['started', 'claimed', 'completed', 'stopped'])
+      expect(events().at(-1)).toMatchObject({ completed: 1 })
+      expect(await store.repo.getJob(user.id, ids[0]!)).toMatchObject({ status: 'completed' })
+      // No claim after the signal: the other job still waits.
+      expect(await store.repo.getJob(user.id, ids[1]!)).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+      })
+    } finally {
+      await store.close()
+    }
+  }, 120_000)
+
   it('a provider limit of 2 holds across 4 worker processes', async () => {
     const { dir, env, store } = await setUp('limit')
     try {

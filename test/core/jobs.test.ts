@@ -202,6 +202,18 @@ describe.each(ENGINES)('job runtime on $name', (engine) => {
     )
   })
 
+  it('an end leaves a column given as undefined as it was', async () => {
+    const id = await newJob()
+    const lease = await queue.claim({ worker: 'w1', leaseSeconds: 30 })
+    expect(lease?.id).toBe(id)
+    await queue.complete(lease!, { status: 'completed', prompt: undefined })
+    expect(await store.repo.getJob(userId, id)).toMatchObject({
+      status: 'completed',
+      prompt: 'a lighthouse',
+      lease_owner: null,
+    })
+  })
+
   it('video-batch: a video is completed with the handler’s file and genmedia’s timing', async () => {
     const videos = await openStore(videoBatchStore, { location: ctx.freshLocation('videos') })
     try {
@@ -209,17 +221,20 @@ describe.each(ENGINES)('job runtime on $name', (engine) => {
       const prompt = await videos.repo.addPromptSet({ image_id: image.id, video_prompt: 'purr' })
       const video = await videos.repo.queueVideo({ prompt_id: prompt.id })
       let seen: Record<string, unknown> | undefined
+      const events: WorkerEvent[] = []
       const summary = await runWorker({
         store: videos,
         pipeline: videoBatchStore.jobs!,
         drain: true,
         pollMs: 20,
+        onEvent: (e) => events.push(e),
         handler: async (job) => {
           seen = job
           return { video_filename: 'cat.mp4', file_size_bytes: 1234, metadata: { seed: 7 } }
         },
       })
       expect(summary.completed).toBe(1)
+      expect(events[0]).toEqual({ event: 'started', worker: summary.worker, concurrency: 1 })
       expect((seen!.prompt as { video_prompt: string }).video_prompt).toBe('purr')
       const done = await videos.repo.getVideo(video.id)
       expect(done).toMatchObject({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { openStore, prepareQuery, type OpenStore } from '../../src/core/index.js'
+import { openStore, prepareMarked, prepareQuery, type OpenStore } from '../../src/core/index.js'
 import { aiArtistStore, type AiArtistRepository } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
 
@@ -79,5 +79,31 @@ describe.each(ENGINES)('prepareQuery on $name', (engine) => {
       })
       .catch(() => undefined)
     expect(await reading).toMatchObject({ prompt: 'b' })
+  })
+
+  it('fills a marked statement with each run’s values, the built ones kept', async () => {
+    const { db } = await open()
+    const rename = prepareMarked(db, (k, marker) =>
+      k
+        .updateTable('generated_images')
+        .set({ prompt: marker('prompt'), model_id: 'renamed' })
+        .where('filename', '=', marker('filename'))
+        .returning(['filename', 'prompt', 'model_id']),
+    )
+    const values = { prompt: 'first', filename: 'a.png' }
+    const valueOf = (name: string) => values[name as keyof typeof values]
+    expect(await rename.takeFirst(valueOf)).toEqual({
+      filename: 'a.png',
+      prompt: 'first',
+      model_id: 'renamed',
+    })
+    Object.assign(values, { prompt: 'second', filename: 'c.png' })
+    // The same statement in a transaction, on its executor.
+    const row = await db.transaction(
+      async (trx) => (await trx.executeQuery(rename.compiled(valueOf))).rows[0],
+    )
+    expect(row).toEqual({ filename: 'c.png', prompt: 'second', model_id: 'renamed' })
+    Object.assign(values, { filename: 'none.png' })
+    expect(await rename.takeFirst(valueOf)).toBeUndefined()
   })
 })

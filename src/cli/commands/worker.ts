@@ -97,6 +97,8 @@ function reporter(json: boolean): { event(e: WorkerEvent): void; done(): void } 
   return {
     event(e) {
       switch (e.event) {
+        case 'started':
+          break
         case 'claimed':
           counts.running++
           progress.set(e.job, '…')

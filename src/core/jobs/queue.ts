@@ -1,6 +1,6 @@
-import { sql, type Kysely, type SqlBool } from 'kysely'
+import { isExpression, sql, type Kysely, type SqlBool } from 'kysely'
 import { claimNext, claimNextQuery } from '../claim.js'
-import { prepareQuery, type PreparedQuery } from '../prepared.js'
+import { prepareMarked, type MarkedQuery } from '../prepared.js'
 import type { Executor } from '../database.js'
 import { ConflictError } from '../errors.js'
 import { JobAdmin, condition } from './admin.js'
@@ -103,6 +103,93 @@ function attemptValues(
 }
 
 /**
+ * What ends an attempt: the columns the job's row gets, the lease that fences the write, and
+ * the attempt's row. Each is a value, or a marker in a statement compiled once (prepareMarked).
+ */
+interface EndValues {
+  set: Record<string, unknown>
+  id: unknown
+  worker: unknown
+  attempt: unknown
+  outcome: unknown
+  error: unknown
+  started_at: unknown
+  finished_at: unknown
+}
+
+/** The statements that end an attempt, compiled once for one shape of what they set. */
+interface EndStatements {
+  /** PostgreSQL: the fenced UPDATE and the attempt's INSERT as one statement (writable CTE). */
+  both: MarkedQuery<{ job_id: unknown }>
+  /** Elsewhere: the fenced UPDATE, then the attempt's INSERT, in one transaction. */
+  update: MarkedQuery<unknown>
+  insert: MarkedQuery<unknown>
+}
+
+/**
+ * Shapes of ended rows a queue compiles statements for: a store writes a few (completion,
+ * retry, failure, cancellation; a completion's optional columns), so more means a set whose
+ * keys vary from call to call, built per call instead.
+ */
+const MAX_END_SHAPES = 64
+
+/**
+ * fencedUpdate is an UPDATE of job `id` fenced by the lease of `worker`'s attempt `attempt`: it
+ * writes nothing once another worker holds the job or the attempt has ended. The owner is
+ * compared with IS NOT DISTINCT FROM, for a worker's id the same test as `=`: with `=` the
+ * PostgreSQL planner may serve the update from the partial index of leases (`lease_owner IS NOT
+ * NULL`, which `=` implies) and read that index whole, every lease and every ended one not yet
+ * vacuumed, instead of looking the key up; it did whenever statistics saw few leases.
+ */
+function fencedUpdate(k: Executor, table: string, id: unknown, worker: unknown, attempt: unknown) {
+  return (k as Kysely<any>)
+    .updateTable(table)
+    .where('id', '=', id)
+    .where('lease_owner', 'is not distinct from', worker)
+    .where('attempts', '=', attempt)
+}
+
+/** The UPDATE of the job's row, fenced by the lease: it writes nothing once the lease is gone. */
+function endUpdate(k: Executor, table: string, v: EndValues) {
+  return fencedUpdate(k, table, v.id, v.worker, v.attempt).set(v.set)
+}
+
+/** The attempt's job_attempts row. */
+function endInsert(k: Executor, v: EndValues) {
+  return (k as Kysely<any>).insertInto('job_attempts').values({
+    job_id: v.id,
+    attempt: v.attempt,
+    worker: v.worker,
+    outcome: v.outcome,
+    error: v.error,
+    started_at: v.started_at,
+    finished_at: v.finished_at,
+  })
+}
+
+/** endUpdate and endInsert as one statement: the attempt is recorded only if the row was ended. */
+function endBoth(k: Executor, table: string, v: EndValues) {
+  return (k as Kysely<any>)
+    .with('ended', () => endUpdate(k, table, v).returning('id'))
+    .insertInto('job_attempts')
+    .columns(['job_id', 'attempt', 'worker', 'outcome', 'error', 'started_at', 'finished_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('ended')
+        .select([
+          'id as job_id',
+          sql`${v.attempt}::integer`.as('attempt'),
+          sql`${v.worker}::text`.as('worker'),
+          sql`${v.outcome}::text`.as('outcome'),
+          sql`${v.error}::text`.as('error'),
+          sql`${v.started_at}::timestamptz`.as('started_at'),
+          sql`${v.finished_at}::timestamptz`.as('finished_at'),
+        ]),
+    )
+    .returning('job_id')
+}
+
+/**
  * JobQueue runs one store's job lifecycle: claims with a lease, heartbeats, recovery of lapsed
  * leases (by any worker, when it claims: no daemon), attempts counted and kept, retries with
  * backoff up to the store's maximum, then `failed` with every attempt's error, cancellation,
@@ -149,8 +236,7 @@ export class JobQueue extends JobAdmin {
     return row ? this.#lease(row, options.worker, now) : undefined
   }
 
-  #claimTemplate:
-    { prepared: PreparedQuery<Record<string, unknown>>; parameters: readonly unknown[] } | undefined
+  #claimStatement: MarkedQuery<Record<string, unknown>> | undefined
 
   /**
    * The queue claim without a provider, the hot path: its statement is built and compiled once
@@ -161,8 +247,7 @@ export class JobQueue extends JobAdmin {
     options: JobClaimOptions,
     now: Date,
   ): Promise<Record<string, unknown> | undefined> {
-    const marker = (name: string) => `\u0000genmedia-claim:${name}`
-    if (!this.#claimTemplate) {
+    this.#claimStatement ??= prepareMarked(this.db, (k: Kysely<any>, marker) => {
       const sample = this.spec.claimSet(now, options.worker)
       const set: Record<string, unknown> = {
         ...Object.fromEntries(Object.keys(sample).map((key) => [key, marker(`set:${key}`)])),
@@ -173,25 +258,15 @@ export class JobQueue extends JobAdmin {
       }
       const where = () =>
         sql<SqlBool>`${condition(this.spec.queued)} AND (run_after IS NULL OR run_after <= ${marker('now')})`
-      const build = (k: Kysely<any>) =>
-        claimNextQuery(this.db, { table: this.spec.table, where, orderBy: ['id'], set }, k)
-      this.#claimTemplate = {
-        prepared: prepareQuery(this.db, build),
-        parameters: build(this.k).compile().parameters,
-      }
-    }
+      return claimNextQuery(this.db, { table: this.spec.table, where, orderBy: ['id'], set }, k)
+    })
     const values = this.spec.claimSet(now, options.worker)
-    const valueOf = (name: string): unknown => {
+    return this.#claimStatement.takeFirst((name) => {
       if (name === 'now') return now
       if (name === 'worker') return options.worker
       if (name === 'expires') return addSeconds(now, options.leaseSeconds)
       return values[name.slice('set:'.length)]
-    }
-    const prefix = marker('')
-    const parameters = this.#claimTemplate.parameters.map((p) =>
-      typeof p === 'string' && p.startsWith(prefix) ? valueOf(p.slice(prefix.length)) : p,
-    )
-    return this.#claimTemplate.prepared.takeFirst(parameters)
+    })
   }
 
   /**
@@ -230,12 +305,8 @@ export class JobQueue extends JobAdmin {
             lease_expires_at: null,
           }
         : this.#leaseSet(options, now)
-      const row = await (trx as Kysely<any>)
-        .updateTable(this.spec.table)
+      const row = await fencedUpdate(trx, this.spec.table, old.id, old.lease_owner, old.attempts)
         .set(set)
-        .where('id', '=', old.id)
-        .where('lease_owner', '=', old.lease_owner)
-        .where('attempts', '=', old.attempts)
         .returningAll()
         .executeTakeFirst()
       return exhausted ? undefined : row
@@ -266,57 +337,98 @@ export class JobQueue extends JobAdmin {
   }
 
   #fenced(k: Executor, lease: Lease) {
-    return (k as Kysely<any>)
-      .updateTable(this.spec.table)
-      .where('id', '=', lease.id)
-      .where('lease_owner', '=', lease.worker)
-      .where('attempts', '=', lease.attempt)
+    return fencedUpdate(k, this.spec.table, lease.id, lease.worker, lease.attempt)
   }
+
+  /** The statements #end runs, by the columns they set, in their order: at most MAX_END_SHAPES. */
+  #endShapes = new Map<string, EndStatements>()
 
   /**
    * #end ends the lease's attempt: writes `set` to the job's row (fenced by the lease, and the
    * lease cleared) and records the attempt. Where the engine has writable CTEs (PostgreSQL) one
-   * statement does both, so an end without other rows is one round trip and no transaction
-   * (#endAlone); elsewhere two statements in `executor`'s transaction. LeaseLostError, writing
-   * nothing, when the lease is no longer this worker's.
+   * statement does both, so an end without other rows is one round trip and no transaction (no
+   * `executor`: #endAlone); elsewhere two statements in `executor`'s transaction. The statements
+   * are compiled once per shape of `set` (#endStatements). LeaseLostError, writing nothing,
+   * when the lease is no longer this worker's.
    */
   async #end(
-    executor: Executor,
+    executor: Executor | undefined,
     lease: Lease,
     set: Record<string, unknown>,
     outcome: AttemptOutcome,
     error?: string,
   ): Promise<void> {
-    const ended = (k: Executor) =>
-      this.#fenced(k, lease).set({ ...set, lease_owner: null, lease_expires_at: null })
-    const extra = { error, startedAt: lease.startedAt }
+    // A column given as undefined is left as it is, as Kysely's `set` leaves it: a compiled
+    // statement would write NULL there.
+    const columns: Record<string, unknown> = Object.fromEntries(
+      Object.entries({ ...set, lease_owner: null, lease_expires_at: null }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    )
+    const values: EndValues = {
+      set: columns,
+      id: lease.id,
+      worker: lease.worker,
+      attempt: lease.attempt,
+      outcome,
+      error: error ?? null,
+      started_at: lease.startedAt,
+      finished_at: new Date(),
+    }
+    const statements = this.#endStatements(columns)
+    const valueOf = (name: string): unknown =>
+      name.startsWith('set:')
+        ? columns[name.slice('set:'.length)]
+        : values[name as Exclude<keyof EndValues, 'set'>]
     if (this.db.dialect.supportsWritableCte) {
-      const values = attemptValues(lease.id, lease.attempt, lease.worker, outcome, extra)
-      const row = await (executor as Kysely<any>)
-        .with('ended', (k) => ended(k as unknown as Executor).returning('id'))
-        .insertInto('job_attempts')
-        .columns(Object.keys(values))
-        .expression((eb) =>
-          eb
-            .selectFrom('ended')
-            .select([
-              'id as job_id',
-              sql`${values.attempt}::integer`.as('attempt'),
-              sql`${values.worker}::text`.as('worker'),
-              sql`${values.outcome}::text`.as('outcome'),
-              sql`${values.error}::text`.as('error'),
-              sql`${values.started_at}::timestamptz`.as('started_at'),
-              sql`${values.finished_at}::timestamptz`.as('finished_at'),
-            ]),
-        )
-        .returning('job_id')
-        .executeTakeFirst()
+      let row: unknown
+      if (!statements) {
+        row = await endBoth(executor ?? this.k, this.spec.table, values).executeTakeFirst()
+      } else if (!executor) {
+        row = await statements.both.takeFirst(valueOf)
+      } else {
+        row = (await executor.executeQuery(statements.both.compiled(valueOf))).rows[0]
+      }
       if (!row) throw new LeaseLostError(lease)
       return
     }
-    const result = await ended(executor).executeTakeFirst()
-    if (Number(result.numUpdatedRows) === 0) throw new LeaseLostError(lease)
-    await this.#recordAttempt(executor, lease.id, lease.attempt, lease.worker, outcome, extra)
+    const trx = executor ?? this.k
+    const updated = statements
+      ? (await trx.executeQuery(statements.update.compiled(valueOf))).numAffectedRows
+      : (await endUpdate(trx, this.spec.table, values).executeTakeFirst()).numUpdatedRows
+    if (Number(updated ?? 0) === 0) throw new LeaseLostError(lease)
+    if (statements) await trx.executeQuery(statements.insert.compiled(valueOf))
+    else await endInsert(trx, values).execute()
+  }
+
+  /**
+   * #endStatements are the statements that end an attempt setting `columns`, compiled once:
+   * undefined where a value is an SQL expression (part of the statement's text, so built for
+   * its call), or when MAX_END_SHAPES shapes are kept already.
+   */
+  #endStatements(columns: Record<string, unknown>): EndStatements | undefined {
+    if (Object.values(columns).some((v) => isExpression(v))) return undefined
+    const shape = Object.keys(columns).join('\u0000')
+    let statements = this.#endShapes.get(shape)
+    if (statements || this.#endShapes.size >= MAX_END_SHAPES) return statements
+    const marked = (marker: (name: string) => string): EndValues => ({
+      set: Object.fromEntries(Object.keys(columns).map((c) => [c, marker(`set:${c}`)])),
+      id: marker('id'),
+      worker: marker('worker'),
+      attempt: marker('attempt'),
+      outcome: marker('outcome'),
+      error: marker('error'),
+      started_at: marker('started_at'),
+      finished_at: marker('finished_at'),
+    })
+    const table = this.spec.table
+    statements = {
+      both: prepareMarked(this.db, (k: Kysely<any>, m) => endBoth(k, table, marked(m))),
+      update: prepareMarked(this.db, (k: Kysely<any>, m) => endUpdate(k, table, marked(m))),
+      insert: prepareMarked(this.db, (k: Kysely<any>, m) => endInsert(k, marked(m))),
+    }
+    this.#endShapes.set(shape, statements)
+    return statements
   }
 
   /** #endAlone is #end in a statement of its own where it is one, else in a transaction. */
@@ -327,7 +439,7 @@ export class JobQueue extends JobAdmin {
     error?: string,
   ): Promise<void> {
     if (this.db.dialect.supportsWritableCte) {
-      await this.db.run((k) => this.#end(k, lease, set, outcome, error))
+      await this.db.run(() => this.#end(undefined, lease, set, outcome, error))
     } else {
       await this.db.transaction((trx) => this.#end(trx, lease, set, outcome, error))
     }

@@ -53,6 +53,7 @@ export interface JobPipeline<Repo = any> {
 
 /** WorkerEvent is one thing a worker did, printed as a JSON line under `--json`. */
 export type WorkerEvent =
+  | { event: 'started'; worker: string; concurrency: number }
   | { event: 'claimed'; job: number; attempt: number; recovered: boolean }
   | { event: 'progress'; job: number; done: number; total?: number }
   | { event: 'completed'; job: number; attempt: number; seconds: number }
@@ -317,6 +318,8 @@ export async function runWorker<Repo>(options: WorkerOptions<Repo>): Promise<Wor
   }
 
   const concurrency = Math.max(1, options.concurrency ?? 1)
+  // Whoever runs the worker learns that its start-up is over: from here on it claims.
+  emit({ event: 'started', worker, concurrency })
   await Promise.all(Array.from({ length: concurrency }, () => slot()))
   return summary
 }

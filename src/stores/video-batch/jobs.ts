@@ -1,5 +1,12 @@
 import type { Kysely } from 'kysely'
-import { parseInput, type JobPipeline, type JobTable } from '../../core/index.js'
+import {
+  parseInput,
+  prepareQuery,
+  type Database,
+  type JobPipeline,
+  type JobTable,
+  type PreparedQuery,
+} from '../../core/index.js'
 import { videoResultSchema } from './inputs.js'
 import type { VideoBatchRepository } from './repository.js'
 import { videoBatchTables, type VideoBatchTables } from './tables.js'
@@ -28,6 +35,31 @@ export const videoJobTable: JobTable = {
   maxAttempts: 3,
 }
 
+/** The rows a handler gets beside its video: its image and its prompt set, by id. */
+interface JobLookups {
+  image: PreparedQuery<Record<string, unknown>>
+  prompt: PreparedQuery<Record<string, unknown>>
+}
+
+const lookupsByDatabase = new WeakMap<Database, JobLookups>()
+
+/**
+ * lookupsOf compiles a database's lookups once: a worker runs both for every job, and building
+ * and compiling a query per call costs more than a read by id (BASELINES.md).
+ */
+function lookupsOf(db: Database): JobLookups {
+  let lookups = lookupsByDatabase.get(db)
+  if (!lookups) {
+    const byId = (table: 'images' | 'prompts') =>
+      prepareQuery(db as Database<VideoBatchTables>, (k: Kysely<VideoBatchTables>) =>
+        k.selectFrom(table).selectAll().where('id', '=', 0),
+      ) as PreparedQuery<Record<string, unknown>>
+    lookups = { image: byId('images'), prompt: byId('prompts') }
+    lookupsByDatabase.set(db, lookups)
+  }
+  return lookups
+}
+
 /**
  * The video-batch pipeline (seed 000's video generation): a handler gets the video row with its
  * source image and prompt set and returns `{ video_filename, video_path?, file_size_bytes?,
@@ -38,20 +70,10 @@ export const videoBatchJobs: JobPipeline<VideoBatchRepository> = {
   table: videoJobTable,
   async prepare(store, row) {
     const video = videos.codec.decode(row)
-    const k = store.db.kysely as Kysely<VideoBatchTables>
-    const image = await k
-      .selectFrom('images')
-      .selectAll()
-      .where('id', '=', video.image_id)
-      .executeTakeFirst()
+    const lookups = lookupsOf(store.db)
+    const image = await lookups.image.takeFirst([video.image_id])
     const prompt =
-      video.prompt_id == null
-        ? undefined
-        : await k
-            .selectFrom('prompts')
-            .selectAll()
-            .where('id', '=', video.prompt_id)
-            .executeTakeFirst()
+      video.prompt_id == null ? undefined : await lookups.prompt.takeFirst([video.prompt_id])
     return {
       ...video,
       image: image ? images.codec.decode(image) : null,
