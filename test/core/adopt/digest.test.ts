@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { RowDigester, addDigests } from '../../../src/core/adopt/digest.js'
 import type { RowDigest } from '../../../src/core/adopt/engine.js'
 import { Database } from '../../../src/core/database.js'
+import { sqliteAdoption } from '../../../src/core/engines/sqlite/adopt.js'
 import { ENGINES, useEngine } from '../../engines.js'
 
 function digestOf(rows: readonly (readonly unknown[])[]): RowDigest {
@@ -95,7 +96,7 @@ describe.each(ENGINES)('the row digest of a table on $name', (engine) => {
 
   const digest = (db: Database) =>
     db.transaction((trx) =>
-      db.engineImpl.adoption.digest(db, trx, 't', ['id', 'label', 'score', 'seed']),
+      db.engineImpl.adoption.digest(db, trx, '"t"', ['id', 'label', 'score', 'seed']),
     )
 
   const rows = [
@@ -130,7 +131,7 @@ describe.each(ENGINES)('the row digest of a table on $name', (engine) => {
       await db.query('ALTER TABLE t ADD COLUMN loose')
       const loose = async (value: string) => {
         await db.query(`UPDATE t SET loose = ${value}`)
-        return db.transaction((trx) => db.engineImpl.adoption.digest(db, trx, 't', ['loose']))
+        return db.transaction((trx) => db.engineImpl.adoption.digest(db, trx, '"t"', ['loose']))
       }
       const integer = await loose('5')
       expect((await loose("'5'")).sum).not.toBe(integer.sum)
@@ -138,4 +139,71 @@ describe.each(ENGINES)('the row digest of a table on $name', (engine) => {
       expect(await loose('5.0')).toEqual(integer)
     },
   )
+})
+
+describe.runIf(ENGINES.some((e) => e.name === 'sqlite'))('sameRows on SQLite', () => {
+  const ctx = useEngine({ name: 'sqlite', concurrent: true })
+  const open: Database[] = []
+  afterEach(async () => {
+    for (const db of open.splice(0)) await db.close()
+  })
+  const COLUMNS = ['id', 'label', 'score', 'loose', 'code']
+  const GENMEDIAS =
+    'CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT, score REAL, loose, code TEXT, extra TEXT)'
+
+  /**
+   * A table `t` set aside as adopt sets it aside, and genmedia's `t` made by `definition` with
+   * the rows copied into it; `change` then alters the copy.
+   */
+  async function copied(change = '', definition = GENMEDIAS): Promise<Database> {
+    const db = await Database.open(ctx.freshLocation('same-rows'), { schema: 'same_rows' })
+    open.push(db)
+    await db.query(
+      'CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT COLLATE NOCASE, score REAL, loose, code TEXT)',
+    )
+    await db.query(
+      "INSERT INTO t VALUES (1, 'a', 1.5, 5, '5'), (2, NULL, 2, 'x', 'b'), (5, 'Été', NULL, X'00ff', NULL)",
+    )
+    for (const statement of sqliteAdoption.setAside(db, 't')) await db.query(statement)
+    await db.query(definition)
+    const list = COLUMNS.join(', ')
+    const from = sqliteAdoption.asideName(db, 't')
+    await db.query(`INSERT INTO t (${list}) SELECT ${list} FROM ${from}`)
+    for (const statement of change.split(';').filter(Boolean)) await db.query(statement)
+    return db
+  }
+
+  const sameRows = (db: Database) =>
+    db.transaction((trx) => sqliteAdoption.sameRows!(db, trx, 't', COLUMNS))
+
+  it('counts the rows of a faithful copy, whatever else genmedia adds', async () => {
+    expect(await sameRows(await copied("UPDATE t SET extra = 'new'"))).toBe(3)
+    expect(await sameRows(await copied('UPDATE t SET loose = 5.0 WHERE id = 1'))).toBe(3)
+  })
+
+  it('finds no match where a value, its type, its case or a row changed', async () => {
+    for (const change of [
+      "UPDATE t SET loose = '5' WHERE id = 1",
+      'UPDATE t SET score = 1.5000001 WHERE id = 1',
+      "UPDATE t SET label = 'A' WHERE id = 1",
+      "UPDATE t SET label = CAST('a' AS BLOB) WHERE id = 1",
+      'UPDATE t SET score = 0 WHERE id = 5',
+      'DELETE FROM t WHERE id = 2',
+      "INSERT INTO t (id, label) VALUES (9, 'b')",
+      'UPDATE t SET id = 6 WHERE id = 5',
+    ]) {
+      expect(await sameRows(await copied(change)), change).toBeUndefined()
+    }
+  })
+
+  it('finds no match where a column’s affinity turned the text 5 into the number 5', async () => {
+    const numeric = GENMEDIAS.replace('code TEXT', 'code NUMERIC')
+    expect(await sameRows(await copied('', numeric))).toBeUndefined()
+  })
+
+  it('cannot pair rows without rowids, or where a column hides them', async () => {
+    expect(await sameRows(await copied('', `${GENMEDIAS} WITHOUT ROWID`))).toBeUndefined()
+    const hidden = GENMEDIAS.replace('extra TEXT', 'rowid')
+    expect(await sameRows(await copied('UPDATE t SET rowid = 1', hidden))).toBeUndefined()
+  })
 })

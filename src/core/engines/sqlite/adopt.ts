@@ -98,16 +98,41 @@ export const sqliteAdoption: EngineAdoption = {
     const numeric = (x: string) => x === 'INTEGER' || x === 'REAL' || x === 'NUMERIC'
     return a === e || (numeric(a) && numeric(e)) || (e === 'NUMERIC' && a === 'TEXT')
   },
-  async digest(db, _trx, table, columns) {
+  async digest(db, _trx, from, columns) {
     // The transaction's own connection: better-sqlite3 has one per handle.
     const handle = handleOf(db)
     registerRowDigest(handle)
     const list = columns.map(quote).join(', ')
     const [rows, sum] = handle
-      .prepare(`SELECT count(*), ${ROW_DIGEST}(${list}) FROM ${quote(table)}`)
+      .prepare(`SELECT count(*), ${ROW_DIGEST}(${list}) FROM ${from}`)
       .raw()
       .get() as [number, string]
     return { rows: Number(rows), sum: BigInt(sum) }
+  },
+  async sameRows(db, _trx, table, columns) {
+    const handle = handleOf(db)
+    const aside = OLD_PREFIX + table
+    if (!hasRowids(handle, table) || !hasRowids(handle, aside)) return undefined
+    // Unary plus takes the columns' affinity away, so that the text '5' and the integer 5
+    // differ (and 5 and 5.0 do not), and COLLATE BINARY their collation, so that 'A' and 'a'
+    // differ in a NOCASE column.
+    const same = columns
+      .map(quote)
+      .map((c) => `+o.${c} IS +n.${c} COLLATE BINARY`)
+      .join(' AND ')
+    const count = (name: string) => {
+      const statement = handle.prepare(`SELECT count(*) FROM ${quote(name)}`).pluck()
+      return Number(statement.get())
+    }
+    const [pairs, differing] = handle
+      .prepare(
+        `SELECT count(*), total(NOT (${same})) FROM ${quote(aside)} AS o JOIN ${quote(table)} AS n ON n.rowid = o.rowid`,
+      )
+      .raw()
+      .get() as [number, number]
+    // Rowids are unique on both sides: as many pairs as rows on each side pair every row.
+    const rows = Number(pairs)
+    return differing === 0 && rows === count(aside) && rows === count(table) ? rows : undefined
   },
   async keyCounters(db, trx) {
     const exists = await db.query(
@@ -170,6 +195,20 @@ export const sqliteAdoption: EngineAdoption = {
     const found = rows.map((r) => r.quick_check)
     return found.length === 1 && found[0] === 'ok' ? [] : found
   },
+}
+
+/**
+ * hasRowids tells whether `rowid` names a table's row identity: not in a WITHOUT ROWID table,
+ * nor where a column of that name hides it.
+ */
+function hasRowids(handle: BetterSqlite3.Database, table: string): boolean {
+  const listed = handle
+    .prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?")
+    .get(table) as { wr: number } | undefined
+  const shadowed = handle
+    .prepare("SELECT 1 FROM pragma_table_xinfo(?) WHERE lower(name) = 'rowid'")
+    .get(table)
+  return listed?.wr === 0 && shadowed === undefined
 }
 
 /** The aggregate that digests the rows of a table: `SELECT ${ROW_DIGEST}(a, b, …) FROM t`. */
