@@ -52,15 +52,14 @@ export const sqliteAdoption: EngineAdoption = {
   // A rebuild reads every page several times over (the copy, each index made, the search
   // index's rebuild, quick_check): with the everyday cache of 64 MB an adopted million-row table
   // was read from disk again at each step. A page cache of up to 1 GiB (taken as pages are read)
-  // and a helper thread for CREATE INDEX's sort halved adoption's time (docs/adopt.md).
+  // halved adoption's time (docs/adopt.md). No sorting threads (PRAGMA threads): SQLite's sorter
+  // starts none while temporary data is kept in memory, as genmedia's temp_store keeps it.
   before: [
     'PRAGMA foreign_keys = OFF',
     'PRAGMA legacy_alter_table = ON',
     `PRAGMA cache_size = -${ADOPTION_CACHE_KIB}`,
-    'PRAGMA threads = 2',
   ],
   after: [
-    'PRAGMA threads = 0',
     `PRAGMA ${SQLITE_PRAGMAS.find((p) => p.startsWith('cache_size'))!}`,
     'PRAGMA legacy_alter_table = OFF',
     'PRAGMA foreign_keys = ON',
