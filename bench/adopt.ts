@@ -56,9 +56,9 @@ function rawCopy(file: string): number {
 
 /**
  * Figure 9: `genmedia adopt` of seed 004's own database at 1,000,000 generated images (quick:
- * the scale size): backup, one-transaction rebuild with every constraint, checksums before and
- * after, foreign key and integrity checks, migration 2. Beside it, the floor: raw better-sqlite3
- * copying the same rows into unconstrained tables.
+ * the scale size): backup, one-transaction rebuild with every constraint, every row compared
+ * with its original, foreign key and integrity checks, migration 2. Beside it, the floor: raw
+ * better-sqlite3 copying the same rows into unconstrained tables.
  */
 export async function adoptFigure(ctx: BenchContext): Promise<Figure> {
   const rows = ctx.sizes.scaleRows
@@ -69,10 +69,10 @@ export async function adoptFigure(ctx: BenchContext): Promise<Figure> {
       `and Alembic scripts make it (revision 001, ${formatNumber(rows)} generated images, made ` +
       `by the test fixture script and cached): the verified backup, the rebuild in one ` +
       `transaction (tables moved aside, genmedia's tables with their CHECKs, rows copied with ` +
-      `their ids, indexes and triggers made again, migration 2), checksums of every row before ` +
-      `and after, foreign_key_check and integrity_check. The floor is raw better-sqlite3 ` +
-      `copying the same tables into unconstrained tables (CREATE TABLE … AS SELECT) in one ` +
-      `transaction. One run each, on a fresh copy of the file.`,
+      `their ids, indexes and triggers made again, migration 2), every row compared with the ` +
+      `row it was copied from (each value and its type), foreign_key_check and quick_check. ` +
+      `The floor is raw better-sqlite3 copying the same tables into unconstrained tables ` +
+      `(CREATE TABLE … AS SELECT) in one transaction. One run each, on a fresh copy of the file.`,
   )
   const source = seedFile(rows)
   progress(`adopt: raw copy floor, ${formatNumber(rows)} images`)

@@ -1,5 +1,17 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   newestVerifiedBackup,
@@ -12,8 +24,10 @@ import {
   runTool,
   sha256File,
   sqliteFilePath,
+  type BackupManifest,
   type FolderBackupTarget,
 } from '../../src/core/backup/index.js'
+import { sqliteBackupEngine } from '../../src/core/engines/sqlite/backup.js'
 import {
   ConfigError,
   NotFoundError,
@@ -257,6 +271,50 @@ describe.each(ENGINES)('backup and restore on $name', (engine) => {
       expect(await target.list('ai-artist')).toEqual(made.slice(2))
     },
   )
+})
+
+describe('the SQLite check of a fresh copy (pagesOnly)', () => {
+  const ctx = useEngine({ name: 'sqlite', concurrent: true })
+
+  /** A verified pages-only backup of a seeded store, and a scratch copy of its file. */
+  async function backupCopy(): Promise<{ manifest: BackupManifest; copy: string }> {
+    const location = ctx.freshLocation('pages')
+    await seededStore(location)
+    const target = folderTarget(ctx.dir)
+    try {
+      const { manifest } = await backupStore(aiArtistStore, { location, target, pagesOnly: true })
+      expect(manifest.verified).toBe(true)
+      const copy = join(ctx.dir, `copy-${manifest.sha256.slice(0, 8)}-${Math.random()}.db`)
+      copyFileSync(join(target.folder, 'ai-artist', manifest.file), copy)
+      return { manifest, copy }
+    } finally {
+      await target.close()
+    }
+  }
+
+  it('finds a page of a table or an index zeroed in the copy', async () => {
+    for (const name of ['generated_images', 'idx_model_id']) {
+      const { manifest, copy } = await backupCopy()
+      const db = new BetterSqlite3(copy, { readonly: true })
+      const { pageno } = db
+        .prepare('SELECT pageno FROM dbstat WHERE name = ? ORDER BY pageno DESC LIMIT 1')
+        .get(name) as { pageno: number }
+      const pageSize = db.pragma('page_size', { simple: true }) as number
+      db.close()
+      const handle = openSync(copy, 'r+')
+      writeSync(handle, Buffer.alloc(pageSize), 0, pageSize, (pageno - 1) * pageSize)
+      closeSync(handle)
+      const problems = await sqliteBackupEngine.verifyFile(copy, manifest, { pagesOnly: true })
+      expect(problems.join('; '), name).toMatch(/quick_check|malformed/)
+    }
+  })
+
+  it('finds a copy cut short', async () => {
+    const { manifest, copy } = await backupCopy()
+    truncateSync(copy, Math.floor(statSync(copy).size / 2))
+    const problems = await sqliteBackupEngine.verifyFile(copy, manifest, { pagesOnly: true })
+    expect(problems.length).toBeGreaterThan(0)
+  })
 })
 
 describe('backup prerequisites', () => {

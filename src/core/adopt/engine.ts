@@ -55,8 +55,21 @@ export interface EngineAdoption {
   addColumn(table: string, column: ColumnInfo): string
   /** Whether a column of the database's type `actual` keeps its values' meaning as `expected`. */
   sameMeaning(actual: string, expected: string): boolean
-  /** Row count and checksum of `table` over `columns`. */
-  digest(db: Database, trx: Executor, table: string, columns: readonly string[]): Promise<RowDigest>
+  /** Row count and checksum over `columns` of the rows of `from` (a quoted table name). */
+  digest(db: Database, trx: Executor, from: string, columns: readonly string[]): Promise<RowDigest>
+  /**
+   * sameRows compares genmedia's `table` with the table set aside in one pass of the engine's
+   * own: when each row set aside has its row in `table`, paired by the engine's row identity,
+   * holding the same values of the same types in `columns` (numbers by value), and `table` has
+   * no other row, it returns their number; otherwise, or where it cannot pair the rows,
+   * undefined, and the digests of both decide.
+   */
+  sameRows?(
+    db: Database,
+    trx: Executor,
+    table: string,
+    columns: readonly string[],
+  ): Promise<number | undefined>
   /** The key counters of auto-incrementing tables, by table. */
   keyCounters(db: Database, trx: Executor): Promise<Map<string, number>>
   /** Raises the key counter of `table` to at least `value`. */

@@ -51,10 +51,11 @@ const MIGRATION_TABLE_DDL = `CREATE TABLE IF NOT EXISTS ${MIGRATION_TABLE} (vers
  * (genmedia's tables with every constraint), the rows copied with their keys (genmedia's
  * triggers dropped meanwhile: the database's own already did their work), the user's columns,
  * indexes, triggers and views put back, the later migrations run, and everything verified:
- * row counts and checksums over the columns that were there, foreign keys, integrity. Rows are
- * judged by the latest version's rules: a row the base version's tables refuse waits until the
- * later migrations ran, and only a row the latest tables refuse too is rejected (or, with
- * setAside, set aside). Throws (the caller rolls back) on any failure.
+ * each table's rows and values over the columns that were there against the table set aside
+ * (verifyCopy), foreign keys, integrity. Rows are judged by the latest version's rules: a row
+ * the base version's tables refuse waits until the later migrations ran, and only a row the
+ * latest tables refuse too is rejected (or, with setAside, set aside). Throws (the caller rolls
+ * back) on any failure.
  */
 export async function rebuild(
   db: Database,
@@ -69,8 +70,6 @@ export async function rebuild(
   const present = plan.tables.filter((t) => t.present)
   const storeTables = new Set(plan.tables.map((t) => t.table))
   const counters = await adoption.keyCounters(db, trx)
-  const before = new Map<string, RowDigest>()
-  for (const t of present) before.set(t.table, await adoption.digest(db, trx, t.table, t.columns))
 
   const theirs = (await adoption.objects(db, trx)).filter(
     (o) => o.type === 'view' || storeTables.has(o.table),
@@ -133,26 +132,28 @@ export async function rebuild(
       )
     }
   }
+
+  // The rows are verified while the tables set aside still stand beside genmedia's.
+  const outcome: RebuildOutcome = { before: {}, after: {}, setAside: [], replaced }
+  const problems: string[] = []
+  for (const t of present) {
+    const waitingIn = held.has(t.table) ? q(HELD_PREFIX + t.table) : undefined
+    const verdict = await verifyCopy(db, trx, adoption, t, aside(t.table), waitingIn)
+    outcome.before[t.table] = verdict.before
+    outcome.after[t.table] = verdict.after
+    if (verdict.problem) problems.push(verdict.problem)
+  }
   for (const statement of adoption.dropAside(
     db,
     present.map((t) => t.table),
   ))
     await run(statement)
-
-  const outcome: RebuildOutcome = { before: {}, after: {}, setAside: [], replaced }
-  const problems: string[] = []
-  for (const t of present) {
-    const was = before.get(t.table)!
-    let now = await adoption.digest(db, trx, t.table, t.columns)
-    outcome.before[t.table] = was.rows
-    outcome.after[t.table] = now.rows
-    if (held.has(t.table)) {
-      now = addDigests(now, await adoption.digest(db, trx, HELD_PREFIX + t.table, t.columns))
-    }
-    if (now.rows !== was.rows)
-      problems.push(`${t.table}: ${was.rows} rows before, ${now.rows} after`)
-    else if (now.sum !== was.sum) problems.push(`${t.table}: the values of its rows changed`)
-  }
+  // The integrity check reads the file as the rebuild left it: every table, index and free page
+  // it wrote. The later migrations are genmedia's own steps, run as `migrate` runs them on any
+  // store; after them SQLite's check would also derive the search index's whole content again
+  // from every row (half of its time on a million rows), an index FTS5 has just built from
+  // those rows with its own rebuild.
+  problems.push(...(await adoption.integrity(db, trx)))
   // The triggers standing now (the database's own, genmedia's of the base version) did their work
   // when the rows were first written; admitHeld holds them back while the waiting rows go in.
   const standing = new Set(
@@ -186,6 +187,8 @@ export async function rebuild(
     outcome.setAside = admitted.setAside
     Object.assign(outcome.after, admitted.after)
     problems.push(...admitted.problems)
+    // The rows that waited went in after the check above.
+    problems.push(...(await adoption.integrity(db, trx)))
   }
 
   const orphans = await adoption.foreignKeyViolations(db, trx)
@@ -194,7 +197,6 @@ export async function rebuild(
       `${orphans.length} rows point to missing parents (${orphans[0]!.table} → ${orphans[0]!.parent})`,
     )
   }
-  problems.push(...(await adoption.integrity(db, trx)))
   if (problems.length > 0) {
     throw new AdoptionRefusedError(
       `${plan.store} did not verify after adoption: ${problems.join('; ')}`,
@@ -202,6 +204,42 @@ export async function rebuild(
     )
   }
   return outcome
+}
+
+/**
+ * verifyCopy checks that genmedia's table, with the rows that wait in `waitingIn` (a quoted
+ * name) where some do, holds exactly the rows of the table set aside (`from`, quoted) over the
+ * columns it had, and returns the row counts before and after (without those waiting). The
+ * engine compares the two tables itself where it can (sameRows), which reads both once instead
+ * of turning every value into a digest twice; otherwise, and wherever it finds no match, the
+ * digests of both sides decide.
+ */
+async function verifyCopy(
+  db: Database,
+  trx: Executor,
+  adoption: EngineAdoption,
+  t: TablePlan,
+  from: string,
+  waitingIn: string | undefined,
+): Promise<{ before: number; after: number; problem?: string }> {
+  if (waitingIn === undefined && adoption.sameRows) {
+    const rows = await adoption.sameRows(db, trx, t.table, t.columns)
+    if (rows !== undefined) return { before: rows, after: rows }
+  }
+  const was = await adoption.digest(db, trx, from, t.columns)
+  let now = await adoption.digest(db, trx, q(t.table), t.columns)
+  const after = now.rows
+  if (waitingIn !== undefined) {
+    now = addDigests(now, await adoption.digest(db, trx, waitingIn, t.columns))
+  }
+  const verdict = { before: was.rows, after }
+  if (now.rows !== was.rows) {
+    return { ...verdict, problem: `${t.table}: ${was.rows} rows before, ${now.rows} after` }
+  }
+  if (now.sum !== was.sum) {
+    return { ...verdict, problem: `${t.table}: the values of its rows changed` }
+  }
+  return verdict
 }
 
 async function applyMigration(
@@ -381,7 +419,7 @@ async function admitHeld(
   held: HeldRows,
 ): Promise<{ setAside: RejectedRow[]; after: Record<string, number>; problems: string[] }> {
   const run = (sql: string) => db.query(sql, [], trx)
-  const digest = (table: string, t: TablePlan) => adoption.digest(db, trx, table, t.columns)
+  const digest = (table: string, t: TablePlan) => adoption.digest(db, trx, q(table), t.columns)
   const expected = new Map<string, RowDigest>()
   for (const t of held.tables) {
     expected.set(

@@ -42,6 +42,12 @@ export interface BackupOptions {
   /** The blob store of a store with blobs; default: GENMEDIA_STORAGE_URL of `env`. */
   blobs?: BlobStore
   onProgress?: ProgressListener
+  /**
+   * Verify the new backup as a sound copy, every page and structure of it, without matching each
+   * index entry with its row (VerifyOptions): for a caller about to rebuild those indexes from
+   * the rows. Listing the backups (deep) and a restore still check it in full.
+   */
+  pagesOnly?: boolean
 }
 
 export interface BackupResult {
@@ -100,7 +106,9 @@ export async function backupStore(
         verified: false,
         problems: [],
       }
-      manifest.problems = await engine.verifyFile(path, manifest)
+      manifest.problems = await engine.verifyFile(path, manifest, {
+        pagesOnly: options.pagesOnly,
+      })
       if (definition.blobs) {
         const blobs = options.blobs ?? openBlobStore(undefined, options.env, options.cwd)
         try {

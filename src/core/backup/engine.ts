@@ -27,6 +27,15 @@ export interface BlobReference {
   size: number | null
 }
 
+export interface VerifyOptions {
+  /**
+   * Check that the file is sound, every page and structure of it, without matching each index
+   * entry with its row (SQLite: quick_check instead of integrity_check; PostgreSQL: the same
+   * checks either way).
+   */
+  pagesOnly?: boolean
+}
+
 /** RestoreRequest is one restore, handed to the engine once the backup has been verified. */
 export interface RestoreRequest {
   definition: StoreDefinition
@@ -81,7 +90,7 @@ export interface BackupEngine {
     onProgress?: ProgressListener,
   ): Promise<Snapshot>
   /** verifyFile checks a backup file against its manifest and returns what is wrong (none: []). */
-  verifyFile(path: string, manifest: BackupManifest): Promise<string[]>
+  verifyFile(path: string, manifest: BackupManifest, options?: VerifyOptions): Promise<string[]>
   /** restore swaps the backup in, migrates it forward, and on failure puts the original back. */
   restore(request: RestoreRequest): Promise<RestoreOutcome>
   /** restorePoints lists the store's restore points (file paths or schema names), newest first. */

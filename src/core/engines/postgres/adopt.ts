@@ -83,14 +83,10 @@ export const postgresAdoption: EngineAdoption = {
     const e = expected.toLowerCase()
     return a === e || FAMILIES.some((f) => f.includes(a) && f.includes(e))
   },
-  async digest(db, trx, table, columns) {
+  async digest(db, trx, from, columns) {
     const digester = new RowDigester()
     const list = columns.map(quote).join(', ')
-    const rows = await db.query<Record<string, unknown>>(
-      `SELECT ${list} FROM ${quote(table)}`,
-      [],
-      trx,
-    )
+    const rows = await db.query<Record<string, unknown>>(`SELECT ${list} FROM ${from}`, [], trx)
     for (const row of rows) digester.add(columns.map((c) => row[c]))
     return digester.result
   },

@@ -52,15 +52,14 @@ export const sqliteAdoption: EngineAdoption = {
   // A rebuild reads every page several times over (the copy, each index made, the search
   // index's rebuild, quick_check): with the everyday cache of 64 MB an adopted million-row table
   // was read from disk again at each step. A page cache of up to 1 GiB (taken as pages are read)
-  // and a helper thread for CREATE INDEX's sort halved adoption's time (docs/adopt.md).
+  // halved adoption's time (docs/adopt.md). No sorting threads (PRAGMA threads): SQLite's sorter
+  // starts none while temporary data is kept in memory, as genmedia's temp_store keeps it.
   before: [
     'PRAGMA foreign_keys = OFF',
     'PRAGMA legacy_alter_table = ON',
     `PRAGMA cache_size = -${ADOPTION_CACHE_KIB}`,
-    'PRAGMA threads = 2',
   ],
   after: [
-    'PRAGMA threads = 0',
     `PRAGMA ${SQLITE_PRAGMAS.find((p) => p.startsWith('cache_size'))!}`,
     'PRAGMA legacy_alter_table = OFF',
     'PRAGMA foreign_keys = ON',
@@ -98,18 +97,41 @@ export const sqliteAdoption: EngineAdoption = {
     const numeric = (x: string) => x === 'INTEGER' || x === 'REAL' || x === 'NUMERIC'
     return a === e || (numeric(a) && numeric(e)) || (e === 'NUMERIC' && a === 'TEXT')
   },
-  async digest(db, _trx, table, columns) {
-    const digester = new RowDigester()
-    const handle = handleOf(db)
-    const list = columns.map(quote).join(', ')
+  async digest(db, _trx, from, columns) {
     // The transaction's own connection: better-sqlite3 has one per handle.
-    for (const row of handle
-      .prepare(`SELECT ${list} FROM ${quote(table)}`)
+    const handle = handleOf(db)
+    registerRowDigest(handle)
+    const list = columns.map(quote).join(', ')
+    const [rows, sum] = handle
+      .prepare(`SELECT count(*), ${ROW_DIGEST}(${list}) FROM ${from}`)
       .raw()
-      .iterate()) {
-      digester.add(row as unknown[])
+      .get() as [number, string]
+    return { rows: Number(rows), sum: BigInt(sum) }
+  },
+  async sameRows(db, _trx, table, columns) {
+    const handle = handleOf(db)
+    const aside = OLD_PREFIX + table
+    if (!hasRowids(handle, table) || !hasRowids(handle, aside)) return undefined
+    // Unary plus takes the columns' affinity away, so that the text '5' and the integer 5
+    // differ (and 5 and 5.0 do not), and COLLATE BINARY their collation, so that 'A' and 'a'
+    // differ in a NOCASE column.
+    const same = columns
+      .map(quote)
+      .map((c) => `+o.${c} IS +n.${c} COLLATE BINARY`)
+      .join(' AND ')
+    const count = (name: string) => {
+      const statement = handle.prepare(`SELECT count(*) FROM ${quote(name)}`).pluck()
+      return Number(statement.get())
     }
-    return digester.result
+    const [pairs, differing] = handle
+      .prepare(
+        `SELECT count(*), total(NOT (${same})) FROM ${quote(aside)} AS o JOIN ${quote(table)} AS n ON n.rowid = o.rowid`,
+      )
+      .raw()
+      .get() as [number, number]
+    // Rowids are unique on both sides: as many pairs as rows on each side pair every row.
+    const rows = Number(pairs)
+    return differing === 0 && rows === count(aside) && rows === count(table) ? rows : undefined
   },
   async keyCounters(db, trx) {
     const exists = await db.query(
@@ -172,6 +194,46 @@ export const sqliteAdoption: EngineAdoption = {
     const found = rows.map((r) => r.quick_check)
     return found.length === 1 && found[0] === 'ok' ? [] : found
   },
+}
+
+/**
+ * hasRowids tells whether `rowid` names a table's row identity: not in a WITHOUT ROWID table,
+ * nor where a column of that name hides it.
+ */
+function hasRowids(handle: BetterSqlite3.Database, table: string): boolean {
+  const listed = handle
+    .prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?")
+    .get(table) as { wr: number } | undefined
+  const shadowed = handle
+    .prepare("SELECT 1 FROM pragma_table_xinfo(?) WHERE lower(name) = 'rowid'")
+    .get(table)
+  return listed?.wr === 0 && shadowed === undefined
+}
+
+/** The aggregate that digests the rows of a table: `SELECT ${ROW_DIGEST}(a, b, …) FROM t`. */
+const ROW_DIGEST = 'genmedia_row_digest'
+const withRowDigest = new WeakSet<BetterSqlite3.Database>()
+
+/**
+ * registerRowDigest gives a connection the row digest as an aggregate: SQLite reads the rows and
+ * hands each one's values straight to RowDigester, with no row object made for each. Integers
+ * arrive as bigints, exact past 2^53, so that a large integer turned into a nearby real shows.
+ */
+function registerRowDigest(handle: BetterSqlite3.Database): void {
+  if (withRowDigest.has(handle)) return
+  handle.aggregate(ROW_DIGEST, {
+    varargs: true,
+    directOnly: true,
+    safeIntegers: true,
+    start: () => new RowDigester(),
+    step: (digester: RowDigester, ...values: unknown[]) => {
+      digester.add(values)
+      return digester
+    },
+    // The unsigned 64-bit sum does not fit SQLite's signed integer: it comes back as text.
+    result: (digester: RowDigester) => digester.result.sum.toString(),
+  })
+  withRowDigest.add(handle)
 }
 
 function handleOf(db: Database): BetterSqlite3.Database {

@@ -89,7 +89,7 @@ export const sqliteBackupEngine: BackupEngine = {
     }
   },
 
-  async verifyFile(path: string, manifest: BackupManifest): Promise<string[]> {
+  async verifyFile(path: string, manifest: BackupManifest, options = {}): Promise<string[]> {
     const problems: string[] = []
     let handle: BetterSqlite3.Database
     try {
@@ -101,10 +101,11 @@ export const sqliteBackupEngine: BackupEngine = {
       // integrity_check matches every index entry with its row: with SQLite's default 2 MB page
       // cache a large backup was read from disk over and over. Up to 256 MiB, taken as read.
       handle.pragma('cache_size = -262144')
-      const result = handle.pragma('integrity_check') as { integrity_check: string }[]
-      const messages = result.map((r) => r.integrity_check)
+      const check = options.pagesOnly ? 'quick_check' : 'integrity_check'
+      const result = handle.pragma(check) as Record<string, string>[]
+      const messages = result.map((r) => r[check]!)
       if (messages.length !== 1 || messages[0] !== 'ok') {
-        problems.push(`integrity_check: ${messages.slice(0, 3).join('; ')}`)
+        problems.push(`${check}: ${messages.slice(0, 3).join('; ')}`)
       }
       const found = readSnapshot(handle, Object.keys(manifest.rowCounts))
       if (found.schemaVersion !== manifest.schemaVersion) {

@@ -64,7 +64,7 @@ export async function rebuildTable(
     (o) => o.type !== 'view' && o.table === table,
   )
   const counter = (await sqliteAdoption.keyCounters(db, trx)).get(table)
-  const before = await sqliteAdoption.digest(db, trx, table, columns)
+  const before = await sqliteAdoption.digest(db, trx, quote(table), columns)
 
   // Triggers go first, as adopt's rebuild drops them, so that the rename touches no trigger text.
   for (const trigger of objects.filter((o) => o.type === 'trigger')) {
@@ -88,7 +88,7 @@ export async function rebuildTable(
     await sqliteAdoption.raiseKeyCounter(db, trx, table, counter)
   }
 
-  const after = await sqliteAdoption.digest(db, trx, table, columns)
+  const after = await sqliteAdoption.digest(db, trx, quote(table), columns)
   if (after.rows !== before.rows || after.sum !== before.sum) {
     throw new Error(
       `rebuilding ${table} changed its rows (${before.rows} before, ${after.rows} after, checksums ${before.sum === after.sum ? 'equal' : 'differ'})`,
