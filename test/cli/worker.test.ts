@@ -18,8 +18,8 @@ import { CLI } from './run-cli.js'
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url))
 /** The CLI bundled once for the run (test/global-setup.ts). */
 const BUNDLE = CLI
-/** Jobs the killed workers drain (the figure is 2,000: GENMEDIA_TEST_WORKER_JOBS=2000). */
-const JOBS = Number(process.env.GENMEDIA_TEST_WORKER_JOBS ?? 200)
+/** Jobs the killed workers drain (GENMEDIA_TEST_WORKER_JOBS sets another number). */
+const JOBS = Number(process.env.GENMEDIA_TEST_WORKER_JOBS ?? 2000)
 const WORKERS = 4
 /** SIGKILLs sent while they drain. */
 const KILLS = Number(process.env.GENMEDIA_TEST_WORKER_KILLS ?? 8)
