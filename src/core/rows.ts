@@ -8,6 +8,7 @@ import {
 } from 'kysely'
 import type { Database, Executor } from './database.js'
 import { ConflictError, NotFoundError } from './errors.js'
+import { prepareQuery, type PreparedQuery } from './prepared.js'
 import type { Columns, RowCodec, RowOf, Table } from './table.js'
 import { describeValue, parseInput } from './validate.js'
 
@@ -111,6 +112,10 @@ export function tableRows<
     if (!raw) throw missing(key)
     return codec.decode(raw)
   }
+  // A read by key outside a transaction, every store's hottest: built and compiled once.
+  const byKey = prepareQuery(db, (k: Kysely<any>) =>
+    k.selectFrom(name).selectAll().where(column, '=', 0),
+  ) as PreparedQuery<Record<string, unknown>>
   const rows: TableRows<DB, T, Row, K> = {
     async insert(values, executor) {
       const encoded = encodeValues(codec, values)
@@ -131,10 +136,13 @@ export function tableRows<
     },
     async get(key, executor) {
       checkKey(key)
-      const row = await run(executor, (k) =>
-        k.selectFrom(name).selectAll().where(column, '=', key).executeTakeFirst(),
-      )
-      return decodeFound(key, row)
+      if (executor) {
+        const row = await run(executor, (k) =>
+          k.selectFrom(name).selectAll().where(column, '=', key).executeTakeFirst(),
+        )
+        return decodeFound(key, row)
+      }
+      return byKey.takeFirst([key], (row) => decodeFound(key, row))
     },
     async update(key, values, executor) {
       checkKey(key)

@@ -1,17 +1,9 @@
-import type { Kysely } from 'kysely'
-import {
-  parseInput,
-  prepareQuery,
-  type Database,
-  type JobPipeline,
-  type JobTable,
-  type PreparedQuery,
-} from '../../core/index.js'
+import { NotFoundError, parseInput, type JobPipeline, type JobTable } from '../../core/index.js'
 import { videoResultSchema } from './inputs.js'
 import type { VideoBatchRepository } from './repository.js'
-import { videoBatchTables, type VideoBatchTables } from './tables.js'
+import { videoBatchTables } from './tables.js'
 
-const { videos, images, prompts } = videoBatchTables
+const { videos } = videoBatchTables
 
 /** The most characters of an error kept in `error_message`. */
 const MAX_ERROR = 10_000
@@ -35,31 +27,6 @@ export const videoJobTable: JobTable = {
   maxAttempts: 3,
 }
 
-/** The rows a handler gets beside its video: its image and its prompt set, by id. */
-interface JobLookups {
-  image: PreparedQuery<Record<string, unknown>>
-  prompt: PreparedQuery<Record<string, unknown>>
-}
-
-const lookupsByDatabase = new WeakMap<Database, JobLookups>()
-
-/**
- * lookupsOf compiles a database's lookups once: a worker runs both for every job, and building
- * and compiling a query per call costs more than a read by id (BASELINES.md).
- */
-function lookupsOf(db: Database): JobLookups {
-  let lookups = lookupsByDatabase.get(db)
-  if (!lookups) {
-    const byId = (table: 'images' | 'prompts') =>
-      prepareQuery(db as Database<VideoBatchTables>, (k: Kysely<VideoBatchTables>) =>
-        k.selectFrom(table).selectAll().where('id', '=', 0),
-      ) as PreparedQuery<Record<string, unknown>>
-    lookups = { image: byId('images'), prompt: byId('prompts') }
-    lookupsByDatabase.set(db, lookups)
-  }
-  return lookups
-}
-
 /**
  * The video-batch pipeline (seed 000's video generation): a handler gets the video row with its
  * source image and prompt set and returns `{ video_filename, video_path?, file_size_bytes?,
@@ -70,14 +37,18 @@ export const videoBatchJobs: JobPipeline<VideoBatchRepository> = {
   table: videoJobTable,
   async prepare(store, row) {
     const video = videos.codec.decode(row)
-    const lookups = lookupsOf(store.db)
-    const image = await lookups.image.takeFirst([video.image_id])
-    const prompt =
-      video.prompt_id == null ? undefined : await lookups.prompt.takeFirst([video.prompt_id])
+    // The repository's reads by key, compiled once (TableRows.get): a worker runs both per job.
+    const orNull = (error: unknown) => {
+      if (error instanceof NotFoundError) return null
+      throw error
+    }
     return {
       ...video,
-      image: image ? images.codec.decode(image) : null,
-      prompt: prompt ? prompts.codec.decode(prompt) : null,
+      image: await store.repo.getImage(video.image_id).catch(orNull),
+      prompt:
+        video.prompt_id == null
+          ? null
+          : await store.repo.getPromptSet(video.prompt_id).catch(orNull),
     }
   },
   async complete(_store, job, result, { elapsedSeconds }) {
