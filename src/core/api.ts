@@ -198,10 +198,14 @@ export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next: z.string().nullable() })
 }
 
-/** One facet beside a page: its most frequent values with their counts, and whether more exist. */
+/**
+ * One facet beside a page: its most frequent values with their counts, whether more exist, and
+ * (when the list holds more rows than facets count) how many of its newest rows were counted.
+ */
 export const facetSchema = z.object({
   values: z.array(z.object({ value: z.string().nullable(), count: z.number().int() })),
   truncated: z.boolean(),
+  counted: z.number().int().optional(),
 })
 
 /** The body of a searchable list's page: `{ items, next, facets? }`. */

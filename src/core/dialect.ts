@@ -1,4 +1,4 @@
-import type { RawBuilder } from 'kysely'
+import type { RawBuilder, SelectQueryBuilder } from 'kysely'
 import type { EngineName } from './engines/engine.js'
 import type { SearchDefinition } from './search/define.js'
 import type { SearchTerm } from './search/query.js'
@@ -38,20 +38,22 @@ export interface SequenceSpec {
   groupBy: string
 }
 
-/** A row of SqlDialect.searchMatches: a matching key and, when ranked, its rank (higher first). */
-export interface SearchMatch {
-  search_id: number
-  search_rank?: number
-}
-
-/** What SqlDialect.searchMatches returns: ranked or not, keys from `from` up or all. */
-export interface SearchMatchOptions {
-  /** Add `search_rank` (ranking costs a little per match; a filter or a count needs none). */
-  ranked?: boolean
-  /** Only keys at least this. */
-  from?: number
-  /** Only keys below this. */
-  below?: number
+/** A list's query narrowed to the rows a search matches (SqlDialect.narrowToMatches). */
+export interface SearchNarrowing {
+  /** The query with only the matching rows; its select list as it was. */
+  query: SelectQueryBuilder<any, any, any>
+  /** The matching row's key as the search index holds it: order and bound matches by it. */
+  key: RawBuilder<number>
+  /** The match's rank, higher better; computed only for the rows selected with it. */
+  rank: RawBuilder<number>
+  /** The condition that narrows: what a row must satisfy to match. */
+  match: RawBuilder<boolean>
+  /**
+   * Whether the search index hands matches out in key order, so that "the newest N matches"
+   * reads N of them (SQLite's FTS5); else newestMatches finds them itself (PostgreSQL's GIN
+   * index returns a bitmap of every match).
+   */
+  keyOrdered: boolean
 }
 
 export interface SqlDialect {
@@ -146,15 +148,14 @@ export interface SqlDialect {
   /** Statements undoing storeSearchVector. */
   dropStoredSearchVector(def: SearchDefinition): string[]
   /**
-   * A derived table of the keys of `def.table` whose searchable columns hold every term, ranked
-   * when asked: `(SELECT … AS search_id[, … AS search_rank] …)`. The terms are bound, never
-   * spliced.
+   * `query` (a select from `def.table` alone) narrowed to the rows whose searchable columns hold
+   * every term, with the key and rank expressions of a match. The terms are bound, never spliced.
    */
-  searchMatches(
+  narrowToMatches(
+    query: SelectQueryBuilder<any, any, any>,
     def: SearchDefinition,
     terms: readonly SearchTerm[],
-    options?: SearchMatchOptions,
-  ): RawBuilder<SearchMatch>
+  ): SearchNarrowing
   /**
    * Statements turning every 32-bit integer column of the store's tables into a 64-bit one
    * (ids, references, counts, seeds), keeping views and triggers that read them. None on

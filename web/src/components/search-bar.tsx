@@ -118,6 +118,11 @@ function FacetChips({
         </button>
       ))}
       {facet.truncated ? <span className="chips-more">…</span> : null}
+      {facet.counted ? (
+        <span className="chips-counted" title="facets count the newest rows of a long list">
+          newest {facet.counted.toLocaleString('en')}
+        </span>
+      ) : null}
     </div>
   )
 }

@@ -4,7 +4,7 @@ import {
   postgresDropSearchIndex,
   postgresDropStoredSearchVector,
   postgresSearchIndex,
-  postgresSearchMatches,
+  postgresNarrowToMatches,
   postgresStoredSearchVector,
 } from './search.js'
 
@@ -85,7 +85,7 @@ export const postgresDialect: SqlDialect = {
   dropSearchIndex: postgresDropSearchIndex,
   storeSearchVector: postgresStoredSearchVector,
   dropStoredSearchVector: postgresDropStoredSearchVector,
-  searchMatches: postgresSearchMatches,
+  narrowToMatches: postgresNarrowToMatches,
   widenIntegers: () => [changeIntegerColumns('integer', 'bigint', [])],
   narrowIntegers: (keep) => [changeIntegerColumns('bigint', 'integer', keep)],
 }

@@ -1,7 +1,7 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type SelectQueryBuilder } from 'kysely'
 import { SEARCH_VECTOR, type SearchDefinition } from '../../search/define.js'
 import type { SearchTerm } from '../../search/query.js'
-import type { SearchMatch, SearchMatchOptions } from '../../dialect.js'
+import type { SearchNarrowing } from '../../dialect.js'
 
 // PostgreSQL's full-text search: the tsvector of the searchable columns kept in a generated
 // column `search_vector` (STORED, so rows written by any program carry it) with a GIN index on
@@ -65,21 +65,22 @@ export function tsQuery(terms: readonly SearchTerm[]): string {
 }
 
 /**
- * The matching keys (from `options.from`, below `options.below`) and, when `options.ranked`, their
- * rank: ts_rank of the stored vector, as double precision so cursors compare exactly.
+ * `query` narrowed by the stored vector matching the terms: the GIN index finds every match at
+ * once, which newestMatches uses only where matches are few. The rank is ts_rank of the stored vector, as double precision so cursors compare exactly.
  */
-export function postgresSearchMatches(
+export function postgresNarrowToMatches(
+  query: SelectQueryBuilder<any, any, any>,
   def: SearchDefinition,
   terms: readonly SearchTerm[],
-  options: SearchMatchOptions = {},
-): RawBuilder<SearchMatch> {
-  const vector = sql.ref(SEARCH_VECTOR)
-  const key = sql.ref(def.key)
-  const query = sql`to_tsquery('simple'::regconfig, ${tsQuery(terms)})`
-  const rank = options.ranked
-    ? sql`, ts_rank(${vector}, ${query})::double precision AS search_rank`
-    : sql``
-  const from = options.from === undefined ? sql`` : sql` AND ${key} >= ${options.from}`
-  const below = options.below === undefined ? sql`` : sql` AND ${key} < ${options.below}`
-  return sql<SearchMatch>`(SELECT ${key} AS search_id${rank} FROM ${sql.table(def.table)} WHERE ${vector} @@ ${query}${from}${below})`
+): SearchNarrowing {
+  const vector = sql.ref(`${def.table}.${SEARCH_VECTOR}`)
+  const tsquery = () => sql`to_tsquery('simple'::regconfig, ${tsQuery(terms)})`
+  const match = sql<boolean>`${vector} @@ ${tsquery()}`
+  return {
+    query: query.where(match),
+    key: sql<number>`${sql.ref(`${def.table}.${def.key}`)}`,
+    rank: sql<number>`ts_rank(${vector}, ${tsquery()})::double precision`,
+    match,
+    keyOrdered: false,
+  }
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { SeedType, SqlDialect } from '../../dialect.js'
-import { sqliteDropSearchIndex, sqliteSearchIndex, sqliteSearchMatches } from './search.js'
+import { sqliteDropSearchIndex, sqliteSearchIndex, sqliteNarrowToMatches } from './search.js'
 
 const SQLITE_TYPES: Record<SeedType, string> = {
   INTEGER: 'INTEGER',
@@ -56,7 +56,7 @@ export const sqliteDialect: SqlDialect = {
   dropSearchIndex: sqliteDropSearchIndex,
   storeSearchVector: () => [],
   dropStoredSearchVector: () => [],
-  searchMatches: sqliteSearchMatches,
+  narrowToMatches: sqliteNarrowToMatches,
   widenIntegers: () => [],
   narrowIntegers: () => [],
 }

@@ -1,7 +1,7 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type SelectQueryBuilder } from 'kysely'
 import type { SearchDefinition } from '../../search/define.js'
 import type { SearchTerm } from '../../search/query.js'
-import type { SearchMatch, SearchMatchOptions } from '../../dialect.js'
+import type { SearchNarrowing } from '../../dialect.js'
 
 // SQLite's full-text search: an FTS5 table with external content (the indexed table itself, no
 // second copy of the text), kept in step by triggers, so rows that other programs write with
@@ -45,19 +45,24 @@ export function fts5Query(terms: readonly SearchTerm[]): string {
 }
 
 /**
- * The matching keys (from `options.from`, below `options.below`: FTS5 skips the others in its
- * index) and, when `options.ranked`, their rank (higher is better: BM25 negated).
+ * `query` joined to the FTS5 table on its rowid and narrowed by MATCH. The key is the FTS5
+ * rowid, so that a list ordered or bounded by it walks the index's doclists in key order and
+ * stops at its LIMIT; the rank is BM25 negated (higher is better).
  */
-export function sqliteSearchMatches(
+export function sqliteNarrowToMatches(
+  query: SelectQueryBuilder<any, any, any>,
   def: SearchDefinition,
   terms: readonly SearchTerm[],
-  options: SearchMatchOptions = {},
-): RawBuilder<SearchMatch> {
+): SearchNarrowing {
   const fts = sql.table(def.index)
-  const rank = options.ranked ? sql`, -bm25(${fts}) AS search_rank` : sql``
-  const from = options.from === undefined ? sql`` : sql` AND rowid >= ${options.from}`
-  const below = options.below === undefined ? sql`` : sql` AND rowid < ${options.below}`
-  return sql<SearchMatch>`(SELECT rowid AS search_id${rank} FROM ${fts} WHERE ${fts} MATCH ${fts5Query(terms)}${from}${below})`
+  const match = sql<boolean>`${fts} MATCH ${fts5Query(terms)}`
+  return {
+    query: query.innerJoin(def.index, `${def.index}.rowid`, `${def.table}.${def.key}`).where(match),
+    key: sql<number>`${fts}.rowid`,
+    rank: sql<number>`-bm25(${fts})`,
+    match,
+    keyOrdered: true,
+  }
 }
 
 /** Statements that index a table's rows again from scratch (after a load with triggers off). */
