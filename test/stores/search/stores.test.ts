@@ -90,5 +90,9 @@ describe.each(ENGINES)('store search on $name', (engine) => {
     expect((await repo.searchImages('happy')).items.map((i) => i.file_path)).toEqual([
       'n/happy_1.png',
     ])
+    // A filter on a column that search also reads (the dashboard's character chip under a q).
+    const chosen = await repo.findImages({ character: 'butcher' }, {}, { q: 'rain' })
+    expect(chosen.items.map((i) => i.file_path)).toEqual(['b/angry_1.png'])
+    expect((await repo.findImages({ character: 'nutsy' }, {}, { q: 'rain' })).items).toEqual([])
   })
 })

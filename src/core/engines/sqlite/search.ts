@@ -45,9 +45,11 @@ export function fts5Query(terms: readonly SearchTerm[]): string {
 }
 
 /**
- * `query` joined to the FTS5 table on its rowid and narrowed by MATCH. The key is the FTS5
- * rowid, so that a list ordered or bounded by it walks the index's doclists in key order and
- * stops at its LIMIT; the rank is BM25 negated (higher is better).
+ * `query` joined to the FTS5 table's matches on its rowid. The matches are a derived table of
+ * the rowid and the rank alone, so that the list's filters, which name their columns bare, never
+ * meet the FTS5 table's columns of the same names; SQLite flattens it into the join, and the key
+ * is still the FTS5 rowid, so that a list ordered or bounded by it walks the index's doclists in
+ * key order and stops at its LIMIT. The rank is BM25 negated (higher is better).
  */
 export function sqliteNarrowToMatches(
   query: SelectQueryBuilder<any, any, any>,
@@ -56,14 +58,18 @@ export function sqliteNarrowToMatches(
 ): SearchNarrowing {
   const fts = sql.table(def.index)
   const match = sql<boolean>`${fts} MATCH ${fts5Query(terms)}`
+  const matches = sql`(SELECT rowid AS search_id, -bm25(${fts}) AS search_rank FROM ${fts} WHERE ${match})`
   return {
-    query: query.innerJoin(def.index, `${def.index}.rowid`, `${def.table}.${def.key}`).where(match),
-    key: sql<number>`${fts}.rowid`,
-    rank: sql<number>`-bm25(${fts})`,
+    query: query.innerJoin(matches.as(MATCHES), `${MATCHES}.search_id`, `${def.table}.${def.key}`),
+    key: sql<number>`${sql.ref(`${MATCHES}.search_id`)}`,
+    rank: sql<number>`${sql.ref(`${MATCHES}.search_rank`)}`,
     match,
     keyOrdered: true,
   }
 }
+
+/** The derived table of matches sqliteNarrowToMatches joins. */
+const MATCHES = 'search_match'
 
 /** Statements that index a table's rows again from scratch (after a load with triggers off). */
 export function sqliteRebuildSearchIndex(index: string): string {
