@@ -53,7 +53,7 @@ export interface ListPage<T> extends Page<T> {
  * matches under the filter best first, then the next older SEARCH_WINDOW, and so on, so that a
  * page costs the same whether a word is in ten rows or in a million.
  */
-export const SEARCH_WINDOW = 1000
+export const SEARCH_WINDOW = 500
 
 /**
  * How many rows, newest first, facets count: a list with more rows under its filter and search

@@ -3,7 +3,7 @@ import type { Database } from '../database.js'
 import type { SearchNarrowing } from '../dialect.js'
 
 /** Keys a first scan by key reads, newest first, where the index cannot hand matches out so. */
-export const SCAN_SPAN = 16_384
+export const SCAN_SPAN = 4096
 
 /**
  * What finding one match through an index that returns every match at once costs, in rows read
@@ -26,7 +26,7 @@ export interface MatchSource {
  * newestMatches selects `select` of the newest `size` rows of `source` (by key, newest first),
  * below the key `below` when given. A list not narrowed, or narrowed by an index that hands out
  * matches in key order (SQLite's FTS5), is one query that stops at `size`. An index that returns
- * every match at once (PostgreSQL's GIN) would make "the newest 1,000 of 100,000 matches" read
+ * every match at once (PostgreSQL's GIN) would make "the newest 500 of 100,000 matches" read
  * all 100,000, and the planner cannot tell a common phrase from a rare one; so the newest keys are
  * scanned first, span by span, and the rows below go to the index only once the matches seen so
  * far say they are few enough that re-checking each is cheaper than scanning on.
