@@ -44,8 +44,6 @@ export interface SearchNarrowing {
   query: SelectQueryBuilder<any, any, any>
   /** The matching row's key as the search index holds it: order and bound matches by it. */
   key: RawBuilder<number>
-  /** The match's rank, higher better; computed only for the rows selected with it. */
-  rank: RawBuilder<number>
   /** The condition that narrows: what a row must satisfy to match. */
   match: RawBuilder<boolean>
   /**

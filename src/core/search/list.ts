@@ -1,6 +1,5 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
 import type { Database } from '../database.js'
-import type { SearchNarrowing } from '../dialect.js'
 import { ValidationError } from '../errors.js'
 import {
   checkCursor,
@@ -13,7 +12,8 @@ import {
 } from '../pagination.js'
 import type { Columns, RowDefinition, RowOf } from '../table.js'
 import type { SearchDefinition } from './define.js'
-import { parseSearchQuery } from './query.js'
+import { parseSearchQuery, type SearchTerm } from './query.js'
+import { rankWindow } from './rank.js'
 import { newestMatches, type MatchSource } from './window.js'
 
 /** How many values a facet lists, most frequent first; the rest are counted as truncated. */
@@ -79,9 +79,8 @@ export async function searchPage<Cs extends Columns>(
   const { search } = options
   const facets = facetColumns(search, options.facets)
   const searching = options.q !== undefined && options.q !== ''
-  const narrowed = searching
-    ? db.dialect.narrowToMatches(query, search, parseSearchQuery(options.q!))
-    : undefined
+  const terms = searching ? parseSearchQuery(options.q!) : []
+  const narrowed = searching ? db.dialect.narrowToMatches(query, search, terms) : undefined
   const source: MatchSource = {
     base: query,
     narrowed,
@@ -90,7 +89,7 @@ export async function searchPage<Cs extends Columns>(
   }
   let page: Page<Record<string, unknown>>
   if (narrowed) {
-    page = await rankedPage(db, source, narrowed, search, options.keyset)
+    page = await rankedPage(db, source, terms, search, options.keyset)
   } else {
     checkCursor(options.rows, options.keyset)
     page = await paginate(query, options.keyset)
@@ -115,8 +114,8 @@ interface RankedMatch {
 
 /**
  * rankedPage pages the matches best first within windows: the newest SEARCH_WINDOW matches
- * below a bound (the first window's bound is one past its newest key) are read with their rank
- * (the engine walks its index in key order and stops there), sorted by rank, ties newest first;
+ * below a bound (the first window's bound is one past its newest key) are read with their
+ * searched columns, ranked by rankWindow and sorted by rank, ties newest first;
  * when a window is used up, the next holds the SEARCH_WINDOW matches below its oldest key. The
  * cursor is `[bound, rank, key]` of the page's last row, so a later page ranks the same window
  * again and goes on after that row, whatever was written since. Then the page's rows are read
@@ -125,27 +124,29 @@ interface RankedMatch {
 async function rankedPage(
   db: Database<any>,
   source: MatchSource,
-  narrowed: SearchNarrowing,
+  terms: readonly SearchTerm[],
   search: SearchDefinition,
   keyset: KeysetOptions,
 ): Promise<Page<Record<string, unknown>>> {
   const limit = pageSize(keyset.limit)
   const cursor = keyset.after ? rankCursor(keyset.after) : undefined
   const picked: RankedMatch[] = []
+  const text = search.columns.map((c) => sql.ref(`${search.table}.${c}`).as(c))
   let bound = cursor?.bound
   for (;;) {
     const below = bound
     const found = await newestMatches(
       db,
       source,
-      [narrowed.key.as('search_id'), narrowed.rank.as('search_rank')],
+      [source.key.as('search_id'), ...text],
       below,
       SEARCH_WINDOW,
     )
     if (found.length === 0) break
     const windowBound = below ?? Number(found[0]!.search_id) + 1
+    const ranks = rankWindow(found, search.columns, terms)
     const ranked = found
-      .map((m) => ({ bound: windowBound, rank: Number(m.search_rank), key: Number(m.search_id) }))
+      .map((m, i) => ({ bound: windowBound, rank: ranks[i]!, key: Number(m.search_id) }))
       .sort((a, b) => b.rank - a.rank || b.key - a.key)
     for (const match of ranked.slice(resumeAt(ranked, windowBound, cursor))) {
       picked.push(match)

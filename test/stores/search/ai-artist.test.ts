@@ -78,6 +78,14 @@ describe.each(ENGINES)('ai-artist search on $name', (engine) => {
     expect(seen.sort()).toEqual(['forest.png', 'harbour_001.png', 'harbour_002.png'])
     const [first] = (await repo.searchImages('foggy', {}, { limit: 1 })).items
     expect(first).not.toHaveProperty('search_rank')
+    // The same order on every engine: one word once in each, the shorter rows first (the
+    // forest's words and its tags' are as many as harbour_002's: the newer first).
+    const ranked = await repo.searchImages('foggy', {}, { limit: 10 })
+    expect(ranked.items.map((i) => i.filename)).toEqual([
+      'forest.png',
+      'harbour_002.png',
+      'harbour_001.png',
+    ])
   })
 
   it('finds rows written by plain SQL, follows updates and forgets deleted rows', async () => {

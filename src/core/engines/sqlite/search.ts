@@ -46,10 +46,10 @@ export function fts5Query(terms: readonly SearchTerm[]): string {
 
 /**
  * `query` joined to the FTS5 table's matches on its rowid. The matches are a derived table of
- * the rowid and the rank alone, so that the list's filters, which name their columns bare, never
+ * the rowid alone, so that the list's filters, which name their columns bare, never
  * meet the FTS5 table's columns of the same names; SQLite flattens it into the join, and the key
  * is still the FTS5 rowid, so that a list ordered or bounded by it walks the index's doclists in
- * key order and stops at its LIMIT. The rank is BM25 negated (higher is better).
+ * key order and stops at its LIMIT.
  */
 export function sqliteNarrowToMatches(
   query: SelectQueryBuilder<any, any, any>,
@@ -58,11 +58,10 @@ export function sqliteNarrowToMatches(
 ): SearchNarrowing {
   const fts = sql.table(def.index)
   const match = sql<boolean>`${fts} MATCH ${fts5Query(terms)}`
-  const matches = sql`(SELECT rowid AS search_id, -bm25(${fts}) AS search_rank FROM ${fts} WHERE ${match})`
+  const matches = sql`(SELECT rowid AS search_id FROM ${fts} WHERE ${match})`
   return {
     query: query.innerJoin(matches.as(MATCHES), `${MATCHES}.search_id`, `${def.table}.${def.key}`),
     key: sql<number>`${sql.ref(`${MATCHES}.search_id`)}`,
-    rank: sql<number>`${sql.ref(`${MATCHES}.search_rank`)}`,
     match,
     keyOrdered: true,
   }
