@@ -12,7 +12,7 @@ const K1 = 1.2
 const B = 0.75
 const WORD = /[\p{L}\p{N}]+/gu
 const ASCII_WORD = /[a-z0-9]+/g
-const NOT_ASCII = /[^\x00-\x7f]/
+const NOT_ASCII = /[^\p{ASCII}]/u
 const MARKS = /\p{M}/gu
 
 /** The words of a text as the search indexes split them: lower case, diacritics removed. */
