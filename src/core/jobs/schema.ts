@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../dialect.js'
+import { valueList } from '../checks.js'
 import { col } from '../table.js'
 
 /** The outcomes an attempt may end with (`job_attempts.outcome`). */
@@ -61,7 +62,6 @@ export const jobTableColumns = {
  * of type `timestampType` (the store's own timestamp type).
  */
 export function jobTables(d: SqlDialect, jobTable: string, timestampType: string): string[] {
-  const outcomes = ATTEMPT_OUTCOMES.map((o) => `'${o}'`).join(', ')
   return [
     `CREATE TABLE job_attempts (
     id ${d.autoIncrementPrimaryKey},
@@ -72,7 +72,7 @@ export function jobTables(d: SqlDialect, jobTable: string, timestampType: string
     error TEXT,
     started_at ${timestampType},
     finished_at ${timestampType} NOT NULL DEFAULT ${d.currentTimestamp},
-    CONSTRAINT check_job_attempts_outcome CHECK (outcome IN (${outcomes})),
+    CONSTRAINT check_job_attempts_outcome CHECK (outcome IN (${valueList(ATTEMPT_OUTCOMES)})),
     CONSTRAINT check_job_attempts_attempt CHECK (attempt >= 1)
 )`,
     // Not unique: `jobs retry` gives a failed job a fresh count, and its earlier attempts stay.

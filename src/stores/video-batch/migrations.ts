@@ -1,5 +1,7 @@
 import {
   jobTables,
+  initialSchema,
+  valueList,
   type Migration,
   searchIndexOf,
   type SummarySpec,
@@ -22,17 +24,11 @@ export const LEGACY_PLACEHOLDER = {
   status: 'legacy',
 } as const
 
-const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
-
 /** Seed 000's schema: images (with its self-reference), prompts, videos, and the indexes its Maintenance section asks for. */
-const initial: Migration = {
-  version: 1,
-  name: 'initial schema (seed 000)',
-  up: (d) => {
-    const ts = `${d.textTimestamp.type} NOT NULL DEFAULT ${d.textTimestamp.currentDefault}`
-    return [
-      ...d.compatibilityFunctions(),
-      `CREATE TABLE images (
+const initial = initialSchema('initial schema (seed 000)', (d) => {
+  const ts = `${d.textTimestamp.type} NOT NULL DEFAULT ${d.textTimestamp.currentDefault}`
+  return [
+    `CREATE TABLE images (
     id ${d.autoIncrementPrimaryKey},
     timestamp ${ts},
     original_filename TEXT NOT NULL,
@@ -50,9 +46,9 @@ const initial: Migration = {
     created_at ${ts},
     updated_at ${ts},
     origin_image_id INTEGER REFERENCES images(id),
-    CONSTRAINT check_images_status CHECK (status IN (${list(IMAGE_STATUSES)}))
+    CONSTRAINT check_images_status CHECK (status IN (${valueList(IMAGE_STATUSES)}))
 )`,
-      `CREATE TABLE prompts (
+    `CREATE TABLE prompts (
     id ${d.autoIncrementPrimaryKey},
     image_id INTEGER NOT NULL REFERENCES images(id),
     image_prompt TEXT,
@@ -64,7 +60,7 @@ const initial: Migration = {
     created_at ${ts},
     updated_at ${ts}
 )`,
-      `CREATE TABLE videos (
+    `CREATE TABLE videos (
     id ${d.autoIncrementPrimaryKey},
     image_id INTEGER NOT NULL REFERENCES images(id),
     prompt_id INTEGER REFERENCES prompts(id),
@@ -79,27 +75,18 @@ const initial: Migration = {
     error_message TEXT,
     created_at ${ts},
     metadata TEXT,
-    CONSTRAINT check_videos_status CHECK (status IN (${list(VIDEO_STATUSES)}))
+    CONSTRAINT check_videos_status CHECK (status IN (${valueList(VIDEO_STATUSES)}))
 )`,
-      'CREATE INDEX idx_images_status ON images(status)',
-      'CREATE INDEX idx_images_origin_image_id ON images(origin_image_id)',
-      'CREATE INDEX idx_prompts_image_id ON prompts(image_id)',
-      'CREATE INDEX idx_videos_image_id ON videos(image_id)',
-      'CREATE INDEX idx_videos_prompt_id ON videos(prompt_id)',
-      'CREATE INDEX idx_videos_status ON videos(status)',
-      ...d.touchTrigger('update_images_timestamp', 'images'),
-      ...d.touchTrigger('update_prompts_timestamp', 'prompts'),
-    ]
-  },
-  down: (d) => [
-    ...d.dropTrigger('update_prompts_timestamp', 'prompts'),
-    ...d.dropTrigger('update_images_timestamp', 'images'),
-    'DROP TABLE IF EXISTS videos',
-    'DROP TABLE IF EXISTS prompts',
-    'DROP TABLE IF EXISTS images',
-    ...d.dropCompatibilityFunctions(),
-  ],
-}
+    'CREATE INDEX idx_images_status ON images(status)',
+    'CREATE INDEX idx_images_origin_image_id ON images(origin_image_id)',
+    'CREATE INDEX idx_prompts_image_id ON prompts(image_id)',
+    'CREATE INDEX idx_videos_image_id ON videos(image_id)',
+    'CREATE INDEX idx_videos_prompt_id ON videos(prompt_id)',
+    'CREATE INDEX idx_videos_status ON videos(status)',
+    ...d.touchTrigger('update_images_timestamp', 'images'),
+    ...d.touchTrigger('update_prompts_timestamp', 'prompts'),
+  ]
+})
 
 /**
  * genmedia's additions (docs/seed-deviations/video-batch.md): video claims (`claimed_at`,
