@@ -104,13 +104,10 @@ export class AiArtistRepository extends StoreRepository<AiArtistTables> {
 
   /** getImageByFilename returns the image stored under `filename`, or throws NotFoundError. */
   async getImageByFilename(filename: string): Promise<GeneratedImage> {
-    const row = await this.k
-      .selectFrom('generated_images')
-      .selectAll()
-      .where('filename', '=', filename)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`no generated image has filename ${filename}`)
-    return images.codec.decode(row)
+    const missing = `no generated image has filename ${filename}`
+    return images.codec.decode(
+      await this.rowWhere('generated_images', 'filename', filename, missing),
+    )
   }
 
   /** updateImage changes the given columns; `updated_at` moves, `created_at` never does. */

@@ -118,13 +118,10 @@ export class ImageGenRepository extends StoreRepository<ImageGenTables> {
   }
 
   async getUserByEmail(email: string): Promise<User> {
-    const row = await this.k
-      .selectFrom('users')
-      .selectAll()
-      .where('email', '=', String(email).trim().toLowerCase())
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`no user has email ${email}`)
-    return users.codec.decode(row)
+    const normalised = String(email).trim().toLowerCase()
+    return users.codec.decode(
+      await this.rowWhere('users', 'email', normalised, `no user has email ${email}`),
+    )
   }
 
   /** deleteUser removes the user with every row of theirs (CASCADE), then their objects. */
