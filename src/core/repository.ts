@@ -36,4 +36,28 @@ export class StoreRepository<DB> {
     if (!row) throw new NotFoundError(missing)
     return row as Selectable<DB[T]>
   }
+
+  /**
+   * countPerValue returns how many rows of `table` hold each of `values` in `column`, every
+   * value present (0 where none does): the rows counted, or with `sumOf` the sum of that column
+   * (a summary table's running total, which triggers keep, instead of a count of every row).
+   */
+  protected async countPerValue<T extends keyof DB & string>(
+    table: T,
+    column: keyof DB[T] & string,
+    values: readonly string[],
+    sumOf?: keyof DB[T] & string,
+  ): Promise<Record<string, number>> {
+    const from: string = table
+    const name: string = column
+    const rows: Record<string, unknown>[] = await (this.k as Kysely<any>)
+      .selectFrom(from)
+      .select(name)
+      .select((eb) => (sumOf === undefined ? eb.fn.countAll() : eb.fn.sum(sumOf)).as('count'))
+      .groupBy(name)
+      .execute()
+    const counts: Record<string, number> = Object.fromEntries(values.map((v) => [v, 0]))
+    for (const row of rows) counts[String(row[name])] = Number(row.count)
+    return counts
+  }
 }

@@ -156,14 +156,7 @@ export class AiArtistRepository extends StoreRepository<AiArtistTables> {
   /** countImagesByStatus returns how many images each status has (every status present). */
   async countImagesByStatus(): Promise<Record<string, number>> {
     // From the totals the triggers keep (migration 3), not a count of every image.
-    const rows = await this.k
-      .selectFrom('image_quality_totals')
-      .select(['status', (eb) => eb.fn.sum<number>('images').as('count')])
-      .groupBy('status')
-      .execute()
-    const counts: Record<string, number> = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0]))
-    for (const row of rows) counts[row.status] = Number(row.count)
-    return counts
+    return this.countPerValue('image_quality_totals', 'status', IMAGE_STATUSES, 'images')
   }
 
   // ── the seed's common queries ───────────────────────────────────────────

@@ -153,7 +153,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   /** countImagesByStatus returns how many images each status has (every status present). */
   async countImagesByStatus(): Promise<Record<string, number>> {
-    return this.#countByStatus('images', IMAGE_STATUSES)
+    return this.countPerValue('images', 'status', IMAGE_STATUSES)
   }
 
   /**
@@ -345,29 +345,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
   /** countVideosByStatus returns how many videos each status has (every status present). */
   async countVideosByStatus(): Promise<Record<string, number>> {
     // From the totals the triggers keep (migrations 5 and 7), not a count of every video.
-    const rows = await this.k
-      .selectFrom('video_status_totals')
-      .select(['status', (eb) => eb.fn.sum<number>('videos').as('count')])
-      .groupBy('status')
-      .execute()
-    const counts: Record<string, number> = Object.fromEntries(VIDEO_STATUSES.map((s) => [s, 0]))
-    for (const row of rows) counts[row.status] = Number(row.count)
-    return counts
-  }
-
-  /** #countByStatus counts the rows of `table` per status, every one of `statuses` present. */
-  async #countByStatus(
-    table: 'images',
-    statuses: readonly string[],
-  ): Promise<Record<string, number>> {
-    const rows = await this.k
-      .selectFrom(table)
-      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy('status')
-      .execute()
-    const counts: Record<string, number> = Object.fromEntries(statuses.map((s) => [s, 0]))
-    for (const row of rows) counts[row.status] = Number(row.count)
-    return counts
+    return this.countPerValue('video_status_totals', 'status', VIDEO_STATUSES, 'videos')
   }
 }
 
