@@ -7,7 +7,6 @@ import {
   parseInput,
   parseItem,
   parseTimestamp,
-  prepareQuery,
   tableRows,
   ValidationError,
   type IndexInfo,
@@ -61,10 +60,6 @@ export class AiArtistRepository extends StoreRepository<AiArtistTables> {
   readonly #imageRows = tableRows(this.db, images, 'generated image')
   readonly #trainingRows = tableRows(this.db, trainings, 'training session')
   readonly #creationRows = tableRows(this.db, creations, 'creation session')
-  /** The hot read, compiled once (BASELINES.md: building and compiling per call costs). */
-  readonly #imageById = prepareQuery(this.db, (k) =>
-    k.selectFrom('generated_images').selectAll().where('id', '=', 0),
-  )
 
   // ── images ──────────────────────────────────────────────────────────────
 
@@ -95,11 +90,7 @@ export class AiArtistRepository extends StoreRepository<AiArtistTables> {
 
   /** getImage returns the image with `id`, or throws NotFoundError. */
   async getImage(id: number): Promise<GeneratedImage> {
-    parseInput(images.columns.id.input, id, 'id')
-    return this.#imageById.takeFirst([id], (row) => {
-      if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
-      return images.codec.decode(row)
-    })
+    return this.#imageRows.get(id)
   }
 
   /** getImageByFilename returns the image stored under `filename`, or throws NotFoundError. */
