@@ -121,7 +121,7 @@ export const QUALITY_TIER = `CASE
  * kept by triggers (src/core/summary.ts), so that countImagesByStatus and getQualityDistribution
  * read a dozen rows instead of every image.
  */
-export const imageQualityTotals: SummarySpec = {
+export const imageQualityTotals = {
   table: 'image_quality_totals',
   source: 'generated_images',
   groups: { status: '$.status', quality_tier: QUALITY_TIER },
@@ -130,7 +130,7 @@ export const imageQualityTotals: SummarySpec = {
     scored: { value: 'CASE WHEN $.final_score IS NULL THEN 0 ELSE 1 END', type: 'integer' },
     score_sum: { value: 'COALESCE($.final_score, 0)', type: 'real' },
   },
-}
+} satisfies SummarySpec
 
 const qualityTotals = summaryMigration(
   4,

@@ -4,10 +4,11 @@ import {
   defineRow,
   defineSearch,
   defineTables,
+  summaryColumns,
   type Row,
   type TablesOf,
 } from '../../core/index.js'
-import { IMAGE_STATUSES, TRAINING_STATUSES } from './migrations.js'
+import { IMAGE_STATUSES, imageQualityTotals, TRAINING_STATUSES } from './migrations.js'
 
 /** A score column: REAL, NULL until scored, written within [0, max] (the seed's CHECKs). */
 const score = (max: number) =>
@@ -73,13 +74,10 @@ export const aiArtistTables = defineTables({
    * Per status and quality tier, the totals behind countImagesByStatus and
    * getQualityDistribution; kept by triggers (migration 3).
    */
-  image_quality_totals: {
+  image_quality_totals: summaryColumns(imageQualityTotals, {
     status: col.enum(IMAGE_STATUSES),
     quality_tier: col.text(),
-    images: col.integer().defaulted(),
-    scored: col.integer().defaulted(),
-    score_sum: col.real().defaulted(),
-  },
+  }),
 })
 
 /** What full-text search reads, and the columns a list counts by value (docs/search.md). */

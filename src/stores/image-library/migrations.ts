@@ -107,7 +107,7 @@ const librarySearch = searchMigration(
  * (src/core/summary.ts; update_image_usage_stats's updates included), so that
  * countImagesByCharacter reads a row per pair.
  */
-export const emotionTotals: SummarySpec = {
+export const emotionTotals = {
   table: 'image_emotion_totals',
   source: 'image_library',
   groups: { character: '$.character', emotion: '$.emotion' },
@@ -115,7 +115,7 @@ export const emotionTotals: SummarySpec = {
     images: { value: '1', type: 'integer' },
     uses: { value: '$.usage_count', type: 'integer' },
   },
-}
+} satisfies SummarySpec
 
 const emotionTotalsMigration = summaryMigration(
   3,

@@ -3,11 +3,12 @@ import {
   col,
   defineRow,
   defineTables,
+  summaryColumns,
   type Row,
   type TablesOf,
   defineSearch,
 } from '../../core/index.js'
-import { CHARACTERS } from './migrations.js'
+import { CHARACTERS, emotionTotals } from './migrations.js'
 
 /** A text column writes refuse when empty (after trimming, for names and keys). */
 const nonEmpty = () => col.text().check((s) => s.min(1))
@@ -84,12 +85,10 @@ export const imageLibraryTables = defineTables({
     sort_order: col.integer().defaulted(),
   },
   /** Per character and emotion, the totals behind countImagesByCharacter (migration 2). */
-  image_emotion_totals: {
+  image_emotion_totals: summaryColumns(emotionTotals, {
     character: col.key(),
     emotion: col.text(),
-    images: col.integer().defaulted(),
-    uses: col.integer().defaulted(),
-  },
+  }),
 })
 
 /** What full-text search reads, and the columns a list counts by value (docs/search.md). */

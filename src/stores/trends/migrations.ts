@@ -64,7 +64,7 @@ const topicSearch = searchMigration(2, 'full-text search of trending topics', to
  * Per source: how many topics and how many of them unused, kept by triggers
  * (src/core/summary.ts), so that countTopicsBySource reads a row per source.
  */
-export const topicSourceTotals: SummarySpec = {
+export const topicSourceTotals = {
   table: 'topic_source_totals',
   source: 'trending_topics',
   groups: { source: '$.source' },
@@ -72,7 +72,7 @@ export const topicSourceTotals: SummarySpec = {
     topics: { value: '1', type: 'integer' },
     unused: { value: 'CASE WHEN $.used_flag = 0 THEN 1 ELSE 0 END', type: 'integer' },
   },
-}
+} satisfies SummarySpec
 
 const sourceTotals = summaryMigration(3, 'topic totals per source', topicSourceTotals)
 

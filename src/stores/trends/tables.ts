@@ -3,10 +3,12 @@ import {
   col,
   defineRow,
   defineTables,
+  summaryColumns,
   type Row,
   type TablesOf,
   defineSearch,
 } from '../../core/index.js'
+import { topicSourceTotals } from './migrations.js'
 
 /** The trends store's tables (seed 002, trends.db), each column once, as the migrations create them. */
 export const trendsTables = defineTables({
@@ -46,11 +48,7 @@ export const trendsTables = defineTables({
     timestamp: col.timestamp().defaulted(),
   },
   /** Per source, the totals behind countTopicsBySource; kept by triggers (migration 2). */
-  topic_source_totals: {
-    source: col.text(),
-    topics: col.integer().defaulted(),
-    unused: col.integer().defaulted(),
-  },
+  topic_source_totals: summaryColumns(topicSourceTotals, { source: col.text() }),
 })
 
 /** What full-text search reads, and the columns a list counts by value (docs/search.md). */

@@ -201,7 +201,7 @@ const search = searchMigration(
  * size, kept by triggers (src/core/summary.ts), so that getVideoStatistics and countVideosByStatus
  * read a few rows instead of every video.
  */
-export const videoStatusTotals: SummarySpec = {
+export const videoStatusTotals = {
   table: 'video_status_totals',
   source: 'videos',
   groups: { status: '$.status' },
@@ -215,7 +215,7 @@ export const videoStatusTotals: SummarySpec = {
     sized: { value: 'CASE WHEN $.file_size_bytes IS NULL THEN 0 ELSE 1 END', type: 'integer' },
     size_sum: { value: 'COALESCE($.file_size_bytes, 0)', type: 'integer' },
   },
-}
+} satisfies SummarySpec
 
 /** Rows per status of video_status_totals (migration 7), over which writing connections spread. */
 export const VIDEO_STATUS_SHARDS = 64

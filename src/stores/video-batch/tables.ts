@@ -3,13 +3,14 @@ import {
   col,
   defineRow,
   defineTables,
+  summaryColumns,
   jobColumns,
   jobTableColumns,
   type Row,
   type TablesOf,
   defineSearch,
 } from '../../core/index.js'
-import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
+import { IMAGE_STATUSES, VIDEO_STATUSES, videoStatusTotals } from './migrations.js'
 
 /** statusOf accepts exactly `values`; anything else is refused naming the value and the choices. */
 function statusOf<const T extends readonly [string, ...string[]]>(values: T) {
@@ -107,15 +108,11 @@ export const videoBatchTables = defineTables({
    * Per video status, the totals behind getVideoStatistics; kept by triggers (migrations 5 and
    * 7), a row per status and writing connection (`shard`): a status's totals are its rows' sums.
    */
-  video_status_totals: {
-    status: col.enum(VIDEO_STATUSES),
-    shard: col.integer().defaulted(),
-    videos: col.integer().defaulted(),
-    timed: col.integer().defaulted(),
-    time_sum: col.real().defaulted(),
-    sized: col.integer().defaulted(),
-    size_sum: col.integer().defaulted(),
-  },
+  video_status_totals: summaryColumns(
+    videoStatusTotals,
+    { status: col.enum(VIDEO_STATUSES) },
+    'sharded',
+  ),
 })
 
 /** The prompt columns of a prompt set (seed 000: "Prompt variations"). */
