@@ -174,19 +174,22 @@ const jobRuntime: Migration = {
   ],
 }
 
-const imageSearchIndex = searchIndexOf('images', [
-  'descriptive_name',
-  'original_filename',
-  'uploaded_filename',
-])
-const promptSearchIndex = searchIndexOf('prompts', [
+/** The prompt columns of a prompt set (seed 000: "Prompt variations"). */
+export const PROMPT_COLUMNS = [
   'image_prompt',
   'video_prompt',
   'refined_video_prompt',
   'creative_video_prompt_1',
   'creative_video_prompt_2',
   'creative_video_prompt_3',
+] as const
+
+const imageSearchIndex = searchIndexOf('images', [
+  'descriptive_name',
+  'original_filename',
+  'uploaded_filename',
 ])
+const promptSearchIndex = searchIndexOf('prompts', PROMPT_COLUMNS)
 
 /** Full-text search over images' names and every prompt variation (docs/search.md). */
 const search = searchMigration(

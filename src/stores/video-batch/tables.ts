@@ -10,7 +10,7 @@ import {
   type TablesOf,
   defineSearch,
 } from '../../core/index.js'
-import { IMAGE_STATUSES, VIDEO_STATUSES, videoStatusTotals } from './migrations.js'
+import { IMAGE_STATUSES, PROMPT_COLUMNS, VIDEO_STATUSES, videoStatusTotals } from './migrations.js'
 
 /** statusOf accepts exactly `values`; anything else is refused naming the value and the choices. */
 function statusOf<const T extends readonly [string, ...string[]]>(values: T) {
@@ -114,16 +114,6 @@ export const videoBatchTables = defineTables({
     'sharded',
   ),
 })
-
-/** The prompt columns of a prompt set (seed 000: "Prompt variations"). */
-export const PROMPT_COLUMNS = [
-  'image_prompt',
-  'video_prompt',
-  'refined_video_prompt',
-  'creative_video_prompt_1',
-  'creative_video_prompt_2',
-  'creative_video_prompt_3',
-] as const
 
 /**
  * What full-text search reads (docs/search.md): images by their descriptive name and file
