@@ -155,22 +155,26 @@ export interface ImageLineage {
 
 // ── the rows of the seed's Common Queries ─────────────────────────────────
 
+const image = videoBatchTables.images.columns
+const prompt = videoBatchTables.prompts.columns
+const video = videoBatchTables.videos.columns
+
 /** Row of the seed's "Get all completed videos with their prompts". */
 export const completedVideoRow = defineRow({
   video_id: col.integer(),
-  descriptive_name: col.key().nullable(),
-  video_prompt: col.text().nullable(),
-  video_filename: col.key().nullable(),
-  generation_time_seconds: col.real().nullable(),
-  status: col.enum(VIDEO_STATUSES),
+  descriptive_name: image.descriptive_name,
+  video_prompt: prompt.video_prompt,
+  video_filename: video.video_filename,
+  generation_time_seconds: video.generation_time_seconds,
+  status: video.status,
 })
 export type CompletedVideoRow = Row<typeof completedVideoRow>
 
 /** Row of the seed's "Get prompts without reference images (legacy)". */
 export const legacyPromptRow = defineRow({
   id: col.integer(),
-  video_prompt: col.text().nullable(),
-  descriptive_name: col.key().nullable(),
+  video_prompt: prompt.video_prompt,
+  descriptive_name: image.descriptive_name,
 })
 export type LegacyPromptRow = Row<typeof legacyPromptRow>
 
@@ -186,11 +190,11 @@ export type VideoStatisticsRow = Row<typeof videoStatisticsRow>
 /** Row of the seed's "Get images with upload metadata". */
 export const uploadedImageRow = defineRow({
   id: col.integer(),
-  descriptive_name: col.key().nullable(),
-  upload_url: col.text().nullable(),
-  file_size_bytes: col.integer().nullable(),
-  processing_time_seconds: col.real().nullable(),
-  status: col.enum(IMAGE_STATUSES),
+  descriptive_name: image.descriptive_name,
+  upload_url: image.upload_url,
+  file_size_bytes: image.file_size_bytes,
+  processing_time_seconds: image.processing_time_seconds,
+  status: image.status,
 })
 export type UploadedImageRow = Row<typeof uploadedImageRow>
 
@@ -214,9 +218,9 @@ export type ImageChainRow = Row<typeof imageChainRow>
 /** Row of the seed's "Get all original images". */
 export const originalImageRow = defineRow({
   id: col.integer(),
-  descriptive_name: col.key().nullable(),
-  upload_url: col.text().nullable(),
-  status: col.enum(IMAGE_STATUSES),
-  created_at: col.timestamp(),
+  descriptive_name: image.descriptive_name,
+  upload_url: image.upload_url,
+  status: image.status,
+  created_at: image.created_at,
 })
 export type OriginalImageRow = Row<typeof originalImageRow>
