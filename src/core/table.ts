@@ -279,6 +279,17 @@ export function defineRow<const Cs extends Columns>(columns: Cs): RowDefinition<
 }
 
 /**
+ * pickColumns returns the columns `names` of `columns` (a table's), in the order named: the
+ * columns of a view or a query's rows that are a table's columns as they are.
+ */
+export function pickColumns<Cs extends Columns, const K extends keyof Cs & string>(
+  columns: Cs,
+  names: readonly K[],
+): Pick<Cs, K> {
+  return Object.fromEntries(names.map((name) => [name, columns[name]])) as Pick<Cs, K>
+}
+
+/**
  * defineTables declares a store's tables, each once: `defineTables({ generated_images: {...} })`.
  * Everything else about a table (the Kysely types, decoded rows, codec, input and response
  * schemas) comes from its declaration.

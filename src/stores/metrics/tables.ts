@@ -1,6 +1,7 @@
 import {
   col,
   defineRow,
+  pickColumns,
   defineSearch,
   defineTables,
   type Row,
@@ -96,10 +97,7 @@ const video = metricsTables.video_metadata.columns
  */
 export const latestVideoMetrics = defineRow({
   ...snapshot,
-  title: video.title,
-  description: video.description,
-  topic: video.topic,
-  duration_seconds: video.duration_seconds,
+  ...pickColumns(video, ['title', 'description', 'topic', 'duration_seconds']),
   status: video.status.nullable(),
   posted_at: video.posted_at,
   video_created_at: video.created_at.nullable(),

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   col,
   defineRow,
+  pickColumns,
   defineTables,
   summaryColumns,
   jobColumns,
@@ -164,9 +165,7 @@ export const completedVideoRow = defineRow({
   video_id: col.integer(),
   descriptive_name: image.descriptive_name,
   video_prompt: prompt.video_prompt,
-  video_filename: video.video_filename,
-  generation_time_seconds: video.generation_time_seconds,
-  status: video.status,
+  ...pickColumns(video, ['video_filename', 'generation_time_seconds', 'status']),
 })
 export type CompletedVideoRow = Row<typeof completedVideoRow>
 
@@ -190,11 +189,13 @@ export type VideoStatisticsRow = Row<typeof videoStatisticsRow>
 /** Row of the seed's "Get images with upload metadata". */
 export const uploadedImageRow = defineRow({
   id: col.integer(),
-  descriptive_name: image.descriptive_name,
-  upload_url: image.upload_url,
-  file_size_bytes: image.file_size_bytes,
-  processing_time_seconds: image.processing_time_seconds,
-  status: image.status,
+  ...pickColumns(image, [
+    'descriptive_name',
+    'upload_url',
+    'file_size_bytes',
+    'processing_time_seconds',
+    'status',
+  ]),
 })
 export type UploadedImageRow = Row<typeof uploadedImageRow>
 
@@ -218,9 +219,6 @@ export type ImageChainRow = Row<typeof imageChainRow>
 /** Row of the seed's "Get all original images". */
 export const originalImageRow = defineRow({
   id: col.integer(),
-  descriptive_name: image.descriptive_name,
-  upload_url: image.upload_url,
-  status: image.status,
-  created_at: image.created_at,
+  ...pickColumns(image, ['descriptive_name', 'upload_url', 'status', 'created_at']),
 })
 export type OriginalImageRow = Row<typeof originalImageRow>
