@@ -296,25 +296,27 @@ export class VideoBatchRepository extends VideoBatchQueries {
    */
   async completeVideo(id: number, result: VideoResult): Promise<Video> {
     const r = parseInput(videoResultSchema, result)
-    const current = await this.getVideo(id)
-    return this.#moveVideo(id, {
-      ...r,
-      status: 'completed',
-      error_message: null,
-      generation_time_seconds: r.generation_time_seconds ?? secondsSince(current),
-      metadata: mergeMetadata(current.metadata, r.metadata),
-    })
+    return this.#finishVideo(id, { ...r, status: 'completed', error_message: null })
   }
 
   /** failVideo marks a pending video `failed` with its error and timing. */
   async failVideo(id: number, failure: VideoFailure): Promise<Video> {
-    const f = parseInput(videoFailureSchema, failure)
+    return this.#finishVideo(id, { ...parseInput(videoFailureSchema, failure), status: 'failed' })
+  }
+
+  /**
+   * #finishVideo ends a pending video with `values`: its generation time, unless they give one,
+   * is the time since it was claimed (or queued), and their metadata is merged into the stored.
+   */
+  async #finishVideo(
+    id: number,
+    values: ValuesOf<typeof videos.columns> & { metadata?: Record<string, unknown> },
+  ): Promise<Video> {
     const current = await this.getVideo(id)
     return this.#moveVideo(id, {
-      ...f,
-      status: 'failed',
-      generation_time_seconds: f.generation_time_seconds ?? secondsSince(current),
-      metadata: mergeMetadata(current.metadata, f.metadata),
+      ...values,
+      generation_time_seconds: values.generation_time_seconds ?? secondsSince(current),
+      metadata: mergeMetadata(current.metadata, values.metadata),
     })
   }
 
