@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../dialect.js'
+import type { Migration } from '../migrator.js'
 import { valueList } from '../checks.js'
 import { col } from '../table.js'
 
@@ -85,4 +86,50 @@ export function jobTables(d: SqlDialect, jobTable: string, timestampType: string
     window_count INTEGER NOT NULL DEFAULT 0
 )`,
   ]
+}
+
+/** The DDL type of each of jobColumns, with `timestampType` the store's own timestamp type. */
+const jobColumnTypes = (timestampType: string) =>
+  ({
+    lease_owner: 'TEXT',
+    lease_expires_at: timestampType,
+    attempts: 'INTEGER NOT NULL DEFAULT 0',
+    run_after: timestampType,
+    cancelled_at: timestampType,
+    progress: 'INTEGER',
+    provider: 'TEXT',
+  }) satisfies Record<keyof typeof jobColumns, string>
+
+/**
+ * jobRuntimeMigration is the migration that gives a store's lifecycle table `jobTable` the job
+ * runtime: jobColumns (timestamps of type `timestampType`, the store's own), the `indexes` its
+ * queue claims and lease recovery read (CREATE INDEX statements), and jobTables. `down` drops
+ * them all again, last added first.
+ */
+export function jobRuntimeMigration(
+  version: number,
+  jobTable: string,
+  timestampType: (d: SqlDialect) => string,
+  indexes: readonly string[],
+): Migration {
+  return {
+    version,
+    name: 'job runtime: leases, attempts, retries, cancellation, provider limits',
+    up: (d) => {
+      const types = jobColumnTypes(timestampType(d))
+      return [
+        ...JOB_COLUMN_NAMES.map((c) => `ALTER TABLE ${jobTable} ADD COLUMN ${c} ${types[c]}`),
+        ...indexes,
+        ...jobTables(d, jobTable, timestampType(d)),
+      ]
+    },
+    down: () => [
+      'DROP TABLE IF EXISTS job_limits',
+      'DROP TABLE IF EXISTS job_attempts',
+      ...indexes.map((index) => `DROP INDEX ${/^CREATE INDEX (\w+)/.exec(index)![1]!}`).reverse(),
+      ...JOB_COLUMN_NAMES.map(
+        (column) => `ALTER TABLE ${jobTable} DROP COLUMN ${column}`,
+      ).reverse(),
+    ],
+  }
 }

@@ -1,6 +1,6 @@
 import {
   dropChecks,
-  jobTables,
+  jobRuntimeMigration,
   initialSchema,
   valueList,
   type Migration,
@@ -227,36 +227,11 @@ const initial = initialSchema('initial schema (seed 001)', (d) => [
  * processes (`job_limits`). The seed's statuses stay as they are: a job waiting for a retry is
  * `pending` with attempts > 0, a cancelled one `failed` with `cancelled_at` set.
  */
-const jobRuntime: Migration = {
-  version: 2,
-  name: 'job runtime: leases, attempts, retries, cancellation, provider limits',
-  up: (d) => [
-    'ALTER TABLE generation_jobs ADD COLUMN lease_owner TEXT',
-    `ALTER TABLE generation_jobs ADD COLUMN lease_expires_at ${ts(d)}`,
-    'ALTER TABLE generation_jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0',
-    `ALTER TABLE generation_jobs ADD COLUMN run_after ${ts(d)}`,
-    `ALTER TABLE generation_jobs ADD COLUMN cancelled_at ${ts(d)}`,
-    'ALTER TABLE generation_jobs ADD COLUMN progress INTEGER',
-    'ALTER TABLE generation_jobs ADD COLUMN provider TEXT',
-    // The queue claim and the lease recovery name these literals, so the partial indexes serve them.
-    "CREATE INDEX idx_generation_jobs_queued ON generation_jobs(id) WHERE status = 'pending' AND lease_owner IS NULL",
-    'CREATE INDEX idx_generation_jobs_leases ON generation_jobs(lease_expires_at) WHERE lease_owner IS NOT NULL',
-    ...jobTables(d, 'generation_jobs', ts(d)),
-  ],
-  down: () => [
-    'DROP TABLE IF EXISTS job_limits',
-    'DROP TABLE IF EXISTS job_attempts',
-    'DROP INDEX idx_generation_jobs_leases',
-    'DROP INDEX idx_generation_jobs_queued',
-    'ALTER TABLE generation_jobs DROP COLUMN provider',
-    'ALTER TABLE generation_jobs DROP COLUMN progress',
-    'ALTER TABLE generation_jobs DROP COLUMN cancelled_at',
-    'ALTER TABLE generation_jobs DROP COLUMN run_after',
-    'ALTER TABLE generation_jobs DROP COLUMN attempts',
-    'ALTER TABLE generation_jobs DROP COLUMN lease_expires_at',
-    'ALTER TABLE generation_jobs DROP COLUMN lease_owner',
-  ],
-}
+const jobRuntime = jobRuntimeMigration(2, 'generation_jobs', ts, [
+  // The queue claim and the lease recovery name these literals, so the partial indexes serve them.
+  "CREATE INDEX idx_generation_jobs_queued ON generation_jobs(id) WHERE status = 'pending' AND lease_owner IS NULL",
+  'CREATE INDEX idx_generation_jobs_leases ON generation_jobs(lease_expires_at) WHERE lease_owner IS NOT NULL',
+])
 
 const jobSearchIndex = searchIndexOf('generation_jobs', ['prompt', 'generated_prompt'])
 const imageSearchIndex = searchIndexOf('generated_images', ['prompt_used', 'file_name'])

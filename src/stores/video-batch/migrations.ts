@@ -1,5 +1,5 @@
 import {
-  jobTables,
+  jobRuntimeMigration,
   initialSchema,
   valueList,
   type Migration,
@@ -146,33 +146,9 @@ const workflow: Migration = {
  * attempt's outcome (`job_attempts`) and per-provider limits (`job_limits`). The seed's statuses
  * stay: a running or retrying video is `pending`, a cancelled one `failed` with `cancelled_at`.
  */
-const jobRuntime: Migration = {
-  version: 3,
-  name: 'job runtime: leases, attempts, retries, cancellation, provider limits',
-  up: (d) => [
-    'ALTER TABLE videos ADD COLUMN lease_owner TEXT',
-    `ALTER TABLE videos ADD COLUMN lease_expires_at ${d.textTimestamp.type}`,
-    'ALTER TABLE videos ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0',
-    `ALTER TABLE videos ADD COLUMN run_after ${d.textTimestamp.type}`,
-    `ALTER TABLE videos ADD COLUMN cancelled_at ${d.textTimestamp.type}`,
-    'ALTER TABLE videos ADD COLUMN progress INTEGER',
-    'ALTER TABLE videos ADD COLUMN provider TEXT',
-    'CREATE INDEX idx_videos_leases ON videos(lease_expires_at) WHERE lease_owner IS NOT NULL',
-    ...jobTables(d, 'videos', d.textTimestamp.type),
-  ],
-  down: () => [
-    'DROP TABLE IF EXISTS job_limits',
-    'DROP TABLE IF EXISTS job_attempts',
-    'DROP INDEX idx_videos_leases',
-    'ALTER TABLE videos DROP COLUMN provider',
-    'ALTER TABLE videos DROP COLUMN progress',
-    'ALTER TABLE videos DROP COLUMN cancelled_at',
-    'ALTER TABLE videos DROP COLUMN run_after',
-    'ALTER TABLE videos DROP COLUMN attempts',
-    'ALTER TABLE videos DROP COLUMN lease_expires_at',
-    'ALTER TABLE videos DROP COLUMN lease_owner',
-  ],
-}
+const jobRuntime = jobRuntimeMigration(3, 'videos', (d) => d.textTimestamp.type, [
+  'CREATE INDEX idx_videos_leases ON videos(lease_expires_at) WHERE lease_owner IS NOT NULL',
+])
 
 /** The prompt columns of a prompt set (seed 000: "Prompt variations"). */
 export const PROMPT_COLUMNS = [
