@@ -11,6 +11,21 @@ export interface SummaryTotal {
 }
 
 /**
+ * The totals a summary table most often keeps, as SummaryTotals: `rows`, how many source rows
+ * the group has; `known(c)`, how many of them have `c` (the count behind a mean of `c`);
+ * `sum(c, type)`, the sum of `c` with NULL counted as 0.
+ */
+export const total = {
+  rows: { value: '1', type: 'integer' },
+  known: (column: string) =>
+    ({ value: `CASE WHEN $.${column} IS NULL THEN 0 ELSE 1 END`, type: 'integer' }) as const,
+  sum: <T extends SummaryTotal['type']>(column: string, type: T) => ({
+    value: `COALESCE($.${column}, 0)`,
+    type,
+  }),
+} as const
+
+/**
  * SummarySpec names a summary table: per group of a source table, running totals that a
  * dashboard aggregate reads instead of reading every source row. Expressions are SQL over one
  * source row, written with `$` for the row (the triggers put NEW or OLD there, the fill the

@@ -4,6 +4,7 @@ import {
   valueList,
   type Migration,
   type SummarySpec,
+  total,
   widenIntegers,
   summaryMigration,
   searchMigration,
@@ -126,9 +127,9 @@ export const imageQualityTotals = {
   source: 'generated_images',
   groups: { status: '$.status', quality_tier: QUALITY_TIER },
   totals: {
-    images: { value: '1', type: 'integer' },
-    scored: { value: 'CASE WHEN $.final_score IS NULL THEN 0 ELSE 1 END', type: 'integer' },
-    score_sum: { value: 'COALESCE($.final_score, 0)', type: 'real' },
+    images: total.rows,
+    scored: total.known('final_score'),
+    score_sum: total.sum('final_score', 'real'),
   },
 } satisfies SummarySpec
 

@@ -4,6 +4,7 @@ import {
   type Migration,
   searchIndexOf,
   type SummarySpec,
+  total,
   widenIntegers,
   summaryMigration,
   searchMigration,
@@ -112,7 +113,7 @@ export const emotionTotals = {
   source: 'image_library',
   groups: { character: '$.character', emotion: '$.emotion' },
   totals: {
-    images: { value: '1', type: 'integer' },
+    images: total.rows,
     uses: { value: '$.usage_count', type: 'integer' },
   },
 } satisfies SummarySpec

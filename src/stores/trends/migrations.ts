@@ -3,6 +3,7 @@ import {
   type Migration,
   searchIndexOf,
   type SummarySpec,
+  total,
   widenIntegers,
   summaryMigration,
   searchMigration,
@@ -69,7 +70,7 @@ export const topicSourceTotals = {
   source: 'trending_topics',
   groups: { source: '$.source' },
   totals: {
-    topics: { value: '1', type: 'integer' },
+    topics: total.rows,
     unused: { value: 'CASE WHEN $.used_flag = 0 THEN 1 ELSE 0 END', type: 'integer' },
   },
 } satisfies SummarySpec

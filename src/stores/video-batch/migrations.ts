@@ -5,6 +5,7 @@ import {
   type Migration,
   searchIndexOf,
   type SummarySpec,
+  total,
   widenIntegers,
   summaryMigration,
   summaryShardsMigration,
@@ -185,14 +186,11 @@ export const videoStatusTotals = {
   source: 'videos',
   groups: { status: '$.status' },
   totals: {
-    videos: { value: '1', type: 'integer' },
-    timed: {
-      value: 'CASE WHEN $.generation_time_seconds IS NULL THEN 0 ELSE 1 END',
-      type: 'integer',
-    },
-    time_sum: { value: 'COALESCE($.generation_time_seconds, 0)', type: 'real' },
-    sized: { value: 'CASE WHEN $.file_size_bytes IS NULL THEN 0 ELSE 1 END', type: 'integer' },
-    size_sum: { value: 'COALESCE($.file_size_bytes, 0)', type: 'integer' },
+    videos: total.rows,
+    timed: total.known('generation_time_seconds'),
+    time_sum: total.sum('generation_time_seconds', 'real'),
+    sized: total.known('file_size_bytes'),
+    size_sum: total.sum('file_size_bytes', 'integer'),
   },
 } satisfies SummarySpec
 
