@@ -252,23 +252,13 @@ ORDER BY quality_tier`)
     const seconds =
       values.training_time_seconds ??
       (Number.isNaN(started) ? null : Math.max(0, (completedAt.getTime() - started) / 1000))
-    const encoded = trainings.codec.encode({
-      ...values,
-      training_time_seconds: seconds,
-      completed_at: completedAt,
-      status,
-    })
-    const row = await this.db.run((k) =>
-      k
-        .updateTable('training_sessions')
-        .set(encoded)
-        .where('id', '=', id)
-        .where('status', '=', 'running')
-        .returningAll()
-        .executeTakeFirst(),
+    const row = await this.#trainingRows.updateWhere(
+      id,
+      { status: 'running' },
+      { ...values, training_time_seconds: seconds, completed_at: completedAt, status },
     )
     if (!row) throw new NotFoundError(`training session ${id} is no longer running`)
-    return trainings.codec.decode(row)
+    return row
   }
 
   /** getTraining returns the training session with `id`, or throws NotFoundError. */

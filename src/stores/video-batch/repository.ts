@@ -5,7 +5,7 @@ import {
   parseInput,
   tableRows,
   ValidationError,
-  type ValuesOf,
+  type UpdateValues,
 } from '../../core/index.js'
 import { IMAGE_STATUSES, LEGACY_PLACEHOLDER, VIDEO_STATUSES } from './migrations.js'
 import {
@@ -37,6 +37,7 @@ import {
   type PromptSet,
   type Video,
   type VideoBatchImageStatus,
+  type VideoBatchTables,
 } from './tables.js'
 
 const { images, prompts, videos } = videoBatchTables
@@ -104,21 +105,16 @@ export class VideoBatchRepository extends VideoBatchQueries {
   async #moveImage(
     id: number,
     from: VideoBatchImageStatus,
-    values: ValuesOf<typeof images.columns>,
+    values: UpdateValues<VideoBatchTables['images'], Image>,
   ): Promise<Image> {
     // updated_at is set here, not only by the trigger: SQLite's RETURNING shows the row before
     // AFTER triggers.
-    const encoded = images.codec.encode({ ...values, updated_at: new Date() })
-    const row = await this.db.run((k) =>
-      k
-        .updateTable('images')
-        .set(encoded)
-        .where('id', '=', id)
-        .where('status', '=', from)
-        .returningAll()
-        .executeTakeFirst(),
+    const row = await this.#imageRows.updateWhere(
+      id,
+      { status: from },
+      { ...values, updated_at: new Date() },
     )
-    if (row) return images.codec.decode(row)
+    if (row) return row
     const current = await this.getImage(id)
     throw new ConflictError(`image ${id} is ${current.status}, not ${from}`)
   }
@@ -310,7 +306,9 @@ export class VideoBatchRepository extends VideoBatchQueries {
    */
   async #finishVideo(
     id: number,
-    values: ValuesOf<typeof videos.columns> & { metadata?: Record<string, unknown> },
+    values: UpdateValues<VideoBatchTables['videos'], Video> & {
+      metadata?: Record<string, unknown>
+    },
   ): Promise<Video> {
     const current = await this.getVideo(id)
     return this.#moveVideo(id, {
@@ -320,18 +318,12 @@ export class VideoBatchRepository extends VideoBatchQueries {
     })
   }
 
-  async #moveVideo(id: number, values: ValuesOf<typeof videos.columns>): Promise<Video> {
-    const encoded = videos.codec.encode(values)
-    const row = await this.db.run((k) =>
-      k
-        .updateTable('videos')
-        .set(encoded)
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .returningAll()
-        .executeTakeFirst(),
-    )
-    if (row) return videos.codec.decode(row)
+  async #moveVideo(
+    id: number,
+    values: UpdateValues<VideoBatchTables['videos'], Video>,
+  ): Promise<Video> {
+    const row = await this.#videoRows.updateWhere(id, { status: 'pending' }, values)
+    if (row) return row
     const current = await this.getVideo(id)
     throw new ConflictError(`video ${id} is ${current.status}, not pending`)
   }
