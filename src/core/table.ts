@@ -126,6 +126,11 @@ export const col = {
     column('integer', z.number().int(), z.number().int())
       .nullable()
       .check((s) => s.min(0)),
+  /** A running count (attempts, results, images made): a whole number written as 0 or more, 0 by default. */
+  counter: () =>
+    column('integer', z.number().int(), z.number().int())
+      .defaulted()
+      .check((s) => s.min(0)),
   /** A measure (a duration, a rate, resource use): a number written as 0 or more, NULL until known. */
   measure: () =>
     column('real', z.number(), z.number())

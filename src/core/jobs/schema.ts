@@ -17,10 +17,7 @@ export const jobColumns = {
   /** When the lease lapses unless its worker's heartbeat extends it. */
   lease_expires_at: col.timestamp().nullable(),
   /** Attempts begun (a claim counts one). */
-  attempts: col
-    .integer()
-    .defaulted()
-    .check((s) => s.min(0)),
+  attempts: col.counter(),
   /** A job waiting for a retry is not claimed before this time. */
   run_after: col.timestamp().nullable(),
   /** When a cancellation was asked for; a cancelled job ends `failed` with this set. */

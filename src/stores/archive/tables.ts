@@ -101,11 +101,7 @@ export const archiveTables = defineTables({
       .defaulted()
       .check((s) => s.min(0)),
     total_operations: col.integer(),
-    completed_operations: col
-      .integer()
-      .nullable({ inWrites: false })
-      .defaulted()
-      .check((s) => s.min(0)),
+    completed_operations: col.counter().nullable({ inWrites: false }),
     current_operation: col.key().nullable(),
     /** `operation_details.plan` holds the plan given to startSession. */
     operation_details: col.object().nullable(),

@@ -41,10 +41,7 @@ export const trendsTables = defineTables({
       .text()
       .nullable()
       .check((s) => s.min(1)),
-    result_count: col
-      .integer()
-      .defaulted()
-      .check((s) => s.min(0)),
+    result_count: col.counter(),
     timestamp: col.timestamp().defaulted(),
   },
   /** Per source, the totals behind countTopicsBySource; kept by triggers (migration 2). */
