@@ -45,15 +45,9 @@ export const aiArtistTables = defineTables({
     name: col.key().check((s) => s.min(1)),
     model_path: col.text().check((s) => s.min(1)),
     config: col.object().nullable({ inWrites: false }).defaulted(),
-    dataset_size: col
-      .integer()
-      .nullable()
-      .check((s) => s.min(0)),
+    dataset_size: col.count(),
     final_loss: col.real().nullable(),
-    training_time_seconds: col
-      .real()
-      .nullable()
-      .check((s) => s.min(0)),
+    training_time_seconds: col.measure(),
     metrics: col.object().nullable({ inWrites: false }).defaulted(),
     // Lists sort by started_at: genmedia never writes it NULL.
     started_at: col.timestamp().nullable({ inWrites: false }).defaulted(),

@@ -29,10 +29,7 @@ export const imageLibraryTables = defineTables({
     pose: nonEmpty().nullable(),
     file_path: col.name(),
     source: nonEmpty().defaulted(),
-    file_size_bytes: col
-      .integer()
-      .nullable()
-      .check((s) => s.min(0)),
+    file_size_bytes: col.count(),
     width: col
       .integer()
       .nullable()

@@ -51,10 +51,7 @@ export const metricsTables = defineTables({
     script_path: col.text().nullable(),
     audio_path: col.text().nullable(),
     video_path: col.text().nullable(),
-    duration_seconds: col
-      .real()
-      .nullable()
-      .check((s) => s.min(0)),
+    duration_seconds: col.measure(),
     created_at: col.timestamp().defaulted(),
     posted_at: col.timestamp().nullable(),
     status: col.enum(VIDEO_STATUSES).defaulted(),
