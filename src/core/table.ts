@@ -126,6 +126,11 @@ export const col = {
     column('integer', z.number().int(), z.number().int())
       .nullable()
       .check((s) => s.min(0)),
+  /**
+   * A fraction (a score, a rate): a number from 0 to 1, in rows as in writes, as the column's
+   * CHECK guarantees.
+   */
+  fraction: () => column('real', z.number(), z.number()).constrained((s) => s.min(0).max(1)),
   /** A running count (attempts, results, images made): a whole number written as 0 or more, 0 by default. */
   counter: () =>
     column('integer', z.number().int(), z.number().int())

@@ -42,10 +42,7 @@ export const imageLibraryTables = defineTables({
     generation_prompt: col.text().nullable(),
     generation_model: col.text().nullable(),
     /** 0.0 to 1.0. */
-    quality_score: col
-      .real()
-      .nullable()
-      .constrained((s) => s.min(0).max(1)),
+    quality_score: col.fraction().nullable(),
     /** Kept by the update_image_usage_stats trigger. */
     usage_count: col
       .integer()

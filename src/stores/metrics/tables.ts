@@ -35,10 +35,7 @@ export const metricsTables = defineTables({
       .defaulted()
       .constrained((s) => s.min(0)),
     /** (likes + comments + shares + saves) / views, 0 when views is 0, clamped to 0..1. */
-    engagement_rate: col
-      .real()
-      .defaulted()
-      .constrained((s) => s.min(0).max(1)),
+    engagement_rate: col.fraction().defaulted(),
     timestamp: col.timestamp().defaulted(),
     created_at: col.timestamp().defaulted(),
   },

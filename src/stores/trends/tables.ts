@@ -17,10 +17,7 @@ export const trendsTables = defineTables({
     topic: col.name(),
     source: col.name(),
     timestamp: col.timestamp().defaulted(),
-    relevance_score: col
-      .real()
-      .defaulted()
-      .constrained((s) => s.min(0).max(1)),
+    relevance_score: col.fraction().defaulted(),
     /** 0 = unused, 1 = used (seed 002 keeps the flag an integer; check_used_flag_valid). */
     used_flag: col
       .integer()
