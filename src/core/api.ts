@@ -130,6 +130,27 @@ export function routesFor<Repo>() {
         status: 204,
         handler: (c) => remove(c.repo, c.params.id),
       }),
+    /**
+     * POST of many rows, all or nothing: the body `{ <items>: [...] }` holds 1 to MAX_BATCH
+     * `item`s; `add(repo, rows)` stores them and answers how many, as `{ <count>: n }`, 201.
+     */
+    batch: <I extends z.ZodType>(
+      path: string,
+      summary: string,
+      items: string,
+      item: I,
+      count: string,
+      add: (repo: Repo, rows: z.output<I>[]) => Promise<number>,
+    ) =>
+      route({
+        method: 'POST',
+        path,
+        summary,
+        body: z.strictObject({ [items]: batchOf(item) }),
+        response: z.object({ [count]: z.number().int() }),
+        status: 201,
+        handler: async (c) => ({ [count]: await add(c.repo, c.body[items]!) }),
+      }),
     /** POST that creates a row from `body`: `create(repo, body)` answers with `response`, 201. */
     create: <B extends z.ZodType>(
       path: string,
@@ -148,6 +169,14 @@ export function routesFor<Repo>() {
         handler: (c) => create(c.repo, c.body),
       }),
   })
+}
+
+/** The most rows one batch write (a POST of many rows) takes. */
+export const MAX_BATCH = 10_000
+
+/** batchOf is the list of a batch write: 1 to MAX_BATCH `item`s. */
+export function batchOf<I extends z.ZodType>(item: I) {
+  return z.array(item).min(1).max(MAX_BATCH)
 }
 
 /** `{ id }` path parameter, a positive whole number. */

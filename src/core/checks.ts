@@ -35,6 +35,9 @@ export interface EngineChecks {
   add(db: Database, trx: Executor, change: CheckChange): Promise<void>
 }
 
+/** valueList is `values` as a list of SQL string literals (`'a', 'b'`), for an IN (…) of a CHECK. */
+export const valueList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
+
 /** How many refused rows a refusal names. */
 const NAMED_ROWS = 5
 

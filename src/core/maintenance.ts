@@ -1,9 +1,8 @@
-import { storeLocationFrom, type Env } from './config.js'
+import type { Env } from './config.js'
 import { Database } from './database.js'
 import type { EngineName } from './dialect.js'
 import { engineFor } from './engines/index.js'
-import { NotFoundError } from './errors.js'
-import type { StoreDefinition } from './store.js'
+import { existingStoreLocation, type StoreDefinition } from './store.js'
 
 /** DatabaseSizes: the SQLite file and its WAL, or the schema's relations on PostgreSQL (wal null). */
 export interface DatabaseSizes {
@@ -59,12 +58,7 @@ export async function maintainStore(
   definition: StoreDefinition,
   options: StoreMaintenanceOptions = {},
 ): Promise<StoreMaintenanceReport> {
-  const location = storeLocationFrom(definition, options)
-  if (!(await Database.exists(location, definition.schema))) {
-    throw new NotFoundError(
-      `${definition.name} has no database at ${location}; run genmedia init ${definition.name}`,
-    )
-  }
+  const location = await existingStoreLocation(definition, options)
   const tasks = new Set(options.tasks?.length ? options.tasks : STORE_MAINTENANCE_TASKS)
   const writable = await Database.open(location, { schema: definition.schema, poolSize: 1 })
   try {

@@ -276,3 +276,36 @@ export function widenIntegers(version: number, keep: readonly string[] = []): Mi
     down: (d) => d.narrowIntegers(keep),
   }
 }
+
+/** The names a statement of `statements` captures with `pattern`, last created first. */
+function createdBy(statements: readonly string[], pattern: RegExp): string[][] {
+  return statements
+    .map((s) => pattern.exec(s)?.slice(1))
+    .filter((names): names is string[] => names !== undefined)
+    .reverse()
+}
+
+/**
+ * initialSchema is a seed store's first migration: the seed's own DDL (`statements`, hand-written
+ * for both engines), after the functions PostgreSQL needs to run the seeds' SQL. Its `down`
+ * drops what `up` created, last created first: the triggers, the views, the tables (their
+ * indexes with them), then those functions.
+ */
+export function initialSchema(name: string, statements: (d: SqlDialect) => string[]): Migration {
+  return {
+    version: 1,
+    name,
+    up: (d) => [...d.compatibilityFunctions(), ...statements(d)],
+    down: (d) => {
+      const made = statements(d)
+      return [
+        ...createdBy(made, /^CREATE TRIGGER (\w+) [^]*? ON (\w+) /).flatMap(([trigger, table]) =>
+          d.dropTrigger(trigger!, table!),
+        ),
+        ...createdBy(made, /^CREATE VIEW (\w+)/).map(([view]) => `DROP VIEW IF EXISTS ${view}`),
+        ...createdBy(made, /^CREATE TABLE (\w+)/).map(([table]) => `DROP TABLE IF EXISTS ${table}`),
+        ...d.dropCompatibilityFunctions(),
+      ]
+    },
+  }
+}

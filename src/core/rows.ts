@@ -56,6 +56,17 @@ export interface TableRows<
     values: UpdateValues<DB[T], Row>,
     executor?: Executor<DB>,
   ): Promise<Row>
+  /**
+   * updateWhere sets `values` on the row whose key is `key` only while it matches `where` (a
+   * step of a row's lifecycle, `{ status: 'pending' }`: of two callers only one moves the row)
+   * and returns the row as updated, or undefined when no row with that key matches.
+   */
+  updateWhere(
+    key: KeyOf<DB, T, K>,
+    where: { readonly [C in keyof DB[T]]?: SelectType<DB[T][C]> },
+    values: UpdateValues<DB[T], Row>,
+    executor?: Executor<DB>,
+  ): Promise<Row | undefined>
   /** remove deletes the row whose key is `key`, or throws NotFoundError. */
   remove(key: KeyOf<DB, T, K>, executor?: Executor<DB>): Promise<void>
   /**
@@ -159,6 +170,15 @@ export function tableRows<
         values,
       )
       return decodeFound(key, row)
+    },
+    async updateWhere(key, where, values, executor) {
+      checkKey(key)
+      const row = await run(executor, (k) => {
+        let update = k.updateTable(name).set(encodeValues(codec, values)).where(column, '=', key)
+        for (const [c, v] of Object.entries(where)) update = update.where(c, '=', v)
+        return update.returningAll().executeTakeFirst()
+      })
+      return row === undefined ? undefined : codec.decode(row)
     },
     async remove(key, executor) {
       checkKey(key)

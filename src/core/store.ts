@@ -1,7 +1,7 @@
 import { Database } from './database.js'
 import type { SearchDefinition } from './search/define.js'
 import { engineFor } from './engines/index.js'
-import { storeLocationFrom, type Env } from './config.js'
+import { storeLocationFrom, type Env, type StoreLocationOptions } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
 import { ConflictError, NotFoundError } from './errors.js'
 import type { JobPipeline } from './jobs/runner.js'
@@ -161,6 +161,24 @@ export interface OpenStore<Repo = unknown> {
   readonly repo: Repo
   readonly migrator: Migrator
   close(): Promise<void>
+}
+
+/**
+ * existingStoreLocation is where `definition`'s database lives (storeLocationFrom), for a task
+ * that needs it to exist already (a backup, maintenance): NotFoundError, naming `genmedia init`,
+ * when there is none.
+ */
+export async function existingStoreLocation(
+  definition: StoreDefinition,
+  options: StoreLocationOptions,
+): Promise<string> {
+  const location = storeLocationFrom(definition, options)
+  if (!(await Database.exists(location, definition.schema))) {
+    throw new NotFoundError(
+      `${definition.name} has no database at ${location}; run genmedia init ${definition.name}`,
+    )
+  }
+  return location
 }
 
 export function createMigrator(definition: StoreDefinition, db: Database): Migrator {

@@ -1,5 +1,6 @@
 import type { SqlDialect } from './dialect.js'
 import type { Migration } from './migrator.js'
+import { col, type Columns } from './table.js'
 
 /** One running total of a summary table: a column and the value each source row adds to it. */
 export interface SummaryTotal {
@@ -8,6 +9,21 @@ export interface SummaryTotal {
   /** `integer` (64-bit: counts, sums of integers) or `real` (sums of real columns). */
   type: 'integer' | 'real'
 }
+
+/**
+ * The totals a summary table most often keeps, as SummaryTotals: `rows`, how many source rows
+ * the group has; `known(c)`, how many of them have `c` (the count behind a mean of `c`);
+ * `sum(c, type)`, the sum of `c` with NULL counted as 0.
+ */
+export const total = {
+  rows: { value: '1', type: 'integer' },
+  known: (column: string) =>
+    ({ value: `CASE WHEN $.${column} IS NULL THEN 0 ELSE 1 END`, type: 'integer' }) as const,
+  sum: <T extends SummaryTotal['type']>(column: string, type: T) => ({
+    value: `COALESCE($.${column}, 0)`,
+    type,
+  }),
+} as const
 
 /**
  * SummarySpec names a summary table: per group of a source table, running totals that a
@@ -32,6 +48,43 @@ export interface SummarySpec {
    * `shard` column.
    */
   shards?: number
+}
+
+/** A summary table's running total as its store's tables declare it: 0 until a row adds to it. */
+const integerTotal = () => col.integer().defaulted()
+const realTotal = () => col.real().defaulted()
+
+/** The columns of the totals of `S`, each an integer or a real. */
+export type TotalColumns<S extends SummarySpec> = {
+  [T in keyof S['totals']]: S['totals'][T]['type'] extends 'real'
+    ? ReturnType<typeof realTotal>
+    : ReturnType<typeof integerTotal>
+}
+
+/**
+ * summaryColumns declares the summary table `spec` makes, for its store's tables: the group
+ * columns as `groups` declares them (the kind of each group's value), the `shard` column where
+ * the table has `shards` rows per group (summaryShardsMigration), then the totals.
+ */
+export function summaryColumns<S extends SummarySpec, const G extends Columns>(
+  spec: S,
+  groups: G,
+): G & TotalColumns<S>
+export function summaryColumns<S extends SummarySpec, const G extends Columns>(
+  spec: S,
+  groups: G,
+  sharded: 'sharded',
+): G & { shard: ReturnType<typeof integerTotal> } & TotalColumns<S>
+export function summaryColumns(spec: SummarySpec, groups: Columns, sharded?: 'sharded'): Columns {
+  const totals = Object.entries(spec.totals).map(([name, total]) => [
+    name,
+    total.type === 'real' ? realTotal() : integerTotal(),
+  ])
+  return {
+    ...groups,
+    ...(sharded ? { shard: integerTotal() } : {}),
+    ...Object.fromEntries(totals),
+  }
 }
 
 const over = (expression: string, row: string) => expression.replace(/\$/g, row)

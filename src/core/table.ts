@@ -126,6 +126,16 @@ export const col = {
     column('integer', z.number().int(), z.number().int())
       .nullable()
       .check((s) => s.min(0)),
+  /**
+   * A fraction (a score, a rate): a number from 0 to 1, in rows as in writes, as the column's
+   * CHECK guarantees.
+   */
+  fraction: () => column('real', z.number(), z.number()).constrained((s) => s.min(0).max(1)),
+  /** A running count (attempts, results, images made): a whole number written as 0 or more, 0 by default. */
+  counter: () =>
+    column('integer', z.number().int(), z.number().int())
+      .defaulted()
+      .check((s) => s.min(0)),
   /** A measure (a duration, a rate, resource use): a number written as 0 or more, NULL until known. */
   measure: () =>
     column('real', z.number(), z.number())
@@ -276,6 +286,17 @@ export function defineRow<const Cs extends Columns>(columns: Cs): RowDefinition<
     Object.entries(columns).map(([name, c]) => [name, c.isNullable ? c.value.nullable() : c.value]),
   )
   return { columns, codec: codecOf(columns), row: z.object(shape) as never }
+}
+
+/**
+ * pickColumns returns the columns `names` of `columns` (a table's), in the order named: the
+ * columns of a view or a query's rows that are a table's columns as they are.
+ */
+export function pickColumns<Cs extends Columns, const K extends keyof Cs & string>(
+  columns: Cs,
+  names: readonly K[],
+): Pick<Cs, K> {
+  return Object.fromEntries(names.map((name) => [name, columns[name]])) as Pick<Cs, K>
 }
 
 /**

@@ -79,13 +79,24 @@ export function parseInput<S extends z.ZodType>(
   value: unknown,
   field?: string,
 ): z.output<S> {
+  const parsed = parseOrError(schema, value)
+  if (!(parsed instanceof ValidationError)) return parsed
+  if (field === undefined || parsed.field) throw parsed
+  throw new ValidationError(`${field}: ${parsed.message} (got ${describeValue(value)})`, field)
+}
+
+/**
+ * parseOrError is `value` as `schema` parses it (through its compiled check where it has one),
+ * or the ValidationError that names its first offending field.
+ */
+function parseOrError<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+): z.output<S> | ValidationError {
   const fast = compiledCheckOf(schema)?.(value)
   if (fast !== undefined && fast !== FAIL) return fast as z.output<S>
   const result = schema.safeParse(value)
-  if (result.success) return result.data
-  const error = validationErrorOf(result.error)
-  if (field === undefined || error.field) throw error
-  throw new ValidationError(`${field}: ${error.message} (got ${describeValue(value)})`, field)
+  return result.success ? result.data : validationErrorOf(result.error)
 }
 
 /** describeValue shows a refused value briefly in an error message. */
@@ -149,10 +160,7 @@ export function parseItem<S extends z.ZodType>(
   label: string,
   index: number,
 ): z.output<S> {
-  const fast = compiledCheckOf(schema)?.(item)
-  if (fast !== undefined && fast !== FAIL) return fast as z.output<S>
-  const result = schema.safeParse(item)
-  if (result.success) return result.data
-  const e = validationErrorOf(result.error)
-  throw new ValidationError(`${label} ${index + 1}: ${e.message}`, e.field)
+  const parsed = parseOrError(schema, item)
+  if (!(parsed instanceof ValidationError)) return parsed
+  throw new ValidationError(`${label} ${index + 1}: ${parsed.message}`, parsed.field)
 }

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { storeLocationFrom, type Env } from '../config.js'
+import type { Env } from '../config.js'
 import { Database } from '../database.js'
 import { engineNamed } from '../engines/index.js'
 import { GenmediaError, NotFoundError } from '../errors.js'
-import type { StoreDefinition } from '../store.js'
+import { existingStoreLocation, type StoreDefinition } from '../store.js'
 import type { ProgressListener } from './engine.js'
 import {
   backupFileName,
@@ -72,12 +72,7 @@ export async function backupStore(
   definition: StoreDefinition,
   options: BackupOptions = {},
 ): Promise<BackupResult> {
-  const location = storeLocationFrom(definition, options)
-  if (!(await Database.exists(location, definition.schema))) {
-    throw new NotFoundError(
-      `${definition.name} has no database at ${location}; run genmedia init ${definition.name}`,
-    )
-  }
+  const location = await existingStoreLocation(definition, options)
   const target = options.target ?? openBackupTarget(undefined, options.env, options.cwd)
   const now = options.now ?? new Date()
   const db = await Database.open(location, { schema: definition.schema, create: false })

@@ -1,4 +1,6 @@
 import type { SqlDialect } from '../dialect.js'
+import type { Migration } from '../migrator.js'
+import { valueList } from '../checks.js'
 import { col } from '../table.js'
 
 /** The outcomes an attempt may end with (`job_attempts.outcome`). */
@@ -15,10 +17,7 @@ export const jobColumns = {
   /** When the lease lapses unless its worker's heartbeat extends it. */
   lease_expires_at: col.timestamp().nullable(),
   /** Attempts begun (a claim counts one). */
-  attempts: col
-    .integer()
-    .defaulted()
-    .check((s) => s.min(0)),
+  attempts: col.counter(),
   /** A job waiting for a retry is not claimed before this time. */
   run_after: col.timestamp().nullable(),
   /** When a cancellation was asked for; a cancelled job ends `failed` with this set. */
@@ -61,7 +60,6 @@ export const jobTableColumns = {
  * of type `timestampType` (the store's own timestamp type).
  */
 export function jobTables(d: SqlDialect, jobTable: string, timestampType: string): string[] {
-  const outcomes = ATTEMPT_OUTCOMES.map((o) => `'${o}'`).join(', ')
   return [
     `CREATE TABLE job_attempts (
     id ${d.autoIncrementPrimaryKey},
@@ -72,7 +70,7 @@ export function jobTables(d: SqlDialect, jobTable: string, timestampType: string
     error TEXT,
     started_at ${timestampType},
     finished_at ${timestampType} NOT NULL DEFAULT ${d.currentTimestamp},
-    CONSTRAINT check_job_attempts_outcome CHECK (outcome IN (${outcomes})),
+    CONSTRAINT check_job_attempts_outcome CHECK (outcome IN (${valueList(ATTEMPT_OUTCOMES)})),
     CONSTRAINT check_job_attempts_attempt CHECK (attempt >= 1)
 )`,
     // Not unique: `jobs retry` gives a failed job a fresh count, and its earlier attempts stay.
@@ -85,4 +83,50 @@ export function jobTables(d: SqlDialect, jobTable: string, timestampType: string
     window_count INTEGER NOT NULL DEFAULT 0
 )`,
   ]
+}
+
+/** The DDL type of each of jobColumns, with `timestampType` the store's own timestamp type. */
+const jobColumnTypes = (timestampType: string) =>
+  ({
+    lease_owner: 'TEXT',
+    lease_expires_at: timestampType,
+    attempts: 'INTEGER NOT NULL DEFAULT 0',
+    run_after: timestampType,
+    cancelled_at: timestampType,
+    progress: 'INTEGER',
+    provider: 'TEXT',
+  }) satisfies Record<keyof typeof jobColumns, string>
+
+/**
+ * jobRuntimeMigration is the migration that gives a store's lifecycle table `jobTable` the job
+ * runtime: jobColumns (timestamps of type `timestampType`, the store's own), the `indexes` its
+ * queue claims and lease recovery read (CREATE INDEX statements), and jobTables. `down` drops
+ * them all again, last added first.
+ */
+export function jobRuntimeMigration(
+  version: number,
+  jobTable: string,
+  timestampType: (d: SqlDialect) => string,
+  indexes: readonly string[],
+): Migration {
+  return {
+    version,
+    name: 'job runtime: leases, attempts, retries, cancellation, provider limits',
+    up: (d) => {
+      const types = jobColumnTypes(timestampType(d))
+      return [
+        ...JOB_COLUMN_NAMES.map((c) => `ALTER TABLE ${jobTable} ADD COLUMN ${c} ${types[c]}`),
+        ...indexes,
+        ...jobTables(d, jobTable, timestampType(d)),
+      ]
+    },
+    down: () => [
+      'DROP TABLE IF EXISTS job_limits',
+      'DROP TABLE IF EXISTS job_attempts',
+      ...indexes.map((index) => `DROP INDEX ${/^CREATE INDEX (\w+)/.exec(index)![1]!}`).reverse(),
+      ...JOB_COLUMN_NAMES.map(
+        (column) => `ALTER TABLE ${jobTable} DROP COLUMN ${column}`,
+      ).reverse(),
+    ],
+  }
 }

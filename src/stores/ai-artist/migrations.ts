@@ -1,7 +1,10 @@
 import {
   searchIndexOf,
+  initialSchema,
+  valueList,
   type Migration,
   type SummarySpec,
+  total,
   widenIntegers,
   summaryMigration,
   searchMigration,
@@ -13,15 +16,9 @@ export const IMAGE_STATUSES = ['pending', 'curated', 'rejected'] as const
 /** Training run statuses (seed 004: "running, completed, failed"). */
 export const TRAINING_STATUSES = ['running', 'completed', 'failed'] as const
 
-const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
-
 /** Seed 004's schema: three tables, their indexes, the update_timestamp trigger. */
-const initial: Migration = {
-  version: 1,
-  name: 'initial schema (seed 004)',
-  up: (d) => [
-    ...d.compatibilityFunctions(),
-    `CREATE TABLE generated_images (
+const initial = initialSchema('initial schema (seed 004)', (d) => [
+  `CREATE TABLE generated_images (
     id ${d.autoIncrementPrimaryKey},
     filename TEXT NOT NULL UNIQUE,
     prompt TEXT NOT NULL,
@@ -41,25 +38,25 @@ const initial: Migration = {
     is_featured BOOLEAN NOT NULL DEFAULT ${d.booleanLiteral(false)},
     tags ${d.type('JSON')} DEFAULT '[]',
     CONSTRAINT check_score_range CHECK (final_score >= 0 AND final_score <= 10),
-    CONSTRAINT check_status_valid CHECK (status IN (${list(IMAGE_STATUSES)})),
+    CONSTRAINT check_status_valid CHECK (status IN (${valueList(IMAGE_STATUSES)})),
     CONSTRAINT check_aesthetic_score_range CHECK (aesthetic_score >= 0 AND aesthetic_score <= 10),
     CONSTRAINT check_clip_score_range CHECK (clip_score >= 0 AND clip_score <= 1),
     CONSTRAINT check_technical_score_range CHECK (technical_score >= 0 AND technical_score <= 1)
 )`,
-    'CREATE INDEX idx_filename ON generated_images(filename)',
-    'CREATE INDEX idx_model_id ON generated_images(model_id)',
-    'CREATE INDEX idx_created_at ON generated_images(created_at DESC)',
-    'CREATE INDEX idx_status ON generated_images(status)',
-    'CREATE INDEX idx_final_score ON generated_images(final_score DESC)',
-    'CREATE INDEX idx_featured ON generated_images(is_featured)',
-    'CREATE INDEX idx_status_score ON generated_images(status, final_score DESC)',
-    'CREATE INDEX idx_covering ON generated_images(status, final_score, filename, created_at)',
-    // Not in the seed: the named queries and the gallery filter by status or model and sort by
-    // creation time; without these the planner sorts every match (shared/BASELINES.md).
-    'CREATE INDEX idx_status_created ON generated_images(status, created_at DESC, id DESC)',
-    'CREATE INDEX idx_model_created ON generated_images(model_id, created_at DESC, id DESC)',
-    ...d.touchTrigger('update_timestamp', 'generated_images'),
-    `CREATE TABLE training_sessions (
+  'CREATE INDEX idx_filename ON generated_images(filename)',
+  'CREATE INDEX idx_model_id ON generated_images(model_id)',
+  'CREATE INDEX idx_created_at ON generated_images(created_at DESC)',
+  'CREATE INDEX idx_status ON generated_images(status)',
+  'CREATE INDEX idx_final_score ON generated_images(final_score DESC)',
+  'CREATE INDEX idx_featured ON generated_images(is_featured)',
+  'CREATE INDEX idx_status_score ON generated_images(status, final_score DESC)',
+  'CREATE INDEX idx_covering ON generated_images(status, final_score, filename, created_at)',
+  // Not in the seed: the named queries and the gallery filter by status or model and sort by
+  // creation time; without these the planner sorts every match (shared/BASELINES.md).
+  'CREATE INDEX idx_status_created ON generated_images(status, created_at DESC, id DESC)',
+  'CREATE INDEX idx_model_created ON generated_images(model_id, created_at DESC, id DESC)',
+  ...d.touchTrigger('update_timestamp', 'generated_images'),
+  `CREATE TABLE training_sessions (
     id ${d.autoIncrementPrimaryKey},
     name TEXT NOT NULL,
     model_path TEXT NOT NULL,
@@ -71,12 +68,12 @@ const initial: Migration = {
     started_at ${d.type('DATETIME')} DEFAULT ${d.currentTimestamp},
     completed_at ${d.type('DATETIME')},
     status TEXT DEFAULT 'running',
-    CONSTRAINT check_training_status_valid CHECK (status IN (${list(TRAINING_STATUSES)}))
+    CONSTRAINT check_training_status_valid CHECK (status IN (${valueList(TRAINING_STATUSES)}))
 )`,
-    'CREATE INDEX idx_training_name ON training_sessions(name)',
-    'CREATE INDEX idx_training_status ON training_sessions(status)',
-    'CREATE INDEX idx_training_started ON training_sessions(started_at DESC)',
-    `CREATE TABLE creation_sessions (
+  'CREATE INDEX idx_training_name ON training_sessions(name)',
+  'CREATE INDEX idx_training_status ON training_sessions(status)',
+  'CREATE INDEX idx_training_started ON training_sessions(started_at DESC)',
+  `CREATE TABLE creation_sessions (
     id ${d.autoIncrementPrimaryKey},
     theme TEXT,
     images_created INTEGER DEFAULT 0,
@@ -85,17 +82,9 @@ const initial: Migration = {
     started_at ${d.type('DATETIME')} DEFAULT ${d.currentTimestamp},
     completed_at ${d.type('DATETIME')}
 )`,
-    'CREATE INDEX idx_session_started ON creation_sessions(started_at DESC)',
-    'CREATE INDEX idx_session_theme ON creation_sessions(theme)',
-  ],
-  down: (d) => [
-    ...d.dropTrigger('update_timestamp', 'generated_images'),
-    'DROP TABLE IF EXISTS creation_sessions',
-    'DROP TABLE IF EXISTS training_sessions',
-    'DROP TABLE IF EXISTS generated_images',
-    ...d.dropCompatibilityFunctions(),
-  ],
-}
+  'CREATE INDEX idx_session_started ON creation_sessions(started_at DESC)',
+  'CREATE INDEX idx_session_theme ON creation_sessions(theme)',
+])
 
 /** Seed 004's example migration "Add diversity_score column" (revision 002), with its downgrade. */
 const diversityScore: Migration = {
@@ -133,16 +122,16 @@ export const QUALITY_TIER = `CASE
  * kept by triggers (src/core/summary.ts), so that countImagesByStatus and getQualityDistribution
  * read a dozen rows instead of every image.
  */
-export const imageQualityTotals: SummarySpec = {
+export const imageQualityTotals = {
   table: 'image_quality_totals',
   source: 'generated_images',
   groups: { status: '$.status', quality_tier: QUALITY_TIER },
   totals: {
-    images: { value: '1', type: 'integer' },
-    scored: { value: 'CASE WHEN $.final_score IS NULL THEN 0 ELSE 1 END', type: 'integer' },
-    score_sum: { value: 'COALESCE($.final_score, 0)', type: 'real' },
+    images: total.rows,
+    scored: total.known('final_score'),
+    score_sum: total.sum('final_score', 'real'),
   },
-}
+} satisfies SummarySpec
 
 const qualityTotals = summaryMigration(
   4,

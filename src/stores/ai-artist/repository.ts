@@ -7,7 +7,6 @@ import {
   parseInput,
   parseItem,
   parseTimestamp,
-  prepareQuery,
   tableRows,
   ValidationError,
   type IndexInfo,
@@ -61,10 +60,6 @@ export class AiArtistRepository extends StoreRepository<AiArtistTables> {
   readonly #imageRows = tableRows(this.db, images, 'generated image')
   readonly #trainingRows = tableRows(this.db, trainings, 'training session')
   readonly #creationRows = tableRows(this.db, creations, 'creation session')
-  /** The hot read, compiled once (BASELINES.md: building and compiling per call costs). */
-  readonly #imageById = prepareQuery(this.db, (k) =>
-    k.selectFrom('generated_images').selectAll().where('id', '=', 0),
-  )
 
   // ── images ──────────────────────────────────────────────────────────────
 
@@ -95,22 +90,15 @@ export class AiArtistRepository extends StoreRepository<AiArtistTables> {
 
   /** getImage returns the image with `id`, or throws NotFoundError. */
   async getImage(id: number): Promise<GeneratedImage> {
-    parseInput(images.columns.id.input, id, 'id')
-    return this.#imageById.takeFirst([id], (row) => {
-      if (!row) throw new NotFoundError(`generated image ${id} does not exist`)
-      return images.codec.decode(row)
-    })
+    return this.#imageRows.get(id)
   }
 
   /** getImageByFilename returns the image stored under `filename`, or throws NotFoundError. */
   async getImageByFilename(filename: string): Promise<GeneratedImage> {
-    const row = await this.k
-      .selectFrom('generated_images')
-      .selectAll()
-      .where('filename', '=', filename)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`no generated image has filename ${filename}`)
-    return images.codec.decode(row)
+    const missing = `no generated image has filename ${filename}`
+    return images.codec.decode(
+      await this.rowWhere('generated_images', 'filename', filename, missing),
+    )
   }
 
   /** updateImage changes the given columns; `updated_at` moves, `created_at` never does. */
@@ -159,14 +147,7 @@ export class AiArtistRepository extends StoreRepository<AiArtistTables> {
   /** countImagesByStatus returns how many images each status has (every status present). */
   async countImagesByStatus(): Promise<Record<string, number>> {
     // From the totals the triggers keep (migration 3), not a count of every image.
-    const rows = await this.k
-      .selectFrom('image_quality_totals')
-      .select(['status', (eb) => eb.fn.sum<number>('images').as('count')])
-      .groupBy('status')
-      .execute()
-    const counts: Record<string, number> = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0]))
-    for (const row of rows) counts[row.status] = Number(row.count)
-    return counts
+    return this.countPerValue('image_quality_totals', 'status', IMAGE_STATUSES, 'images')
   }
 
   // ── the seed's common queries ───────────────────────────────────────────
@@ -271,23 +252,13 @@ ORDER BY quality_tier`)
     const seconds =
       values.training_time_seconds ??
       (Number.isNaN(started) ? null : Math.max(0, (completedAt.getTime() - started) / 1000))
-    const encoded = trainings.codec.encode({
-      ...values,
-      training_time_seconds: seconds,
-      completed_at: completedAt,
-      status,
-    })
-    const row = await this.db.run((k) =>
-      k
-        .updateTable('training_sessions')
-        .set(encoded)
-        .where('id', '=', id)
-        .where('status', '=', 'running')
-        .returningAll()
-        .executeTakeFirst(),
+    const row = await this.#trainingRows.updateWhere(
+      id,
+      { status: 'running' },
+      { ...values, training_time_seconds: seconds, completed_at: completedAt, status },
     )
     if (!row) throw new NotFoundError(`training session ${id} is no longer running`)
-    return trainings.codec.decode(row)
+    return row
   }
 
   /** getTraining returns the training session with `id`, or throws NotFoundError. */

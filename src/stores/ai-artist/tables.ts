@@ -4,10 +4,11 @@ import {
   defineRow,
   defineSearch,
   defineTables,
+  summaryColumns,
   type Row,
   type TablesOf,
 } from '../../core/index.js'
-import { IMAGE_STATUSES, TRAINING_STATUSES } from './migrations.js'
+import { IMAGE_STATUSES, imageQualityTotals, TRAINING_STATUSES } from './migrations.js'
 
 /** A score column: REAL, NULL until scored, written within [0, max] (the seed's CHECKs). */
 const score = (max: number) =>
@@ -44,15 +45,9 @@ export const aiArtistTables = defineTables({
     name: col.key().check((s) => s.min(1)),
     model_path: col.text().check((s) => s.min(1)),
     config: col.object().nullable({ inWrites: false }).defaulted(),
-    dataset_size: col
-      .integer()
-      .nullable()
-      .check((s) => s.min(0)),
+    dataset_size: col.count(),
     final_loss: col.real().nullable(),
-    training_time_seconds: col
-      .real()
-      .nullable()
-      .check((s) => s.min(0)),
+    training_time_seconds: col.measure(),
     metrics: col.object().nullable({ inWrites: false }).defaulted(),
     // Lists sort by started_at: genmedia never writes it NULL.
     started_at: col.timestamp().nullable({ inWrites: false }).defaulted(),
@@ -73,13 +68,10 @@ export const aiArtistTables = defineTables({
    * Per status and quality tier, the totals behind countImagesByStatus and
    * getQualityDistribution; kept by triggers (migration 3).
    */
-  image_quality_totals: {
+  image_quality_totals: summaryColumns(imageQualityTotals, {
     status: col.enum(IMAGE_STATUSES),
     quality_tier: col.text(),
-    images: col.integer().defaulted(),
-    scored: col.integer().defaulted(),
-    score_sum: col.real().defaulted(),
-  },
+  }),
 })
 
 /** What full-text search reads, and the columns a list counts by value (docs/search.md). */

@@ -129,13 +129,9 @@ ORDER BY is_default DESC, usage_count DESC`)
 
   /** getSetting returns a setting with its value typed by value_type; NotFoundError if unknown. */
   async getSetting(key: string): Promise<AppSetting> {
-    const row = await this.k
-      .selectFrom('app_settings')
-      .selectAll()
-      .where('key', '=', key)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`setting ${key} does not exist`)
-    return decodeSetting(row)
+    return decodeSetting(
+      await this.rowWhere('app_settings', 'key', key, `setting ${key} does not exist`),
+    )
   }
 
   /** getSettingValues returns the typed values of `keys`; a key that does not exist is left out. */
@@ -275,12 +271,8 @@ ORDER BY is_default DESC, usage_count DESC`)
    */
   async recordProjectHistory(input: NewHistory): Promise<ProjectHistoryEntry> {
     const p = parseInput(newHistorySchema, input)
-    const session = await this.k
-      .selectFrom('processing_state')
-      .selectAll()
-      .where('session_id', '=', p.session_id)
-      .executeTakeFirst()
-    if (!session) throw new NotFoundError(`session ${p.session_id} does not exist`)
+    const missing = `session ${p.session_id} does not exist`
+    const session = await this.rowWhere('processing_state', 'session_id', p.session_id, missing)
     if (session.status !== 'completed' && session.status !== 'failed') {
       throw new ConflictError(
         `session ${p.session_id} is ${session.status}; history is recorded for completed or failed sessions`,

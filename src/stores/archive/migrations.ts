@@ -1,4 +1,5 @@
 import {
+  initialSchema,
   type Migration,
   type SqlDialect,
   searchIndexOf,
@@ -123,12 +124,8 @@ const historyColumns = (d: SqlDialect) => `    -- Project identification
     metadata TEXT`
 
 /** Seed 003's schema: six tables, the archive table its maintenance uses, views, triggers. */
-const initial: Migration = {
-  version: 1,
-  name: 'initial schema (seed 003)',
-  up: (d) => [
-    ...d.compatibilityFunctions(),
-    `CREATE TABLE processing_state (
+const initial = initialSchema('initial schema (seed 003)', (d) => [
+  `CREATE TABLE processing_state (
     id ${d.autoIncrementPrimaryKey},
     session_id TEXT UNIQUE NOT NULL,
     artwork_name TEXT NOT NULL,
@@ -155,15 +152,15 @@ const initial: Migration = {
     completed_at ${d.type('TIMESTAMP')},
     process_metadata TEXT
 )`,
-    'CREATE INDEX idx_session_status ON processing_state(status)',
-    'CREATE INDEX idx_session_date ON processing_state(created_at)',
-    // Not in the seed: the resume query and active_sessions filter by status and take the most
-    // recently updated; lists of one status page by creation time.
-    'CREATE INDEX idx_session_status_updated ON processing_state(status, updated_at)',
-    'CREATE INDEX idx_session_status_created ON processing_state(status, created_at, id)',
-    // ON DELETE CASCADE is not in the seed: its cleanup deletes sessions, which would otherwise
-    // break (SQLite, foreign_keys=ON) or be refused (PostgreSQL) for every session with a log.
-    `CREATE TABLE operation_log (
+  'CREATE INDEX idx_session_status ON processing_state(status)',
+  'CREATE INDEX idx_session_date ON processing_state(created_at)',
+  // Not in the seed: the resume query and active_sessions filter by status and take the most
+  // recently updated; lists of one status page by creation time.
+  'CREATE INDEX idx_session_status_updated ON processing_state(status, updated_at)',
+  'CREATE INDEX idx_session_status_created ON processing_state(status, created_at, id)',
+  // ON DELETE CASCADE is not in the seed: its cleanup deletes sessions, which would otherwise
+  // break (SQLite, foreign_keys=ON) or be refused (PostgreSQL) for every session with a log.
+  `CREATE TABLE operation_log (
     id ${d.autoIncrementPrimaryKey},
     session_id TEXT NOT NULL,
     operation_type TEXT NOT NULL,
@@ -186,17 +183,17 @@ const initial: Migration = {
     timestamp ${d.type('TIMESTAMP')} DEFAULT ${d.currentTimestamp},
     FOREIGN KEY (session_id) REFERENCES processing_state(session_id) ON DELETE CASCADE
 )`,
-    'CREATE INDEX idx_operation_session ON operation_log(session_id)',
-    'CREATE INDEX idx_operation_status ON operation_log(status)',
-    // Not in the seed: one number per operation of a session, in order; serves the log of a session.
-    'CREATE UNIQUE INDEX idx_operation_sequence ON operation_log(session_id, sequence_number)',
-    ...d.sequenceTrigger({
-      name: 'number_operation_log',
-      table: 'operation_log',
-      column: 'sequence_number',
-      groupBy: 'session_id',
-    }),
-    `CREATE TABLE user_presets (
+  'CREATE INDEX idx_operation_session ON operation_log(session_id)',
+  'CREATE INDEX idx_operation_status ON operation_log(status)',
+  // Not in the seed: one number per operation of a session, in order; serves the log of a session.
+  'CREATE UNIQUE INDEX idx_operation_sequence ON operation_log(session_id, sequence_number)',
+  ...d.sequenceTrigger({
+    name: 'number_operation_log',
+    table: 'operation_log',
+    column: 'sequence_number',
+    groupBy: 'session_id',
+  }),
+  `CREATE TABLE user_presets (
     id ${d.autoIncrementPrimaryKey},
     preset_id TEXT UNIQUE NOT NULL,
     preset_name TEXT NOT NULL,
@@ -213,11 +210,11 @@ const initial: Migration = {
     last_used_at ${d.type('TIMESTAMP')},
     usage_count INTEGER DEFAULT 0
 )`,
-    'CREATE INDEX idx_preset_name ON user_presets(preset_name)',
-    'CREATE INDEX idx_preset_default ON user_presets(is_default)',
-    // Not in the seed: the order of its "Load User Presets" query.
-    'CREATE INDEX idx_preset_order ON user_presets(is_default DESC, usage_count DESC)',
-    `CREATE TABLE project_history (
+  'CREATE INDEX idx_preset_name ON user_presets(preset_name)',
+  'CREATE INDEX idx_preset_default ON user_presets(is_default)',
+  // Not in the seed: the order of its "Load User Presets" query.
+  'CREATE INDEX idx_preset_order ON user_presets(is_default DESC, usage_count DESC)',
+  `CREATE TABLE project_history (
     id ${d.autoIncrementPrimaryKey},
     session_id TEXT UNIQUE NOT NULL,
 
@@ -225,19 +222,19 @@ ${historyColumns(d)},
 
     FOREIGN KEY (session_id) REFERENCES processing_state(session_id)
 )`,
-    'CREATE INDEX idx_history_artwork ON project_history(artwork_name)',
-    'CREATE INDEX idx_history_date ON project_history(completed_at)',
-    // Not in the seed, which archives into it: the same columns in the same order, so that its
-    // `INSERT INTO project_history_archive SELECT * FROM project_history` runs as written. No
-    // foreign key: archived history outlives the sessions it came from.
-    `CREATE TABLE project_history_archive (
+  'CREATE INDEX idx_history_artwork ON project_history(artwork_name)',
+  'CREATE INDEX idx_history_date ON project_history(completed_at)',
+  // Not in the seed, which archives into it: the same columns in the same order, so that its
+  // `INSERT INTO project_history_archive SELECT * FROM project_history` runs as written. No
+  // foreign key: archived history outlives the sessions it came from.
+  `CREATE TABLE project_history_archive (
     id INTEGER PRIMARY KEY,
     session_id TEXT UNIQUE NOT NULL,
 
 ${historyColumns(d)}
 )`,
-    'CREATE INDEX idx_history_archive_date ON project_history_archive(completed_at)',
-    `CREATE TABLE file_registry (
+  'CREATE INDEX idx_history_archive_date ON project_history_archive(completed_at)',
+  `CREATE TABLE file_registry (
     id ${d.autoIncrementPrimaryKey},
     session_id TEXT NOT NULL,
     file_path TEXT NOT NULL,
@@ -259,12 +256,12 @@ ${historyColumns(d)}
     created_at ${d.type('TIMESTAMP')} DEFAULT ${d.currentTimestamp},
     FOREIGN KEY (session_id) REFERENCES processing_state(session_id) ON DELETE CASCADE
 )`,
-    'CREATE INDEX idx_file_session ON file_registry(session_id)',
-    'CREATE INDEX idx_file_type ON file_registry(file_type)',
-    'CREATE INDEX idx_file_path ON file_registry(file_path)',
-    // Not in the seed: a session's files by category, in registration order.
-    'CREATE INDEX idx_file_session_category ON file_registry(session_id, file_category, id)',
-    `CREATE TABLE app_settings (
+  'CREATE INDEX idx_file_session ON file_registry(session_id)',
+  'CREATE INDEX idx_file_type ON file_registry(file_type)',
+  'CREATE INDEX idx_file_path ON file_registry(file_path)',
+  // Not in the seed: a session's files by category, in registration order.
+  'CREATE INDEX idx_file_session_category ON file_registry(session_id, file_category, id)',
+  `CREATE TABLE app_settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL,
     value_type TEXT DEFAULT 'string',
@@ -272,13 +269,13 @@ ${historyColumns(d)}
     description TEXT,
     modified_at ${d.type('TIMESTAMP')} DEFAULT ${d.currentTimestamp}
 )`,
-    `INSERT INTO app_settings (key, value, value_type, category, description) VALUES
+  `INSERT INTO app_settings (key, value, value_type, category, description) VALUES
 ${DEFAULT_SETTINGS.map((row) => `    (${row.map(quote).join(', ')})`).join(',\n')}`,
-    // Not in the seed's defaults, though its migration reads it: the schema version, kept in step
-    // by every migration.
-    `INSERT INTO app_settings (key, value, value_type, category, description) VALUES
+  // Not in the seed's defaults, though its migration reads it: the schema version, kept in step
+  // by every migration.
+  `INSERT INTO app_settings (key, value, value_type, category, description) VALUES
     ('db_version', '1.0', 'string', 'system', 'Database schema version')`,
-    `CREATE VIEW active_sessions AS
+  `CREATE VIEW active_sessions AS
 SELECT
     session_id,
     artwork_name,
@@ -289,8 +286,8 @@ SELECT
 FROM processing_state
 WHERE status IN ('initialized', 'processing', 'paused')
 ORDER BY updated_at DESC`,
-    // `= 1` on SQLite as the seed has it; PostgreSQL compares a BOOLEAN with `true`.
-    `CREATE VIEW project_statistics AS
+  // `= 1` on SQLite as the seed has it; PostgreSQL compares a BOOLEAN with `true`.
+  `CREATE VIEW project_statistics AS
 SELECT
     COUNT(*) as total_projects,
     COUNT(CASE WHEN completed_successfully = ${d.booleanLiteral(true)} THEN 1 END) as successful_projects,
@@ -300,42 +297,25 @@ SELECT
     AVG(compression_ratio) as avg_compression_ratio
 FROM project_history
 WHERE completed_at >= datetime('now', '-30 days')`,
-    ...d.touchTrigger('update_processing_state_timestamp', 'processing_state'),
-    ...d.trigger({
-      name: 'track_preset_usage',
-      table: 'processing_state',
-      timing: 'AFTER',
-      event: 'INSERT',
-      body: [
-        `UPDATE user_presets SET usage_count = usage_count + 1, last_used_at = CURRENT_TIMESTAMP WHERE preset_id = NEW.preset_id`,
-      ],
-    }),
-    ...d.trigger({
-      name: 'complete_session',
-      table: 'processing_state',
-      timing: 'AFTER',
-      event: 'UPDATE OF status',
-      when: "NEW.status = 'completed'",
-      body: ['UPDATE processing_state SET completed_at = CURRENT_TIMESTAMP WHERE id = NEW.id'],
-    }),
-  ],
-  down: (d) => [
-    ...d.dropTrigger('complete_session', 'processing_state'),
-    ...d.dropTrigger('track_preset_usage', 'processing_state'),
-    ...d.dropTrigger('update_processing_state_timestamp', 'processing_state'),
-    ...d.dropTrigger('number_operation_log', 'operation_log'),
-    'DROP VIEW IF EXISTS project_statistics',
-    'DROP VIEW IF EXISTS active_sessions',
-    'DROP TABLE IF EXISTS app_settings',
-    'DROP TABLE IF EXISTS file_registry',
-    'DROP TABLE IF EXISTS project_history_archive',
-    'DROP TABLE IF EXISTS project_history',
-    'DROP TABLE IF EXISTS user_presets',
-    'DROP TABLE IF EXISTS operation_log',
-    'DROP TABLE IF EXISTS processing_state',
-    ...d.dropCompatibilityFunctions(),
-  ],
-}
+  ...d.touchTrigger('update_processing_state_timestamp', 'processing_state'),
+  ...d.trigger({
+    name: 'track_preset_usage',
+    table: 'processing_state',
+    timing: 'AFTER',
+    event: 'INSERT',
+    body: [
+      `UPDATE user_presets SET usage_count = usage_count + 1, last_used_at = CURRENT_TIMESTAMP WHERE preset_id = NEW.preset_id`,
+    ],
+  }),
+  ...d.trigger({
+    name: 'complete_session',
+    table: 'processing_state',
+    timing: 'AFTER',
+    event: 'UPDATE OF status',
+    when: "NEW.status = 'completed'",
+    body: ['UPDATE processing_state SET completed_at = CURRENT_TIMESTAMP WHERE id = NEW.id'],
+  }),
+])
 
 /** Seed 003's "Version Migration Example" (v1 → v2): ai_scene_grouping, and db_version 2.0. */
 const aiSceneGrouping: Migration = {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   col,
   defineRow,
+  pickColumns,
   defineSearch,
   defineTables,
   jsonObject,
@@ -100,11 +101,7 @@ export const archiveTables = defineTables({
       .defaulted()
       .check((s) => s.min(0)),
     total_operations: col.integer(),
-    completed_operations: col
-      .integer()
-      .nullable({ inWrites: false })
-      .defaulted()
-      .check((s) => s.min(0)),
+    completed_operations: col.counter().nullable({ inWrites: false }),
     current_operation: col.key().nullable(),
     /** `operation_details.plan` holds the plan given to startSession. */
     operation_details: col.object().nullable(),
@@ -270,14 +267,16 @@ export type ResumableSession = z.output<typeof resumableSession>
 const presetColumns = archiveTables.user_presets.columns
 
 /** Row of the seed's "Load User Presets" query. */
-export const presetSummary = defineRow({
-  preset_id: presetColumns.preset_id,
-  preset_name: presetColumns.preset_name,
-  is_default: presetColumns.is_default,
-  description: presetColumns.description,
-  usage_count: presetColumns.usage_count,
-  last_used_at: presetColumns.last_used_at,
-})
+export const presetSummary = defineRow(
+  pickColumns(presetColumns, [
+    'preset_id',
+    'preset_name',
+    'is_default',
+    'description',
+    'usage_count',
+    'last_used_at',
+  ]),
+)
 export type PresetSummary = Row<typeof presetSummary>
 
 /** Row of the `project_statistics` view: projects completed in the last 30 days. */

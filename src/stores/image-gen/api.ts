@@ -8,7 +8,7 @@ import {
   type Actor,
   type ApiRoute,
 } from '../../core/index.js'
-import { MAX_URL_EXPIRY_SECONDS } from '../../storage/index.js'
+import { MAX_URL_EXPIRY_SECONDS, type UrlOptions } from '../../storage/index.js'
 import {
   completionSchema,
   failureSchema,
@@ -118,7 +118,7 @@ const urlRoute = (
     repo: ImageGenRepository,
     userId: number,
     id: number,
-    options: { expiresIn?: number },
+    options: UrlOptions,
   ) => Promise<string>,
 ) =>
   route({

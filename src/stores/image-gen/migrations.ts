@@ -1,6 +1,8 @@
 import {
   dropChecks,
-  jobTables,
+  jobRuntimeMigration,
+  initialSchema,
+  valueList,
   type Migration,
   type SqlDialect,
   searchIndexOf,
@@ -67,8 +69,6 @@ export const GENERATION_METHODS = [
 /** The most images one job may ask for (seed: number_of_shots 1-10). */
 export const MAX_SHOTS = 10
 
-const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
-
 const ts = (d: SqlDialect) => d.type('TIMESTAMPTZ')
 const now = (d: SqlDialect) => `${ts(d)} NOT NULL DEFAULT ${d.currentTimestamp}`
 
@@ -82,18 +82,14 @@ const FIRST_IMAGE_OF_OLD_SESSION = `(SELECT gi.gcp_url FROM generated_images gi 
  * (CASCADE); a job's images and links go with the job (CASCADE); a deleted session or reference
  * image leaves jobs and images in place (session_id SET NULL) or drops the link (CASCADE).
  */
-const initial: Migration = {
-  version: 1,
-  name: 'initial schema (seed 001)',
-  up: (d) => [
-    ...d.compatibilityFunctions(),
-    `CREATE TABLE users (
+const initial = initialSchema('initial schema (seed 001)', (d) => [
+  `CREATE TABLE users (
     id ${d.autoIncrementPrimaryKey},
     email TEXT NOT NULL UNIQUE,
     display_name TEXT,
     created_at ${now(d)}
 )`,
-    `CREATE TABLE sessions (
+  `CREATE TABLE sessions (
     id ${d.autoIncrementPrimaryKey},
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     title TEXT NOT NULL DEFAULT 'New Session',
@@ -103,12 +99,12 @@ const initial: Migration = {
     updated_at ${now(d)},
     CONSTRAINT check_sessions_generated_count CHECK (generated_count >= 0)
 )`,
-    'CREATE INDEX idx_sessions_user_id ON sessions(user_id)',
-    'CREATE INDEX idx_sessions_user_updated ON sessions(user_id, updated_at DESC, id DESC)',
-    'CREATE INDEX idx_sessions_created_at ON sessions(created_at DESC)',
-    'CREATE INDEX idx_sessions_updated_at ON sessions(updated_at DESC)',
-    ...d.touchTrigger('update_sessions_updated_at', 'sessions'),
-    `CREATE TABLE reference_images (
+  'CREATE INDEX idx_sessions_user_id ON sessions(user_id)',
+  'CREATE INDEX idx_sessions_user_updated ON sessions(user_id, updated_at DESC, id DESC)',
+  'CREATE INDEX idx_sessions_created_at ON sessions(created_at DESC)',
+  'CREATE INDEX idx_sessions_updated_at ON sessions(updated_at DESC)',
+  ...d.touchTrigger('update_sessions_updated_at', 'sessions'),
+  `CREATE TABLE reference_images (
     id ${d.autoIncrementPrimaryKey},
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
@@ -122,10 +118,10 @@ const initial: Migration = {
     uploaded_at ${now(d)},
     CONSTRAINT check_reference_images_file_size CHECK (file_size >= 0)
 )`,
-    'CREATE INDEX idx_reference_images_user_id ON reference_images(user_id)',
-    'CREATE INDEX idx_reference_images_session_id ON reference_images(session_id)',
-    'CREATE INDEX idx_reference_images_user_uploaded ON reference_images(user_id, uploaded_at DESC, id DESC)',
-    `CREATE TABLE generation_jobs (
+  'CREATE INDEX idx_reference_images_user_id ON reference_images(user_id)',
+  'CREATE INDEX idx_reference_images_session_id ON reference_images(session_id)',
+  'CREATE INDEX idx_reference_images_user_uploaded ON reference_images(user_id, uploaded_at DESC, id DESC)',
+  `CREATE TABLE generation_jobs (
     id ${d.autoIncrementPrimaryKey},
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
@@ -148,26 +144,26 @@ const initial: Migration = {
     completed_at ${ts(d)},
     created_at ${now(d)},
     updated_at ${now(d)},
-    CONSTRAINT check_generation_jobs_shot_type CHECK (shot_type IN (${list(SHOT_TYPES)})),
-    CONSTRAINT check_generation_jobs_camera_angle CHECK (camera_angle IN (${list(CAMERA_ANGLES)})),
-    CONSTRAINT check_generation_jobs_style CHECK (style IN (${list(STYLES)})),
-    CONSTRAINT check_generation_jobs_aspect_ratio CHECK (aspect_ratio IN (${list(ASPECT_RATIOS)})),
+    CONSTRAINT check_generation_jobs_shot_type CHECK (shot_type IN (${valueList(SHOT_TYPES)})),
+    CONSTRAINT check_generation_jobs_camera_angle CHECK (camera_angle IN (${valueList(CAMERA_ANGLES)})),
+    CONSTRAINT check_generation_jobs_style CHECK (style IN (${valueList(STYLES)})),
+    CONSTRAINT check_generation_jobs_aspect_ratio CHECK (aspect_ratio IN (${valueList(ASPECT_RATIOS)})),
     CONSTRAINT check_generation_jobs_number_of_shots CHECK (number_of_shots BETWEEN 1 AND ${MAX_SHOTS}),
-    CONSTRAINT check_generation_jobs_status CHECK (status IN (${list(JOB_STATUSES)})),
-    CONSTRAINT check_generation_jobs_generation_method CHECK (generation_method IN (${list(GENERATION_METHODS)}))
+    CONSTRAINT check_generation_jobs_status CHECK (status IN (${valueList(JOB_STATUSES)})),
+    CONSTRAINT check_generation_jobs_generation_method CHECK (generation_method IN (${valueList(GENERATION_METHODS)}))
 )`,
-    'CREATE INDEX idx_generation_jobs_user_id ON generation_jobs(user_id)',
-    'CREATE INDEX idx_generation_jobs_session_id ON generation_jobs(session_id)',
-    'CREATE INDEX idx_generation_jobs_status ON generation_jobs(status)',
-    'CREATE INDEX idx_generation_jobs_created_at ON generation_jobs(created_at DESC)',
-    'CREATE INDEX idx_generation_jobs_user_created ON generation_jobs(user_id, created_at DESC, id DESC)',
-    'CREATE INDEX idx_generation_jobs_user_status_created ON generation_jobs(user_id, status, created_at DESC, id DESC)',
-    // Claiming: (status, id) serves SQLite; the partial index keeps serving PostgreSQL after
-    // ANALYZE, where the planner abandons (status, id) for the primary key (BASELINES.md).
-    'CREATE INDEX idx_generation_jobs_status_id ON generation_jobs(status, id)',
-    "CREATE INDEX idx_generation_jobs_pending ON generation_jobs(id) WHERE status = 'pending'",
-    ...d.touchTrigger('update_generation_jobs_updated_at', 'generation_jobs'),
-    `CREATE TABLE generated_images (
+  'CREATE INDEX idx_generation_jobs_user_id ON generation_jobs(user_id)',
+  'CREATE INDEX idx_generation_jobs_session_id ON generation_jobs(session_id)',
+  'CREATE INDEX idx_generation_jobs_status ON generation_jobs(status)',
+  'CREATE INDEX idx_generation_jobs_created_at ON generation_jobs(created_at DESC)',
+  'CREATE INDEX idx_generation_jobs_user_created ON generation_jobs(user_id, created_at DESC, id DESC)',
+  'CREATE INDEX idx_generation_jobs_user_status_created ON generation_jobs(user_id, status, created_at DESC, id DESC)',
+  // Claiming: (status, id) serves SQLite; the partial index keeps serving PostgreSQL after
+  // ANALYZE, where the planner abandons (status, id) for the primary key (BASELINES.md).
+  'CREATE INDEX idx_generation_jobs_status_id ON generation_jobs(status, id)',
+  "CREATE INDEX idx_generation_jobs_pending ON generation_jobs(id) WHERE status = 'pending'",
+  ...d.touchTrigger('update_generation_jobs_updated_at', 'generation_jobs'),
+  `CREATE TABLE generated_images (
     id ${d.autoIncrementPrimaryKey},
     generation_job_id INTEGER NOT NULL REFERENCES generation_jobs(id) ON DELETE CASCADE,
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -186,56 +182,42 @@ const initial: Migration = {
     CONSTRAINT check_generated_images_file_size CHECK (file_size >= 0),
     CONSTRAINT check_generated_images_generation_index CHECK (generation_index >= 1)
 )`,
-    'CREATE UNIQUE INDEX idx_generated_images_job_index ON generated_images(generation_job_id, generation_index)',
-    'CREATE INDEX idx_generated_images_user_id ON generated_images(user_id)',
-    'CREATE INDEX idx_generated_images_session_id ON generated_images(session_id)',
-    'CREATE INDEX idx_generated_images_created_at ON generated_images(created_at DESC)',
-    'CREATE INDEX idx_generated_images_session_order ON generated_images(session_id, generation_index, created_at)',
-    'CREATE INDEX idx_generated_images_session_created ON generated_images(session_id, created_at, generation_index, id)',
-    `CREATE TABLE generation_job_reference_images (
+  'CREATE UNIQUE INDEX idx_generated_images_job_index ON generated_images(generation_job_id, generation_index)',
+  'CREATE INDEX idx_generated_images_user_id ON generated_images(user_id)',
+  'CREATE INDEX idx_generated_images_session_id ON generated_images(session_id)',
+  'CREATE INDEX idx_generated_images_created_at ON generated_images(created_at DESC)',
+  'CREATE INDEX idx_generated_images_session_order ON generated_images(session_id, generation_index, created_at)',
+  'CREATE INDEX idx_generated_images_session_created ON generated_images(session_id, created_at, generation_index, id)',
+  `CREATE TABLE generation_job_reference_images (
     id ${d.autoIncrementPrimaryKey},
     generation_job_id INTEGER NOT NULL REFERENCES generation_jobs(id) ON DELETE CASCADE,
     reference_image_id INTEGER NOT NULL REFERENCES reference_images(id) ON DELETE CASCADE,
     created_at ${now(d)},
     UNIQUE (generation_job_id, reference_image_id)
 )`,
-    'CREATE INDEX idx_gjri_generation_job_id ON generation_job_reference_images(generation_job_id)',
-    'CREATE INDEX idx_gjri_reference_image_id ON generation_job_reference_images(reference_image_id)',
-    ...d.trigger({
-      name: 'update_session_on_image_generation',
-      table: 'generated_images',
-      timing: 'AFTER',
-      event: 'INSERT',
-      when: 'NEW.session_id IS NOT NULL',
-      body: [
-        'UPDATE sessions SET generated_count = generated_count + 1, thumbnail_url = COALESCE(thumbnail_url, NEW.gcp_url) WHERE id = NEW.session_id',
-      ],
-    }),
-    ...d.trigger({
-      name: 'update_session_on_image_deletion',
-      table: 'generated_images',
-      timing: 'AFTER',
-      event: 'DELETE',
-      when: 'OLD.session_id IS NOT NULL',
-      body: [
-        `UPDATE sessions SET generated_count = CASE WHEN generated_count > 0 THEN generated_count - 1 ELSE 0 END, thumbnail_url = CASE WHEN thumbnail_url IS NULL OR thumbnail_url = OLD.gcp_url THEN ${FIRST_IMAGE_OF_OLD_SESSION} ELSE thumbnail_url END WHERE id = OLD.session_id`,
-      ],
-    }),
-  ],
-  down: (d) => [
-    ...d.dropTrigger('update_session_on_image_deletion', 'generated_images'),
-    ...d.dropTrigger('update_session_on_image_generation', 'generated_images'),
-    ...d.dropTrigger('update_generation_jobs_updated_at', 'generation_jobs'),
-    ...d.dropTrigger('update_sessions_updated_at', 'sessions'),
-    'DROP TABLE IF EXISTS generation_job_reference_images',
-    'DROP TABLE IF EXISTS generated_images',
-    'DROP TABLE IF EXISTS generation_jobs',
-    'DROP TABLE IF EXISTS reference_images',
-    'DROP TABLE IF EXISTS sessions',
-    'DROP TABLE IF EXISTS users',
-    ...d.dropCompatibilityFunctions(),
-  ],
-}
+  'CREATE INDEX idx_gjri_generation_job_id ON generation_job_reference_images(generation_job_id)',
+  'CREATE INDEX idx_gjri_reference_image_id ON generation_job_reference_images(reference_image_id)',
+  ...d.trigger({
+    name: 'update_session_on_image_generation',
+    table: 'generated_images',
+    timing: 'AFTER',
+    event: 'INSERT',
+    when: 'NEW.session_id IS NOT NULL',
+    body: [
+      'UPDATE sessions SET generated_count = generated_count + 1, thumbnail_url = COALESCE(thumbnail_url, NEW.gcp_url) WHERE id = NEW.session_id',
+    ],
+  }),
+  ...d.trigger({
+    name: 'update_session_on_image_deletion',
+    table: 'generated_images',
+    timing: 'AFTER',
+    event: 'DELETE',
+    when: 'OLD.session_id IS NOT NULL',
+    body: [
+      `UPDATE sessions SET generated_count = CASE WHEN generated_count > 0 THEN generated_count - 1 ELSE 0 END, thumbnail_url = CASE WHEN thumbnail_url IS NULL OR thumbnail_url = OLD.gcp_url THEN ${FIRST_IMAGE_OF_OLD_SESSION} ELSE thumbnail_url END WHERE id = OLD.session_id`,
+    ],
+  }),
+])
 
 /**
  * The job runtime's columns and tables (docs/worker.md, docs/seed-deviations.md): a lease
@@ -245,36 +227,11 @@ const initial: Migration = {
  * processes (`job_limits`). The seed's statuses stay as they are: a job waiting for a retry is
  * `pending` with attempts > 0, a cancelled one `failed` with `cancelled_at` set.
  */
-const jobRuntime: Migration = {
-  version: 2,
-  name: 'job runtime: leases, attempts, retries, cancellation, provider limits',
-  up: (d) => [
-    'ALTER TABLE generation_jobs ADD COLUMN lease_owner TEXT',
-    `ALTER TABLE generation_jobs ADD COLUMN lease_expires_at ${ts(d)}`,
-    'ALTER TABLE generation_jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0',
-    `ALTER TABLE generation_jobs ADD COLUMN run_after ${ts(d)}`,
-    `ALTER TABLE generation_jobs ADD COLUMN cancelled_at ${ts(d)}`,
-    'ALTER TABLE generation_jobs ADD COLUMN progress INTEGER',
-    'ALTER TABLE generation_jobs ADD COLUMN provider TEXT',
-    // The queue claim and the lease recovery name these literals, so the partial indexes serve them.
-    "CREATE INDEX idx_generation_jobs_queued ON generation_jobs(id) WHERE status = 'pending' AND lease_owner IS NULL",
-    'CREATE INDEX idx_generation_jobs_leases ON generation_jobs(lease_expires_at) WHERE lease_owner IS NOT NULL',
-    ...jobTables(d, 'generation_jobs', ts(d)),
-  ],
-  down: () => [
-    'DROP TABLE IF EXISTS job_limits',
-    'DROP TABLE IF EXISTS job_attempts',
-    'DROP INDEX idx_generation_jobs_leases',
-    'DROP INDEX idx_generation_jobs_queued',
-    'ALTER TABLE generation_jobs DROP COLUMN provider',
-    'ALTER TABLE generation_jobs DROP COLUMN progress',
-    'ALTER TABLE generation_jobs DROP COLUMN cancelled_at',
-    'ALTER TABLE generation_jobs DROP COLUMN run_after',
-    'ALTER TABLE generation_jobs DROP COLUMN attempts',
-    'ALTER TABLE generation_jobs DROP COLUMN lease_expires_at',
-    'ALTER TABLE generation_jobs DROP COLUMN lease_owner',
-  ],
-}
+const jobRuntime = jobRuntimeMigration(2, 'generation_jobs', ts, [
+  // The queue claim and the lease recovery name these literals, so the partial indexes serve them.
+  "CREATE INDEX idx_generation_jobs_queued ON generation_jobs(id) WHERE status = 'pending' AND lease_owner IS NULL",
+  'CREATE INDEX idx_generation_jobs_leases ON generation_jobs(lease_expires_at) WHERE lease_owner IS NOT NULL',
+])
 
 const jobSearchIndex = searchIndexOf('generation_jobs', ['prompt', 'generated_prompt'])
 const imageSearchIndex = searchIndexOf('generated_images', ['prompt_used', 'file_name'])
@@ -311,7 +268,7 @@ const openValueLists = dropChecks(
     ).map(([column, values]) => ({
       name: `check_generation_jobs_${column}`,
       column,
-      condition: `${column} IN (${list(values)})`,
+      condition: `${column} IN (${valueList(values)})`,
     })),
   },
 )

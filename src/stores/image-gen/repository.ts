@@ -15,7 +15,12 @@ import {
   type Table,
   StoreRepository,
 } from '../../core/index.js'
-import { keyFromBucketPath, openBlobStore, type BlobStore } from '../../storage/index.js'
+import {
+  keyFromBucketPath,
+  openBlobStore,
+  type BlobStore,
+  type UrlOptions,
+} from '../../storage/index.js'
 import {
   assertOwnedSession,
   createGenerationJob,
@@ -118,13 +123,10 @@ export class ImageGenRepository extends StoreRepository<ImageGenTables> {
   }
 
   async getUserByEmail(email: string): Promise<User> {
-    const row = await this.k
-      .selectFrom('users')
-      .selectAll()
-      .where('email', '=', String(email).trim().toLowerCase())
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`no user has email ${email}`)
-    return users.codec.decode(row)
+    const normalised = String(email).trim().toLowerCase()
+    return users.codec.decode(
+      await this.rowWhere('users', 'email', normalised, `no user has email ${email}`),
+    )
   }
 
   /** deleteUser removes the user with every row of theirs (CASCADE), then their objects. */
@@ -231,11 +233,7 @@ export class ImageGenRepository extends StoreRepository<ImageGenTables> {
   }
 
   /** referenceImageUrl signs a fresh URL for a reference image (stored URLs may expire). */
-  async referenceImageUrl(
-    userId: number,
-    id: number,
-    options?: { expiresIn?: number },
-  ): Promise<string> {
+  async referenceImageUrl(userId: number, id: number, options?: UrlOptions): Promise<string> {
     return this.#freshUrl(await this.getReferenceImage(userId, id), options)
   }
 
@@ -450,11 +448,7 @@ export class ImageGenRepository extends StoreRepository<ImageGenTables> {
   }
 
   /** generatedImageUrl signs a fresh URL for a generated image (stored URLs may expire). */
-  async generatedImageUrl(
-    userId: number,
-    id: number,
-    options?: { expiresIn?: number },
-  ): Promise<string> {
+  async generatedImageUrl(userId: number, id: number, options?: UrlOptions): Promise<string> {
     return this.#freshUrl(await this.getGeneratedImage(userId, id), options)
   }
 
@@ -476,7 +470,7 @@ export class ImageGenRepository extends StoreRepository<ImageGenTables> {
   }
 
   /** #freshUrl signs a URL for a stored image's object. */
-  #freshUrl(image: { gcp_bucket_path: string }, options?: { expiresIn?: number }): Promise<string> {
+  #freshUrl(image: { gcp_bucket_path: string }, options?: UrlOptions): Promise<string> {
     return this.blobs.url(keyFromBucketPath(this.blobs.bucket, image.gcp_bucket_path), options)
   }
 }

@@ -59,10 +59,7 @@ export const tables = defineTables({
     title: col.text().defaulted().check(text(200)),
     /** The URL of the session's first generated image (kept by triggers), or null. */
     thumbnail_url: col.text().nullable(),
-    generated_count: col
-      .integer()
-      .defaulted()
-      .check((s) => s.min(0)),
+    generated_count: col.counter(),
     created_at: col.timestamp().defaulted(),
     updated_at: col.timestamp().defaulted(),
   },

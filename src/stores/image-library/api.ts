@@ -64,15 +64,14 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     libraryImageSchema,
     (repo, body) => repo.addImage(body),
   ),
-  route({
-    method: 'POST',
-    path: '/images/batch',
-    summary: 'Add many images, all or nothing',
-    body: z.strictObject({ images: z.array(newLibraryImageSchema).min(1).max(10_000) }),
-    response: z.object({ added: z.number().int() }),
-    status: 201,
-    handler: async ({ repo, body }) => ({ added: await repo.addImages(body.images) }),
-  }),
+  route.batch(
+    '/images/batch',
+    'Add many images, all or nothing',
+    'images',
+    newLibraryImageSchema,
+    'added',
+    (repo, images) => repo.addImages(images),
+  ),
   route.remove('/images/:id', 'Delete an image with its usage and collection entries', (repo, id) =>
     repo.deleteImage(id),
   ),

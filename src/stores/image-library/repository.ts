@@ -84,13 +84,8 @@ export class ImageLibraryRepository extends StoreRepository<ImageLibraryTables> 
 
   /** getImageByPath returns the image stored at `filePath`, or throws NotFoundError. */
   async getImageByPath(filePath: string): Promise<LibraryImage> {
-    const row = await this.k
-      .selectFrom('image_library')
-      .selectAll()
-      .where('file_path', '=', filePath)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`no image has file_path ${filePath}`)
-    return images.codec.decode(row)
+    const missing = `no image has file_path ${filePath}`
+    return images.codec.decode(await this.rowWhere('image_library', 'file_path', filePath, missing))
   }
 
   /**

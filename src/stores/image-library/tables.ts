@@ -3,11 +3,12 @@ import {
   col,
   defineRow,
   defineTables,
+  summaryColumns,
   type Row,
   type TablesOf,
   defineSearch,
 } from '../../core/index.js'
-import { CHARACTERS } from './migrations.js'
+import { CHARACTERS, emotionTotals } from './migrations.js'
 
 /** A text column writes refuse when empty (after trimming, for names and keys). */
 const nonEmpty = () => col.text().check((s) => s.min(1))
@@ -28,10 +29,7 @@ export const imageLibraryTables = defineTables({
     pose: nonEmpty().nullable(),
     file_path: col.name(),
     source: nonEmpty().defaulted(),
-    file_size_bytes: col
-      .integer()
-      .nullable()
-      .check((s) => s.min(0)),
+    file_size_bytes: col.count(),
     width: col
       .integer()
       .nullable()
@@ -44,10 +42,7 @@ export const imageLibraryTables = defineTables({
     generation_prompt: col.text().nullable(),
     generation_model: col.text().nullable(),
     /** 0.0 to 1.0. */
-    quality_score: col
-      .real()
-      .nullable()
-      .constrained((s) => s.min(0).max(1)),
+    quality_score: col.fraction().nullable(),
     /** Kept by the update_image_usage_stats trigger. */
     usage_count: col
       .integer()
@@ -84,12 +79,10 @@ export const imageLibraryTables = defineTables({
     sort_order: col.integer().defaulted(),
   },
   /** Per character and emotion, the totals behind countImagesByCharacter (migration 2). */
-  image_emotion_totals: {
+  image_emotion_totals: summaryColumns(emotionTotals, {
     character: col.key(),
     emotion: col.text(),
-    images: col.integer().defaulted(),
-    uses: col.integer().defaulted(),
-  },
+  }),
 })
 
 /** What full-text search reads, and the columns a list counts by value (docs/search.md). */

@@ -58,15 +58,14 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     status: 201,
     handler: ({ repo, body }) => repo.recordSnapshot(body),
   }),
-  route({
-    method: 'POST',
-    path: '/snapshots/batch',
-    summary: 'Record many snapshots, all or nothing',
-    body: z.strictObject({ snapshots: z.array(newSnapshotSchema).min(1).max(10_000) }),
-    response: z.object({ recorded: z.number().int() }),
-    status: 201,
-    handler: async ({ repo, body }) => ({ recorded: await repo.recordSnapshots(body.snapshots) }),
-  }),
+  route.batch(
+    '/snapshots/batch',
+    'Record many snapshots, all or nothing',
+    'snapshots',
+    newSnapshotSchema,
+    'recorded',
+    (repo, snapshots) => repo.recordSnapshots(snapshots),
+  ),
   route.list({
     path: '/videos',
     summary: 'List videos newest first, by status or topic, by keyset page; search and facets',

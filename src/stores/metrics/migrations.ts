@@ -1,4 +1,6 @@
 import {
+  initialSchema,
+  valueList,
   type Migration,
   searchIndexOf,
   widenIntegers,
@@ -18,8 +20,6 @@ export const COUNT_COLUMNS = [
   'saves',
   'watch_time_seconds',
 ] as const
-
-const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
 
 /** The columns of latest_video_metrics: `m` is the snapshot, `k` the row giving its key. */
 const viewColumns = (k: string) => `    m.id,
@@ -55,12 +55,8 @@ WHERE NOT EXISTS (
 )`
 
 /** Seed 002's metrics.db: video_metrics, video_metadata, the latest_video_metrics view. */
-const initial: Migration = {
-  version: 1,
-  name: 'initial schema (seed 002, metrics.db)',
-  up: (d) => [
-    ...d.compatibilityFunctions(),
-    `CREATE TABLE video_metrics (
+const initial = initialSchema('initial schema (seed 002, metrics.db)', (d) => [
+  `CREATE TABLE video_metrics (
     id ${d.autoIncrementPrimaryKey},
     video_id TEXT NOT NULL,
     platform TEXT NOT NULL,
@@ -77,15 +73,15 @@ const initial: Migration = {
     CONSTRAINT check_engagement_rate_range CHECK (engagement_rate >= 0.0 AND engagement_rate <= 1.0),
     ${COUNT_COLUMNS.map((c) => `CONSTRAINT check_${c}_not_negative CHECK (${c} >= 0)`).join(',\n    ')}
 )`,
-    'CREATE INDEX idx_video_metrics_video_id ON video_metrics(video_id)',
-    'CREATE INDEX idx_video_metrics_platform ON video_metrics(platform)',
-    'CREATE INDEX idx_video_metrics_timestamp ON video_metrics(timestamp DESC)',
-    'CREATE INDEX idx_video_metrics_engagement ON video_metrics(engagement_rate DESC)',
-    // Not in the seed: a video's history over time (all platforms), and the top videos of one
-    // platform by engagement, read in order instead of sorting a platform's every snapshot.
-    'CREATE INDEX idx_video_metrics_video_timestamp ON video_metrics(video_id, timestamp, id)',
-    'CREATE INDEX idx_video_metrics_platform_engagement ON video_metrics(platform, engagement_rate DESC, video_id)',
-    `CREATE TABLE video_metadata (
+  'CREATE INDEX idx_video_metrics_video_id ON video_metrics(video_id)',
+  'CREATE INDEX idx_video_metrics_platform ON video_metrics(platform)',
+  'CREATE INDEX idx_video_metrics_timestamp ON video_metrics(timestamp DESC)',
+  'CREATE INDEX idx_video_metrics_engagement ON video_metrics(engagement_rate DESC)',
+  // Not in the seed: a video's history over time (all platforms), and the top videos of one
+  // platform by engagement, read in order instead of sorting a platform's every snapshot.
+  'CREATE INDEX idx_video_metrics_video_timestamp ON video_metrics(video_id, timestamp, id)',
+  'CREATE INDEX idx_video_metrics_platform_engagement ON video_metrics(platform, engagement_rate DESC, video_id)',
+  `CREATE TABLE video_metadata (
     id ${d.autoIncrementPrimaryKey},
     video_id TEXT NOT NULL UNIQUE,
     title TEXT,
@@ -98,27 +94,20 @@ const initial: Migration = {
     created_at ${d.type('DATETIME')} NOT NULL DEFAULT ${d.currentTimestamp},
     posted_at ${d.type('DATETIME')},
     status TEXT NOT NULL DEFAULT 'draft',
-    CONSTRAINT check_video_status_valid CHECK (status IN (${list(VIDEO_STATUSES)})),
+    CONSTRAINT check_video_status_valid CHECK (status IN (${valueList(VIDEO_STATUSES)})),
     CONSTRAINT check_duration_not_negative CHECK (duration_seconds >= 0)
 )`,
-    'CREATE INDEX idx_video_metadata_status ON video_metadata(status)',
-    'CREATE INDEX idx_video_metadata_topic ON video_metadata(topic, created_at DESC, id DESC)',
-    'CREATE INDEX idx_video_metadata_created ON video_metadata(created_at DESC, id DESC)',
-    // Not in the seed: videos of one status, newest first (the keyset list).
-    'CREATE INDEX idx_video_metadata_status_created ON video_metadata(status, created_at DESC, id DESC)',
-    // The latest snapshot of a (video_id, platform) is the one no later snapshot of the same pair
-    // exists for. Each NOT EXISTS probe is one seek in the unique (video_id, platform, timestamp)
-    // index, on both engines; a filter on video_id or platform reaches the outer scan. LEFT JOIN:
-    // snapshots of a video without metadata still show.
-    LATEST_BY_NOT_EXISTS,
-  ],
-  down: (d) => [
-    'DROP VIEW IF EXISTS latest_video_metrics',
-    'DROP TABLE IF EXISTS video_metadata',
-    'DROP TABLE IF EXISTS video_metrics',
-    ...d.dropCompatibilityFunctions(),
-  ],
-}
+  'CREATE INDEX idx_video_metadata_status ON video_metadata(status)',
+  'CREATE INDEX idx_video_metadata_topic ON video_metadata(topic, created_at DESC, id DESC)',
+  'CREATE INDEX idx_video_metadata_created ON video_metadata(created_at DESC, id DESC)',
+  // Not in the seed: videos of one status, newest first (the keyset list).
+  'CREATE INDEX idx_video_metadata_status_created ON video_metadata(status, created_at DESC, id DESC)',
+  // The latest snapshot of a (video_id, platform) is the one no later snapshot of the same pair
+  // exists for. Each NOT EXISTS probe is one seek in the unique (video_id, platform, timestamp)
+  // index, on both engines; a filter on video_id or platform reaches the outer scan. LEFT JOIN:
+  // snapshots of a video without metadata still show.
+  LATEST_BY_NOT_EXISTS,
+])
 
 const LATEST_COLUMNS = 'video_id, platform, metric_id, engagement_rate, timestamp'
 

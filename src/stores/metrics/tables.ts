@@ -1,6 +1,7 @@
 import {
   col,
   defineRow,
+  pickColumns,
   defineSearch,
   defineTables,
   type Row,
@@ -34,10 +35,7 @@ export const metricsTables = defineTables({
       .defaulted()
       .constrained((s) => s.min(0)),
     /** (likes + comments + shares + saves) / views, 0 when views is 0, clamped to 0..1. */
-    engagement_rate: col
-      .real()
-      .defaulted()
-      .constrained((s) => s.min(0).max(1)),
+    engagement_rate: col.fraction().defaulted(),
     timestamp: col.timestamp().defaulted(),
     created_at: col.timestamp().defaulted(),
   },
@@ -50,10 +48,7 @@ export const metricsTables = defineTables({
     script_path: col.text().nullable(),
     audio_path: col.text().nullable(),
     video_path: col.text().nullable(),
-    duration_seconds: col
-      .real()
-      .nullable()
-      .check((s) => s.min(0)),
+    duration_seconds: col.measure(),
     created_at: col.timestamp().defaulted(),
     posted_at: col.timestamp().nullable(),
     status: col.enum(VIDEO_STATUSES).defaulted(),
@@ -96,10 +91,7 @@ const video = metricsTables.video_metadata.columns
  */
 export const latestVideoMetrics = defineRow({
   ...snapshot,
-  title: video.title,
-  description: video.description,
-  topic: video.topic,
-  duration_seconds: video.duration_seconds,
+  ...pickColumns(video, ['title', 'description', 'topic', 'duration_seconds']),
   status: video.status.nullable(),
   posted_at: video.posted_at,
   video_created_at: video.created_at.nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { routesFor, idParams, limitQuery, type ApiRoute } from '../../core/index.js'
+import { batchOf, routesFor, idParams, limitQuery, type ApiRoute } from '../../core/index.js'
 import {
   newSearchSchema,
   newTopicSchema,
@@ -37,10 +37,7 @@ export const trendsApi: ApiRoute<TrendsRepository>[] = [
     summary: 'Record the topics one source reported, all or nothing',
     body: z.strictObject({
       source: newTopicSchema.shape.source,
-      topics: z
-        .array(newTopicSchema.partial({ source: true }))
-        .min(1)
-        .max(10_000),
+      topics: batchOf(newTopicSchema.partial({ source: true })),
     }),
     response: z.object({ recorded: z.number().int() }),
     status: 201,

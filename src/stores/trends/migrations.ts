@@ -1,7 +1,9 @@
 import {
+  initialSchema,
   type Migration,
   searchIndexOf,
   type SummarySpec,
+  total,
   widenIntegers,
   summaryMigration,
   searchMigration,
@@ -9,14 +11,10 @@ import {
 } from '../../core/index.js'
 
 /** Seed 002's trends.db: trending_topics and search_history, five indexes, one trigger. */
-const initial: Migration = {
-  version: 1,
-  name: 'initial schema (seed 002, trends.db)',
-  up: (d) => [
-    ...d.compatibilityFunctions(),
-    // used_flag stays an INTEGER 0/1 as the seed documents it, so its `WHERE used_flag = 0`
-    // runs unchanged on PostgreSQL too (a BOOLEAN there would not compare with 0).
-    `CREATE TABLE trending_topics (
+const initial = initialSchema('initial schema (seed 002, trends.db)', (d) => [
+  // used_flag stays an INTEGER 0/1 as the seed documents it, so its `WHERE used_flag = 0`
+  // runs unchanged on PostgreSQL too (a BOOLEAN there would not compare with 0).
+  `CREATE TABLE trending_topics (
     id ${d.autoIncrementPrimaryKey},
     topic TEXT NOT NULL,
     source TEXT NOT NULL,
@@ -30,21 +28,21 @@ const initial: Migration = {
     CONSTRAINT check_relevance_score_range CHECK (relevance_score >= 0.0 AND relevance_score <= 1.0),
     CONSTRAINT check_used_flag_valid CHECK (used_flag IN (0, 1))
 )`,
-    'CREATE INDEX idx_trending_topics_timestamp ON trending_topics(timestamp DESC)',
-    'CREATE INDEX idx_trending_topics_used_flag ON trending_topics(used_flag)',
-    'CREATE INDEX idx_trending_topics_source ON trending_topics(source)',
-    'CREATE INDEX idx_trending_topics_relevance ON trending_topics(relevance_score DESC)',
-    // The seed's "combined index for unused recent topics"; id completes the keyset order.
-    'CREATE INDEX idx_trending_topics_unused_recent ON trending_topics(used_flag, timestamp DESC, id DESC)',
-    // Not in the seed: the unused topics by relevance (the seed's own query, and takeTopics) are
-    // read in order, where the seed's indexes leave both engines sorting every unused topic.
-    'CREATE INDEX idx_trending_topics_unused_relevance ON trending_topics(used_flag, relevance_score DESC, id)',
-    // Not in the seed: the keyset lists filtered by source or category, newest first.
-    'CREATE INDEX idx_trending_topics_source_recent ON trending_topics(source, timestamp DESC, id DESC)',
-    'CREATE INDEX idx_trending_topics_category_recent ON trending_topics(category, timestamp DESC, id DESC)',
-    'CREATE INDEX idx_trending_topics_recent ON trending_topics(timestamp DESC, id DESC)',
-    ...d.touchTrigger('update_trending_topics_timestamp', 'trending_topics'),
-    `CREATE TABLE search_history (
+  'CREATE INDEX idx_trending_topics_timestamp ON trending_topics(timestamp DESC)',
+  'CREATE INDEX idx_trending_topics_used_flag ON trending_topics(used_flag)',
+  'CREATE INDEX idx_trending_topics_source ON trending_topics(source)',
+  'CREATE INDEX idx_trending_topics_relevance ON trending_topics(relevance_score DESC)',
+  // The seed's "combined index for unused recent topics"; id completes the keyset order.
+  'CREATE INDEX idx_trending_topics_unused_recent ON trending_topics(used_flag, timestamp DESC, id DESC)',
+  // Not in the seed: the unused topics by relevance (the seed's own query, and takeTopics) are
+  // read in order, where the seed's indexes leave both engines sorting every unused topic.
+  'CREATE INDEX idx_trending_topics_unused_relevance ON trending_topics(used_flag, relevance_score DESC, id)',
+  // Not in the seed: the keyset lists filtered by source or category, newest first.
+  'CREATE INDEX idx_trending_topics_source_recent ON trending_topics(source, timestamp DESC, id DESC)',
+  'CREATE INDEX idx_trending_topics_category_recent ON trending_topics(category, timestamp DESC, id DESC)',
+  'CREATE INDEX idx_trending_topics_recent ON trending_topics(timestamp DESC, id DESC)',
+  ...d.touchTrigger('update_trending_topics_timestamp', 'trending_topics'),
+  `CREATE TABLE search_history (
     id ${d.autoIncrementPrimaryKey},
     query TEXT NOT NULL,
     source TEXT,
@@ -52,18 +50,11 @@ const initial: Migration = {
     timestamp ${d.type('DATETIME')} NOT NULL DEFAULT ${d.currentTimestamp},
     CONSTRAINT check_result_count_valid CHECK (result_count >= 0)
 )`,
-    // Not in the seed (it names no index on search_history): recent searches, and the searches
-    // of one query, newest first.
-    'CREATE INDEX idx_search_history_timestamp ON search_history(timestamp DESC, id DESC)',
-    'CREATE INDEX idx_search_history_query ON search_history(query, timestamp DESC, id DESC)',
-  ],
-  down: (d) => [
-    ...d.dropTrigger('update_trending_topics_timestamp', 'trending_topics'),
-    'DROP TABLE IF EXISTS search_history',
-    'DROP TABLE IF EXISTS trending_topics',
-    ...d.dropCompatibilityFunctions(),
-  ],
-}
+  // Not in the seed (it names no index on search_history): recent searches, and the searches
+  // of one query, newest first.
+  'CREATE INDEX idx_search_history_timestamp ON search_history(timestamp DESC, id DESC)',
+  'CREATE INDEX idx_search_history_query ON search_history(query, timestamp DESC, id DESC)',
+])
 
 const topicSearchIndex = searchIndexOf('trending_topics', ['topic', 'category'])
 
@@ -74,15 +65,15 @@ const topicSearch = searchMigration(2, 'full-text search of trending topics', to
  * Per source: how many topics and how many of them unused, kept by triggers
  * (src/core/summary.ts), so that countTopicsBySource reads a row per source.
  */
-export const topicSourceTotals: SummarySpec = {
+export const topicSourceTotals = {
   table: 'topic_source_totals',
   source: 'trending_topics',
   groups: { source: '$.source' },
   totals: {
-    topics: { value: '1', type: 'integer' },
+    topics: total.rows,
     unused: { value: 'CASE WHEN $.used_flag = 0 THEN 1 ELSE 0 END', type: 'integer' },
   },
-}
+} satisfies SummarySpec
 
 const sourceTotals = summaryMigration(3, 'topic totals per source', topicSourceTotals)
 

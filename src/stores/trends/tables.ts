@@ -3,10 +3,12 @@ import {
   col,
   defineRow,
   defineTables,
+  summaryColumns,
   type Row,
   type TablesOf,
   defineSearch,
 } from '../../core/index.js'
+import { topicSourceTotals } from './migrations.js'
 
 /** The trends store's tables (seed 002, trends.db), each column once, as the migrations create them. */
 export const trendsTables = defineTables({
@@ -15,10 +17,7 @@ export const trendsTables = defineTables({
     topic: col.name(),
     source: col.name(),
     timestamp: col.timestamp().defaulted(),
-    relevance_score: col
-      .real()
-      .defaulted()
-      .constrained((s) => s.min(0).max(1)),
+    relevance_score: col.fraction().defaulted(),
     /** 0 = unused, 1 = used (seed 002 keeps the flag an integer; check_used_flag_valid). */
     used_flag: col
       .integer()
@@ -39,18 +38,11 @@ export const trendsTables = defineTables({
       .text()
       .nullable()
       .check((s) => s.min(1)),
-    result_count: col
-      .integer()
-      .defaulted()
-      .check((s) => s.min(0)),
+    result_count: col.counter(),
     timestamp: col.timestamp().defaulted(),
   },
   /** Per source, the totals behind countTopicsBySource; kept by triggers (migration 2). */
-  topic_source_totals: {
-    source: col.text(),
-    topics: col.integer().defaulted(),
-    unused: col.integer().defaulted(),
-  },
+  topic_source_totals: summaryColumns(topicSourceTotals, { source: col.text() }),
 })
 
 /** What full-text search reads, and the columns a list counts by value (docs/search.md). */

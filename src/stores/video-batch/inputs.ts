@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { defineList, filterOn, type FilterOf } from '../../core/index.js'
-import { PROMPT_COLUMNS, videoBatchSearch, videoBatchTables } from './tables.js'
+import { PROMPT_COLUMNS } from './migrations.js'
+import { videoBatchSearch, videoBatchTables } from './tables.js'
 
 // What the video-batch repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas. Names are the store's own (the package exports every

@@ -1,8 +1,11 @@
 import {
-  jobTables,
+  jobRuntimeMigration,
+  initialSchema,
+  valueList,
   type Migration,
   searchIndexOf,
   type SummarySpec,
+  total,
   widenIntegers,
   summaryMigration,
   summaryShardsMigration,
@@ -22,17 +25,11 @@ export const LEGACY_PLACEHOLDER = {
   status: 'legacy',
 } as const
 
-const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ')
-
 /** Seed 000's schema: images (with its self-reference), prompts, videos, and the indexes its Maintenance section asks for. */
-const initial: Migration = {
-  version: 1,
-  name: 'initial schema (seed 000)',
-  up: (d) => {
-    const ts = `${d.textTimestamp.type} NOT NULL DEFAULT ${d.textTimestamp.currentDefault}`
-    return [
-      ...d.compatibilityFunctions(),
-      `CREATE TABLE images (
+const initial = initialSchema('initial schema (seed 000)', (d) => {
+  const ts = `${d.textTimestamp.type} NOT NULL DEFAULT ${d.textTimestamp.currentDefault}`
+  return [
+    `CREATE TABLE images (
     id ${d.autoIncrementPrimaryKey},
     timestamp ${ts},
     original_filename TEXT NOT NULL,
@@ -50,9 +47,9 @@ const initial: Migration = {
     created_at ${ts},
     updated_at ${ts},
     origin_image_id INTEGER REFERENCES images(id),
-    CONSTRAINT check_images_status CHECK (status IN (${list(IMAGE_STATUSES)}))
+    CONSTRAINT check_images_status CHECK (status IN (${valueList(IMAGE_STATUSES)}))
 )`,
-      `CREATE TABLE prompts (
+    `CREATE TABLE prompts (
     id ${d.autoIncrementPrimaryKey},
     image_id INTEGER NOT NULL REFERENCES images(id),
     image_prompt TEXT,
@@ -64,7 +61,7 @@ const initial: Migration = {
     created_at ${ts},
     updated_at ${ts}
 )`,
-      `CREATE TABLE videos (
+    `CREATE TABLE videos (
     id ${d.autoIncrementPrimaryKey},
     image_id INTEGER NOT NULL REFERENCES images(id),
     prompt_id INTEGER REFERENCES prompts(id),
@@ -79,27 +76,18 @@ const initial: Migration = {
     error_message TEXT,
     created_at ${ts},
     metadata TEXT,
-    CONSTRAINT check_videos_status CHECK (status IN (${list(VIDEO_STATUSES)}))
+    CONSTRAINT check_videos_status CHECK (status IN (${valueList(VIDEO_STATUSES)}))
 )`,
-      'CREATE INDEX idx_images_status ON images(status)',
-      'CREATE INDEX idx_images_origin_image_id ON images(origin_image_id)',
-      'CREATE INDEX idx_prompts_image_id ON prompts(image_id)',
-      'CREATE INDEX idx_videos_image_id ON videos(image_id)',
-      'CREATE INDEX idx_videos_prompt_id ON videos(prompt_id)',
-      'CREATE INDEX idx_videos_status ON videos(status)',
-      ...d.touchTrigger('update_images_timestamp', 'images'),
-      ...d.touchTrigger('update_prompts_timestamp', 'prompts'),
-    ]
-  },
-  down: (d) => [
-    ...d.dropTrigger('update_prompts_timestamp', 'prompts'),
-    ...d.dropTrigger('update_images_timestamp', 'images'),
-    'DROP TABLE IF EXISTS videos',
-    'DROP TABLE IF EXISTS prompts',
-    'DROP TABLE IF EXISTS images',
-    ...d.dropCompatibilityFunctions(),
-  ],
-}
+    'CREATE INDEX idx_images_status ON images(status)',
+    'CREATE INDEX idx_images_origin_image_id ON images(origin_image_id)',
+    'CREATE INDEX idx_prompts_image_id ON prompts(image_id)',
+    'CREATE INDEX idx_videos_image_id ON videos(image_id)',
+    'CREATE INDEX idx_videos_prompt_id ON videos(prompt_id)',
+    'CREATE INDEX idx_videos_status ON videos(status)',
+    ...d.touchTrigger('update_images_timestamp', 'images'),
+    ...d.touchTrigger('update_prompts_timestamp', 'prompts'),
+  ]
+})
 
 /**
  * genmedia's additions (docs/seed-deviations/video-batch.md): video claims (`claimed_at`,
@@ -159,47 +147,26 @@ const workflow: Migration = {
  * attempt's outcome (`job_attempts`) and per-provider limits (`job_limits`). The seed's statuses
  * stay: a running or retrying video is `pending`, a cancelled one `failed` with `cancelled_at`.
  */
-const jobRuntime: Migration = {
-  version: 3,
-  name: 'job runtime: leases, attempts, retries, cancellation, provider limits',
-  up: (d) => [
-    'ALTER TABLE videos ADD COLUMN lease_owner TEXT',
-    `ALTER TABLE videos ADD COLUMN lease_expires_at ${d.textTimestamp.type}`,
-    'ALTER TABLE videos ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0',
-    `ALTER TABLE videos ADD COLUMN run_after ${d.textTimestamp.type}`,
-    `ALTER TABLE videos ADD COLUMN cancelled_at ${d.textTimestamp.type}`,
-    'ALTER TABLE videos ADD COLUMN progress INTEGER',
-    'ALTER TABLE videos ADD COLUMN provider TEXT',
-    'CREATE INDEX idx_videos_leases ON videos(lease_expires_at) WHERE lease_owner IS NOT NULL',
-    ...jobTables(d, 'videos', d.textTimestamp.type),
-  ],
-  down: () => [
-    'DROP TABLE IF EXISTS job_limits',
-    'DROP TABLE IF EXISTS job_attempts',
-    'DROP INDEX idx_videos_leases',
-    'ALTER TABLE videos DROP COLUMN provider',
-    'ALTER TABLE videos DROP COLUMN progress',
-    'ALTER TABLE videos DROP COLUMN cancelled_at',
-    'ALTER TABLE videos DROP COLUMN run_after',
-    'ALTER TABLE videos DROP COLUMN attempts',
-    'ALTER TABLE videos DROP COLUMN lease_expires_at',
-    'ALTER TABLE videos DROP COLUMN lease_owner',
-  ],
-}
-
-const imageSearchIndex = searchIndexOf('images', [
-  'descriptive_name',
-  'original_filename',
-  'uploaded_filename',
+const jobRuntime = jobRuntimeMigration(3, 'videos', (d) => d.textTimestamp.type, [
+  'CREATE INDEX idx_videos_leases ON videos(lease_expires_at) WHERE lease_owner IS NOT NULL',
 ])
-const promptSearchIndex = searchIndexOf('prompts', [
+
+/** The prompt columns of a prompt set (seed 000: "Prompt variations"). */
+export const PROMPT_COLUMNS = [
   'image_prompt',
   'video_prompt',
   'refined_video_prompt',
   'creative_video_prompt_1',
   'creative_video_prompt_2',
   'creative_video_prompt_3',
+] as const
+
+const imageSearchIndex = searchIndexOf('images', [
+  'descriptive_name',
+  'original_filename',
+  'uploaded_filename',
 ])
+const promptSearchIndex = searchIndexOf('prompts', PROMPT_COLUMNS)
 
 /** Full-text search over images' names and every prompt variation (docs/search.md). */
 const search = searchMigration(
@@ -214,21 +181,18 @@ const search = searchMigration(
  * size, kept by triggers (src/core/summary.ts), so that getVideoStatistics and countVideosByStatus
  * read a few rows instead of every video.
  */
-export const videoStatusTotals: SummarySpec = {
+export const videoStatusTotals = {
   table: 'video_status_totals',
   source: 'videos',
   groups: { status: '$.status' },
   totals: {
-    videos: { value: '1', type: 'integer' },
-    timed: {
-      value: 'CASE WHEN $.generation_time_seconds IS NULL THEN 0 ELSE 1 END',
-      type: 'integer',
-    },
-    time_sum: { value: 'COALESCE($.generation_time_seconds, 0)', type: 'real' },
-    sized: { value: 'CASE WHEN $.file_size_bytes IS NULL THEN 0 ELSE 1 END', type: 'integer' },
-    size_sum: { value: 'COALESCE($.file_size_bytes, 0)', type: 'integer' },
+    videos: total.rows,
+    timed: total.known('generation_time_seconds'),
+    time_sum: total.sum('generation_time_seconds', 'real'),
+    sized: total.known('file_size_bytes'),
+    size_sum: total.sum('file_size_bytes', 'integer'),
   },
-}
+} satisfies SummarySpec
 
 /** Rows per status of video_status_totals (migration 7), over which writing connections spread. */
 export const VIDEO_STATUS_SHARDS = 64

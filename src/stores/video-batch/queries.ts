@@ -1,5 +1,4 @@
 import {
-  NotFoundError,
   pageSize,
   paginate,
   type Page,
@@ -169,12 +168,7 @@ ORDER BY derivatives_count DESC, original.id`)
    * Throws NotFoundError for an unknown id.
    */
   async getImageLineage(id: number): Promise<ImageLineage> {
-    const row = await this.k
-      .selectFrom('images')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) throw new NotFoundError(`image ${id} does not exist`)
+    const row = await this.rowWhere('images', 'id', id, `image ${id} does not exist`)
     const ancestors = await this.db.query<Record<string, unknown>>(
       `WITH RECURSIVE ancestry AS (
     SELECT parent.*, 1 AS depth FROM images child JOIN images parent ON parent.id = child.origin_image_id

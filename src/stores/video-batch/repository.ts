@@ -5,7 +5,7 @@ import {
   parseInput,
   tableRows,
   ValidationError,
-  type ValuesOf,
+  type UpdateValues,
 } from '../../core/index.js'
 import { IMAGE_STATUSES, LEGACY_PLACEHOLDER, VIDEO_STATUSES } from './migrations.js'
 import {
@@ -37,6 +37,7 @@ import {
   type PromptSet,
   type Video,
   type VideoBatchImageStatus,
+  type VideoBatchTables,
 } from './tables.js'
 
 const { images, prompts, videos } = videoBatchTables
@@ -104,21 +105,16 @@ export class VideoBatchRepository extends VideoBatchQueries {
   async #moveImage(
     id: number,
     from: VideoBatchImageStatus,
-    values: ValuesOf<typeof images.columns>,
+    values: UpdateValues<VideoBatchTables['images'], Image>,
   ): Promise<Image> {
     // updated_at is set here, not only by the trigger: SQLite's RETURNING shows the row before
     // AFTER triggers.
-    const encoded = images.codec.encode({ ...values, updated_at: new Date() })
-    const row = await this.db.run((k) =>
-      k
-        .updateTable('images')
-        .set(encoded)
-        .where('id', '=', id)
-        .where('status', '=', from)
-        .returningAll()
-        .executeTakeFirst(),
+    const row = await this.#imageRows.updateWhere(
+      id,
+      { status: from },
+      { ...values, updated_at: new Date() },
     )
-    if (row) return images.codec.decode(row)
+    if (row) return row
     const current = await this.getImage(id)
     throw new ConflictError(`image ${id} is ${current.status}, not ${from}`)
   }
@@ -153,7 +149,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   /** countImagesByStatus returns how many images each status has (every status present). */
   async countImagesByStatus(): Promise<Record<string, number>> {
-    return this.#countByStatus('images', IMAGE_STATUSES)
+    return this.countPerValue('images', 'status', IMAGE_STATUSES)
   }
 
   /**
@@ -296,40 +292,38 @@ export class VideoBatchRepository extends VideoBatchQueries {
    */
   async completeVideo(id: number, result: VideoResult): Promise<Video> {
     const r = parseInput(videoResultSchema, result)
-    const current = await this.getVideo(id)
-    return this.#moveVideo(id, {
-      ...r,
-      status: 'completed',
-      error_message: null,
-      generation_time_seconds: r.generation_time_seconds ?? secondsSince(current),
-      metadata: mergeMetadata(current.metadata, r.metadata),
-    })
+    return this.#finishVideo(id, { ...r, status: 'completed', error_message: null })
   }
 
   /** failVideo marks a pending video `failed` with its error and timing. */
   async failVideo(id: number, failure: VideoFailure): Promise<Video> {
-    const f = parseInput(videoFailureSchema, failure)
+    return this.#finishVideo(id, { ...parseInput(videoFailureSchema, failure), status: 'failed' })
+  }
+
+  /**
+   * #finishVideo ends a pending video with `values`: its generation time, unless they give one,
+   * is the time since it was claimed (or queued), and their metadata is merged into the stored.
+   */
+  async #finishVideo(
+    id: number,
+    values: UpdateValues<VideoBatchTables['videos'], Video> & {
+      metadata?: Record<string, unknown>
+    },
+  ): Promise<Video> {
     const current = await this.getVideo(id)
     return this.#moveVideo(id, {
-      ...f,
-      status: 'failed',
-      generation_time_seconds: f.generation_time_seconds ?? secondsSince(current),
-      metadata: mergeMetadata(current.metadata, f.metadata),
+      ...values,
+      generation_time_seconds: values.generation_time_seconds ?? secondsSince(current),
+      metadata: mergeMetadata(current.metadata, values.metadata),
     })
   }
 
-  async #moveVideo(id: number, values: ValuesOf<typeof videos.columns>): Promise<Video> {
-    const encoded = videos.codec.encode(values)
-    const row = await this.db.run((k) =>
-      k
-        .updateTable('videos')
-        .set(encoded)
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .returningAll()
-        .executeTakeFirst(),
-    )
-    if (row) return videos.codec.decode(row)
+  async #moveVideo(
+    id: number,
+    values: UpdateValues<VideoBatchTables['videos'], Video>,
+  ): Promise<Video> {
+    const row = await this.#videoRows.updateWhere(id, { status: 'pending' }, values)
+    if (row) return row
     const current = await this.getVideo(id)
     throw new ConflictError(`video ${id} is ${current.status}, not pending`)
   }
@@ -345,29 +339,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
   /** countVideosByStatus returns how many videos each status has (every status present). */
   async countVideosByStatus(): Promise<Record<string, number>> {
     // From the totals the triggers keep (migrations 5 and 7), not a count of every video.
-    const rows = await this.k
-      .selectFrom('video_status_totals')
-      .select(['status', (eb) => eb.fn.sum<number>('videos').as('count')])
-      .groupBy('status')
-      .execute()
-    const counts: Record<string, number> = Object.fromEntries(VIDEO_STATUSES.map((s) => [s, 0]))
-    for (const row of rows) counts[row.status] = Number(row.count)
-    return counts
-  }
-
-  /** #countByStatus counts the rows of `table` per status, every one of `statuses` present. */
-  async #countByStatus(
-    table: 'images',
-    statuses: readonly string[],
-  ): Promise<Record<string, number>> {
-    const rows = await this.k
-      .selectFrom(table)
-      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy('status')
-      .execute()
-    const counts: Record<string, number> = Object.fromEntries(statuses.map((s) => [s, 0]))
-    for (const row of rows) counts[row.status] = Number(row.count)
-    return counts
+    return this.countPerValue('video_status_totals', 'status', VIDEO_STATUSES, 'videos')
   }
 }
 

@@ -2,14 +2,16 @@ import { z } from 'zod'
 import {
   col,
   defineRow,
+  pickColumns,
   defineTables,
+  summaryColumns,
   jobColumns,
   jobTableColumns,
   type Row,
   type TablesOf,
   defineSearch,
 } from '../../core/index.js'
-import { IMAGE_STATUSES, VIDEO_STATUSES } from './migrations.js'
+import { IMAGE_STATUSES, PROMPT_COLUMNS, VIDEO_STATUSES, videoStatusTotals } from './migrations.js'
 
 /** statusOf accepts exactly `values`; anything else is refused naming the value and the choices. */
 function statusOf<const T extends readonly [string, ...string[]]>(values: T) {
@@ -107,26 +109,12 @@ export const videoBatchTables = defineTables({
    * Per video status, the totals behind getVideoStatistics; kept by triggers (migrations 5 and
    * 7), a row per status and writing connection (`shard`): a status's totals are its rows' sums.
    */
-  video_status_totals: {
-    status: col.enum(VIDEO_STATUSES),
-    shard: col.integer().defaulted(),
-    videos: col.integer().defaulted(),
-    timed: col.integer().defaulted(),
-    time_sum: col.real().defaulted(),
-    sized: col.integer().defaulted(),
-    size_sum: col.integer().defaulted(),
-  },
+  video_status_totals: summaryColumns(
+    videoStatusTotals,
+    { status: col.enum(VIDEO_STATUSES) },
+    'sharded',
+  ),
 })
-
-/** The prompt columns of a prompt set (seed 000: "Prompt variations"). */
-export const PROMPT_COLUMNS = [
-  'image_prompt',
-  'video_prompt',
-  'refined_video_prompt',
-  'creative_video_prompt_1',
-  'creative_video_prompt_2',
-  'creative_video_prompt_3',
-] as const
 
 /**
  * What full-text search reads (docs/search.md): images by their descriptive name and file
@@ -168,22 +156,24 @@ export interface ImageLineage {
 
 // ── the rows of the seed's Common Queries ─────────────────────────────────
 
+const image = videoBatchTables.images.columns
+const prompt = videoBatchTables.prompts.columns
+const video = videoBatchTables.videos.columns
+
 /** Row of the seed's "Get all completed videos with their prompts". */
 export const completedVideoRow = defineRow({
   video_id: col.integer(),
-  descriptive_name: col.key().nullable(),
-  video_prompt: col.text().nullable(),
-  video_filename: col.key().nullable(),
-  generation_time_seconds: col.real().nullable(),
-  status: col.enum(VIDEO_STATUSES),
+  descriptive_name: image.descriptive_name,
+  video_prompt: prompt.video_prompt,
+  ...pickColumns(video, ['video_filename', 'generation_time_seconds', 'status']),
 })
 export type CompletedVideoRow = Row<typeof completedVideoRow>
 
 /** Row of the seed's "Get prompts without reference images (legacy)". */
 export const legacyPromptRow = defineRow({
   id: col.integer(),
-  video_prompt: col.text().nullable(),
-  descriptive_name: col.key().nullable(),
+  video_prompt: prompt.video_prompt,
+  descriptive_name: image.descriptive_name,
 })
 export type LegacyPromptRow = Row<typeof legacyPromptRow>
 
@@ -199,11 +189,13 @@ export type VideoStatisticsRow = Row<typeof videoStatisticsRow>
 /** Row of the seed's "Get images with upload metadata". */
 export const uploadedImageRow = defineRow({
   id: col.integer(),
-  descriptive_name: col.key().nullable(),
-  upload_url: col.text().nullable(),
-  file_size_bytes: col.integer().nullable(),
-  processing_time_seconds: col.real().nullable(),
-  status: col.enum(IMAGE_STATUSES),
+  ...pickColumns(image, [
+    'descriptive_name',
+    'upload_url',
+    'file_size_bytes',
+    'processing_time_seconds',
+    'status',
+  ]),
 })
 export type UploadedImageRow = Row<typeof uploadedImageRow>
 
@@ -227,9 +219,6 @@ export type ImageChainRow = Row<typeof imageChainRow>
 /** Row of the seed's "Get all original images". */
 export const originalImageRow = defineRow({
   id: col.integer(),
-  descriptive_name: col.key().nullable(),
-  upload_url: col.text().nullable(),
-  status: col.enum(IMAGE_STATUSES),
-  created_at: col.timestamp(),
+  ...pickColumns(image, ['descriptive_name', 'upload_url', 'status', 'created_at']),
 })
 export type OriginalImageRow = Row<typeof originalImageRow>

@@ -95,6 +95,19 @@ export function createPostgresPool(location: PostgresLocation, max = 10): pg.Poo
   return pool
 }
 
+/** withPostgresPool runs `task` on a pool of one connection to `location`, ended after it. */
+export async function withPostgresPool<T>(
+  location: PostgresLocation,
+  task: (pool: pg.Pool) => Promise<T>,
+): Promise<T> {
+  const pool = createPostgresPool(location, 1)
+  try {
+    return await task(pool)
+  } finally {
+    await pool.end()
+  }
+}
+
 /** A pool whose connections work inside the store's schema and in UTC (`sessionPool`). */
 export interface SessionPool {
   connect(): Promise<pg.PoolClient>
@@ -198,12 +211,7 @@ export async function postgresExists(
   location: PostgresLocation,
   defaultSchema: string,
 ): Promise<boolean> {
-  const pool = createPostgresPool(location, 1)
-  try {
-    return await schemaExists(pool, schemaOf(location, defaultSchema))
-  } finally {
-    await pool.end()
-  }
+  return withPostgresPool(location, (pool) => schemaExists(pool, schemaOf(location, defaultSchema)))
 }
 
 /** dropPostgres drops the store's schema with everything in it. Idempotent. */
@@ -211,14 +219,8 @@ export async function dropPostgres(
   location: PostgresLocation,
   defaultSchema: string,
 ): Promise<void> {
-  const pool = createPostgresPool(location, 1)
-  try {
-    await pool.query(
-      `DROP SCHEMA IF EXISTS ${quoteIdentifier(schemaOf(location, defaultSchema))} CASCADE`,
-    )
-  } finally {
-    await pool.end()
-  }
+  const schema = quoteIdentifier(schemaOf(location, defaultSchema))
+  await withPostgresPool(location, (pool) => pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
 }
 
 /** isMissingTable tells whether `error` is PostgreSQL's undefined_table (42P01). */

@@ -6,7 +6,13 @@ import type { RestoreOutcome, RestoreRequest } from '../../backup/engine.js'
 import { ConflictError, NotFoundError } from '../../errors.js'
 import { MIGRATION_TABLE } from '../../migrator.js'
 import { openStore } from '../../store.js'
-import { createPostgresPool, quoteIdentifier, schemaExists, schemaOf } from './connection.js'
+import {
+  createPostgresPool,
+  quoteIdentifier,
+  schemaExists,
+  schemaOf,
+  withPostgresPool,
+} from './connection.js'
 import { parsePostgresLocation, type PostgresLocation } from './location.js'
 
 /** The infix of a restore point's schema name: `<schema>_restore_point_<UTC stamp>`. */
@@ -199,26 +205,18 @@ async function pruneRestorePoints(pool: pg.Pool, schema: string, keep: number): 
 
 /** listPostgresRestorePoints lists a store's restore-point schemas, newest first. */
 export async function listPostgresRestorePoints(location: PostgresLocation, schema: string) {
-  const pool = createPostgresPool(location, 1)
-  try {
-    return await restorePointsOf(pool, schemaOf(location, schema))
-  } finally {
-    await pool.end()
-  }
+  return withPostgresPool(location, (pool) => restorePointsOf(pool, schemaOf(location, schema)))
 }
 
 /** listPostgresRestoreLeftovers lists the scratch schemas of killed restores of a store. */
 export async function listPostgresRestoreLeftovers(location: PostgresLocation, schema: string) {
-  const pool = createPostgresPool(location, 1)
-  try {
+  return withPostgresPool(location, async (pool) => {
     const { rows } = await pool.query<{ name: string }>(
       'SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1) ORDER BY nspname',
       [`${schemaOf(location, schema)}${RESTORING_INFIX}`],
     )
     return rows.map((r) => r.name)
-  } finally {
-    await pool.end()
-  }
+  })
 }
 
 /**
@@ -227,8 +225,7 @@ export async function listPostgresRestoreLeftovers(location: PostgresLocation, s
  */
 export async function recoverPostgres(location: PostgresLocation, schema: string) {
   const target = schemaOf(location, schema)
-  const pool = createPostgresPool(location, 1)
-  try {
+  return withPostgresPool(location, async (pool) => {
     if (await schemaExists(pool, target)) {
       throw new ConflictError(
         `schema ${target} exists; recovering puts a restore point back only where the store is missing`,
@@ -238,7 +235,5 @@ export async function recoverPostgres(location: PostgresLocation, schema: string
     if (!newest) throw new NotFoundError(`schema ${target} has no restore point to put back`)
     await pool.query(`ALTER SCHEMA ${quoteIdentifier(newest)} RENAME TO ${quoteIdentifier(target)}`)
     return newest
-  } finally {
-    await pool.end()
-  }
+  })
 }

@@ -1,5 +1,4 @@
-import type { Database, Executor } from '../../database.js'
-import type { BulkFill } from '../engine.js'
+import type { Engine } from '../engine.js'
 
 /**
  * insertDirect is SQLite's direct path for bulk inserts: inside the transaction the rows go
@@ -9,15 +8,15 @@ import type { BulkFill } from '../engine.js'
  * a transaction of this connection, and under captureQueries (so that the statements are
  * recorded), it returns undefined and the rows go in multi-row INSERTs through Kysely.
  */
-export function insertDirect(
-  db: Database,
-  executor: Executor,
-  sql: () => string,
-  width: number,
-  count: number,
-  fill: BulkFill,
-  returned?: (row: unknown) => void,
-): number | undefined {
+export const insertDirect: NonNullable<Engine['insertDirect']> = (
+  db,
+  executor,
+  sql,
+  width,
+  count,
+  fill,
+  returned,
+) => {
   const handle = db.sqliteHandle
   if (!handle || !executor.isTransaction || !handle.inTransaction || db.capturing) return undefined
   const insert = handle.prepare(sql())
