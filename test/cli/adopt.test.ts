@@ -117,6 +117,10 @@ describe('genmedia adopt', () => {
     expect(artist.status).toBe('adoptable')
     expect(artist.rowCounts.generated_images).toBe(120)
     expect(fileHash(file)).toBe(hash)
+    // The table leaves blank what a database left for adopt does not have (no version).
+    const table = await runCli(['start', '--no-serve'], { env })
+    expect(table.stdout).toMatch(/ai-artist\W+adoptable/)
+    expect(table.stdout).not.toContain('undefined')
 
     const stores = await servedStores(env)
     const listed = stores.find((s) => s.store === 'ai-artist')!

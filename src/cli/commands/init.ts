@@ -76,7 +76,7 @@ export function registerInit(program: Command): void {
             : await initStore(definition, options)
           reports.push(report)
         }
-        print(reports, options)
+        printReports(reports, options)
         if (options.check) {
           const notReady = reports.filter((r) => r.status !== 'ready')
           if (notReady.length > 0) {
@@ -228,7 +228,11 @@ async function checkState(definition: StoreDefinition): Promise<InitReport> {
   }
 }
 
-function print(reports: InitReport[], options: InitOptions): void {
+/**
+ * printReports prints stores' states as `init` and `start` show them: a table (a column left
+ * blank where a store has no value, as a database left for `adopt`), or JSON; messages after.
+ */
+export function printReports(reports: InitReport[], options: { json?: boolean }): void {
   if (options.json) {
     printJson(reports)
     return

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { formatBytes, printJson, printTable, run } from '../output.js'
+import { run } from '../output.js'
 import { STORES } from '../../stores/registry.js'
 import { isForeignDatabase, resolveStoreLocation } from '../../core/index.js'
-import { checkStore, initStore, type InitReport } from './init.js'
+import { checkStore, initStore, printReports, type InitReport } from './init.js'
 import { refuseUnguardedHost, serveFromFlags } from './serve.js'
 
 interface StartFlags {
@@ -42,22 +42,7 @@ export function registerStart(program: Command): void {
               : await initStore(definition, { seed: true }),
           )
         }
-        if (flags.json) printJson(reports)
-        else {
-          printTable(reports, {
-            store: (r) => r.store,
-            status: (r) => r.status,
-            engine: (r) => r.engine,
-            version: (r) => `${r.schemaVersion}/${r.latestVersion}`,
-            rows: (r) =>
-              Object.entries(r.rowCounts ?? {})
-                .map(([t, n]) => `${t} ${n}`)
-                .join('\n'),
-            size: (r) => formatBytes(r.sizeBytes ?? 0),
-            location: (r) => r.location,
-          })
-        }
-        for (const r of reports) if (r.message) process.stderr.write(`${r.store}: ${r.message}\n`)
+        printReports(reports, flags)
         if (flags.serve) await serveFromFlags(flags)
       }),
     )
