@@ -16,6 +16,8 @@ export interface TransferPlan {
   readonly name: string
   readonly table: Table<any, string>
   readonly columns: readonly string[]
+  /** Each column's type as the database reports it, in the order of `columns`. */
+  readonly types: readonly string[]
   /** The primary key's columns (every column when the table has none). */
   readonly key: readonly string[]
   /** The generated integer key, if the table has one (its counter is carried). */
@@ -68,6 +70,7 @@ export async function planTables(
       name: table.name,
       table,
       columns,
+      types: columns.map((c) => actual.columns.find((a) => a.name === c)!.type),
       key,
       id,
       selfReferences,
