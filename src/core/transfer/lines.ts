@@ -19,8 +19,17 @@ export interface LineFragment {
  * timestamps), NULL as null, JSON values with their keys sorted.
  */
 export function valueJson(kind: ColumnKind, stored: unknown): string {
-  const decoded = decoderOf(kind)(stored) ?? null
-  return kind === 'json' ? canonicalJson(decoded) : JSON.stringify(decoded)
+  return decodedJson(kind, decoderOf(kind)(stored))
+}
+
+/** decodedJson is valueJson of a value the codec already decoded. */
+export function decodedJson(kind: ColumnKind, decoded: unknown): string {
+  return kind === 'json' ? canonicalJson(decoded ?? null) : JSON.stringify(decoded ?? null)
+}
+
+/** linePrefixes are what comes before each column's value in a line: `{"id":`, `,"name":`. */
+export function linePrefixes(columns: readonly string[]): string[] {
+  return columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c)}:`)
 }
 
 /** Whether `name` is an array index, which JavaScript puts first among an object's keys. */
@@ -87,7 +96,7 @@ export class LineQuery {
     this.#plan = plan
     const kinds = plan.table.columns as Record<string, Column>
     this.#kinds = plan.columns.map((c) => kinds[c]!.kind)
-    this.#prefixes = plan.columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c)}:`)
+    this.#prefixes = linePrefixes(plan.columns)
     // JSON.stringify puts keys that are array indexes first: such a table's lines are all
     // JavaScript's (no declared table has one).
     const inSql = !plan.columns.some(isIndex)

@@ -34,13 +34,18 @@ async function* streamRows<Row = RawRow>(
 ): AsyncGenerator<Row[]> {
   const config = { types, ...(arrays ? { rowMode: 'array' } : {}) } as Cursor.CursorQueryConfig
   const cursor = client.query(new Cursor<Row>(sql, [], config))
+  // The next batch is asked for before this one is handed over: the server reads (and makes
+  // lines) while this process works on the batch it has.
+  let next = cursor.read(batchSize)
   try {
     for (;;) {
-      const rows = await cursor.read(batchSize)
+      const rows = await next
       if (rows.length === 0) return
+      next = cursor.read(batchSize)
       yield rows
     }
   } finally {
+    await next.catch(() => undefined)
     await cursor.close()
   }
 }
