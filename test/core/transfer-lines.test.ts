@@ -50,19 +50,31 @@ const JSONS = [
   'not json at all',
   '[]',
   '{}',
+  '["a","b"]',
+  '["a", "b"]',
+  '["a",1]',
+  '["a",["b"]]',
+  '["a",{"c":1}]',
+  '["x\\"y"]',
+  '["[x]","{y}"]',
+  '["é","😀"]',
+  '["a"] ',
+  '[1,2]',
+  '["a",1.0,"b"]',
+  '["","\\u0041"]',
 ]
 
 async function linesOf(location: string) {
   const store = await openStore(aiArtistStore, { location, readOnly: true })
   try {
-    const chunks: string[] = []
+    const chunks: Buffer[] = []
     await exportTables(store.db, aiArtistStore, {
       format: 'ndjson',
       tables: ['generated_images'],
       open: () =>
         new Writable({
           write(chunk: Buffer, _encoding, done) {
-            chunks.push(chunk.toString('utf8'))
+            chunks.push(Buffer.from(chunk))
             done()
           },
         }),
@@ -77,7 +89,14 @@ async function linesOf(location: string) {
         for (const raw of raws) expected.push(`${format.line(format.decode(raw))}\n`)
       }
     })
-    return { actual: chunks.join(''), expected: expected.join('') }
+    // Bytes compared, not text: text made of them would hide bytes that are not UTF-8.
+    const actual = Buffer.concat(chunks)
+    const wanted = Buffer.from(expected.join(''), 'utf8')
+    return {
+      actual: actual.toString('utf8'),
+      expected: expected.join(''),
+      same: actual.equals(wanted),
+    }
   } finally {
     await store.close()
   }
@@ -104,7 +123,7 @@ describe.each(ENGINES)('export lines made in SQL on $name', (engine) => {
       for (const prompt of TEXTS) await insert({ source_query: prompt })
       for (const params of JSONS) {
         if (pg && params === 'not json at all') continue
-        await insert({ generation_params: params, tags: pg ? '["b","a"]' : params })
+        await insert({ generation_params: params, tags: params })
       }
       for (const seed of [2 ** 53 - 1, 2 ** 53 + 2, -(2 ** 62), 0]) await insert({ seed })
       const times = pg
@@ -128,12 +147,18 @@ describe.each(ENGINES)('export lines made in SQL on $name', (engine) => {
       if (!pg) {
         for (const is_featured of [2, 0.5, 'yes', '']) await insert({ is_featured })
         await insert({ diversity_score: 'text in a real column', seed: 2.5 })
+        // Text that is not UTF-8, as another program may write it.
+        await store.db.query(
+          `INSERT INTO generated_images (filename, prompt, model_id, source_query)
+           VALUES ('bad utf-8', CAST(X'61ff62c3' AS TEXT), 'm', CAST(X'e282' AS TEXT))`,
+        )
       }
     } finally {
       await store.close()
     }
-    const { actual, expected } = await linesOf(location)
+    const { actual, expected, same } = await linesOf(location)
     expect(actual.split('\n').length).toBeGreaterThan(40)
     expect(actual).toBe(expected)
+    expect(same).toBe(true)
   })
 })

@@ -1,9 +1,11 @@
+import { isUtf8 } from 'node:buffer'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { stringify } from 'csv-stringify/sync'
 import type { Database } from '../database.js'
 import { ValidationError } from '../errors.js'
 import type { StoreDefinition } from '../store.js'
+import type { SnapshotReader } from './engine.js'
 import { LineQuery } from './lines.js'
 import { planTables, rowFormatOf, type TransferPlan } from './tables.js'
 
@@ -82,9 +84,16 @@ export async function exportTables(
             for await (const [row] of reader.arrays(page(after)!, 1)) last = row
             const [key, count, bytes] = last ?? []
             if (!count) break
+            let chunk: Buffer | string = bytes as Buffer
+            if (!isUtf8(chunk)) {
+              // Text that is not UTF-8 (written by another program) is read as JavaScript reads
+              // it (each bad sequence a U+FFFD): the page again, decoded by the codec.
+              const range = keyRange(plan, after, String(key))
+              chunk = await codecLines(reader, plan, where ? `(${where}) AND ${range}` : range)
+            }
             rows += Number(count)
             after = String(key)
-            if (!out.write(bytes as Buffer)) await once(out, 'drain')
+            if (!out.write(chunk)) await once(out, 'drain')
           }
         } else {
           for await (const batch of reader.arrays(lines.sql({ where }), BATCH_SIZE)) {
@@ -111,6 +120,25 @@ export async function exportTables(
     }
     return done
   })
+}
+
+/** The rows of a page: key after `after` (none: from the first) up to `last`, both integers. */
+function keyRange(plan: TransferPlan, after: string | undefined, last: string): string {
+  const key = `"${plan.key[0]!.replace(/"/g, '""')}"`
+  return `${after === undefined ? '' : `${key} > ${after} AND `}${key} <= ${last}`
+}
+
+/** codecLines is the NDJSON of the rows `where` selects, each row decoded by the codec. */
+async function codecLines(reader: SnapshotReader, plan: TransferPlan, where: string) {
+  const format = rowFormatOf(plan)
+  let text = ''
+  for await (const raws of reader.rows(
+    `${plan.select} WHERE ${where} ${plan.orderBy}`,
+    BATCH_SIZE,
+  )) {
+    for (const raw of raws) text += `${format.line(format.decode(raw))}\n`
+  }
+  return text
 }
 
 /** The WHERE condition of a table's export (`where` and the table's scope), if any. */

@@ -33,7 +33,12 @@ export function linePrefixes(columns: readonly string[]): string[] {
 }
 
 /** Whether `name` is an array index, which JavaScript puts first among an object's keys. */
-const isIndex = (name: string) => /^(0|[1-9][0-9]*)$/.test(name) && Number(name) < 2 ** 32 - 1
+function isIndex(name: string): boolean {
+  const first = name.charCodeAt(0)
+  // Most names start with a letter: no expression to run for them.
+  if (!(first >= 48 && first <= 57)) return false
+  return /^(0|[1-9][0-9]*)$/.test(name) && Number(name) < 2 ** 32 - 1
+}
 
 /**
  * canonicalJson is `JSON.stringify(canonicalValue(value))` for a value JSON.parse made, written
@@ -52,20 +57,22 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(canonicalValue(value))
   }
   const keys = Object.keys(value).sort()
-  const ordered = keys.some(isIndex)
+  let indexes = false
+  for (let i = 0; i < keys.length; i++) if (isIndex(keys[i]!)) indexes = true
+  const ordered = indexes
     ? [
         ...keys.filter(isIndex).sort((a, b) => Number(a) - Number(b)),
         ...keys.filter((k) => !isIndex(k)),
       ]
     : keys
-  let text = '{'
-  let first = true
-  for (const key of ordered) {
+  const object = value as Record<string, unknown>
+  let text = ''
+  for (let i = 0; i < ordered.length; i++) {
+    const key = ordered[i]!
     if (key === '__proto__') continue
-    text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`
-    first = false
+    text += `,${JSON.stringify(key)}:${canonicalJson(object[key])}`
   }
-  return `${text}}`
+  return text === '' ? '{}' : `{${text.slice(1)}}`
 }
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`

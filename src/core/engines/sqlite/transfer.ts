@@ -100,6 +100,17 @@ function sqliteLineFragment(column: string, kind: ColumnKind): LineFragment {
       `WHEN typeof(${x}) = 'text' AND octet_length(${x}) = 19 AND ${x} GLOB '${DATE_TIME}' ` +
         `THEN '"' || substr(${x}, 1, 10) || 'T' || substr(${x}, 12) || '.000Z"'`,
     )
+  } else if (kind === 'json') {
+    // An array of strings (tags) that is already as JSON.stringify writes it: valid, minified,
+    // no escape, no NUL, nothing nested, and as many quotes as two per element (so that every
+    // element is a string). Objects have their keys sorted in JavaScript.
+    cases.push(
+      `WHEN typeof(${x}) = 'text' AND ${x} = '[]' THEN '[]'`,
+      `WHEN typeof(${x}) = 'text' AND ${x} GLOB '[[]"*"]' AND instr(${x}, '\\') = 0 ` +
+        `AND instr(${x}, char(0)) = 0 AND instr(${x}, '{') = 0 AND instr(substr(${x}, 2), '[') = 0 ` +
+        `AND json_valid(${x}) AND json(${x}) = ${x} ` +
+        `AND length(${x}) - length(replace(${x}, '"', '')) = 2 * json_array_length(${x}) THEN ${x}`,
+    )
   }
   return {
     sql: `CASE ${cases.join(' ')} ELSE ${VALUE_JSON}('${kind}', ${x}) END`,
