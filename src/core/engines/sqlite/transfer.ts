@@ -10,7 +10,7 @@ import type {
 } from '../../transfer/engine.js'
 import { valueJson, type LineFragment } from '../../transfer/lines.js'
 import type { ColumnKind } from '../../table.js'
-import { isBusy, SQLITE_BUSY_DEADLINE_MS, toSqliteValue } from './connection.js'
+import { isBusy, SQLITE_BUSY_DEADLINE_MS, SQLITE_PRAGMAS, toSqliteValue } from './connection.js'
 import { runSqliteQuery } from './query.js'
 import { sqliteRebuildSearchIndex } from './search.js'
 
@@ -264,7 +264,11 @@ export const sqliteTransfer: EngineTransfer = {
       ? new BetterSqlite3(db.location, { readonly: true, fileMustExist: true })
       : db.sqliteHandle!
     try {
-      if (own) handle.pragma('query_only = ON')
+      if (own) {
+        handle.pragma('query_only = ON')
+        // As the store's own handles: sorts (an export page's lines in key order) in memory.
+        handle.pragma(SQLITE_PRAGMAS.find((p) => p.startsWith('temp_store'))!)
+      }
       handle.exec('BEGIN')
       // The first read of a deferred transaction fixes its snapshot.
       handle.prepare('SELECT COUNT(*) FROM sqlite_master').get()
