@@ -56,9 +56,12 @@ export async function transferFigure(ctx: BenchContext): Promise<Figure> {
     '10',
     'Copy between engines and export',
     `\`genmedia copy ai-artist\` (\`copyStore\`) with ${table} at ${formatNumber(rows)} rows: ` +
-      'SQLite → PostgreSQL and PostgreSQL → SQLite (one snapshot, one transaction, triggers off, ' +
-      'every row decoded, checksummed, encoded, then read back and checksummed before commit), ' +
-      `and \`genmedia export ai-artist ${table}\` to NDJSON from SQLite (key order, streamed). ` +
+      'SQLite → PostgreSQL and PostgreSQL → SQLite (one snapshot, one transaction, triggers, ' +
+      'plain indexes and foreign keys set aside while loading; every row decoded once, its export ' +
+      'line checksummed and its values encoded; the target’s lines made by its database and ' +
+      'checksummed before commit), ' +
+      `and \`genmedia export ai-artist ${table}\` to NDJSON from SQLite (key order, streamed; ` +
+      'each line made in SQL, pages of lines read as bytes). ' +
       'Each runs once in a child process from the compiled package (dist/, built first), as the ' +
       'CLI runs; rows/s counts every table; peak RSS is the child’s. Beside them: the bench’s own ' +
       'loader into PostgreSQL (unnest batches, triggers and foreign keys off, no checks), and raw ' +

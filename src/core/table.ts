@@ -330,6 +330,23 @@ function defineTable<Cs extends Columns>(name: string, columns: Cs): Table<Cs> {
   }
 }
 
+const decodeJson = (v: unknown) => (typeof v === 'string' ? parseJsonValue(v) : v)
+const decodeBoolean = (v: unknown) => (v !== undefined && v !== null ? Boolean(v) : v)
+const decodeTimestamp = (v: unknown) => (v !== undefined && v !== null ? toIsoTimestamp(v) : v)
+const asStored = (v: unknown) => v
+
+/**
+ * decoderOf returns what the codec does to one stored value of a column of `kind` (JSON parsed,
+ * booleans as booleans, timestamps as ISO-8601 UTC, the rest as stored): for code that reads
+ * rows as arrays of values rather than objects.
+ */
+export function decoderOf(kind: ColumnKind): (value: unknown) => unknown {
+  if (kind === 'json') return decodeJson
+  if (kind === 'boolean') return decodeBoolean
+  if (kind === 'timestamp') return decodeTimestamp
+  return asStored
+}
+
 const encodeJson = (value: unknown) => JSON.stringify(value)
 
 /** codecOf builds the codec of `columns`, choosing each column's conversion once. */
@@ -344,17 +361,18 @@ function codecOf<Cs extends Columns>(columns: Cs): RowCodec<RowOf<Cs>, Cs> {
   ])
   const decode = (raw: object): RowOf<Cs> => {
     const row: Record<string, unknown> = { ...raw }
+    // Only values there are converted: a column the raw row lacks stays absent.
     for (const c of json) {
       const v = row[c]
-      if (typeof v === 'string') row[c] = parseJsonValue(v)
+      if (v !== undefined && v !== null) row[c] = decodeJson(v)
     }
     for (const c of booleans) {
       const v = row[c]
-      if (v !== undefined && v !== null) row[c] = Boolean(v)
+      if (v !== undefined && v !== null) row[c] = decodeBoolean(v)
     }
     for (const c of timestamps) {
       const v = row[c]
-      if (v !== undefined && v !== null) row[c] = toIsoTimestamp(v)
+      if (v !== undefined && v !== null) row[c] = decodeTimestamp(v)
     }
     return row as RowOf<Cs>
   }

@@ -2,12 +2,16 @@ import { resolveStoreLocation, type Env } from '../config.js'
 import { Database } from '../database.js'
 import { engineFor } from '../engines/index.js'
 import { openStore, type OpenStore, type StoreDefinition } from '../store.js'
-import type { TableLoader, SnapshotReader } from './engine.js'
+import { decoderOf, type Column } from '../table.js'
+import type { EngineTransfer, TableLoader, SnapshotReader } from './engine.js'
 import { CopyError } from './errors.js'
-import { Checksum, keysOf, planTables, rowFormatOf, type TransferPlan } from './tables.js'
+import { decodedJson, LineQuery, linePrefixes } from './lines.js'
+import { Checksum, keysOf, planTables, type TransferPlan } from './tables.js'
 
 /** Rows read and written per batch. */
 const BATCH_SIZE = 2000
+/** Lines per page when the target's lines are read back as bytes. */
+const PAGE_SIZE = 2000
 
 /** CopyProgress is how far a copy is: rows of `table` written, of all rows. */
 export interface CopyProgress {
@@ -82,8 +86,9 @@ export async function copyStore(
     target = await openStore(definition, { location: to, migrate: false })
     await prepareTarget(definition, target, version, options.replace ?? false)
     const plans = await planTables(source.db, definition)
+    const targetPlans = await planTables(target.db, definition)
     const tables = await source.db.engineImpl.transfer.snapshot(source.db, (reader) =>
-      copyTables(reader, target!, plans, options.onProgress),
+      copyTables(reader, target!, plans, targetPlans, options.onProgress),
     )
     return {
       store: definition.name,
@@ -141,15 +146,17 @@ async function copyTables(
   reader: SnapshotReader,
   target: OpenStore,
   plans: readonly TransferPlan[],
+  targetPlans: readonly TransferPlan[],
   onProgress: CopyOptions['onProgress'],
 ): Promise<TableCopy[]> {
+  const to = target.db.engineImpl.transfer
   const totals = new Map<string, number>()
   for (const plan of plans) totals.set(plan.name, await count(reader, plan))
   const total = [...totals.values()].reduce((a, b) => a + b, 0)
   const counters = await reader.idCounters(keysOf(plans))
   const names = plans.map((p) => p.name)
   const progress = { done: 0, total }
-  return target.db.engineImpl.transfer.load(target.db, names, async (loader) => {
+  return to.load(target.db, names, async (loader) => {
     await loader.clear([...names].reverse())
     const sums = new Map<string, Checksum>()
     for (const plan of plans) {
@@ -159,7 +166,11 @@ async function copyTables(
     const copies: TableCopy[] = []
     for (const plan of plans) {
       const expected = sums.get(plan.name)!
-      const actual = await checksumOf(loader, plan)
+      const written = targetPlans.find((p) => p.name === plan.name)
+      if (!written || written.columns.join() !== plan.columns.join()) {
+        throw new CopyError(`${plan.name} has other columns on the target; nothing was written`)
+      }
+      const actual = await checksumOf(loader, new LineQuery(written, to.lineFragment), to)
       if (actual.count !== expected.count || actual.hex !== expected.hex) {
         throw new CopyError(
           `${plan.name} did not verify: the source has ${expected.count} rows (checksum ` +
@@ -173,8 +184,10 @@ async function copyTables(
 }
 
 /**
- * copyTable streams one table in key order. A self-reference to a row not yet written (a
- * higher key) is written NULL first and set once every row of the table is in.
+ * copyTable streams one table in key order, each row read with its export line (LineQuery),
+ * which the checksum sums, and written as the codec would write its decoded values. A
+ * self-reference to a row not yet written (a higher key) is written NULL first and set once
+ * every row of the table is in.
  */
 async function copyTable(
   reader: SnapshotReader,
@@ -183,28 +196,40 @@ async function copyTable(
   progress: { done: number; total: number },
   onProgress: CopyOptions['onProgress'],
 ): Promise<Checksum> {
-  const format = rowFormatOf(plan)
   const { codec } = plan.table
+  const kinds = plan.table.columns as Record<string, Column>
+  const columnKinds = plan.columns.map((c) => kinds[c]!.kind)
+  const decoders = columnKinds.map(decoderOf)
+  const encoders = plan.columns.map((c) => codec.encoderOf(c))
+  const prefixes = linePrefixes(plan.columns)
+  const width = plan.columns.length
   const sum = new Checksum()
   const later: { id: unknown; column: string; value: unknown }[] = []
   const key = plan.key.length === 1 ? plan.key[0]! : undefined
+  const keyIndex = key ? plan.columns.indexOf(key) : -1
   const selfIndexes = key ? plan.selfReferences.map((c) => plan.columns.indexOf(c)) : []
   // One batch is written while the next is read and encoded (on PostgreSQL the server inserts
   // while this process works); a failed write surfaces at the next await.
   let writing: Promise<void> = Promise.resolve()
-  for await (const raws of reader.rows(`${plan.select} ${plan.orderBy}`, BATCH_SIZE)) {
+  for await (const batch of reader.arrays(`${plan.select} ${plan.orderBy}`, BATCH_SIZE)) {
     const rows: unknown[][] = []
-    for (const raw of raws) {
-      // Written as read (a JSON object keeps its keys' order where the target keeps any);
-      // checksummed in the canonical form both engines agree on.
-      const decoded = codec.decode(raw) as Record<string, unknown>
-      const row = format.canonical(decoded)
-      sum.add(format.line(row))
-      const encoded = codec.encode(decoded) as Record<string, unknown>
-      const values = plan.columns.map((c) => encoded[c] ?? null)
+    for (const row of batch) {
+      // Each value decoded once, for the row's export line (what the checksum sums) and for
+      // what is written: the codec's encoding of it.
+      let line = ''
+      const values = new Array<unknown>(width)
+      for (let i = 0; i < width; i++) {
+        const stored = row[i]
+        const decoded = stored === null || stored === undefined ? null : decoders[i]!(stored)
+        line += prefixes[i]! + decodedJson(columnKinds[i]!, decoded)
+        const encode = encoders[i]
+        values[i] =
+          (decoded !== null && decoded !== undefined && encode ? encode(decoded) : decoded) ?? null
+      }
+      sum.add(width === 0 ? '{}' : `${line}}`)
       for (const i of selfIndexes) {
         const value = values[i]
-        const id = row[key!]
+        const id = row[keyIndex]
         if (value !== null && (value as number) > (id as number)) {
           later.push({ id, column: plan.columns[i]!, value })
           values[i] = null
@@ -223,11 +248,35 @@ async function copyTable(
   return sum
 }
 
-async function checksumOf(loader: TableLoader, plan: TransferPlan): Promise<Checksum> {
-  const format = rowFormatOf(plan)
+/**
+ * checksumOf sums the export lines of what the load wrote, as the database makes them: whole
+ * pages of bytes, split at their newlines, where the engine makes every line itself (each
+ * line's bytes are what Checksum hashes of its text).
+ */
+async function checksumOf(
+  loader: TableLoader,
+  lines: LineQuery,
+  engine: EngineTransfer,
+): Promise<Checksum> {
   const sum = new Checksum()
-  for await (const raws of loader.rows(plan.select, BATCH_SIZE)) {
-    for (const raw of raws) sum.add(format.line(format.decode(raw)))
+  const page = (after?: string) => lines.pageSql({ after, size: PAGE_SIZE, bytes: engine.utf8 })
+  if (page() !== undefined) {
+    for (let after: string | undefined; ;) {
+      let last: unknown[] | undefined
+      for await (const [row] of loader.arrays(page(after)!, 1)) last = row
+      const [key, count, bytes] = last ?? []
+      if (!count) return sum
+      after = String(key)
+      const buffer = bytes as Buffer
+      for (let at = 0; at < buffer.length;) {
+        const end = buffer.indexOf(10, at)
+        sum.addBytes(buffer.subarray(at, end))
+        at = end + 1
+      }
+    }
+  }
+  for await (const batch of loader.arrays(lines.sql({ ordered: false }), BATCH_SIZE)) {
+    for (const row of batch) sum.add(lines.line(row))
   }
   return sum
 }

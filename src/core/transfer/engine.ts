@@ -1,5 +1,6 @@
 import type { Database } from '../database.js'
 import type { ColumnKind } from '../table.js'
+import type { LineFragment } from './lines.js'
 
 /** ForeignKey is one column of a table that refers to a column of another (or the same) table. */
 export interface ForeignKey {
@@ -22,6 +23,8 @@ export interface SnapshotReader {
    * one batch in memory (a cursor, never the whole result).
    */
   rows(sql: string, batchSize: number): AsyncIterable<RawRow[]>
+  /** arrays is `rows` with each row the array of its values, in the SELECT's order. */
+  arrays(sql: string, batchSize: number): AsyncIterable<unknown[][]>
   /** The highest id each AUTOINCREMENT or identity key has issued (absent: none kept). */
   idCounters(keys: readonly TableKey[]): Promise<Record<string, number>>
 }
@@ -46,6 +49,8 @@ export interface TableLoader {
   update(table: string, key: string, id: unknown, column: string, value: unknown): Promise<void>
   /** rows streams a SELECT inside the load's transaction (to verify what was written). */
   rows(sql: string, batchSize: number): AsyncIterable<RawRow[]>
+  /** arrays is `rows` with each row the array of its values, in the SELECT's order. */
+  arrays(sql: string, batchSize: number): AsyncIterable<unknown[][]>
   /**
    * advanceIdCounters makes each key's next generated id follow both the highest id in its
    * table and `counters[table]` (the highest the source ever issued).
@@ -74,6 +79,14 @@ export interface EngineTransfer {
    * its bytes, whatever the database's collation).
    */
   orderTerm(column: string, kind: ColumnKind): string
+  /**
+   * lineFragment is SQL giving the JSON text of `column` (of `kind`, stored as the engine's
+   * `type`) in an export line (LineQuery), or undefined where JavaScript writes it. It runs on
+   * the connections of `snapshot` and `load` (SQLite's call functions genmedia gives them).
+   */
+  lineFragment(column: string, kind: ColumnKind, type: string): LineFragment | undefined
+  /** utf8 is SQL giving the text `text` (SQL) as its UTF-8 bytes, read as a Buffer. */
+  utf8(text: string): string
   /** snapshot runs `fn` on one read-only, consistent snapshot of the store. */
   snapshot<T>(db: Database, fn: (reader: SnapshotReader) => Promise<T>): Promise<T>
   /**

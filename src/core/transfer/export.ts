@@ -1,9 +1,12 @@
+import { isUtf8 } from 'node:buffer'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { stringify } from 'csv-stringify/sync'
 import type { Database } from '../database.js'
 import { ValidationError } from '../errors.js'
 import type { StoreDefinition } from '../store.js'
+import type { SnapshotReader } from './engine.js'
+import { LineQuery } from './lines.js'
 import { planTables, rowFormatOf, type TransferPlan } from './tables.js'
 
 /** The formats of an export: one JSON object per line, or RFC 4180 CSV with a header row. */
@@ -66,16 +69,51 @@ export async function exportTables(
     const done: ExportedTable[] = []
     for (const plan of chosen) {
       const out = await options.open(plan.name)
-      const write = writerOf(plan, options.format)
       let rows = 0
-      for await (const raws of reader.rows(selectOf(plan, options), BATCH_SIZE)) {
-        const chunk = write(raws, rows === 0)
-        rows += raws.length
-        if (!out.write(chunk)) await once(out, 'drain')
-      }
-      if (rows === 0) {
-        const empty = write([], true)
-        if (empty) out.write(empty)
+      if (options.format === 'ndjson') {
+        // Each line made by the database as far as it can (LineQuery): a row is one string.
+        const transfer = db.engineImpl.transfer
+        const lines = new LineQuery(plan, transfer.lineFragment)
+        const where = whereOf(plan, options)
+        const page = (after?: string) =>
+          lines.pageSql({ where, after, size: BATCH_SIZE, bytes: transfer.utf8 })
+        if (page() !== undefined) {
+          // Whole pages of lines as bytes, each read after the last key of the one before.
+          for (let after: string | undefined; ;) {
+            let last: unknown[] | undefined
+            for await (const [row] of reader.arrays(page(after)!, 1)) last = row
+            const [key, count, bytes] = last ?? []
+            if (!count) break
+            let chunk: Buffer | string = bytes as Buffer
+            if (!isUtf8(chunk)) {
+              // Text that is not UTF-8 (written by another program) is read as JavaScript reads
+              // it (each bad sequence a U+FFFD): the page again, decoded by the codec.
+              const range = keyRange(plan, after, String(key))
+              chunk = await codecLines(reader, plan, where ? `(${where}) AND ${range}` : range)
+            }
+            rows += Number(count)
+            after = String(key)
+            if (!out.write(chunk)) await once(out, 'drain')
+          }
+        } else {
+          for await (const batch of reader.arrays(lines.sql({ where }), BATCH_SIZE)) {
+            let chunk = ''
+            for (const row of batch) chunk += `${lines.line(row)}\n`
+            rows += batch.length
+            if (!out.write(chunk)) await once(out, 'drain')
+          }
+        }
+      } else {
+        const write = csvWriterOf(plan)
+        for await (const raws of reader.rows(selectOf(plan, options), BATCH_SIZE)) {
+          const chunk = write(raws, rows === 0)
+          rows += raws.length
+          if (!out.write(chunk)) await once(out, 'drain')
+        }
+        if (rows === 0) {
+          const empty = write([], true)
+          if (empty) out.write(empty)
+        }
       }
       await options.close?.(plan.name, out, rows)
       done.push({ table: plan.name, rows })
@@ -84,27 +122,41 @@ export async function exportTables(
   })
 }
 
-function selectOf(plan: TransferPlan, options: ExportOptions): string {
+/** The rows of a page: key after `after` (none: from the first) up to `last`, both integers. */
+function keyRange(plan: TransferPlan, after: string | undefined, last: string): string {
+  const key = `"${plan.key[0]!.replace(/"/g, '""')}"`
+  return `${after === undefined ? '' : `${key} > ${after} AND `}${key} <= ${last}`
+}
+
+/** codecLines is the NDJSON of the rows `where` selects, each row decoded by the codec. */
+async function codecLines(reader: SnapshotReader, plan: TransferPlan, where: string) {
+  const format = rowFormatOf(plan)
+  let text = ''
+  for await (const raws of reader.rows(
+    `${plan.select} WHERE ${where} ${plan.orderBy}`,
+    BATCH_SIZE,
+  )) {
+    for (const raw of raws) text += `${format.line(format.decode(raw))}\n`
+  }
+  return text
+}
+
+/** The WHERE condition of a table's export (`where` and the table's scope), if any. */
+function whereOf(plan: TransferPlan, options: ExportOptions): string | undefined {
   const conditions = [options.where, options.scope?.[plan.name]].filter((c): c is string =>
     Boolean(c && c.trim()),
   )
-  const where = conditions.length ? ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}` : ''
-  return `${plan.select}${where} ${plan.orderBy}`
+  return conditions.length ? conditions.map((c) => `(${c})`).join(' AND ') : undefined
 }
 
-/** writerOf returns what turns a batch of raw rows into the format's text. */
-function writerOf(
-  plan: TransferPlan,
-  format: ExportFormat,
-): (raws: object[], first: boolean) => string {
+function selectOf(plan: TransferPlan, options: ExportOptions): string {
+  const where = whereOf(plan, options)
+  return `${plan.select}${where ? ` WHERE ${where}` : ''} ${plan.orderBy}`
+}
+
+/** csvWriterOf returns what turns a batch of raw rows into CSV text. */
+function csvWriterOf(plan: TransferPlan): (raws: object[], first: boolean) => string {
   const rows = rowFormatOf(plan)
-  if (format === 'ndjson') {
-    return (raws) => {
-      let text = ''
-      for (const raw of raws) text += `${rows.line(rows.decode(raw))}\n`
-      return text
-    }
-  }
   return (raws, first) =>
     stringify(
       raws.map((raw) => {

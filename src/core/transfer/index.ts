@@ -1,6 +1,7 @@
 export * from './engine.js'
 export * from './errors.js'
 export * from './tables.js'
+export * from './lines.js'
 export * from './copy.js'
 export * from './export.js'
 export * from './sql.js'

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { Database } from '../database.js'
 import { inspectSchema } from '../inspect.js'
 import type { StoreDefinition, StoreTables } from '../store.js'
@@ -16,6 +16,8 @@ export interface TransferPlan {
   readonly name: string
   readonly table: Table<any, string>
   readonly columns: readonly string[]
+  /** Each column's type as the database reports it, in the order of `columns`. */
+  readonly types: readonly string[]
   /** The primary key's columns (every column when the table has none). */
   readonly key: readonly string[]
   /** The generated integer key, if the table has one (its counter is carried). */
@@ -68,6 +70,7 @@ export async function planTables(
       name: table.name,
       table,
       columns,
+      types: columns.map((c) => actual.columns.find((a) => a.name === c)!.type),
       key,
       id,
       selfReferences,
@@ -164,7 +167,15 @@ export class Checksum {
   count = 0
 
   add(line: string): void {
-    const digest = createHash('sha256').update(line).digest()
+    this.#add(hash('sha256', line, 'buffer'))
+  }
+
+  /** addBytes adds a line given as its UTF-8 bytes (the same sum as its text). */
+  addBytes(line: Uint8Array): void {
+    this.#add(hash('sha256', line, 'buffer'))
+  }
+
+  #add(digest: Buffer): void {
     this.#high = (this.#high + digest.readBigUInt64BE(0)) & 0xffff_ffff_ffff_ffffn
     this.#low = (this.#low + digest.readBigUInt64BE(8)) & 0xffff_ffff_ffff_ffffn
     this.count++

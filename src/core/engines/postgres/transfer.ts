@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { Database } from '../../database.js'
+import type { ColumnKind } from '../../table.js'
 import type {
   EngineTransfer,
   ForeignKey,
@@ -9,6 +10,7 @@ import type {
   TableLoader,
 } from '../../transfer/engine.js'
 import { QueryRefusedError, QueryTimeoutError } from '../../transfer/errors.js'
+import type { LineFragment } from '../../transfer/lines.js'
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 
@@ -23,31 +25,45 @@ function typesOf(pool: pg.Pool): unknown {
   return (pool as unknown as { options: { types?: unknown } }).options.types
 }
 
-async function* streamRows(
+async function* streamRows<Row = RawRow>(
   client: pg.PoolClient,
   types: unknown,
   sql: string,
   batchSize: number,
-): AsyncGenerator<RawRow[]> {
-  const cursor = client.query(new Cursor<RawRow>(sql, [], { types } as Cursor.CursorQueryConfig))
+  arrays = false,
+): AsyncGenerator<Row[]> {
+  const config = { types, ...(arrays ? { rowMode: 'array' } : {}) } as Cursor.CursorQueryConfig
+  const cursor = client.query(new Cursor<Row>(sql, [], config))
+  // The next batch is asked for before this one is handed over: the server reads (and makes
+  // lines) while this process works on the batch it has.
+  let next = cursor.read(batchSize)
   try {
     for (;;) {
-      const rows = await cursor.read(batchSize)
+      const rows = await next
       if (rows.length === 0) return
+      next = cursor.read(batchSize)
       yield rows
     }
   } finally {
+    await next.catch(() => undefined)
     await cursor.close()
   }
 }
 
-/** Opens a session on its own connection, in the store's schema and UTC, inside `begin`. */
+/**
+ * Opens a session on its own connection, in the store's schema and UTC, inside `begin`. Dates
+ * and numbers are read in the forms the stores' type parsers and lineFragment's SQL expect:
+ * ISO dates, and the shortest text that gives a double back exactly (PostgreSQL's default since
+ * version 12, which a server's settings may change).
+ */
 async function session(db: Database, begin: string): Promise<pg.PoolClient> {
   const client = await poolOf(db).connect()
   try {
     await client.query(begin)
     await client.query(`SET LOCAL search_path TO ${quote(db.schema!)}`)
     await client.query("SET LOCAL TIME ZONE 'UTC'")
+    await client.query("SET LOCAL DateStyle = 'ISO, MDY'")
+    await client.query('SET LOCAL extra_float_digits = 1')
     return client
   } catch (error) {
     client.release(error as Error)
@@ -125,6 +141,7 @@ function loaderOn(client: pg.PoolClient, parsers: unknown): TableLoader {
       )
     },
     rows: (sql, batchSize) => streamRows(client, parsers, sql, batchSize),
+    arrays: (sql, batchSize) => streamRows<unknown[]>(client, parsers, sql, batchSize, true),
     async advanceIdCounters(keys, counters) {
       for (const { table, column } of keys) {
         const seq = await sequenceOf(client, table, column)
@@ -179,6 +196,65 @@ async function setAsideIndexes(
   ]
 }
 
+/** The largest integer JavaScript holds exactly: pg reads a larger bigint inexactly. */
+const SAFE = '9007199254740991'
+const double = (text: string) => `CAST(${text} AS double precision)`
+/** Timestamps whose text has a four-digit year (the codec reads those by position). */
+const YEARS = (x: string, zone: string) =>
+  `${x} >= '0001-01-01 00:00:00${zone}' AND ${x} < '10000-01-01 00:00:00${zone}'`
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`
+
+/**
+ * postgresLineFragment writes in SQL the values whose JSON text is sure, by the column's type:
+ * integers JavaScript holds exactly; doubles from 1e-4 up to 1e15 (their shortest text, as
+ * JavaScript writes it, with no exponent on either side); text (to_json escapes as
+ * JSON.stringify does); booleans; timestamps with a four-digit year, to the millisecond, cut
+ * (not rounded) as the codec cuts them. Anything else is NULL and JavaScript writes it; JSON
+ * values (whose keys are sorted) are always JavaScript's.
+ */
+function postgresLineFragment(
+  column: string,
+  kind: ColumnKind,
+  type: string,
+): LineFragment | undefined {
+  const x = quote(column)
+  let sure: string | undefined
+  switch (type) {
+    case 'bigint':
+    case 'integer':
+    case 'smallint':
+      sure = `WHEN ${x} BETWEEN -${SAFE} AND ${SAFE} THEN ${x}::text`
+      break
+    case 'double precision':
+      sure =
+        `WHEN ${x} = 0 THEN '0' ` +
+        `WHEN abs(${x}) >= ${double('1e-4')} AND abs(${x}) < ${double('1e15')} THEN ${x}::text`
+      break
+    case 'text':
+    case 'character varying':
+      sure = `ELSE to_json(${x})::text`
+      break
+    case 'boolean':
+      sure = `WHEN ${x} THEN 'true' ELSE 'false'`
+      break
+    case 'timestamp with time zone':
+      sure = `WHEN ${YEARS(x, '+00')} THEN '"' || to_char(${x} AT TIME ZONE 'UTC', ${ISO_MS}) || '"'`
+      break
+    case 'timestamp without time zone':
+      sure = `WHEN ${YEARS(x, '')} THEN '"' || to_char(${x}, ${ISO_MS}) || '"'`
+      break
+  }
+  // The codec keeps the values of these kinds as read; booleans and timestamps it converts
+  // (text in a JSON, boolean or timestamp column, for one, is not written as read).
+  const asRead = kind === 'id' || kind === 'integer' || kind === 'real' || kind === 'text'
+  const matches =
+    asRead ||
+    (type === 'boolean' && kind === 'boolean') ||
+    (type.startsWith('timestamp') && kind === 'timestamp')
+  if (!sure || !matches) return undefined
+  return { sql: `CASE WHEN ${x} IS NULL THEN 'null' ${sure} END`, total: false }
+}
+
 function queryError(error: unknown, timeoutMs: number): unknown {
   const { code, message } = error as { code?: string; message?: string }
   if (code === '57014') return new QueryTimeoutError(timeoutMs)
@@ -219,11 +295,15 @@ export const postgresTransfer: EngineTransfer = {
 
   orderTerm: (column, kind) => (kind === 'text' ? `${quote(column)} COLLATE "C"` : quote(column)),
 
+  lineFragment: (column, kind, type) => postgresLineFragment(column, kind, type),
+  utf8: (text) => `convert_to(${text}, 'UTF8')`,
+
   async snapshot(db, fn) {
     const types = typesOf(poolOf(db))
     return inSession(db, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 'COMMIT', (client) =>
       fn({
         rows: (sql, batchSize) => streamRows(client, types, sql, batchSize),
+        arrays: (sql, batchSize) => streamRows<unknown[]>(client, types, sql, batchSize, true),
         async idCounters(keys) {
           const counters: Record<string, number> = {}
           for (const { table, column } of keys) {

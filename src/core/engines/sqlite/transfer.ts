@@ -8,15 +8,17 @@ import type {
   TableKey,
   TableLoader,
 } from '../../transfer/engine.js'
-import { isBusy, SQLITE_BUSY_DEADLINE_MS, toSqliteValue } from './connection.js'
+import { valueJson, type LineFragment } from '../../transfer/lines.js'
+import type { ColumnKind } from '../../table.js'
+import { isBusy, SQLITE_BUSY_DEADLINE_MS, SQLITE_PRAGMAS, toSqliteValue } from './connection.js'
 import { runSqliteQuery } from './query.js'
 import { sqliteRebuildSearchIndex } from './search.js'
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 
-function* batches(statement: BetterSqlite3.Statement, batchSize: number): Generator<RawRow[]> {
-  let batch: RawRow[] = []
-  for (const row of statement.iterate() as IterableIterator<RawRow>) {
+function* batches<Row>(statement: BetterSqlite3.Statement, batchSize: number): Generator<Row[]> {
+  let batch: Row[] = []
+  for (const row of statement.iterate() as IterableIterator<Row>) {
     batch.push(row)
     if (batch.length >= batchSize) {
       yield batch
@@ -30,14 +32,89 @@ function* batches(statement: BetterSqlite3.Statement, batchSize: number): Genera
  * streamRows yields the batches of a statement. better-sqlite3 steps synchronously; between
  * batches the generator yields to the event loop, so a long export never blocks it whole.
  */
-async function* streamRows(
+async function* streamRows<Row = RawRow>(
   handle: BetterSqlite3.Database,
   sql: string,
   batchSize: number,
-): AsyncGenerator<RawRow[]> {
-  for (const batch of batches(handle.prepare(sql), batchSize)) {
+  arrays = false,
+): AsyncGenerator<Row[]> {
+  const statement = handle.prepare(sql)
+  if (arrays) statement.raw(true)
+  for (const batch of batches<Row>(statement, batchSize)) {
     yield batch
     await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+/** The function export lines call for what their SQL does not write itself. */
+const VALUE_JSON = 'genmedia_value_json'
+const withLineFunctions = new WeakSet<BetterSqlite3.Database>()
+
+/** registerLineFunctions gives a connection what lineFragment's SQL calls (once per handle). */
+function registerLineFunctions(handle: BetterSqlite3.Database): void {
+  if (withLineFunctions.has(handle)) return
+  handle.function(VALUE_JSON, { deterministic: true, directOnly: true }, (kind, value) =>
+    valueJson(kind as ColumnKind, value),
+  )
+  withLineFunctions.add(handle)
+}
+
+/** The largest integer JavaScript holds exactly: better-sqlite3 reads larger ones inexactly. */
+const SAFE = '9007199254740991'
+const DIGIT = '[0-9]'
+const DATE_TIME = `${DIGIT.repeat(4)}-${DIGIT.repeat(2)}-${DIGIT.repeat(2)} ${DIGIT.repeat(2)}:${DIGIT.repeat(2)}:${DIGIT.repeat(2)}`
+
+/**
+ * sqliteLineFragment writes in SQL the values whose JSON text is sure: integers JavaScript
+ * holds exactly; reals from 1e-4 up to 1e15 that 15 significant digits give back exactly (then
+ * printf's `%.15g` is the shortest form, as JavaScript writes it, and neither writes an
+ * exponent); text (json_quote escapes as JSON.stringify does); booleans stored as numbers; and
+ * timestamps in SQLite's own `YYYY-MM-DD HH:MM:SS[.fff]`, moved to ISO-8601 by position as
+ * the codec does. Anything else, and every JSON value (whose keys are sorted), goes to
+ * `valueJson` through a function, so that every line is exact.
+ */
+function sqliteLineFragment(column: string, kind: ColumnKind): LineFragment {
+  const x = quote(column)
+  const cases: string[] = [`WHEN ${x} IS NULL THEN 'null'`]
+  const text = `WHEN typeof(${x}) = 'text' THEN json_quote(${x})`
+  if (kind === 'id' || kind === 'integer' || kind === 'real' || kind === 'text') {
+    const integer = `WHEN typeof(${x}) = 'integer' AND ${x} BETWEEN -${SAFE} AND ${SAFE} THEN CAST(${x} AS TEXT)`
+    const real = [
+      `WHEN typeof(${x}) = 'real' AND ${x} = 0 THEN '0'`,
+      `WHEN typeof(${x}) = 'real' AND abs(${x}) >= 1e-4 AND abs(${x}) < 1e15 ` +
+        `AND CAST(printf('%.15g', ${x}) AS REAL) = ${x} THEN printf('%.15g', ${x})`,
+    ]
+    // The kind's own type first: most values are of it.
+    if (kind === 'text') cases.push(text, integer, ...real)
+    else if (kind === 'real') cases.push(...real, integer, text)
+    else cases.push(integer, ...real, text)
+  } else if (kind === 'boolean') {
+    cases.push(
+      `WHEN typeof(${x}) IN ('integer', 'real') THEN CASE WHEN ${x} <> 0 THEN 'true' ELSE 'false' END`,
+    )
+  } else if (kind === 'timestamp') {
+    // The byte length too: GLOB stops at a NUL, the codec does not.
+    cases.push(
+      `WHEN typeof(${x}) = 'text' AND octet_length(${x}) = 23 AND ${x} GLOB '${DATE_TIME}.${DIGIT.repeat(3)}' ` +
+        `THEN '"' || substr(${x}, 1, 10) || 'T' || substr(${x}, 12) || 'Z"'`,
+      `WHEN typeof(${x}) = 'text' AND octet_length(${x}) = 19 AND ${x} GLOB '${DATE_TIME}' ` +
+        `THEN '"' || substr(${x}, 1, 10) || 'T' || substr(${x}, 12) || '.000Z"'`,
+    )
+  } else if (kind === 'json') {
+    // An array of strings (tags) that is already as JSON.stringify writes it: valid, minified,
+    // no escape, no NUL, nothing nested, and as many quotes as two per element (so that every
+    // element is a string). Objects have their keys sorted in JavaScript.
+    cases.push(
+      `WHEN typeof(${x}) = 'text' AND ${x} = '[]' THEN '[]'`,
+      `WHEN typeof(${x}) = 'text' AND ${x} GLOB '[[]"*"]' AND instr(${x}, '\\') = 0 ` +
+        `AND instr(${x}, char(0)) = 0 AND instr(${x}, '{') = 0 AND instr(substr(${x}, 2), '[') = 0 ` +
+        `AND json_valid(${x}) AND json(${x}) = ${x} ` +
+        `AND length(${x}) - length(replace(${x}, '"', '')) = 2 * json_array_length(${x}) THEN ${x}`,
+    )
+  }
+  return {
+    sql: `CASE ${cases.join(' ')} ELSE ${VALUE_JSON}('${kind}', ${x}) END`,
+    total: true,
   }
 }
 
@@ -63,6 +140,7 @@ function usesAutoincrement(handle: BetterSqlite3.Database, table: string): boole
 }
 
 function loaderOn(handle: BetterSqlite3.Database): TableLoader {
+  registerLineFunctions(handle)
   const inserts = new Map<string, BetterSqlite3.Statement>()
   return {
     async clear(tables) {
@@ -86,6 +164,7 @@ function loaderOn(handle: BetterSqlite3.Database): TableLoader {
         .run(toSqliteValue(value), toSqliteValue(id))
     },
     rows: (sql, batchSize) => streamRows(handle, sql, batchSize),
+    arrays: (sql, batchSize) => streamRows<unknown[]>(handle, sql, batchSize, true),
     async advanceIdCounters(keys, counters) {
       for (const { table, column } of keys) {
         if (!usesAutoincrement(handle, table)) continue
@@ -106,8 +185,10 @@ function loaderOn(handle: BetterSqlite3.Database): TableLoader {
 }
 
 function readerOn(handle: BetterSqlite3.Database): SnapshotReader {
+  registerLineFunctions(handle)
   return {
     rows: (sql, batchSize) => streamRows(handle, sql, batchSize),
+    arrays: (sql, batchSize) => streamRows<unknown[]>(handle, sql, batchSize, true),
     async idCounters(keys: readonly TableKey[]) {
       const hasSequence = handle
         .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
@@ -174,13 +255,20 @@ export const sqliteTransfer: EngineTransfer = {
       ? `${quote(column)} COLLATE BINARY`
       : quote(column),
 
+  lineFragment: (column, kind) => sqliteLineFragment(column, kind),
+  utf8: (text) => `CAST(${text} AS BLOB)`,
+
   async snapshot(db, fn) {
     const own = db.location !== ':memory:'
     const handle = own
       ? new BetterSqlite3(db.location, { readonly: true, fileMustExist: true })
       : db.sqliteHandle!
     try {
-      if (own) handle.pragma('query_only = ON')
+      if (own) {
+        handle.pragma('query_only = ON')
+        // As the store's own handles: sorts (an export page's lines in key order) in memory.
+        handle.pragma(SQLITE_PRAGMAS.find((p) => p.startsWith('temp_store'))!)
+      }
       handle.exec('BEGIN')
       // The first read of a deferred transaction fixes its snapshot.
       handle.prepare('SELECT COUNT(*) FROM sqlite_master').get()
