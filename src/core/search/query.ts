@@ -15,7 +15,8 @@ export interface SearchTerm {
   prefix: boolean
 }
 
-const WORD = /[\p{L}\p{N}]+/gu
+/** A word as both engines' search indexes split text: a run of letters and digits. */
+export const WORD = /[\p{L}\p{N}]+/gu
 const TOKEN = /"([^"]*)("?)(\*?)|([^\s"]+)/gu
 
 /**

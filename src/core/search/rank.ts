@@ -1,4 +1,4 @@
-import type { SearchTerm } from './query.js'
+import { WORD, type SearchTerm } from './query.js'
 
 // Ranking a window of matches, the same on every engine. The rows are already known to match;
 // what is left is to order them, and doing it here instead of in the engine costs less and
@@ -10,7 +10,6 @@ import type { SearchTerm } from './query.js'
 
 const K1 = 1.2
 const B = 0.75
-const WORD = /[\p{L}\p{N}]+/gu
 const ASCII_WORD = /[a-z0-9]+/g
 const NOT_ASCII = /[^\p{ASCII}]/u
 const MARKS = /\p{M}/gu

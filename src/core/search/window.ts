@@ -3,7 +3,7 @@ import type { Database } from '../database.js'
 import type { SearchNarrowing } from '../dialect.js'
 
 /** Keys a first scan by key reads, newest first, where the index cannot hand matches out so. */
-export const SCAN_SPAN = 4096
+const SCAN_SPAN = 4096
 
 /**
  * What finding one match through an index that returns every match at once costs, in rows read
