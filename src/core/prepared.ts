@@ -21,10 +21,20 @@ export interface PreparedQuery<Row> {
 }
 
 /**
+ * RowDecoding is how a prepared query decodes its rows (a table's RowCodec is one): an object
+ * at a time, or, where the engine reads rows as arrays of values, by a decoder made once for
+ * the statement's columns.
+ */
+export interface RowDecoding<Row> {
+  decode(raw: object): Row
+  decoderFor(columns: readonly string[]): (values: readonly unknown[]) => Row
+}
+
+/**
  * prepareQuery compiles `build(db.kysely)` once (on first use). Its values are placeholders:
  * each run passes the real ones positionally, in the order they appear in the compiled query,
  * e.g. `prepareQuery(db, (k) => k.selectFrom('t').selectAll().where('id', '=', 0))` then
- * `takeFirst([id])`.
+ * `takeFirst([id])`. Given `decoding`, its rows come decoded.
  *
  * Where the engine has a direct path (SQLite: a read runs straight on one cached better-sqlite3
  * statement, see engines/sqlite/prepared.ts) the query takes it when it can; otherwise, and on
@@ -33,27 +43,40 @@ export interface PreparedQuery<Row> {
  */
 export function prepareQuery<DB, Row>(
   db: Database<DB>,
+  build: (k: Kysely<DB>) => Compilable<unknown>,
+  decoding: RowDecoding<Row>,
+): PreparedQuery<Row>
+export function prepareQuery<DB, Row>(
+  db: Database<DB>,
   build: (k: Kysely<DB>) => Compilable<Row>,
+): PreparedQuery<Row>
+export function prepareQuery<DB, Row>(
+  db: Database<DB>,
+  build: (k: Kysely<DB>) => Compilable<unknown>,
+  decoding?: RowDecoding<Row>,
 ): PreparedQuery<Row> {
-  let compiled: CompiledQuery<Row> | undefined
-  const compile = (): CompiledQuery<Row> => (compiled ??= build(db.kysely).compile())
+  let compiled: CompiledQuery | undefined
+  const compile = (): CompiledQuery => (compiled ??= build(db.kysely).compile())
 
   const viaKysely = async (parameters: readonly unknown[]): Promise<Row[]> => {
     const query = compile()
+    let rows: unknown[]
     try {
-      const result = await db.kysely.executeQuery<Row>({ ...query, parameters: [...parameters] })
-      return result.rows
+      rows = (await db.kysely.executeQuery({ ...query, parameters: [...parameters] })).rows
     } catch (error) {
       throw db.translateError(error)
     }
+    return decoding ? rows.map((row) => decoding.decode(row as object)) : (rows as Row[])
   }
 
-  return db.engineImpl.prepareQuery?.(db, compile, viaKysely) ?? preparedOf(compile, viaKysely)
+  return (
+    db.engineImpl.prepareQuery?.(db, compile, viaKysely, decoding) ?? preparedOf(compile, viaKysely)
+  )
 }
 
 /** preparedOf is the PreparedQuery whose every run is `run`: its SQL is `compile()`'s. */
 export function preparedOf<Row>(
-  compile: () => CompiledQuery<Row>,
+  compile: () => CompiledQuery,
   run: (parameters: readonly unknown[]) => Promise<Row[]>,
 ): PreparedQuery<Row> {
   return {

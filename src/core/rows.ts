@@ -123,10 +123,17 @@ export function tableRows<
     if (!raw) throw missing(key)
     return codec.decode(raw)
   }
-  // A read by key outside a transaction, every store's hottest: built and compiled once.
-  const byKey = prepareQuery(db, (k: Kysely<any>) =>
-    k.selectFrom(name).selectAll().where(column, '=', 0),
-  ) as PreparedQuery<Record<string, unknown>>
+  const found = (key: KeyOf<DB, T, K>, row: Row | undefined): Row => {
+    if (!row) throw missing(key)
+    return row
+  }
+  // A read by key outside a transaction, every store's hottest: built and compiled once, its
+  // rows decoded as the engine reads them.
+  const byKey: PreparedQuery<Row> = prepareQuery(
+    db,
+    (k: Kysely<any>) => k.selectFrom(name).selectAll().where(column, '=', 0),
+    codec,
+  )
   const rows: TableRows<DB, T, Row, K> = {
     async insert(values, executor) {
       const encoded = encodeValues(codec, values)
@@ -153,7 +160,7 @@ export function tableRows<
         )
         return decodeFound(key, row)
       }
-      return byKey.takeFirst([key], (row) => decodeFound(key, row))
+      return await byKey.takeFirst([key], (row) => found(key, row))
     },
     async update(key, values, executor) {
       checkKey(key)

@@ -247,6 +247,13 @@ export interface RowCodec<Row, Cs extends Columns = Columns> {
    * undefined when the column is stored as given. Bulk inserts choose them once per batch.
    */
   encoderOf(column: string): ((value: unknown) => unknown) | undefined
+  /**
+   * decoderFor returns what `decode` does for rows read as arrays of values, the values of
+   * `columns` in that order (better-sqlite3's `raw` rows, pg's `rowMode: 'array'`): built once
+   * per statement, it makes each row as one object literal, which costs less than the engine
+   * making an object per row and `decode` copying it.
+   */
+  decoderFor(columns: readonly string[]): (values: readonly unknown[]) => Row
 }
 
 /** RowDefinition is a declared row shape: its columns, decoded type, codec and zod schema. */
@@ -388,7 +395,47 @@ function codecOf<Cs extends Columns>(columns: Cs): RowCodec<RowOf<Cs>, Cs> {
       return out as never
     },
     encoderOf: (c) => encoders.get(c),
+    decoderFor: (names) =>
+      valuesDecoder(columns, names) as (values: readonly unknown[]) => RowOf<Cs>,
   }
+}
+
+/**
+ * valuesDecoder writes the decoding of a row of `names`' values as one function returning an object
+ * literal (names quoted with JSON.stringify), as compiled.ts writes its checks: a literal of
+ * fixed keys is built in one step, where setting the keys one by one is not.
+ */
+function valuesDecoder(
+  columns: Columns,
+  names: readonly string[],
+): (values: readonly unknown[]) => Record<string, unknown> {
+  const decoders = names.map((name) => {
+    const column = Object.hasOwn(columns, name) ? columns[name] : undefined
+    return column ? decoderOf(column.kind) : asStored
+  })
+  // A key written `"__proto__":` in a literal would set the prototype instead.
+  if (names.includes('__proto__')) {
+    return (values) => {
+      const row: Record<string, unknown> = {}
+      names.forEach((name, i) =>
+        Object.defineProperty(row, name, {
+          value: decoders[i]!(values[i]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        }),
+      )
+      return row
+    }
+  }
+  const fields = names.map((name, i) => {
+    const value = decoders[i] === asStored ? `v[${i}]` : `d[${i}](v[${i}])`
+    return `${JSON.stringify(name)}: ${value}`
+  })
+  const make = new Function('d', `return (v) => ({ ${fields.join(', ')} })`) as (
+    d: readonly ((value: unknown) => unknown)[],
+  ) => (values: readonly unknown[]) => Record<string, unknown>
+  return make(decoders)
 }
 
 function parseJsonValue(value: string): unknown {

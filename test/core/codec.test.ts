@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { sqliteTextToIso, toIsoTimestamp } from '../../src/core/codec.js'
+import { col, defineRow } from '../../src/core/index.js'
 
 /** What toIsoTimestamp returned when it matched each value with a regular expression. */
 function reference(value: unknown): unknown {
@@ -49,5 +51,38 @@ describe('toIsoTimestamp', () => {
     expect(sqliteTextToIso('2025-01-02 03:04:05.5')).toBe('2025-01-02T03:04:05.500Z')
     expect(sqliteTextToIso('2025-01-02 03:04:05.123456')).toBe('2025-01-02T03:04:05.123Z')
     expect(sqliteTextToIso('2025-01-02T03:04:05')).toBeUndefined()
+  })
+})
+
+describe('decoderFor', () => {
+  const { codec } = defineRow({
+    id: col.id(),
+    title: col.text(),
+    tags: col.json(z.array(z.string())).nullable(),
+    pinned: col.boolean(),
+    created_at: col.timestamp(),
+  })
+  const rows = [
+    { id: 1, title: 'a', tags: '["x","y"]', pinned: 1, created_at: '2025-01-02 03:04:05' },
+    { id: 2, title: 'b', tags: null, pinned: 0, created_at: '2025-01-02 03:04:05.25' },
+    // Plain text in a JSON column (a row another tool wrote) and a column the codec lacks.
+    { id: 3, title: 'c', tags: 'not json', pinned: 1, created_at: 'later', extra: 7 },
+    { title: '"quoted" \\ name', ['__proto__']: 'text', 'a-b': null },
+  ]
+
+  it('decodes rows of values as decode decodes the same rows as objects', () => {
+    for (const row of rows) {
+      const names = Object.keys(row)
+      const decoded = codec.decoderFor(names)(Object.values(row))
+      expect(decoded).toEqual(codec.decode(row))
+      expect(Object.keys(decoded)).toEqual(names)
+    }
+  })
+
+  it('keeps a column named __proto__ as a column, the prototype untouched', () => {
+    const row = codec.decoderFor(['__proto__', 'id'])(['text', 1]) as Record<string, unknown>
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype)
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe('text')
+    expect(row.id).toBe(1)
   })
 })

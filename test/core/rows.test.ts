@@ -70,6 +70,21 @@ describe.each(ENGINES)('tableRows on $name', (engine) => {
     expect(await rows.get(note.id)).toEqual(note)
   })
 
+  it('reads a row by key as the codec decodes it, and the columns a later ALTER adds', async () => {
+    const { db, rows } = await open()
+    const { id } = await rows.insert({ slug: 'a', title: 'A', tags: ['x'], pinned: true })
+    await rows.insert({ slug: 'b', title: 'B' })
+    const direct = await rows.get(id)
+    // Inside a transaction the read goes through Kysely and the codec's decode.
+    expect(await db.transaction((trx) => rows.get(id, trx))).toEqual(direct)
+    expect(direct).toMatchObject({ slug: 'a', tags: ['x'], pinned: true, updated_at: null })
+    expect(await rows.get(id + 1)).toMatchObject({ slug: 'b', tags: null })
+    await db.query('ALTER TABLE notes ADD COLUMN extra TEXT')
+    await db.query(`UPDATE notes SET extra = 'more' WHERE id = ${id}`)
+    expect(await rows.get(id)).toEqual({ ...direct, extra: 'more' })
+    expect(await rows.get(id)).toEqual({ ...direct, extra: 'more' })
+  })
+
   it('throws NotFoundError naming the row for a missing key', async () => {
     const { rows } = await open()
     await expect(rows.get(7)).rejects.toThrow(new NotFoundError('note 7 does not exist'))

@@ -9,7 +9,7 @@ import type { SqlDialect } from '../dialect.js'
 import type { DoctorCheck } from '../doctor.js'
 import type { SchemaSnapshot } from '../inspect.js'
 import type { DatabaseSizes, StoreMaintenanceTask } from '../maintenance.js'
-import type { PreparedQuery } from '../prepared.js'
+import type { PreparedQuery, RowDecoding } from '../prepared.js'
 import type { EngineTransfer } from '../transfer/engine.js'
 
 /**
@@ -139,13 +139,15 @@ export interface Engine<L extends Location = Location> {
   ): number | undefined
   /**
    * prepareQuery builds a PreparedQuery that runs on the driver directly where it can, through
-   * `viaKysely` otherwise; undefined where this database has no direct path. Absent where every
-   * query goes through Kysely.
+   * `viaKysely` otherwise (whose rows are decoded already); undefined where this database has
+   * no direct path. Given `decoding`, the direct path decodes its rows with it. Absent where
+   * every query goes through Kysely.
    */
   prepareQuery?<Row>(
     db: Database,
-    compile: () => CompiledQuery<Row>,
+    compile: () => CompiledQuery,
     viaKysely: (parameters: readonly unknown[]) => Promise<Row[]>,
+    decoding?: RowDecoding<Row>,
   ): PreparedQuery<Row> | undefined
 
   /** The schema as the engine reports it (unsorted; inspectSchema sorts it). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { CompiledQuery } from 'kysely'
 import type pg from 'pg'
 import type { Database } from '../../database.js'
-import { preparedOf, type PreparedQuery } from '../../prepared.js'
+import { preparedOf, type PreparedQuery, type RowDecoding } from '../../prepared.js'
 import { sessionOf } from './connection.js'
 
 /** PostgreSQL's feature_not_supported, which a cached plan raises when its result type changed. */
@@ -15,16 +15,28 @@ const STALE_PLAN = '0A000'
  * parsed and planned again, and went through Kysely's driver. Under `captureQueries` (so that
  * Kysely's log sees the statement) it runs through `viaKysely`. A statement whose cached plan
  * went stale (a migration changed its table's columns) is prepared again under a new name.
+ * Given `decoding`, rows are read as arrays of values and decoded by `decoding.decoderFor` the
+ * statement's columns, in one step.
  */
 export function prepareNamed<Row>(
   db: Database,
-  compile: () => CompiledQuery<Row>,
+  compile: () => CompiledQuery,
   viaKysely: (parameters: readonly unknown[]) => Promise<Row[]>,
+  decoding?: RowDecoding<Row>,
 ): PreparedQuery<Row> | undefined {
   const session = db.pgPool && sessionOf(db.pgPool)
   if (!session) return undefined
   let name: string | undefined
   let generation = 0
+  let columns: readonly string[] = []
+  let decodeValues: ((values: readonly unknown[]) => Row) | undefined
+  const decodeAll = (fields: readonly pg.FieldDef[], rows: unknown[][]): Row[] => {
+    if (!decodeValues || !sameNames(fields, columns)) {
+      columns = fields.map((f) => f.name)
+      decodeValues = decoding!.decoderFor(columns)
+    }
+    return rows.map(decodeValues)
+  }
 
   const run = async (parameters: readonly unknown[]): Promise<Row[]> => {
     if (db.capturing) return viaKysely(parameters)
@@ -32,12 +44,14 @@ export function prepareNamed<Row>(
     name ??= `genmedia_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
     const client = await session.connect()
     try {
-      const result = await client.query<Row & pg.QueryResultRow>({
+      const query = {
         name: generation ? `${name}_${generation}` : name,
         text,
         values: parameters as unknown[],
-      })
-      return result.rows
+      }
+      if (!decoding) return (await client.query<Row & pg.QueryResultRow>(query)).rows
+      const result = await client.query<unknown[]>({ ...query, rowMode: 'array' })
+      return decodeAll(result.fields, result.rows)
     } catch (error) {
       if ((error as { code?: string }).code === STALE_PLAN) {
         generation++
@@ -50,4 +64,10 @@ export function prepareNamed<Row>(
   }
 
   return preparedOf(compile, run)
+}
+
+function sameNames(fields: readonly pg.FieldDef[], names: readonly string[]): boolean {
+  if (fields.length !== names.length) return false
+  for (let i = 0; i < names.length; i++) if (fields[i]!.name !== names[i]) return false
+  return true
 }
