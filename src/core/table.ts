@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { ColumnType, Generated } from 'kysely'
 import { parseTimestamp, toIsoTimestamp } from './codec.js'
+import { rowBuilder } from './row-literal.js'
 import { jsonObject, LIMITS, noNul, storableJson, timestampInput } from './validate.js'
 
 /**
@@ -400,42 +401,16 @@ function codecOf<Cs extends Columns>(columns: Cs): RowCodec<RowOf<Cs>, Cs> {
   }
 }
 
-/**
- * valuesDecoder writes the decoding of a row of `names`' values as one function returning an object
- * literal (names quoted with JSON.stringify), as compiled.ts writes its checks: a literal of
- * fixed keys is built in one step, where setting the keys one by one is not.
- */
+/** valuesDecoder is `decode` for rows of `names`' values: each column's decoder, by position. */
 function valuesDecoder(
   columns: Columns,
   names: readonly string[],
 ): (values: readonly unknown[]) => Record<string, unknown> {
   const decoders = names.map((name) => {
-    const column = Object.hasOwn(columns, name) ? columns[name] : undefined
-    return column ? decoderOf(column.kind) : asStored
+    const decode = Object.hasOwn(columns, name) ? decoderOf(columns[name]!.kind) : asStored
+    return decode === asStored ? undefined : decode
   })
-  // A key written `"__proto__":` in a literal would set the prototype instead.
-  if (names.includes('__proto__')) {
-    return (values) => {
-      const row: Record<string, unknown> = {}
-      names.forEach((name, i) =>
-        Object.defineProperty(row, name, {
-          value: decoders[i]!(values[i]),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        }),
-      )
-      return row
-    }
-  }
-  const fields = names.map((name, i) => {
-    const value = decoders[i] === asStored ? `v[${i}]` : `d[${i}](v[${i}])`
-    return `${JSON.stringify(name)}: ${value}`
-  })
-  const make = new Function('d', `return (v) => ({ ${fields.join(', ')} })`) as (
-    d: readonly ((value: unknown) => unknown)[],
-  ) => (values: readonly unknown[]) => Record<string, unknown>
-  return make(decoders)
+  return rowBuilder(names, decoders)
 }
 
 function parseJsonValue(value: string): unknown {
