@@ -138,6 +138,8 @@ function mountRoute(
   blobs: () => BlobStore,
   validateResponse: boolean,
 ): void {
+  // Made once: a schema made per request is compiled again by zod (and ours) for each.
+  const querySchema = queryOf(route)
   app.route({
     method: route.method,
     url: `/api/${store.definition.name}${route.path}`,
@@ -146,7 +148,7 @@ function mountRoute(
       authorize(actor, route.access ?? 'admin')
       refuseNul(request)
       const params = route.params ? parseInput(route.params, request.params) : {}
-      const query = parseInput(queryOf(route), request.query ?? {})
+      const query = parseInput(querySchema, request.query ?? {})
       const body = route.body ? parseInput(route.body, request.body ?? undefined) : undefined
       const log = request.log
       const result = await route.handler({
