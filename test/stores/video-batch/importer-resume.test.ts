@@ -149,10 +149,13 @@ describe.each(ENGINES)('video-batch import gives one result on $name', (engine) 
       `--prompts=${logs.prompts}`,
       `--videos=${logs.videos}`,
     ]
-    const lanes = Array.from({ length: LANES }, (_, lane) => ({
-      location: ctx.freshLocation(`killed_${lane}`),
-      env: { GENMEDIA_DATA_DIR: join(ctx.dir, `lane-${lane}`) },
-    }))
+    // Side by side, so each lane's store is isolated (on PGlite, a server of its own).
+    const lanes = await Promise.all(
+      Array.from({ length: LANES }, async (_, lane) => ({
+        location: await ctx.isolatedLocation(`killed_${lane}`),
+        env: { GENMEDIA_DATA_DIR: join(ctx.dir, `lane-${lane}`) },
+      })),
+    )
     for (const lane of lanes) Object.assign(lane.env, { GENMEDIA_VIDEO_BATCH_URL: lane.location })
     const run = (lane: (typeof lanes)[number], delay: number | null) =>
       runThenKill(BUNDLE, lane.env, args, delay === null ? null : 'SIGKILL', delay ?? 0)

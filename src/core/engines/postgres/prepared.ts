@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { CompiledQuery } from 'kysely'
 import type pg from 'pg'
 import type { Database } from '../../database.js'
@@ -44,13 +44,17 @@ export function prepareNamed<Row>(
     name ??= `genmedia_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
     const client = await session.connect()
     try {
-      const query = {
-        name: generation ? `${name}_${generation}` : name,
-        text,
-        values: parameters as unknown[],
+      const values = parameters as unknown[]
+      const statement = `${name}_${connectionTag(client)}_${generation}`
+      if (!decoding) {
+        return (await client.query<Row & pg.QueryResultRow>({ name: statement, text, values })).rows
       }
-      if (!decoding) return (await client.query<Row & pg.QueryResultRow>(query)).rows
-      const result = await client.query<unknown[]>({ ...query, rowMode: 'array' })
+      const result = await client.query<unknown[]>({
+        name: statement,
+        text,
+        values,
+        rowMode: 'array',
+      })
       return decodeAll(result.fields, result.rows)
     } catch (error) {
       if ((error as { code?: string }).code === STALE_PLAN) {
@@ -64,6 +68,22 @@ export function prepareNamed<Row>(
   }
 
   return preparedOf(compile, run)
+}
+
+const connectionTags = new WeakMap<pg.PoolClient, string>()
+const processTag = randomBytes(4).toString('hex')
+let connections = 0
+
+/**
+ * connectionTag names a pool connection once, unique to this process and connection: a
+ * statement's name carries it, so that two connections served by one server session (PGlite
+ * runs every connection, of every process, in one) never prepare the same name twice, which
+ * PostgreSQL refuses ("prepared statement … already exists").
+ */
+function connectionTag(client: pg.PoolClient): string {
+  let tag = connectionTags.get(client)
+  if (tag === undefined) connectionTags.set(client, (tag = `${processTag}_${++connections}`))
+  return tag
 }
 
 function sameNames(fields: readonly pg.FieldDef[], names: readonly string[]): boolean {
