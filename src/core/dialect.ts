@@ -30,6 +30,19 @@ export interface TriggerSpec {
   body: string[]
 }
 
+/**
+ * StatementTriggerSpec describes a trigger run once per statement, after it, whose body reads
+ * the statement's rows as transition tables: `new_rows` (INSERT, UPDATE) and `old_rows`
+ * (UPDATE, DELETE).
+ */
+export interface StatementTriggerSpec {
+  name: string
+  table: string
+  event: 'INSERT' | 'UPDATE' | 'DELETE'
+  /** Statements reading new_rows and old_rows, without trailing semicolons. */
+  body: string[]
+}
+
 /** SequenceSpec names a per-group numbering trigger: see SqlDialect.sequenceTrigger. */
 export interface SequenceSpec {
   name: string
@@ -87,6 +100,11 @@ export interface SqlDialect {
   touchTrigger(name: string, table: string, column?: string): string[]
   /** Statements creating a trigger from a portable spec. */
   trigger(spec: TriggerSpec): string[]
+  /**
+   * Statements creating a statement trigger (dropped with dropTrigger); absent where the engine
+   * has none (SQLite).
+   */
+  statementTrigger?(spec: StatementTriggerSpec): string[]
   /** Statements dropping a trigger (and its function on PostgreSQL). */
   dropTrigger(name: string, table: string): string[]
   /**

@@ -140,9 +140,19 @@ GROUP BY ${fillGroups.join(', ')}`
  * two group rows in key order, so that two such moves in opposite directions cannot deadlock.
  */
 export function summaryTable(d: SqlDialect, spec: SummarySpec): string[] {
-  if (spec.shards !== undefined) return shardedSummaryTable(d, spec, spec.shards)
-  const { groups, totals, groupOf, valueOf, create, fill, changed, trigger, newGroup, oldGroup } =
-    summaryParts(d, spec)
+  const { groups, create, fill } = summaryParts(d, spec)
+  const key = spec.shards === undefined ? tuple(groups) : tuple([...groups, 'shard'])
+  const shard = spec.shards === undefined ? [] : [`shard ${d.bigIntegerType} NOT NULL DEFAULT 0`]
+  return [create(key, shard), fill, ...rowTriggers(d, spec)]
+}
+
+/** rowTriggers are the triggers of summaryTable: run for each row the source's statements change. */
+function rowTriggers(d: SqlDialect, spec: SummarySpec): string[] {
+  if (spec.shards !== undefined) return shardedRowTriggers(d, spec, spec.shards)
+  const { groups, totals, groupOf, valueOf, changed, trigger, newGroup, oldGroup } = summaryParts(
+    d,
+    spec,
+  )
   const key = tuple(groups)
   // The share of NEW added and the share of OLD taken away, for whichever group row is updated.
   const moved = totals
@@ -153,8 +163,6 @@ export function summaryTable(d: SqlDialect, spec: SummarySpec): string[] {
     })
     .join(', ')
   return [
-    create(key, []),
-    fill,
     ...trigger('INSERT', [
       `INSERT INTO ${spec.table} (${[...groups, ...totals].join(', ')}) VALUES (${[
         ...groupOf('NEW'),
@@ -182,13 +190,15 @@ export function summaryTable(d: SqlDialect, spec: SummarySpec): string[] {
 }
 
 /**
- * shardedSummaryTable is summaryTable with `shards` rows per group: each trigger adds its
- * change as a delta to the writing connection's row of the group (an upsert), a row that moves
- * between groups to the lower group's row first, then to the higher's.
+ * shardedRowTriggers are rowTriggers for `shards` rows per group: each trigger adds its change
+ * as a delta to the writing connection's row of the group (an upsert), a row that moves between
+ * groups to the lower group's row first, then to the higher's.
  */
-function shardedSummaryTable(d: SqlDialect, spec: SummarySpec, shards: number): string[] {
-  const { groups, totals, groupOf, valueOf, create, fill, changed, trigger, newGroup, oldGroup } =
-    summaryParts(d, spec)
+function shardedRowTriggers(d: SqlDialect, spec: SummarySpec, shards: number): string[] {
+  const { groups, totals, groupOf, valueOf, changed, trigger, newGroup, oldGroup } = summaryParts(
+    d,
+    spec,
+  )
   const key = tuple([...groups, 'shard'])
   // Adds `deltas` to the writer's row of `group` (expressions over NEW and OLD) where `when` holds.
   const add = (group: readonly string[], deltas: readonly string[], when = '1 = 1') =>
@@ -211,8 +221,6 @@ function shardedSummaryTable(d: SqlDialect, spec: SummarySpec, shards: number): 
   const lower = pick('OLD', 'NEW')
   const higher = pick('NEW', 'OLD')
   return [
-    create(key, [`shard ${d.bigIntegerType} NOT NULL DEFAULT 0`]),
-    fill,
     ...trigger('INSERT', [add(groupOf('NEW'), valueOf('NEW'))]),
     ...trigger('DELETE', [
       add(
@@ -228,14 +236,74 @@ function shardedSummaryTable(d: SqlDialect, spec: SummarySpec, shards: number): 
   ]
 }
 
-/** dropSummaryTable returns the statements that undo summaryTable. */
-export function dropSummaryTable(d: SqlDialect, spec: SummarySpec): string[] {
+/**
+ * statementTriggers keep `spec`'s table right as rowTriggers do, once per statement: the
+ * statement's rows (transition tables) summed per group and added to the group rows in one
+ * upsert, groups in key order. Row triggers update a group's row once per source row, and on
+ * PostgreSQL every update of a row leaves a version of it that the transaction cannot prune:
+ * 100,000 images added in one transaction made each update walk the versions before it, and
+ * the insert ran at 500 rows/s. An UPDATE's rows unchanged in their group and totals cancel
+ * out (EXCEPT ALL) before any sum, so a statement that changes nothing summed writes nothing.
+ */
+function statementTriggers(
+  d: SqlDialect,
+  spec: SummarySpec,
+  statementTrigger: NonNullable<SqlDialect['statementTrigger']>,
+): string[] {
+  const groups = Object.keys(spec.groups)
+  const totals = Object.keys(spec.totals)
+  const shard = spec.shards === undefined ? [] : ['shard']
+  // The group and share of each row of a transition table, named as the summary's columns.
+  const shares = (rows: 'new_rows' | 'old_rows') =>
+    `SELECT ${[
+      ...groups.map((g) => `${over(spec.groups[g]!, 'r')} AS ${g}`),
+      ...totals.map((t) => `${over(spec.totals[t]!.value, 'r')} AS ${t}`),
+    ].join(', ')} FROM ${rows} r`
+  const negated = totals.map((t) => `-${t} AS ${t}`)
+  const add = (changes: string) =>
+    `INSERT INTO ${spec.table} (${[...groups, ...shard, ...totals].join(', ')}) SELECT ${[
+      ...groups,
+      ...(spec.shards === undefined ? [] : [d.writerShard(spec.shards)]),
+      ...totals.map((t) => `SUM(${t})`),
+    ].join(', ')} FROM (${changes}) AS change GROUP BY ${groups.join(', ')} HAVING ${totals
+      .map((t) => `SUM(${t}) <> 0`)
+      .join(' OR ')} ORDER BY ${groups.join(', ')} ON CONFLICT ${tuple([
+      ...groups,
+      ...shard,
+    ])} DO UPDATE SET ${totals.map((t) => `${t} = ${spec.table}.${t} + excluded.${t}`).join(', ')}`
+  const removed = (changes: string) =>
+    `SELECT ${[...groups, ...negated].join(', ')} FROM (${changes}) AS gone`
+  const trigger = (event: 'INSERT' | 'UPDATE' | 'DELETE', changes: string) =>
+    statementTrigger({
+      name: `${spec.table}_on_${event.toLowerCase()}`,
+      table: spec.source,
+      event,
+      body: [add(changes)],
+    })
+  return [
+    ...trigger('INSERT', shares('new_rows')),
+    ...trigger('DELETE', removed(shares('old_rows'))),
+    ...trigger(
+      'UPDATE',
+      `(${shares('new_rows')} EXCEPT ALL ${shares('old_rows')}) UNION ALL ${removed(
+        `${shares('old_rows')} EXCEPT ALL ${shares('new_rows')}`,
+      )}`,
+    ),
+  ]
+}
+
+/** The statements dropping the three triggers of `spec`'s table, row or statement ones. */
+function dropTriggers(d: SqlDialect, spec: SummarySpec): string[] {
   return [
     ...d.dropTrigger(`${spec.table}_on_update`, spec.source),
     ...d.dropTrigger(`${spec.table}_on_delete`, spec.source),
     ...d.dropTrigger(`${spec.table}_on_insert`, spec.source),
-    `DROP TABLE IF EXISTS ${spec.table}`,
   ]
+}
+
+/** dropSummaryTable returns the statements that undo summaryTable. */
+export function dropSummaryTable(d: SqlDialect, spec: SummarySpec): string[] {
+  return [...dropTriggers(d, spec), `DROP TABLE IF EXISTS ${spec.table}`]
 }
 
 /** summaryMigration is the migration that makes the summary table `spec` (and undoes it). */
@@ -265,5 +333,28 @@ export function summaryShardsMigration(
     name,
     up: (d) => [...dropSummaryTable(d, spec), ...summaryTable(d, sharded)],
     down: (d) => [...dropSummaryTable(d, sharded), ...summaryTable(d, spec)],
+  }
+}
+
+/**
+ * summaryStatementTriggersMigration is the migration that moves the summary table `spec` (made
+ * by an earlier summaryMigration or summaryShardsMigration) to statement triggers
+ * (statementTriggers) where the engine has them, PostgreSQL; on SQLite, which updates a row in
+ * place, its row triggers stay and the step does nothing. Give `spec` as its table is now
+ * (with its `shards`).
+ */
+export function summaryStatementTriggersMigration(
+  version: number,
+  name: string,
+  spec: SummarySpec,
+): Migration {
+  return {
+    version,
+    name,
+    up: (d) =>
+      d.statementTrigger
+        ? [...dropTriggers(d, spec), ...statementTriggers(d, spec, d.statementTrigger)]
+        : [],
+    down: (d) => (d.statementTrigger ? [...dropTriggers(d, spec), ...rowTriggers(d, spec)] : []),
   }
 }

@@ -314,4 +314,26 @@ describe.each(ENGINES)('aggregates from summary tables on $name', (engine) => {
       await expectSame(store, c)
     },
   )
+
+  it.runIf(engine.name === 'postgres')(
+    'on PostgreSQL, a statement that changes no group or total leaves the summary rows unwritten',
+    async () => {
+      const store = await openStore(aiArtistStore, {
+        location: await ctx.isolatedLocation('still'),
+      })
+      open.push(store)
+      await seedStore(store)
+      // xmin is the transaction that wrote a row's current version: an update gives it a new one.
+      const versions = () =>
+        store.db.query<{ status: string; quality_tier: string; xmin: string }>(
+          'SELECT status, quality_tier, xmin::text AS xmin FROM image_quality_totals ORDER BY 1, 2',
+        )
+      const before = await versions()
+      await store.db.query(`UPDATE generated_images SET prompt = prompt || ' again'`)
+      await store.db.query(`UPDATE generated_images SET final_score = final_score WHERE id < 5`)
+      expect(await versions()).toEqual(before)
+      await store.db.query(`UPDATE generated_images SET final_score = 9.5 WHERE id = 1`)
+      expect(await versions()).not.toEqual(before)
+    },
+  )
 })

@@ -7,6 +7,7 @@ import {
   total,
   widenIntegers,
   summaryMigration,
+  summaryStatementTriggersMigration,
   searchMigration,
   storedSearchMigration,
 } from '../../core/index.js'
@@ -146,6 +147,7 @@ export const migrations: readonly Migration[] = [
   qualityTotals,
   widenIntegers(5),
   storedSearchMigration(6, 'stored search vector of generated images', imageSearchIndex),
+  summaryStatementTriggersMigration(7, 'image totals kept once per statement', imageQualityTotals),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

@@ -7,6 +7,7 @@ import {
   total,
   widenIntegers,
   summaryMigration,
+  summaryStatementTriggersMigration,
   searchMigration,
   storedSearchMigration,
 } from '../../core/index.js'
@@ -130,6 +131,7 @@ export const migrations: readonly Migration[] = [
   emotionTotalsMigration,
   widenIntegers(4),
   storedSearchMigration(5, 'stored search vector of the image library', librarySearchIndex),
+  summaryStatementTriggersMigration(6, 'image totals kept once per statement', emotionTotals),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

@@ -6,6 +6,7 @@ import {
   total,
   widenIntegers,
   summaryMigration,
+  summaryStatementTriggersMigration,
   searchMigration,
   storedSearchMigration,
 } from '../../core/index.js'
@@ -83,6 +84,7 @@ export const migrations: readonly Migration[] = [
   sourceTotals,
   widenIntegers(4),
   storedSearchMigration(5, 'stored search vector of trending topics', topicSearchIndex),
+  summaryStatementTriggersMigration(6, 'topic totals kept once per statement', topicSourceTotals),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

@@ -9,6 +9,7 @@ import {
   widenIntegers,
   summaryMigration,
   summaryShardsMigration,
+  summaryStatementTriggersMigration,
   searchMigration,
   storedSearchMigration,
 } from '../../core/index.js'
@@ -229,6 +230,10 @@ export const migrations: readonly Migration[] = [
     imageSearchIndex,
     promptSearchIndex,
   ),
+  summaryStatementTriggersMigration(9, 'video totals kept once per statement', {
+    ...videoStatusTotals,
+    shards: VIDEO_STATUS_SHARDS,
+  }),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

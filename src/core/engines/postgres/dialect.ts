@@ -45,6 +45,18 @@ export const postgresDialect: SqlDialect = {
       spec.when ? ` WHEN (${spec.when})` : ''
     } EXECUTE FUNCTION ${spec.name}_fn()`,
   ],
+  statementTrigger: ({ name, table, event, body }) => [
+    `CREATE OR REPLACE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${body
+      .map((s) => `${s};`)
+      .join(' ')} RETURN NULL; END $$`,
+    `CREATE TRIGGER ${name} AFTER ${event} ON ${table} REFERENCING ${
+      {
+        INSERT: 'NEW TABLE AS new_rows',
+        UPDATE: 'OLD TABLE AS old_rows NEW TABLE AS new_rows',
+        DELETE: 'OLD TABLE AS old_rows',
+      }[event]
+    } FOR EACH STATEMENT EXECUTE FUNCTION ${name}_fn()`,
+  ],
   // A BEFORE trigger sets the number before the row is written (and before NOT NULL and unique
   // checks). The advisory lock makes concurrent writers of one group wait for each other; in READ
   // COMMITTED the MAX that follows the lock then sees the rows the other writer committed.
