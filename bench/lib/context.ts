@@ -40,7 +40,7 @@ export const FULL: Sizes = {
   claimJobsSqlite: 40_000,
   claimJobsPostgres: 10_000,
   importLines: 100_000,
-  apiSeconds: 8,
+  apiSeconds: 4,
   pgIngestRows: 100_000,
   pgPointReads: 10_000,
   queryBudgetMs: 1_500,

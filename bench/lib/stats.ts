@@ -33,12 +33,12 @@ export async function repeatMedian(times: number, fn: () => Promise<number>): Pr
  * state during the figure (other load, the heap growing, CPU frequency) falls on every
  * contender alike, and a ratio taken within one round compares runs made side by side.
  */
-export async function interleavedRounds(
+export async function interleavedRounds<T = number>(
   times: number,
-  contenders: readonly (readonly [name: string, run: () => Promise<number>])[],
+  contenders: readonly (readonly [name: string, run: () => Promise<T>])[],
   onRound?: (round: number) => void,
-): Promise<Record<string, number[]>> {
-  const results = new Map<string, number[]>(contenders.map(([name]) => [name, []]))
+): Promise<Record<string, T[]>> {
+  const results = new Map<string, T[]>(contenders.map(([name]) => [name, []]))
   for (let round = 0; round < times; round++) {
     onRound?.(round)
     for (let i = 0; i < contenders.length; i++) {
