@@ -145,6 +145,27 @@ export const col = {
 
 export type Columns = Record<string, Column>
 
+/**
+ * timestamps are the `created_at` and `updated_at` columns many tables keep, both filled by
+ * their DEFAULT (`updated_at` then moved by the table's touch trigger), declared once: spread
+ * them where the DDL has them, `{ …, ...timestamps, … }`.
+ */
+export const timestamps = {
+  created_at: col.timestamp().defaulted(),
+  updated_at: col.timestamp().defaulted(),
+}
+
+/**
+ * sameColumns declares the columns `names` (a list a store keeps of them, such as its prompt
+ * variations) all as `column`, in that order: `{ ...sameColumns(PROMPT_COLUMNS, col.text()) }`.
+ */
+export function sameColumns<const N extends readonly string[], C extends Column>(
+  names: N,
+  column: C,
+): { [K in N[number]]: C } {
+  return Object.fromEntries(names.map((name) => [name, column])) as { [K in N[number]]: C }
+}
+
 type Nullable<T, N> = N extends true ? T | null : T
 
 /** ValueOf is the decoded value of a column as rows hold it. */

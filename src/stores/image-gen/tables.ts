@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   col,
+  timestamps,
   defineRow,
   defineTables,
   jobColumns,
@@ -60,8 +61,7 @@ export const tables = defineTables({
     /** The URL of the session's first generated image (kept by triggers), or null. */
     thumbnail_url: col.text().nullable(),
     generated_count: col.counter(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...timestamps,
   },
   reference_images: {
     id: col.id(),
@@ -103,8 +103,7 @@ export const tables = defineTables({
     generation_method: suggested(GENERATION_METHODS).nullable(),
     started_at: col.timestamp().nullable(),
     completed_at: col.timestamp().nullable(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...timestamps,
     /** The job runtime's lease, attempts, retry time, cancellation, progress and provider. */
     ...jobColumns,
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   col,
+  timestamps,
   defineRow,
   defineTables,
   summaryColumns,
@@ -28,8 +29,7 @@ export const trendsTables = defineTables({
       .nullable()
       .check((s) => s.min(1)),
     metadata: col.object().nullable(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...timestamps,
   },
   search_history: {
     id: col.id(),

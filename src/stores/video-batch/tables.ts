@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import {
   col,
+  timestamps,
+  sameColumns,
   defineRow,
   pickColumns,
   defineTables,
@@ -56,21 +58,14 @@ export const videoBatchTables = defineTables({
     error_message: given(),
     descriptive_name: col.key().nullable(),
     processed_path: col.text().nullable(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...timestamps,
     origin_image_id: col.reference().nullable(),
   },
   prompts: {
     id: col.id(),
     image_id: col.reference(),
-    image_prompt: col.text().nullable(),
-    video_prompt: col.text().nullable(),
-    refined_video_prompt: col.text().nullable(),
-    creative_video_prompt_1: col.text().nullable(),
-    creative_video_prompt_2: col.text().nullable(),
-    creative_video_prompt_3: col.text().nullable(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...sameColumns(PROMPT_COLUMNS, col.text().nullable()),
+    ...timestamps,
     /** The prompt JSON file it was imported from (genmedia's import identity), or null. */
     source_file: col.key().nullable(),
   },
