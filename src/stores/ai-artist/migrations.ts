@@ -1,5 +1,4 @@
 import {
-  searchIndexOf,
   initialSchema,
   valueList,
   type Migration,
@@ -7,8 +6,7 @@ import {
   total,
   widenIntegers,
   summaryMigration,
-  searchMigration,
-  storedSearchMigration,
+  searchMigrations,
 } from '../../core/index.js'
 
 /** Curation statuses (seed 004: `check_status_valid`). */
@@ -101,13 +99,9 @@ const diversityScore: Migration = {
 }
 
 /** Full-text search over images' prompts, tags and file names (docs/search.md). */
-const imageSearchIndex = searchIndexOf('generated_images', [
-  'prompt',
-  'negative_prompt',
-  'tags',
-  'filename',
-])
-const imageSearch = searchMigration(3, 'full-text search of generated images', imageSearchIndex)
+const imageSearch = searchMigrations('generated images', {
+  generated_images: ['prompt', 'negative_prompt', 'tags', 'filename'],
+})
 
 /** The seed's quality tiers of a final score ("Get Quality Distribution"); no score is 'Poor'. */
 export const QUALITY_TIER = `CASE
@@ -142,10 +136,10 @@ const qualityTotals = summaryMigration(
 export const migrations: readonly Migration[] = [
   initial,
   diversityScore,
-  imageSearch,
+  imageSearch.index(3),
   qualityTotals,
   widenIntegers(5),
-  storedSearchMigration(6, 'stored search vector of generated images', imageSearchIndex),
+  imageSearch.stored(6),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

@@ -5,10 +5,8 @@ import {
   valueList,
   type Migration,
   type SqlDialect,
-  searchIndexOf,
   widenIntegers,
-  searchMigration,
-  storedSearchMigration,
+  searchMigrations,
 } from '../../core/index.js'
 
 /** Generation job statuses (seed 001). */
@@ -233,16 +231,11 @@ const jobRuntime = jobRuntimeMigration(2, 'generation_jobs', ts, [
   'CREATE INDEX idx_generation_jobs_leases ON generation_jobs(lease_expires_at) WHERE lease_owner IS NOT NULL',
 ])
 
-const jobSearchIndex = searchIndexOf('generation_jobs', ['prompt', 'generated_prompt'])
-const imageSearchIndex = searchIndexOf('generated_images', ['prompt_used', 'file_name'])
-
 /** Full-text search over jobs' prompts and generated images' prompts and file names. */
-const search = searchMigration(
-  3,
-  'full-text search of generation jobs and generated images',
-  jobSearchIndex,
-  imageSearchIndex,
-)
+const search = searchMigrations('generation jobs and generated images', {
+  generation_jobs: ['prompt', 'generated_prompt'],
+  generated_images: ['prompt_used', 'file_name'],
+})
 
 /**
  * The seed gives these lists as examples ("Enum values from UI", "e.g.", "etc."), so their
@@ -288,15 +281,10 @@ const optionalReferenceMimeType = dropChecks(7, 'reference images: mime_type opt
 export const migrations: readonly Migration[] = [
   initial,
   jobRuntime,
-  search,
+  search.index(3),
   widenIntegers(4),
   openValueLists,
-  storedSearchMigration(
-    6,
-    'stored search vectors of generation jobs and generated images',
-    jobSearchIndex,
-    imageSearchIndex,
-  ),
+  search.stored(6),
   optionalReferenceMimeType,
 ]
 
