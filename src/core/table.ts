@@ -121,6 +121,14 @@ export const col = {
   name: () => column('text', z.string(), textInput(LIMITS.key)).check((s) => s.trim().min(1)),
   /** A column naming another row by its id: written as a positive whole number. */
   reference: () => column('integer', z.number().int(), z.number().int()).check((s) => s.positive()),
+  /**
+   * Text set when known (a category, an error, a file name a step writes): NULL until then,
+   * written not empty.
+   */
+  given: () =>
+    column('text', z.string(), textInput(LIMITS.text))
+      .nullable()
+      .check((s) => s.min(1)),
   /** A count or a size in bytes: a whole number written as 0 or more, NULL until known. */
   count: () =>
     column('integer', z.number().int(), z.number().int())

@@ -30,13 +30,6 @@ const statusColumn = <const T extends readonly [string, ...string[]]>(values: T)
     .defaulted()
     .check(() => statusOf(values))
 
-/** Text a step sets (a file name, an error): written non-empty, NULL until then. */
-const given = () =>
-  col
-    .text()
-    .nullable()
-    .check((s) => s.min(1))
-
 /**
  * The video-batch store's tables (seed 000 and genmedia's additions), each column once, as the
  * migrations create them. Named apart from other stores' `tables`: the package exports every
@@ -55,7 +48,7 @@ export const videoBatchTables = defineTables({
     downloaded_size_bytes: col.count(),
     processing_time_seconds: col.measure(),
     status: statusColumn(IMAGE_STATUSES),
-    error_message: given(),
+    error_message: col.given(),
     descriptive_name: col.key().nullable(),
     processed_path: col.text().nullable(),
     ...timestamps,
@@ -73,7 +66,7 @@ export const videoBatchTables = defineTables({
     id: col.id(),
     image_id: col.reference(),
     prompt_id: col.reference().nullable(),
-    video_filename: given(),
+    video_filename: col.given(),
     video_path: col.text().nullable(),
     prompt_used: col.text().nullable(),
     // 'base' by default; genmedia never writes it NULL.
@@ -86,7 +79,7 @@ export const videoBatchTables = defineTables({
     generation_time_seconds: col.measure(),
     file_size_bytes: col.count(),
     status: statusColumn(VIDEO_STATUSES),
-    error_message: given(),
+    error_message: col.given(),
     created_at: col.timestamp().defaulted(),
     // Written as an object or left NULL; inputs give an object (merged into the stored one).
     metadata: col.object().nullable({ inWrites: false }),
