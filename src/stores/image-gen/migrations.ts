@@ -64,6 +64,18 @@ export const GENERATION_METHODS = [
   'custom',
 ] as const
 
+/**
+ * The generation_jobs columns whose values the prompt panel suggests, each with its list, in
+ * the order migration 1 checked them.
+ */
+export const SUGGESTED_VALUES = {
+  shot_type: SHOT_TYPES,
+  camera_angle: CAMERA_ANGLES,
+  style: STYLES,
+  aspect_ratio: ASPECT_RATIOS,
+  generation_method: GENERATION_METHODS,
+} as const
+
 /** The most images one job may ask for (seed: number_of_shots 1-10). */
 export const MAX_SHOTS = 10
 
@@ -250,15 +262,7 @@ const openValueLists = dropChecks(
     table: 'generation_jobs',
     key: 'id',
     // Each as migration 1 wrote it: `check_generation_jobs_<column>`, `<column> IN (…)`.
-    checks: (
-      [
-        ['shot_type', SHOT_TYPES],
-        ['camera_angle', CAMERA_ANGLES],
-        ['style', STYLES],
-        ['aspect_ratio', ASPECT_RATIOS],
-        ['generation_method', GENERATION_METHODS],
-      ] as const
-    ).map(([column, values]) => ({
+    checks: Object.entries(SUGGESTED_VALUES).map(([column, values]) => ({
       name: `check_generation_jobs_${column}`,
       column,
       condition: `${column} IN (${valueList(values)})`,
