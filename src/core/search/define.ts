@@ -17,6 +17,15 @@ export interface SearchDefinition<Name extends string = string> {
   readonly index: string
 }
 
+/** TableSearch is a table's search as defineSearch declares it: with the table's declaration. */
+export interface TableSearch<
+  Cs extends Columns = Columns,
+  Name extends string = string,
+> extends SearchDefinition<Name> {
+  /** The declaration of the table searched: its columns, codec and response schema. */
+  readonly rows: Table<Cs, Name>
+}
+
 /**
  * The column a search migration may add to a searchable table for the engine's own use
  * (PostgreSQL's stored tsvector): never declared, never read by a store; the declaration check
@@ -38,7 +47,7 @@ export function defineSearch<Cs extends Columns, Name extends string>(
     columns: readonly (keyof Cs & string)[]
     facets?: readonly (keyof Cs & string)[]
   },
-): SearchDefinition<Name> {
+): TableSearch<Cs, Name> {
   const kindOf = (c: string) => table.columns[c]?.kind
   for (const c of spec.columns) {
     if (!SEARCH_KINDS.has(kindOf(c) ?? '')) {
@@ -50,7 +59,7 @@ export function defineSearch<Cs extends Columns, Name extends string>(
       throw new Error(`${table.name}.${c} cannot be a facet: it is ${kindOf(c) ?? 'not declared'}`)
     }
   }
-  return { ...searchIndexOf(table.name, spec.columns), facets: spec.facets ?? [] }
+  return { ...searchIndexOf(table.name, spec.columns), facets: spec.facets ?? [], rows: table }
 }
 
 /**

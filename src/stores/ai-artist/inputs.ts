@@ -28,7 +28,6 @@ const score = z.number().min(0).max(10)
  * creation time (from `created_after`, before `created_before`); searchable.
  */
 export const imageList = defineList({
-  table: aiArtistTables.generated_images,
   order: { sortColumn: 'created_at', direction: 'desc' },
   search: aiArtistSearch.generated_images,
   filter: {

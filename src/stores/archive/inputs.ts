@@ -54,7 +54,6 @@ export type NewProcessingSession = z.input<typeof newSessionSchema>
 
 /** `listSessions`: newest first, optionally of one status; searchable. */
 export const sessionList = defineList({
-  table: archiveTables.processing_state,
   order: { sortColumn: 'created_at', direction: 'desc' },
   search: archiveSearch.processing_state,
   filter: { status: filterOn.equal('status', sessions.shape.status) },

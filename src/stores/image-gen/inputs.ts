@@ -110,7 +110,6 @@ export const referenceImageList = defineList({
 
 /** `listJobs`: a user's jobs, newest first, optionally of one status; searchable. */
 export const jobList = defineList({
-  table: generation_jobs,
   order: { sortColumn: 'created_at', direction: 'desc' },
   search: imageGenSearch.generation_jobs,
   filter: { status: filterOn.equal('status', jobs.shape.status) },
@@ -119,7 +118,6 @@ export type JobFilter = FilterOf<typeof jobList>
 
 /** `listGeneratedImages`: a user's generated images, newest first; searchable. */
 export const generatedImageList = defineList({
-  table: generated_images,
   order: { sortColumn: 'created_at', direction: 'desc' },
   search: imageGenSearch.generated_images,
 })

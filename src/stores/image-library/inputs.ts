@@ -36,7 +36,6 @@ export const minQualityQuery = z.coerce.number().min(0).max(1)
  * quality; searchable.
  */
 export const libraryImageList = defineList({
-  table: images,
   order: { sortColumn: 'id', direction: 'asc' },
   search: imageLibrarySearch.image_library,
   filter: {

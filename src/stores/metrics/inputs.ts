@@ -38,7 +38,6 @@ export const videoLifecycleStatusSchema = videos.shape.status.unwrap()
 
 /** `listVideos`: newest first, by status or topic; searchable. */
 export const videoList = defineList({
-  table: metricsTables.video_metadata,
   order: { sortColumn: 'created_at', direction: 'desc' },
   search: metricsSearch.video_metadata,
   filter: {

@@ -32,7 +32,6 @@ const filterValue = value.optional()
  * false: only unused ones); searchable.
  */
 export const topicList = defineList({
-  table: trendsTables.trending_topics,
   order: { sortColumn: 'timestamp', direction: 'desc' },
   search: trendsSearch.trending_topics,
   filter: {

@@ -115,7 +115,6 @@ const idQuery = z.coerce.number().int().positive()
 
 /** `listImages`: newest first (by id), by status or origin image; searchable. */
 export const videoBatchImageList = defineList({
-  table: videoBatchTables.images,
   order: { sortColumn: 'id', direction: 'desc' },
   search: videoBatchSearch.images,
   filter: {
