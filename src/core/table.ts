@@ -328,6 +328,39 @@ export function pickColumns<Cs extends Columns, const K extends keyof Cs & strin
   return Object.fromEntries(names.map((name) => [name, columns[name]])) as Pick<Cs, K>
 }
 
+/** The writable columns of `Cs`: those an input may name. */
+type InputColumn<Cs extends Columns> = keyof InsertShape<Cs> & string
+
+/** maskOf is the zod mask naming the columns `names`: `{ a: true, b: true }`, in that order. */
+function maskOf(names: readonly string[]): Record<string, true> {
+  return Object.fromEntries(names.map((name) => [name, true]))
+}
+
+/**
+ * inputOf is what a write of `table` takes of the columns `names`, in the order named: its
+ * insert schema picked, for a store's inputs to extend, make partial or require further
+ * (`inputOf(tables.training_sessions, ['name', 'model_path', 'started_at'])`).
+ */
+export function inputOf<Cs extends Columns, const K extends InputColumn<Cs>>(
+  table: Table<Cs>,
+  names: readonly K[],
+): z.ZodObject<Pick<InsertShape<Cs>, K>, z.core.$strict> {
+  return insertOf(table).pick(maskOf(names)) as z.ZodObject<any, z.core.$strict>
+}
+
+/** inputWithout is what a write of `table` takes of every column but `names` (and the key). */
+export function inputWithout<Cs extends Columns, const K extends InputColumn<Cs>>(
+  table: Table<Cs>,
+  names: readonly K[],
+): z.ZodObject<Omit<InsertShape<Cs>, K>, z.core.$strict> {
+  return insertOf(table).omit(maskOf(names)) as z.ZodObject<any, z.core.$strict>
+}
+
+/** A table's insert schema as any object schema, which any mask of column names may pick from. */
+function insertOf(table: Table<any>): z.ZodObject<z.ZodRawShape, z.core.$strict> {
+  return table.insert
+}
+
 /**
  * defineTables declares a store's tables, each once: `defineTables({ generated_images: {...} })`.
  * Everything else about a table (the Kysely types, decoded rows, codec, input and response
