@@ -338,14 +338,25 @@ function maskOf(names: readonly string[]): Record<string, true> {
 
 /**
  * inputOf is what a write of `table` takes of the columns `names`, in the order named: its
- * insert schema picked, for a store's inputs to extend, make partial or require further
- * (`inputOf(tables.training_sessions, ['name', 'model_path', 'started_at'])`).
+ * insert schema picked, for a store's inputs to extend or make partial
+ * (`inputOf(tables.training_sessions, ['name', 'model_path', 'started_at'])`). The columns of
+ * `required` must be given, and not null: what a step of a row needs (the file it made, its
+ * error).
  */
-export function inputOf<Cs extends Columns, const K extends InputColumn<Cs>>(
+export function inputOf<
+  Cs extends Columns,
+  const K extends InputColumn<Cs>,
+  const R extends K = never,
+>(
   table: Table<Cs>,
   names: readonly K[],
-): z.ZodObject<Pick<InsertShape<Cs>, K>, z.core.$strict> {
-  return insertOf(table).pick(maskOf(names)) as z.ZodObject<any, z.core.$strict>
+  options: { required?: readonly R[] } = {},
+): z.ZodObject<Omit<Pick<InsertShape<Cs>, K>, R> & { [P in R]: Cs[P]['input'] }, z.core.$strict> {
+  const required = (options.required ?? []).map((c) => [c, table.columns[c]!.input])
+  return insertOf(table).pick(maskOf(names)).extend(Object.fromEntries(required)) as z.ZodObject<
+    any,
+    z.core.$strict
+  >
 }
 
 /** inputWithout is what a write of `table` takes of every column but `names` (and the key). */

@@ -89,8 +89,8 @@ export const operationStartSchema = inputOf(operations, [
 export type OperationStart = z.input<typeof operationStartSchema>
 
 /** What `reportProgress` accepts: the progress (0 to 1) and the resource use. */
-export const progressSchema = inputOf(operations, usage).extend({
-  progress: operations.insert.shape.progress.unwrap(),
+export const progressSchema = inputOf(operations, [...usage, 'progress'], {
+  required: ['progress'],
 })
 export type Progress = z.input<typeof progressSchema>
 
@@ -177,10 +177,11 @@ export const archivedHistoryList = defineList({
 })
 
 /** What `defineSetting` accepts: the key, its type and first value. */
-export const newSettingSchema = inputOf(settings, ['key', 'category', 'description']).extend({
-  value_type: settings.insert.shape.value_type.unwrap(),
-  value: z.unknown(),
-})
+export const newSettingSchema = inputOf(
+  settings,
+  ['key', 'category', 'description', 'value_type'],
+  { required: ['value_type'] },
+).extend({ value: z.unknown() })
 export type NewSetting = z.input<typeof newSettingSchema>
 
 /** What `listSettings` filters by. */

@@ -9,11 +9,6 @@ import { videoBatchSearch, videoBatchTables } from './tables.js'
 
 const { images, prompts, videos } = videoBatchTables
 
-/** required is a nullable column's input as a step needs it: given, and not null. */
-function required<T extends z.ZodType>(field: z.ZodOptional<z.ZodNullable<T>>): T {
-  return field.unwrap().unwrap()
-}
-
 /** What `registerUpload` and `deriveImage` accept: an image about to be uploaded (pending). */
 export const newUploadSchema = inputOf(images, [
   'original_filename',
@@ -39,10 +34,9 @@ export const uploadResultSchema = inputOf(images, [
 export type UploadResult = z.input<typeof uploadResultSchema>
 
 /** What `failUpload` accepts: the error (required) and how long the attempt took. */
-export const uploadFailureSchema = inputOf(images, [
-  'error_message',
-  'processing_time_seconds',
-]).extend({ error_message: required(images.insert.shape.error_message) })
+export const uploadFailureSchema = inputOf(images, ['error_message', 'processing_time_seconds'], {
+  required: ['error_message'],
+})
 export type UploadFailure = z.input<typeof uploadFailureSchema>
 
 type PromptColumn = (typeof PROMPT_COLUMNS)[number]
@@ -74,32 +68,34 @@ export const PROMPT_TYPE_COLUMNS = {
 } as const satisfies Record<string, PromptColumn>
 
 /** What `queueVideo` accepts: the prompt set to generate from and how. */
-export const queueVideoSchema = inputOf(videos, [
-  'prompt_id',
-  'prompt_type',
-  'prompt_used',
-  'generation_service',
-  'metadata',
-]).extend({ prompt_id: required(videos.insert.shape.prompt_id) })
+export const queueVideoSchema = inputOf(
+  videos,
+  ['prompt_id', 'prompt_type', 'prompt_used', 'generation_service', 'metadata'],
+  { required: ['prompt_id'] },
+)
 export type QueuedVideo = z.input<typeof queueVideoSchema>
 
 /** What `completeVideo` accepts: the generated file, its size and timing. */
-export const videoResultSchema = inputOf(videos, [
-  'video_filename',
-  'video_path',
-  'file_size_bytes',
-  'generation_time_seconds',
-  'generation_service',
-  'metadata',
-]).extend({ video_filename: required(videos.insert.shape.video_filename) })
+export const videoResultSchema = inputOf(
+  videos,
+  [
+    'video_filename',
+    'video_path',
+    'file_size_bytes',
+    'generation_time_seconds',
+    'generation_service',
+    'metadata',
+  ],
+  { required: ['video_filename'] },
+)
 export type VideoResult = z.input<typeof videoResultSchema>
 
 /** What `failVideo` accepts: the error (required), timing and metadata. */
-export const videoFailureSchema = inputOf(videos, [
-  'error_message',
-  'generation_time_seconds',
-  'metadata',
-]).extend({ error_message: required(videos.insert.shape.error_message) })
+export const videoFailureSchema = inputOf(
+  videos,
+  ['error_message', 'generation_time_seconds', 'metadata'],
+  { required: ['error_message'] },
+)
 export type VideoFailure = z.input<typeof videoFailureSchema>
 
 /** A row id as a query string gives it. */
@@ -113,7 +109,7 @@ export const videoBatchImageList = defineList({
     status: filterOn.equal('status', images.insert.shape.status),
     origin_image_id: filterOn.equal(
       'origin_image_id',
-      required(images.insert.shape.origin_image_id),
+      images.columns.origin_image_id.input,
       idQuery,
     ),
   },
@@ -128,7 +124,7 @@ export const videoBatchVideoList = defineList({
   filter: {
     status: filterOn.equal('status', videos.insert.shape.status),
     image_id: filterOn.equal('image_id', videos.insert.shape.image_id, idQuery),
-    prompt_id: filterOn.equal('prompt_id', required(videos.insert.shape.prompt_id), idQuery),
+    prompt_id: filterOn.equal('prompt_id', videos.columns.prompt_id.input, idQuery),
   },
 })
 export type VideoFilter = FilterOf<typeof videoBatchVideoList>
