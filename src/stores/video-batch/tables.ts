@@ -23,12 +23,17 @@ function statusOf<const T extends readonly [string, ...string[]]>(values: T) {
   })
 }
 
-/** A status column: one of `values` (the seed's CHECK), 'pending' by default. */
-const statusColumn = <const T extends readonly [string, ...string[]]>(values: T) =>
-  col
+/**
+ * Where an image's upload or a video's generation stands (seed 000): its status, one of
+ * `values` (the seed's CHECK), 'pending' by default, and the error of a failed one.
+ */
+const outcome = <const T extends readonly [string, ...string[]]>(values: T) => ({
+  status: col
     .enum(values)
     .defaulted()
-    .check(() => statusOf(values))
+    .check(() => statusOf(values)),
+  error_message: col.given(),
+})
 
 /**
  * The video-batch store's tables (seed 000 and genmedia's additions), each column once, as the
@@ -47,8 +52,7 @@ export const videoBatchTables = defineTables({
     uploaded_path: col.text().nullable(),
     downloaded_size_bytes: col.count(),
     processing_time_seconds: col.measure(),
-    status: statusColumn(IMAGE_STATUSES),
-    error_message: col.given(),
+    ...outcome(IMAGE_STATUSES),
     descriptive_name: col.key().nullable(),
     processed_path: col.text().nullable(),
     ...timestamps,
@@ -78,8 +82,7 @@ export const videoBatchTables = defineTables({
     generation_service: col.text().nullable(),
     generation_time_seconds: col.measure(),
     file_size_bytes: col.count(),
-    status: statusColumn(VIDEO_STATUSES),
-    error_message: col.given(),
+    ...outcome(VIDEO_STATUSES),
     created_at: col.timestamp().defaulted(),
     // Written as an object or left NULL; inputs give an object (merged into the stored one).
     metadata: col.object().nullable({ inWrites: false }),
