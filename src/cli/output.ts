@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress'
 import Table from 'cli-table3'
 import { GenmediaError, ValidationError } from '../core/index.js'
 
@@ -36,6 +37,49 @@ export function printTable<Row>(
   // Words longer than their column (paths, URLs) are broken, not cut short with "…".
   for (const row of cells) table.push(row.map((cell, i) => breakLongWords(cell, colWidths[i]! - 2)))
   process.stdout.write(`${table.toString()}\n`)
+}
+
+/**
+ * fieldColumns are printTable's columns for fields shown as the row holds them, each headed by
+ * its own name: `printTable(rows, fieldColumns(['table', 'read', 'inserted']))`.
+ */
+export function fieldColumns<const K extends string>(
+  names: readonly K[],
+): Record<K, (row: Readonly<Record<K, unknown>>) => unknown> {
+  return Object.fromEntries(
+    names.map((name) => [name, (row: Record<K, unknown>) => row[name]]),
+  ) as Record<K, (row: Readonly<Record<K, unknown>>) => unknown>
+}
+
+/**
+ * progressBar returns a listener drawing a bar of `done` out of `total` on stderr, when stderr
+ * is a terminal and output is not JSON, and a function that stops it; silent otherwise.
+ * `format` is the bar's (cli-progress), where `{<label>}` shows that field of the progress.
+ */
+export function progressBar<P extends { done: number; total: number }>(
+  format: string,
+  label: keyof P & string,
+  json: boolean | undefined,
+): { onProgress?: (progress: P) => void; stop(): void } {
+  if (json || !process.stderr.isTTY) return { stop: () => undefined }
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format },
+    cliProgress.Presets.shades_classic,
+  )
+  let started = false
+  return {
+    onProgress: (progress) => {
+      const payload = { [label]: progress[label] }
+      if (!started) bar.start(progress.total, progress.done, payload)
+      started = true
+      bar.setTotal(progress.total)
+      bar.update(progress.done, payload)
+    },
+    stop: () => {
+      if (started) bar.stop()
+      started = false
+    },
+  }
 }
 
 /** terminalWidth is stdout's width when it is a terminal, else 80. */

@@ -2,7 +2,7 @@ import type { Kysely, SelectQueryBuilder } from 'kysely'
 import { z } from 'zod'
 import type { Database } from './database.js'
 import { paginate, type KeysetOptions, type Page, type PageRequest } from './pagination.js'
-import type { SearchDefinition } from './search/define.js'
+import type { SearchDefinition, TableSearch } from './search/define.js'
 import { searchPage, type ListOptions, type ListPage } from './search/list.js'
 import type { Columns, RowOf, Table } from './table.js'
 import { parseInput } from './validate.js'
@@ -112,28 +112,27 @@ export interface SearchableList<Cs extends Columns, Fs extends Fields> extends L
   ) => Promise<ListPage<RowOf<Cs>>>
 }
 
-/** What `defineList` declares. */
-interface ListSpec<Cs extends Columns, Fs extends Fields> {
-  table: Table<Cs>
+/** What `defineList` declares besides the rows listed. */
+interface ListSpec<Fs extends Fields> {
   order: Pick<KeysetOptions, 'sortColumn' | 'direction' | 'idColumn'>
   filter?: Fs
-  search?: SearchDefinition
 }
 
 /**
- * defineList declares a list of `table`'s rows in `order` (ties by the key), filtered by
- * `filter`'s fields (a field left out, null or empty lets every row through), searchable when
- * `search` is given.
+ * defineList declares a list of `table`'s rows, or of the table `search` searches (a
+ * searchable list), in `order` (ties by the key), filtered by `filter`'s fields (a field left
+ * out, null or empty lets every row through).
  */
 export function defineList<Cs extends Columns, const Fs extends Fields = Record<never, never>>(
-  spec: ListSpec<Cs, Fs> & { search: SearchDefinition },
+  spec: ListSpec<Fs> & { search: TableSearch<Cs> },
 ): SearchableList<Cs, Fs>
 export function defineList<Cs extends Columns, const Fs extends Fields = Record<never, never>>(
-  spec: ListSpec<Cs, Fs>,
+  spec: ListSpec<Fs> & { table: Table<Cs> },
 ): List<Cs, Fs>
 export function defineList<Cs extends Columns, const Fs extends Fields>(
-  spec: ListSpec<Cs, Fs>,
+  spec: ListSpec<Fs> & { table?: Table<Cs>; search?: TableSearch<Cs> },
 ): SearchableList<Cs, Fs> {
+  const table = spec.search?.rows ?? spec.table!
   const fields = Object.entries(spec.filter ?? {})
   const filter = z.strictObject(
     Object.fromEntries(fields.map(([name, f]) => [name, f.input.optional()])),
@@ -142,20 +141,20 @@ export function defineList<Cs extends Columns, const Fs extends Fields>(
     Object.fromEntries(fields.map(([name, f]) => [name, f.query.optional()])),
   )
   const list: SearchableList<Cs, Fs> = {
-    table: spec.table,
+    table,
     filter,
     filterQuery,
     search: spec.search!,
     async page(db, given, page, options = {}, scope = (q) => q) {
       const values = parseInput(filter, given ?? {}) as Record<string, unknown>
-      let q = scope((db.kysely as Kysely<any>).selectFrom(spec.table.name).selectAll())
+      let q = scope((db.kysely as Kysely<any>).selectFrom(table.name).selectAll())
       for (const [name, f] of fields) {
         const value = values[name]
         if (value !== undefined && value !== null && value !== '') q = f.apply(q, value, db)
       }
       const keyset = { ...spec.order, ...page }
-      if (!spec.search) return paginate(q, keyset, spec.table)
-      return searchPage(db, q, { ...options, search: spec.search, rows: spec.table, keyset })
+      if (!spec.search) return paginate(q, keyset, table)
+      return searchPage(db, q, { ...options, search: spec.search, rows: table, keyset })
     },
     reader: (db) => (given, page, options) => list.page(db, given, page ?? {}, options),
     searcher: (db) => (q, given, page, facets) => list.page(db, given, page ?? {}, { q, facets }),

@@ -38,6 +38,22 @@ export class StoreRepository<DB> {
   }
 
   /**
+   * rowsWhere returns the rows of `table` whose `column` is `value` (the rows under a parent: a
+   * video's uses, an image's prompt sets), as stored, ordered by the columns `orderBy`.
+   */
+  protected async rowsWhere<T extends keyof DB & string, C extends keyof DB[T] & string>(
+    table: T,
+    column: C,
+    value: SelectType<DB[T][C]>,
+    orderBy: readonly (keyof DB[T] & string)[],
+  ): Promise<Selectable<DB[T]>[]> {
+    const name: string = column
+    let query = (this.k as Kysely<any>).selectFrom(table).selectAll().where(name, '=', value)
+    for (const order of orderBy) query = query.orderBy(order)
+    return (await query.execute()) as Selectable<DB[T]>[]
+  }
+
+  /**
    * countPerValue returns how many rows of `table` hold each of `values` in `column`, every
    * value present (0 where none does): the rows counted, or with `sumOf` the sum of that column
    * (a summary table's running total, which triggers keep, instead of a count of every row).

@@ -1,5 +1,5 @@
 import { Database } from './database.js'
-import type { SearchDefinition } from './search/define.js'
+import type { TableSearch } from './search/define.js'
 import { engineFor } from './engines/index.js'
 import { storeLocationFrom, type Env, type StoreLocationOptions } from './config.js'
 import { Migrator, type Migration } from './migrator.js'
@@ -55,7 +55,7 @@ export interface StoreDefinition<Repo = unknown, Name extends string = string> {
    * The store's searchable tables (defineSearch, next to the table declarations): what
    * `genmedia search` reads. The repository's lists search the same ones.
    */
-  search?: Readonly<Record<string, SearchDefinition>>
+  search?: Readonly<Record<string, TableSearch<any>>>
   /** The store's HTTP routes, mounted under `/api/<name>` by `genmedia serve`. */
   api?: readonly ApiRoute<Repo>[]
   /**

@@ -122,6 +122,14 @@ export const col = {
   name: () => column('text', z.string(), textInput(LIMITS.key)).check((s) => s.trim().min(1)),
   /** A column naming another row by its id: written as a positive whole number. */
   reference: () => column('integer', z.number().int(), z.number().int()).check((s) => s.positive()),
+  /**
+   * Text set when known (a category, an error, a file name a step writes): NULL until then,
+   * written not empty.
+   */
+  given: () =>
+    column('text', z.string(), textInput(LIMITS.text))
+      .nullable()
+      .check((s) => s.min(1)),
   /** A count or a size in bytes: a whole number written as 0 or more, NULL until known. */
   count: () =>
     column('integer', z.number().int(), z.number().int())
@@ -145,6 +153,27 @@ export const col = {
 }
 
 export type Columns = Record<string, Column>
+
+/**
+ * timestamps are the `created_at` and `updated_at` columns many tables keep, both filled by
+ * their DEFAULT (`updated_at` then moved by the table's touch trigger), declared once: spread
+ * them where the DDL has them, `{ …, ...timestamps, … }`.
+ */
+export const timestamps = {
+  created_at: col.timestamp().defaulted(),
+  updated_at: col.timestamp().defaulted(),
+}
+
+/**
+ * sameColumns declares the columns `names` (a list a store keeps of them, such as its prompt
+ * variations) all as `column`, in that order: `{ ...sameColumns(PROMPT_COLUMNS, col.text()) }`.
+ */
+export function sameColumns<const N extends readonly string[], C extends Column>(
+  names: N,
+  column: C,
+): { [K in N[number]]: C } {
+  return Object.fromEntries(names.map((name) => [name, column])) as { [K in N[number]]: C }
+}
 
 type Nullable<T, N> = N extends true ? T | null : T
 
@@ -305,6 +334,50 @@ export function pickColumns<Cs extends Columns, const K extends keyof Cs & strin
   names: readonly K[],
 ): Pick<Cs, K> {
   return Object.fromEntries(names.map((name) => [name, columns[name]])) as Pick<Cs, K>
+}
+
+/** The writable columns of `Cs`: those an input may name. */
+type InputColumn<Cs extends Columns> = keyof InsertShape<Cs> & string
+
+/** maskOf is the zod mask naming the columns `names`: `{ a: true, b: true }`, in that order. */
+function maskOf(names: readonly string[]): Record<string, true> {
+  return Object.fromEntries(names.map((name) => [name, true]))
+}
+
+/**
+ * inputOf is what a write of `table` takes of the columns `names`, in the order named: its
+ * insert schema picked, for a store's inputs to extend or make partial
+ * (`inputOf(tables.training_sessions, ['name', 'model_path', 'started_at'])`). The columns of
+ * `required` must be given, and not null: what a step of a row needs (the file it made, its
+ * error).
+ */
+export function inputOf<
+  Cs extends Columns,
+  const K extends InputColumn<Cs>,
+  const R extends K = never,
+>(
+  table: Table<Cs>,
+  names: readonly K[],
+  options: { required?: readonly R[] } = {},
+): z.ZodObject<Omit<Pick<InsertShape<Cs>, K>, R> & { [P in R]: Cs[P]['input'] }, z.core.$strict> {
+  const required = (options.required ?? []).map((c) => [c, table.columns[c]!.input])
+  return insertOf(table).pick(maskOf(names)).extend(Object.fromEntries(required)) as z.ZodObject<
+    any,
+    z.core.$strict
+  >
+}
+
+/** inputWithout is what a write of `table` takes of every column but `names` (and the key). */
+export function inputWithout<Cs extends Columns, const K extends InputColumn<Cs>>(
+  table: Table<Cs>,
+  names: readonly K[],
+): z.ZodObject<Omit<InsertShape<Cs>, K>, z.core.$strict> {
+  return insertOf(table).omit(maskOf(names)) as z.ZodObject<any, z.core.$strict>
+}
+
+/** A table's insert schema as any object schema, which any mask of column names may pick from. */
+function insertOf(table: Table<any>): z.ZodObject<z.ZodRawShape, z.core.$strict> {
+  return table.insert
 }
 
 /**

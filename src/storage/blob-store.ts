@@ -123,3 +123,65 @@ export function expirySeconds(options: UrlOptions | undefined): number {
   }
   return value
 }
+
+/**
+ * CheckedBlobStore is what every BlobStore does alike before its storage is reached: the bucket
+ * name, keys, prefixes, a put's content type and a URL's lifetime are checked here (throwing
+ * ValidationError), and `exists` is a `head`. A store implements the protected methods, which
+ * get their arguments checked. A refused argument rejects the call's promise, as a failure of
+ * the storage does.
+ */
+export abstract class CheckedBlobStore implements BlobStore {
+  abstract readonly kind: BlobStore['kind']
+  readonly bucket: string
+
+  constructor(bucket: string | undefined) {
+    this.bucket = assertBucketName(bucket ?? DEFAULT_BUCKET)
+  }
+
+  async put(key: string, bytes: Uint8Array, contentType: string): Promise<BlobInfo> {
+    assertSafeKey(key)
+    if (!contentType) throw new ValidationError('contentType is required', 'contentType')
+    return this.putObject(key, bytes, contentType)
+  }
+
+  async get(key: string): Promise<StoredBlob> {
+    return this.getObject(assertSafeKey(key))
+  }
+
+  async head(key: string): Promise<BlobInfo | undefined> {
+    return this.headObject(assertSafeKey(key))
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.head(key)) !== undefined
+  }
+
+  async delete(key: string): Promise<void> {
+    return this.deleteObject(assertSafeKey(key))
+  }
+
+  async list(prefix = ''): Promise<string[]> {
+    return this.listKeys(assertSafePrefix(prefix))
+  }
+
+  async url(key: string, options?: UrlOptions): Promise<string> {
+    assertSafeKey(key)
+    return this.urlOf(key, expirySeconds(options))
+  }
+
+  abstract close(): Promise<void>
+
+  protected abstract putObject(
+    key: string,
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<BlobInfo>
+  protected abstract getObject(key: string): Promise<StoredBlob>
+  protected abstract headObject(key: string): Promise<BlobInfo | undefined>
+  protected abstract deleteObject(key: string): Promise<void>
+  /** listKeys returns every key starting with `prefix`, sorted. */
+  protected abstract listKeys(prefix: string): Promise<string[]>
+  /** urlOf returns a URL of `key` valid `expiresIn` seconds (where URLs expire). */
+  protected abstract urlOf(key: string, expiresIn: number): Promise<string>
+}

@@ -2,17 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { NotFoundError, ValidationError } from '../core/errors.js'
-import {
-  assertBucketName,
-  assertSafeKey,
-  assertSafePrefix,
-  DEFAULT_BUCKET,
-  expirySeconds,
-  type BlobInfo,
-  type BlobStore,
-  type StoredBlob,
-  type UrlOptions,
-} from './blob-store.js'
+import { assertSafeKey, CheckedBlobStore, type BlobInfo, type StoredBlob } from './blob-store.js'
 
 /** The path under which genmedia's HTTP server serves a local folder's objects. */
 export const BLOB_URL_PREFIX = '/blobs/'
@@ -35,21 +25,23 @@ export interface LocalBlobStoreOptions {
  * `<root>/.genmedia-meta/<bucket>/<key>.json`. A put writes a temporary file and renames it into
  * place, so a reader never sees half an object.
  */
-export class LocalBlobStore implements BlobStore {
+export class LocalBlobStore extends CheckedBlobStore {
   readonly kind = 'file' as const
-  readonly bucket: string
   readonly root: string
   readonly #baseUrl: string
 
   constructor(options: LocalBlobStoreOptions) {
+    super(options.bucket)
     this.root = resolve(options.root)
-    this.bucket = assertBucketName(options.bucket ?? DEFAULT_BUCKET)
     this.#baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '')
   }
 
-  async put(key: string, bytes: Uint8Array, contentType: string): Promise<BlobInfo> {
+  protected async putObject(
+    key: string,
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<BlobInfo> {
     const path = this.#path(key)
-    if (!contentType) throw new ValidationError('contentType is required', 'contentType')
     const tmpDir = join(this.root, TMP_DIR)
     await mkdir(tmpDir, { recursive: true })
     await mkdir(dirname(path), { recursive: true })
@@ -59,18 +51,18 @@ export class LocalBlobStore implements BlobStore {
     await rename(`${tmp}.json`, this.#metaPath(key))
     await writeFile(tmp, bytes)
     await rename(tmp, path)
-    const info = await this.head(key)
+    const info = await this.headObject(key)
     if (!info) throw new NotFoundError(`object ${key} vanished while it was written`)
     return info
   }
 
-  async get(key: string): Promise<StoredBlob> {
-    const info = await this.head(key)
+  protected async getObject(key: string): Promise<StoredBlob> {
+    const info = await this.headObject(key)
     if (!info) throw new NotFoundError(`no object ${key} in bucket ${this.bucket}`)
     return { ...info, bytes: await readFile(this.#path(key)) }
   }
 
-  async head(key: string): Promise<BlobInfo | undefined> {
+  protected async headObject(key: string): Promise<BlobInfo | undefined> {
     const path = this.#path(key)
     const stats = await stat(path).catch(missing)
     if (!stats?.isFile()) return undefined
@@ -81,11 +73,7 @@ export class LocalBlobStore implements BlobStore {
     return { key, size: stats.size, contentType, lastModified: stats.mtime }
   }
 
-  async exists(key: string): Promise<boolean> {
-    return (await this.head(key)) !== undefined
-  }
-
-  async delete(key: string): Promise<void> {
+  protected async deleteObject(key: string): Promise<void> {
     const path = this.#path(key)
     await rm(path, { force: true })
     await rm(this.#metaPath(key), { force: true })
@@ -96,8 +84,7 @@ export class LocalBlobStore implements BlobStore {
     )
   }
 
-  async list(prefix = ''): Promise<string[]> {
-    assertSafePrefix(prefix)
+  protected async listKeys(prefix: string): Promise<string[]> {
     const bucketDir = join(this.root, this.bucket)
     // Only the folders the prefix can lie in are walked.
     const start = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : ''
@@ -118,12 +105,10 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * url returns `<baseUrl>/blobs/<key>` (each segment percent-encoded), the path genmedia's HTTP
-   * server serves this folder under. It does not expire; `expiresIn` is validated only.
+   * urlOf returns `<baseUrl>/blobs/<key>` (each segment percent-encoded), the path genmedia's
+   * HTTP server serves this folder under. It does not expire; `expiresIn` is validated only.
    */
-  async url(key: string, options?: UrlOptions): Promise<string> {
-    assertSafeKey(key)
-    expirySeconds(options)
+  protected async urlOf(key: string): Promise<string> {
     return `${this.#baseUrl}${BLOB_URL_PREFIX}${key.split('/').map(encodeURIComponent).join('/')}`
   }
 
@@ -144,10 +129,9 @@ export class LocalBlobStore implements BlobStore {
   }
 
   #path(key: string): string {
-    assertSafeKey(key)
     const bucketDir = join(this.root, this.bucket)
     const path = resolve(bucketDir, ...key.split('/'))
-    // assertSafeKey already rules escapes out; this re-checks the resolved path itself.
+    // The key was checked (assertSafeKey), which rules escapes out; this re-checks the path itself.
     if (!path.startsWith(bucketDir + sep)) {
       throw new ValidationError(`key ${key} leaves bucket ${this.bucket}`, 'key')
     }

@@ -1,16 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3'
-import { NotFoundError, ValidationError } from '../core/errors.js'
-import {
-  assertBucketName,
-  assertSafeKey,
-  assertSafePrefix,
-  DEFAULT_BUCKET,
-  expirySeconds,
-  type BlobInfo,
-  type BlobStore,
-  type StoredBlob,
-  type UrlOptions,
-} from './blob-store.js'
+import { NotFoundError } from '../core/errors.js'
+import { CheckedBlobStore, type BlobInfo, type StoredBlob } from './blob-store.js'
 
 export interface S3BlobStoreOptions {
   bucket?: string
@@ -29,15 +19,14 @@ export interface S3BlobStoreOptions {
  * S3, Google Cloud Storage's interoperability endpoint, MinIO, Cloudflare R2. The bucket must
  * exist. URLs are presigned GET URLs.
  */
-export class S3BlobStore implements BlobStore {
+export class S3BlobStore extends CheckedBlobStore {
   readonly kind = 's3' as const
-  readonly bucket: string
   readonly #options: S3BlobStoreOptions
   #sdk: Promise<Sdk> | undefined
   #closed = false
 
   constructor(options: S3BlobStoreOptions = {}) {
-    this.bucket = assertBucketName(options.bucket ?? DEFAULT_BUCKET)
+    super(options.bucket)
     this.#options = options
   }
 
@@ -62,9 +51,11 @@ export class S3BlobStore implements BlobStore {
     return this.#sdk
   }
 
-  async put(key: string, bytes: Uint8Array, contentType: string): Promise<BlobInfo> {
-    assertSafeKey(key)
-    if (!contentType) throw new ValidationError('contentType is required', 'contentType')
+  protected async putObject(
+    key: string,
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<BlobInfo> {
     const { s3, client } = await this.sdk()
     await client.send(
       new s3.PutObjectCommand({
@@ -78,8 +69,7 @@ export class S3BlobStore implements BlobStore {
     return { key, size: bytes.byteLength, contentType, lastModified: new Date() }
   }
 
-  async get(key: string): Promise<StoredBlob> {
-    assertSafeKey(key)
+  protected async getObject(key: string): Promise<StoredBlob> {
     const { s3, client } = await this.sdk()
     try {
       const out = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }))
@@ -97,8 +87,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async head(key: string): Promise<BlobInfo | undefined> {
-    assertSafeKey(key)
+  protected async headObject(key: string): Promise<BlobInfo | undefined> {
     const { s3, client } = await this.sdk()
     try {
       const out = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key: key }))
@@ -114,18 +103,12 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
-    return (await this.head(key)) !== undefined
-  }
-
-  async delete(key: string): Promise<void> {
-    assertSafeKey(key)
+  protected async deleteObject(key: string): Promise<void> {
     const { s3, client } = await this.sdk()
     await client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
   }
 
-  async list(prefix = ''): Promise<string[]> {
-    assertSafePrefix(prefix)
+  protected async listKeys(prefix: string): Promise<string[]> {
     const { s3, client } = await this.sdk()
     const keys: string[] = []
     let token: string | undefined
@@ -143,10 +126,8 @@ export class S3BlobStore implements BlobStore {
     return keys.sort()
   }
 
-  /** url returns a presigned GET URL valid for `expiresIn` seconds (default one hour). */
-  async url(key: string, options?: UrlOptions): Promise<string> {
-    assertSafeKey(key)
-    const expiresIn = expirySeconds(options)
+  /** urlOf returns a presigned GET URL valid for `expiresIn` seconds (default one hour). */
+  protected async urlOf(key: string, expiresIn: number): Promise<string> {
     const { s3, client, getSignedUrl } = await this.sdk()
     return getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }), {
       expiresIn,

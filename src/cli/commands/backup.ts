@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import cliProgress from 'cli-progress'
 import {
   backupStore,
   openBackupTarget,
@@ -9,7 +8,7 @@ import {
   type ProgressListener,
 } from '../../core/backup/index.js'
 import { Database, resolveStoreLocation, type StoreDefinition } from '../../core/index.js'
-import { formatBytes, printJson, printTable, reportError, run } from '../output.js'
+import { formatBytes, printJson, printTable, progressBar, reportError, run } from '../output.js'
 import { selectStores } from '../stores.js'
 
 interface BackupOptions {
@@ -19,32 +18,12 @@ interface BackupOptions {
   json?: boolean
 }
 
-/**
- * progressBar returns a listener drawing a bar on stderr when it is a terminal and output is
- * not JSON, and a function to stop it; silent otherwise.
- */
-export function progressBar(
+/** phaseBar draws the phases of a backup or restore of `label` (see progressBar). */
+export function phaseBar(
   label: string,
   json: boolean | undefined,
 ): { onProgress?: ProgressListener; stop(): void } {
-  if (json || !process.stderr.isTTY) return { stop: () => undefined }
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${label} {phase} [{bar}] {percentage}% {value}/{total}` },
-    cliProgress.Presets.shades_classic,
-  )
-  let started = false
-  return {
-    onProgress: ({ phase, done, total }) => {
-      if (!started) bar.start(total, done, { phase })
-      started = true
-      bar.setTotal(total)
-      bar.update(done, { phase })
-    },
-    stop: () => {
-      if (started) bar.stop()
-      started = false
-    },
-  }
+  return progressBar(`${label} {phase} [{bar}] {percentage}% {value}/{total}`, 'phase', json)
 }
 
 export function registerBackup(program: Command): void {
@@ -73,7 +52,7 @@ export function registerBackup(program: Command): void {
         let failed = false
         try {
           for (const definition of stores) {
-            const progress = progressBar(`${definition.name}`, options.json)
+            const progress = phaseBar(`${definition.name}`, options.json)
             try {
               results.push(
                 await backupStore(definition, {

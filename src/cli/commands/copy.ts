@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import cliProgress from 'cli-progress'
 import { copyStore, redactLocation, type CopyProgress } from '../../core/index.js'
-import { printJson, printTable, run } from '../output.js'
+import { printJson, printTable, progressBar, run } from '../output.js'
 import { selectStore } from '../stores.js'
 
 interface CopyOptions {
@@ -9,29 +8,6 @@ interface CopyOptions {
   from?: string
   replace?: boolean
   json?: boolean
-}
-
-/** copyBar draws rows copied on stderr when it is a terminal and output is not JSON. */
-function copyBar(json: boolean | undefined): {
-  onProgress?: (p: CopyProgress) => void
-  stop(): void
-} {
-  if (json || !process.stderr.isTTY) return { stop: () => undefined }
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'copy {table} [{bar}] {percentage}% {value}/{total} rows' },
-    cliProgress.Presets.shades_classic,
-  )
-  let started = false
-  return {
-    onProgress: ({ table, done, total }) => {
-      if (!started) bar.start(total, done, { table })
-      started = true
-      bar.update(done, { table })
-    },
-    stop: () => {
-      if (started) bar.stop()
-    },
-  }
 }
 
 export function registerCopy(program: Command): void {
@@ -55,7 +31,11 @@ export function registerCopy(program: Command): void {
     .action(
       run(async (name: string, options: CopyOptions) => {
         const definition = selectStore(name)
-        const bar = copyBar(options.json)
+        const bar = progressBar<CopyProgress>(
+          'copy {table} [{bar}] {percentage}% {value}/{total} rows',
+          'table',
+          options.json,
+        )
         let report
         try {
           report = await copyStore(definition, {

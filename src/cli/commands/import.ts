@@ -7,7 +7,7 @@ import {
   type VideoBatchImportReport,
   type VideoBatchRepository,
 } from '../../stores/video-batch/index.js'
-import { CliError, printJson, printTable, run } from '../output.js'
+import { CliError, fieldColumns, printJson, printTable, run } from '../output.js'
 
 interface VideoBatchImportOptions {
   prompts?: string
@@ -123,15 +123,10 @@ function print(report: VideoBatchImportReport, options: VideoBatchImportOptions)
     return
   }
   const rows = Object.entries(report.tables).map(([table, counts]) => ({ table, ...counts }))
-  printTable(rows, {
-    table: (r) => r.table,
-    read: (r) => r.read,
-    inserted: (r) => r.inserted,
-    updated: (r) => r.updated,
-    unchanged: (r) => r.unchanged,
-    skipped: (r) => r.skipped,
-    merged: (r) => r.merged,
-  })
+  printTable(
+    rows,
+    fieldColumns(['table', 'read', 'inserted', 'updated', 'unchanged', 'skipped', 'merged']),
+  )
   const notes: string[] = []
   if (report.dryRun) notes.push('dry run: nothing was written')
   if (report.placeholderLinks > 0) {

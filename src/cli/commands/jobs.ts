@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { JobQueue, type OpenStore, type StoreDefinition } from '../../core/index.js'
-import { CliError, printJson, printTable, run } from '../output.js'
+import { CliError, fieldColumns, printJson, printTable, run } from '../output.js'
 import { openExistingStore, selectStore } from '../stores.js'
 
 interface JobsOptions {
@@ -150,12 +150,7 @@ export function registerJobs(program: Command): void {
               return
             }
             printTable([counts], {
-              queued: (r) => r.queued,
-              running: (r) => r.running,
-              retrying: (r) => r.retrying,
-              failed: (r) => r.failed,
-              cancelled: (r) => r.cancelled,
-              done: (r) => r.done,
+              ...fieldColumns(['queued', 'running', 'retrying', 'failed', 'cancelled', 'done']),
               'oldest waiting': (r) => r.oldest_waiting ?? '',
             })
             for (const l of limits) {

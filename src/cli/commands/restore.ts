@@ -12,7 +12,7 @@ import { resolveStoreLocation } from '../../core/index.js'
 import { engineFor } from '../../core/engines/index.js'
 import { CliError, printJson, run } from '../output.js'
 import { selectStore } from '../stores.js'
-import { progressBar } from './backup.js'
+import { phaseBar } from './backup.js'
 
 interface RestoreOptions {
   from?: string
@@ -94,7 +94,7 @@ export function registerRestore(program: Command): void {
           backup === LATEST
             ? await latestSource(name, location, options.from)
             : resolveBackupSource(backup, options.from)
-        const progress = progressBar(`restore ${name}`, options.json)
+        const progress = phaseBar(`restore ${name}`, options.json)
         try {
           const result = await restoreStore(definition, source, {
             location,

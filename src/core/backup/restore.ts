@@ -7,7 +7,7 @@ import { engineFor } from '../engines/index.js'
 import { SchemaVersionError, ValidationError } from '../errors.js'
 import { describeStore, openStore, type StoreDefinition } from '../store.js'
 import { BackupVerificationError, verifyBackupFile } from './backup.js'
-import type { ProgressListener } from './engine.js'
+import type { BackupEngine, ProgressListener, RestorePointScope } from './engine.js'
 import { MANIFEST_SUFFIX, manifestNameOf, parseManifest, type BackupManifest } from './manifest.js'
 import { planBlobRestore, putBlobs, type BackupBlobs } from './blobs.js'
 import {
@@ -198,15 +198,20 @@ async function restoreBlobs(
   }
 }
 
-function restorePointScope(definition: StoreDefinition, options: RestoreOptions) {
-  const location = storeLocationFrom(definition, options)
-  return {
-    definition,
-    location,
-    restorePointDir:
+/**
+ * onRestorePoints makes a step of the engine's on a store's restore points (BackupEngine) a
+ * function of the store and its options: `step` gets the scope they give (where the store and
+ * its restore points live).
+ */
+function onRestorePoints<R>(
+  step: (backup: BackupEngine, scope: RestorePointScope) => Promise<R>,
+): (definition: StoreDefinition, options?: RestoreOptions) => Promise<R> {
+  return (definition, options = {}) => {
+    const location = storeLocationFrom(definition, options)
+    const restorePointDir =
       options.restorePointDir ??
-      join(defaultBackupDir(options.env, options.cwd), definition.name, 'restore-points'),
-    engine: engineFor(location).engine,
+      join(defaultBackupDir(options.env, options.cwd), definition.name, 'restore-points')
+    return step(engineFor(location).engine.backup, { definition, location, restorePointDir })
   }
 }
 
@@ -214,38 +219,20 @@ function restorePointScope(definition: StoreDefinition, options: RestoreOptions)
  * listRestorePoints lists a store's restore points, newest first: SQLite files in the
  * restore-point folder, or PostgreSQL schemas `<schema>_restore_point_<stamp>`.
  */
-export async function listRestorePoints(
-  definition: StoreDefinition,
-  options: RestoreOptions = {},
-): Promise<string[]> {
-  const scope = restorePointScope(definition, options)
-  return scope.engine.backup.restorePoints(scope)
-}
+export const listRestorePoints = onRestorePoints((backup, scope) => backup.restorePoints(scope))
 
 /**
  * listRestoreLeftovers lists what killed restores of a store left and nothing has cleaned yet:
  * SQLite scratch files, PostgreSQL `<schema>_restoring_…` schemas. Removes nothing.
  */
-export async function listRestoreLeftovers(
-  definition: StoreDefinition,
-  options: RestoreOptions = {},
-): Promise<string[]> {
-  const scope = restorePointScope(definition, options)
-  return scope.engine.backup.leftovers(scope)
-}
+export const listRestoreLeftovers = onRestorePoints((backup, scope) => backup.leftovers(scope))
 
 /**
  * recoverStore puts a store's newest restore point back where the store itself is missing (what
  * an open that finds only a restore point asks for) and returns its name. Refuses
  * (ConflictError) while the store exists, NotFoundError when it has no restore point.
  */
-export async function recoverStore(
-  definition: StoreDefinition,
-  options: RestoreOptions = {},
-): Promise<string> {
-  const scope = restorePointScope(definition, options)
-  return scope.engine.backup.recover(scope)
-}
+export const recoverStore = onRestorePoints((backup, scope) => backup.recover(scope))
 
 /**
  * storeHasData tells whether a store's database exists and holds any row in its tables (what

@@ -33,6 +33,9 @@ const attemptSchema = z.object({
 
 const JOB_STATES = ['queued', 'running', 'retrying', 'failed', 'cancelled', 'done'] as const
 
+/** A column of the job's row as its state shows it: the value as text, or null (`text` in describe). */
+const rowText = z.string().nullable()
+
 /** A job as the queue sees it: its state, attempts, lease and progress (of `total` units). */
 const jobStateSchema = z.object({
   id: z.number(),
@@ -40,11 +43,11 @@ const jobStateSchema = z.object({
   attempts: z.number(),
   progress: z.number().nullable(),
   total: z.number().nullable(),
-  lease_owner: z.string().nullable(),
-  lease_expires_at: z.string().nullable(),
-  run_after: z.string().nullable(),
-  provider: z.string().nullable(),
-  error_message: z.string().nullable(),
+  lease_owner: rowText,
+  lease_expires_at: rowText,
+  run_after: rowText,
+  provider: rowText,
+  error_message: rowText,
   job_attempts: z.array(attemptSchema),
 })
 type JobState = z.infer<typeof jobStateSchema>

@@ -38,13 +38,22 @@ export interface JobTable {
   claimSet(now: Date, worker: string): Record<string, unknown>
   /** What returns a claimed job to the queue for a retry. */
   releaseSet(): Record<string, unknown>
-  /** What ends a job as failed with `error`. */
+  /** What ends a job as failed with `error` (at most MAX_JOB_ERROR characters of it). */
   failSet(error: string, now: Date): Record<string, unknown>
   /** What returns a failed job to the queue (`genmedia jobs retry`). */
   resetSet(): Record<string, unknown>
   /** Attempts a job gets before it fails for good (the store's maximum). */
   maxAttempts: number
 }
+
+/** The most characters of a handler's error a job's own row keeps (what `failSet` is given). */
+export const MAX_JOB_ERROR = 10_000
+
+/**
+ * STATUS_ENDS are `done` and `failed` of a JobTable whose lifecycle ends in its `status` column
+ * as both seeds' do: `completed` or `failed`.
+ */
+export const STATUS_ENDS = { done: "status = 'completed'", failed: "status = 'failed'" } as const
 
 /** Lease is a claimed job held by one worker for one attempt. */
 export interface Lease {
@@ -396,7 +405,12 @@ export class JobQueue extends JobAdmin {
       await this.#endAlone(lease, { ...this.spec.releaseSet(), run_after: retryAt }, 'retry', error)
       return { outcome: 'retry', retryAt }
     }
-    await this.#endAlone(lease, this.spec.failSet(error, now), 'failed', error)
+    await this.#endAlone(
+      lease,
+      this.spec.failSet(error.slice(0, MAX_JOB_ERROR), now),
+      'failed',
+      error,
+    )
     return { outcome: 'failed' }
   }
 

@@ -17,6 +17,15 @@ export interface SearchDefinition<Name extends string = string> {
   readonly index: string
 }
 
+/** TableSearch is a table's search as defineSearch declares it: with the table's declaration. */
+export interface TableSearch<
+  Cs extends Columns = Columns,
+  Name extends string = string,
+> extends SearchDefinition<Name> {
+  /** The declaration of the table searched: its columns, codec and response schema. */
+  readonly rows: Table<Cs, Name>
+}
+
 /**
  * The column a search migration may add to a searchable table for the engine's own use
  * (PostgreSQL's stored tsvector): never declared, never read by a store; the declaration check
@@ -38,7 +47,7 @@ export function defineSearch<Cs extends Columns, Name extends string>(
     columns: readonly (keyof Cs & string)[]
     facets?: readonly (keyof Cs & string)[]
   },
-): SearchDefinition<Name> {
+): TableSearch<Cs, Name> {
   const kindOf = (c: string) => table.columns[c]?.kind
   for (const c of spec.columns) {
     if (!SEARCH_KINDS.has(kindOf(c) ?? '')) {
@@ -50,14 +59,12 @@ export function defineSearch<Cs extends Columns, Name extends string>(
       throw new Error(`${table.name}.${c} cannot be a facet: it is ${kindOf(c) ?? 'not declared'}`)
     }
   }
-  return { ...searchIndexOf(table.name, spec.columns), facets: spec.facets ?? [] }
+  return { ...searchIndexOf(table.name, spec.columns), facets: spec.facets ?? [], rows: table }
 }
 
 /**
- * searchIndexOf is what a migration builds a search index from: the table and its columns
- * written out in the migration itself (a migration's SQL never changes once applied), the same
- * as the store's defineSearch declares them. Changing the columns later is a new migration that
- * drops and makes the index again.
+ * searchIndexOf is the search index of `table`'s `columns`, by its key `id`: what defineSearch
+ * declares and what a store's search migrations (searchMigrations) build.
  */
 export function searchIndexOf<Name extends string>(
   table: Name,
@@ -66,29 +73,43 @@ export function searchIndexOf<Name extends string>(
   return { table, key: 'id', columns, facets: [], index: `${table}_search` }
 }
 
-/**
- * searchMigration is the migration that makes the search indexes of `indexes` (searchIndexOf),
- * and drops them, last first.
- */
-export function searchMigration(
-  version: number,
-  name: string,
-  ...indexes: readonly SearchDefinition[]
-): Migration {
-  return eachIndex(version, name, indexes, 'searchIndex', 'dropSearchIndex')
+/** The two migrations of a store's search indexes, each at the version the store gives it. */
+export interface SearchMigrations {
+  /** Makes the search indexes (`full-text search of …`), and drops them, last first. */
+  index(version: number): Migration
+  /**
+   * Makes searches read a stored index of their text (SqlDialect.storeSearchVector:
+   * PostgreSQL's generated tsvector column; nothing on SQLite), and undoes it, last first
+   * (`stored search vector of …`).
+   */
+  stored(version: number): Migration
 }
 
 /**
- * storedSearchMigration is the migration that makes searches of `indexes` read a stored index
- * of their text (SqlDialect.storeSearchVector: PostgreSQL's generated tsvector column; nothing
- * on SQLite), and undoes it, last first.
+ * searchMigrations declares a store's search indexes once for its migrations: per table, the
+ * columns searched, written out in the migration file itself (a migration's SQL never changes
+ * once applied; changing them later is a new migration that drops and makes the index again),
+ * the same as the store's defineSearch declares them. `what` names the migrations:
+ * `searchMigrations('trending topics', { trending_topics: ['topic', 'category'] })`.
  */
-export function storedSearchMigration(
-  version: number,
-  name: string,
-  ...indexes: readonly SearchDefinition[]
-): Migration {
-  return eachIndex(version, name, indexes, 'storeSearchVector', 'dropStoredSearchVector')
+export function searchMigrations(
+  what: string,
+  tables: Readonly<Record<string, readonly string[]>>,
+): SearchMigrations {
+  const indexes = Object.entries(tables).map(([table, columns]) => searchIndexOf(table, columns))
+  const vectors = indexes.length > 1 ? 'vectors' : 'vector'
+  return {
+    index: (version) =>
+      eachIndex(version, `full-text search of ${what}`, indexes, 'searchIndex', 'dropSearchIndex'),
+    stored: (version) =>
+      eachIndex(
+        version,
+        `stored search ${vectors} of ${what}`,
+        indexes,
+        'storeSearchVector',
+        'dropStoredSearchVector',
+      ),
+  }
 }
 
 type IndexStep = 'searchIndex' | 'dropSearchIndex' | 'storeSearchVector' | 'dropStoredSearchVector'

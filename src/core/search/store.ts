@@ -36,7 +36,7 @@ export async function searchStore(
   }
   const out: TableMatches[] = []
   for (const search of chosen) {
-    const rows = definition.tables[search.table]!
+    const { rows } = search
     let query = db.kysely.selectFrom(search.table).selectAll()
     if (options.userId !== undefined && 'user_id' in rows.columns) {
       query = query.where('user_id', '=', options.userId)

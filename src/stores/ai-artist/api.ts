@@ -17,14 +17,10 @@ import {
 import {
   dailyCreationStatistics,
   qualityTier,
-  aiArtistTables,
+  aiArtistTables as tables,
   trainingStatistics,
   uncuratedImage,
 } from './tables.js'
-
-export const generatedImageSchema = aiArtistTables.generated_images.row
-const trainingSessionSchema = aiArtistTables.training_sessions.row
-const creationSessionSchema = aiArtistTables.creation_sessions.row
 
 const route = routesFor<AiArtistRepository>()
 
@@ -37,12 +33,14 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     list: imageList,
     handler: ({ repo }, filter, page, options) => repo.listImages(filter, page, options),
   }),
-  route.get('/images/:id', 'Get one image', generatedImageSchema, (repo, id) => repo.getImage(id)),
+  route.get('/images/:id', 'Get one image', tables.generated_images.row, (repo, id) =>
+    repo.getImage(id),
+  ),
   route.create(
     '/images',
     'Add a generated image',
     newImageSchema,
-    generatedImageSchema,
+    tables.generated_images.row,
     (repo, body) => repo.addImage(body),
   ),
   route({
@@ -51,7 +49,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     summary: 'Change columns of an image',
     params: idParams,
     body: imagePatchSchema,
-    response: generatedImageSchema,
+    response: tables.generated_images.row,
     handler: ({ repo, params, body }) => repo.updateImage(params.id, body),
   }),
   route({
@@ -74,7 +72,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     path: '/images/:id/curate',
     summary: 'Mark an image curated',
     params: idParams,
-    response: generatedImageSchema,
+    response: tables.generated_images.row,
     handler: ({ repo, params }) => repo.curateImage(params.id),
   }),
   route({
@@ -82,7 +80,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     path: '/images/:id/reject',
     summary: 'Mark an image rejected (no longer featured)',
     params: idParams,
-    response: generatedImageSchema,
+    response: tables.generated_images.row,
     handler: ({ repo, params }) => repo.rejectImage(params.id),
   }),
   route({
@@ -91,7 +89,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     summary: 'Feature an image in the gallery (or clear it with {"featured": false})',
     params: idParams,
     body: z.object({ featured: z.boolean().optional() }).optional(),
-    response: generatedImageSchema,
+    response: tables.generated_images.row,
     handler: ({ repo, params, body }) => repo.featureImage(params.id, body?.featured ?? true),
   }),
   route({
@@ -99,7 +97,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     path: '/queries/recent-high-quality',
     summary: 'Seed: recent high-quality images (curated, final_score ≥ min_score)',
     query: limitQuery(10).extend({ min_score: z.coerce.number().min(0).max(10).default(7) }),
-    response: z.array(generatedImageSchema),
+    response: z.array(tables.generated_images.row),
     handler: ({ repo, query }) => repo.listRecentHighQuality(query.min_score, query.limit),
   }),
   route({
@@ -115,7 +113,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     path: '/queries/top-curated',
     summary: 'Curated images by final score',
     query: limitQuery(10),
-    response: z.array(generatedImageSchema),
+    response: z.array(tables.generated_images.row),
     handler: ({ repo, query }) => repo.listTopCurated(query.limit),
   }),
   route({
@@ -138,14 +136,17 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     list: trainingList,
     handler: ({ repo }, filter, page) => repo.listTrainingSessions(filter, page),
   }),
-  route.get('/training-sessions/:id', 'Get one training run', trainingSessionSchema, (repo, id) =>
-    repo.getTraining(id),
+  route.get(
+    '/training-sessions/:id',
+    'Get one training run',
+    tables.training_sessions.row,
+    (repo, id) => repo.getTraining(id),
   ),
   route.create(
     '/training-sessions',
     'Start a training run',
     newTrainingSchema,
-    trainingSessionSchema,
+    tables.training_sessions.row,
     (repo, body) => repo.startTraining(body),
   ),
   route({
@@ -154,7 +155,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     summary: 'Complete a running training run with its loss and metrics (409 if not running)',
     params: idParams,
     body: trainingResultSchema,
-    response: trainingSessionSchema,
+    response: tables.training_sessions.row,
     handler: ({ repo, params, body }) => repo.completeTraining(params.id, body),
   }),
   route({
@@ -163,7 +164,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     summary: 'Fail a running training run (409 if not running)',
     params: idParams,
     body: z.object({ error: z.string().min(1) }),
-    response: trainingSessionSchema,
+    response: tables.training_sessions.row,
     handler: ({ repo, params, body }) => repo.failTraining(params.id, body.error),
   }),
   route({
@@ -182,14 +183,14 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
   route.get(
     '/creation-sessions/:id',
     'Get one creation session',
-    creationSessionSchema,
+    tables.creation_sessions.row,
     (repo, id) => repo.getCreationSession(id),
   ),
   route.create(
     '/creation-sessions',
     'Start a creation session',
     newCreationSchema,
-    creationSessionSchema,
+    tables.creation_sessions.row,
     (repo, body) => repo.startCreationSession(body),
   ),
   route({
@@ -198,7 +199,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     summary: 'Add images created and kept to a creation session',
     params: idParams,
     body: z.object({ created: countSchema, kept: countSchema }),
-    response: creationSessionSchema,
+    response: tables.creation_sessions.row,
     handler: ({ repo, params, body }) => repo.recordCreation(params.id, body),
   }),
   route({
@@ -207,7 +208,7 @@ export const aiArtistApi: ApiRoute<AiArtistRepository>[] = [
     summary: 'Complete a creation session with its average score',
     params: idParams,
     body: creationResultSchema.pick({ avg_score: true }),
-    response: creationSessionSchema,
+    response: tables.creation_sessions.row,
     handler: ({ repo, params, body }) => repo.completeCreationSession(params.id, body),
   }),
   route({

@@ -2,6 +2,8 @@ import { z } from 'zod'
 import {
   defineList,
   filterOn,
+  inputOf,
+  inputWithout,
   parseTimestamp,
   timestampInput,
   type FilterOf,
@@ -11,14 +13,18 @@ import { aiArtistSearch, aiArtistTables } from './tables.js'
 // What the ai-artist repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
 
-const images = aiArtistTables.generated_images.insert
+const {
+  generated_images: images,
+  training_sessions: trainings,
+  creation_sessions: creations,
+} = aiArtistTables
 
 /** What `addImage` accepts: columns of `generated_images`; `filename`, `prompt`, `model_id` required. */
-export const newImageSchema = images.omit({ updated_at: true })
+export const newImageSchema = inputWithout(images, ['updated_at'])
 export type NewImage = z.input<typeof newImageSchema>
 
 /** What `updateImage` accepts: any column but id, created_at and updated_at. */
-export const imagePatchSchema = images.omit({ created_at: true, updated_at: true }).partial()
+export const imagePatchSchema = inputWithout(images, ['created_at', 'updated_at']).partial()
 export type ImagePatch = z.input<typeof imagePatchSchema>
 
 const score = z.number().min(0).max(10)
@@ -28,11 +34,10 @@ const score = z.number().min(0).max(10)
  * creation time (from `created_after`, before `created_before`); searchable.
  */
 export const imageList = defineList({
-  table: aiArtistTables.generated_images,
   order: { sortColumn: 'created_at', direction: 'desc' },
   search: aiArtistSearch.generated_images,
   filter: {
-    status: filterOn.equal('status', images.shape.status),
+    status: filterOn.equal('status', images.insert.shape.status),
     model_id: filterOn.equal('model_id', z.string()),
     min_score: filterOn.atLeast('final_score', score, z.coerce.number().min(0).max(10)),
     tag: filterOn.custom(z.string(), z.string(), (q, tag, db) =>
@@ -50,51 +55,45 @@ export const imageList = defineList({
 export type ImageFilter = FilterOf<typeof imageList>
 
 /** What `startTraining` accepts. */
-export const newTrainingSchema = aiArtistTables.training_sessions.insert.pick({
-  name: true,
-  model_path: true,
-  config: true,
-  dataset_size: true,
-  started_at: true,
-})
+export const newTrainingSchema = inputOf(trainings, [
+  'name',
+  'model_path',
+  'config',
+  'dataset_size',
+  'started_at',
+])
 export type NewTrainingSession = z.input<typeof newTrainingSchema>
 
 /** What `completeTraining` records. */
-export const trainingResultSchema = aiArtistTables.training_sessions.insert.pick({
-  final_loss: true,
-  training_time_seconds: true,
-  metrics: true,
-  completed_at: true,
-})
+export const trainingResultSchema = inputOf(trainings, [
+  'final_loss',
+  'training_time_seconds',
+  'metrics',
+  'completed_at',
+])
 export type TrainingResult = z.input<typeof trainingResultSchema>
 
 /** `listTrainingSessions`: newest first, optionally of one status. */
 export const trainingList = defineList({
-  table: aiArtistTables.training_sessions,
+  table: trainings,
   order: { sortColumn: 'started_at', direction: 'desc' },
   filter: {
-    status: filterOn.equal('status', aiArtistTables.training_sessions.insert.shape.status),
+    status: filterOn.equal('status', trainings.insert.shape.status),
   },
 })
 export type TrainingFilter = FilterOf<typeof trainingList>
 
 /** What `startCreationSession` accepts. */
-export const newCreationSchema = aiArtistTables.creation_sessions.insert.pick({
-  theme: true,
-  started_at: true,
-})
+export const newCreationSchema = inputOf(creations, ['theme', 'started_at'])
 export type NewCreationSession = z.input<typeof newCreationSchema>
 
 /** What `completeCreationSession` records. */
-export const creationResultSchema = aiArtistTables.creation_sessions.insert.pick({
-  avg_score: true,
-  completed_at: true,
-})
+export const creationResultSchema = inputOf(creations, ['avg_score', 'completed_at'])
 export type CreationResult = z.input<typeof creationResultSchema>
 
 /** `listCreationSessions`: newest first. */
 export const creationList = defineList({
-  table: aiArtistTables.creation_sessions,
+  table: creations,
   order: { sortColumn: 'started_at', direction: 'desc' },
 })
 

@@ -1,5 +1,4 @@
 import {
-  searchIndexOf,
   initialSchema,
   valueList,
   type Migration,
@@ -8,8 +7,7 @@ import {
   widenIntegers,
   summaryMigration,
   summaryStatementTriggersMigration,
-  searchMigration,
-  storedSearchMigration,
+  searchMigrations,
 } from '../../core/index.js'
 
 /** Curation statuses (seed 004: `check_status_valid`). */
@@ -102,13 +100,9 @@ const diversityScore: Migration = {
 }
 
 /** Full-text search over images' prompts, tags and file names (docs/search.md). */
-const imageSearchIndex = searchIndexOf('generated_images', [
-  'prompt',
-  'negative_prompt',
-  'tags',
-  'filename',
-])
-const imageSearch = searchMigration(3, 'full-text search of generated images', imageSearchIndex)
+const imageSearch = searchMigrations('generated images', {
+  generated_images: ['prompt', 'negative_prompt', 'tags', 'filename'],
+})
 
 /** The seed's quality tiers of a final score ("Get Quality Distribution"); no score is 'Poor'. */
 export const QUALITY_TIER = `CASE
@@ -143,10 +137,10 @@ const qualityTotals = summaryMigration(
 export const migrations: readonly Migration[] = [
   initial,
   diversityScore,
-  imageSearch,
+  imageSearch.index(3),
   qualityTotals,
   widenIntegers(5),
-  storedSearchMigration(6, 'stored search vector of generated images', imageSearchIndex),
+  imageSearch.stored(6),
   summaryStatementTriggersMigration(7, 'image totals kept once per statement', imageQualityTotals),
 ]
 

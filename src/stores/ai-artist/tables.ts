@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   col,
+  timestamps,
   defineRow,
   defineSearch,
   defineTables,
@@ -33,8 +34,7 @@ export const aiArtistTables = defineTables({
     clip_score: score(1),
     technical_score: score(1),
     final_score: score(10),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...timestamps,
     status: col.enum(IMAGE_STATUSES).defaulted(),
     is_featured: col.boolean().defaulted(),
     tags: col.json(z.array(z.string())).nullable({ inWrites: false }).defaulted(),

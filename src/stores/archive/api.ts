@@ -38,14 +38,8 @@ import {
   projectStatistics,
   resumableSession,
   settingValue,
-  archiveTables,
+  archiveTables as tables,
 } from './tables.js'
-
-const sessionSchema = archiveTables.processing_state.row
-const operationSchema = archiveTables.operation_log.row
-const presetSchema = archiveTables.user_presets.row
-const fileSchema = archiveTables.file_registry.row
-const historySchema = archiveTables.project_history.row
 
 const count = z.number().int().min(0)
 
@@ -85,7 +79,7 @@ const transition = (
     path: `/sessions/:session_id/${action}`,
     summary,
     params: sessionParams,
-    response: sessionSchema,
+    response: tables.processing_state.row,
     handler: ({ repo, params }) => step(repo, params.session_id),
   })
 
@@ -101,7 +95,7 @@ const sessionRoutes = [
     '/sessions',
     'Start a session (initialized) with its plan of operations',
     newSessionSchema,
-    sessionSchema,
+    tables.processing_state.row,
     (repo, body) => repo.startSession(body),
   ),
   route({
@@ -109,7 +103,7 @@ const sessionRoutes = [
     path: '/sessions/:session_id',
     summary: 'Get one session',
     params: sessionParams,
-    response: sessionSchema,
+    response: tables.processing_state.row,
     handler: ({ repo, params }) => repo.getSession(params.session_id),
   }),
   route({
@@ -143,7 +137,7 @@ const sessionRoutes = [
     summary: 'Fail an open session with its error message (409 if closed)',
     params: sessionParams,
     body: z.strictObject({ error_message: z.string().min(1) }),
-    response: sessionSchema,
+    response: tables.processing_state.row,
     handler: ({ repo, params, body }) => repo.failSession(params.session_id, body.error_message),
   }),
   route({
@@ -152,7 +146,7 @@ const sessionRoutes = [
     summary: 'Store the detected, selected and grouped scenes of an open session',
     params: sessionParams,
     body: scenesSchema,
-    response: sessionSchema,
+    response: tables.processing_state.row,
     handler: ({ repo, params, body }) => repo.saveScenes(params.session_id, body),
   }),
 ]
@@ -175,7 +169,7 @@ const operationRoutes = [
       'Record the start of an operation (409 if the session is not initialized or processing, or the operation is already completed)',
     params: sessionParams,
     body: operationStartSchema,
-    response: operationSchema,
+    response: tables.operation_log.row,
     status: 201,
     handler: ({ repo, params, body }) => repo.startOperation(params.session_id, body),
   }),
@@ -186,15 +180,21 @@ const operationRoutes = [
       "Seed save_state: log a completed operation and update the session's progress in one transaction",
     params: sessionParams,
     body: saveProgressSchema,
-    response: z.strictObject({ session: sessionSchema, operation: operationSchema }),
+    response: z.strictObject({
+      session: tables.processing_state.row,
+      operation: tables.operation_log.row,
+    }),
     status: 201,
     handler: async ({ repo, params, body }) => {
       const operation = await repo.saveProgress(params.session_id, body)
       return { session: await repo.getSession(params.session_id), operation }
     },
   }),
-  route.get('/operations/:id', 'Get one operation log entry', operationSchema, (repo, id) =>
-    repo.getOperation(id),
+  route.get(
+    '/operations/:id',
+    'Get one operation log entry',
+    tables.operation_log.row,
+    (repo, id) => repo.getOperation(id),
   ),
   route({
     method: 'POST',
@@ -202,7 +202,7 @@ const operationRoutes = [
     summary: "Record a running operation's progress (0 to 1) and resource use (409 if finished)",
     params: idParams,
     body: progressSchema,
-    response: operationSchema,
+    response: tables.operation_log.row,
     handler: ({ repo, params, body }) => repo.reportProgress(params.id, body),
   }),
   route({
@@ -212,7 +212,7 @@ const operationRoutes = [
       'Record how a running operation ended and update its session, in one transaction (409 if finished)',
     params: idParams,
     body: operationResultSchema.optional(),
-    response: operationSchema,
+    response: tables.operation_log.row,
     handler: ({ repo, params, body }) => repo.finishOperation(params.id, body ?? {}),
   }),
 ]
@@ -230,14 +230,14 @@ const presetRoutes = [
     path: '/presets/:preset_id',
     summary: 'Get one preset with its settings',
     params: presetParams,
-    response: presetSchema,
+    response: tables.user_presets.row,
     handler: ({ repo, params }) => repo.getPreset(params.preset_id),
   }),
   route.create(
     '/presets',
     'Create a preset (409 if preset_id exists); with is_default it becomes the default',
     newPresetSchema,
-    presetSchema,
+    tables.user_presets.row,
     (repo, body) => repo.createPreset(body),
   ),
   route({
@@ -246,7 +246,7 @@ const presetRoutes = [
     summary: 'Change fields of a preset',
     params: presetParams,
     body: presetPatchSchema,
-    response: presetSchema,
+    response: tables.user_presets.row,
     handler: ({ repo, params, body }) => repo.updatePreset(params.preset_id, body),
   }),
   route({
@@ -254,7 +254,7 @@ const presetRoutes = [
     path: '/presets/:preset_id/default',
     summary: 'Make a preset the one default (and the default_preset setting)',
     params: presetParams,
-    response: presetSchema,
+    response: tables.user_presets.row,
     handler: ({ repo, params }) => repo.setDefaultPreset(params.preset_id),
   }),
 ]
@@ -314,7 +314,7 @@ const fileRoutes = [
     summary: 'Register an output file of a session (size read from disk when not given)',
     params: sessionParams,
     body: newFileSchema,
-    response: fileSchema,
+    response: tables.file_registry.row,
     status: 201,
     handler: async ({ repo, params, body }) => {
       await repo.getSession(params.session_id)
@@ -354,7 +354,7 @@ const historyRoutes = [
     path: '/sessions/:session_id/history',
     summary: "A session's project history entry",
     params: sessionParams,
-    response: historySchema,
+    response: tables.project_history.row,
     handler: ({ repo, params }) => repo.getProjectHistory(params.session_id),
   }),
   route({
@@ -364,7 +364,7 @@ const historyRoutes = [
       "Record a completed or failed session's project history; fields default to the session's (409 if open or recorded)",
     params: sessionParams,
     body: newHistorySchema.omit({ session_id: true }).optional(),
-    response: historySchema,
+    response: tables.project_history.row,
     status: 201,
     handler: ({ repo, params, body }) =>
       repo.recordProjectHistory({ ...body, session_id: params.session_id }),

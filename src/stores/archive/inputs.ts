@@ -1,63 +1,66 @@
 import { z } from 'zod'
-import { defineList, filterOn, jsonObject, type FilterOf } from '../../core/index.js'
+import {
+  defineList,
+  filterOn,
+  inputOf,
+  inputWithout,
+  jsonObject,
+  type FilterOf,
+} from '../../core/index.js'
 import { archiveSearch, archiveTables } from './tables.js'
 
 // What the archive repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
 
-const sessions = archiveTables.processing_state.insert
-const operations = archiveTables.operation_log.insert
-const presets = archiveTables.user_presets.insert
-const files = archiveTables.file_registry.insert
-const histories = archiveTables.project_history.insert
-const settings = archiveTables.app_settings.insert
+const {
+  processing_state: sessions,
+  operation_log: operations,
+  user_presets: presets,
+  file_registry: files,
+  project_history: histories,
+  app_settings: settings,
+} = archiveTables
 
 /** Merged into the session's operation_details. */
 const details = jsonObject.optional()
 /** The resource use an operation reports. */
-const usage = { cpu_usage: true, gpu_usage: true, memory_usage: true } as const
+const usage = ['cpu_usage', 'gpu_usage', 'memory_usage'] as const
 
 /** One operation of a session's plan, as given to startSession. */
-export const plannedOperationSchema = operations.pick({
-  operation_type: true,
-  operation_name: true,
-})
+export const plannedOperationSchema = inputOf(operations, ['operation_type', 'operation_name'])
 export type PlannedOperation = z.input<typeof plannedOperationSchema>
 
 /** What `startSession` accepts: the project, its paths and settings, and the plan of operations. */
-export const newSessionSchema = sessions
-  .pick({
-    artwork_name: true,
-    project_date: true,
-    master_path: true,
-    rd_folder_path: true,
-    output_path: true,
-    custom_settings: true,
-    encoder_type: true,
-    scene_threshold: true,
-    min_scene_length: true,
-    process_metadata: true,
-  })
-  .extend({
-    // Unset: a new UUID, and the default_preset setting.
-    session_id: sessions.shape.session_id.optional(),
-    preset_id: sessions.shape.preset_id.optional(),
-    operations: z
-      .array(plannedOperationSchema)
-      .min(1)
-      .refine(
-        (ops) => new Set(ops.map((o) => o.operation_name)).size === ops.length,
-        'operation names must be unique within a plan',
-      ),
-  })
+export const newSessionSchema = inputOf(sessions, [
+  'artwork_name',
+  'project_date',
+  'master_path',
+  'rd_folder_path',
+  'output_path',
+  'custom_settings',
+  'encoder_type',
+  'scene_threshold',
+  'min_scene_length',
+  'process_metadata',
+]).extend({
+  // Unset: a new UUID, and the default_preset setting.
+  session_id: sessions.insert.shape.session_id.optional(),
+  preset_id: sessions.insert.shape.preset_id.optional(),
+  operations: z
+    .array(plannedOperationSchema)
+    .min(1)
+    .refine(
+      (ops) => new Set(ops.map((o) => o.operation_name)).size === ops.length,
+      'operation names must be unique within a plan',
+    ),
+})
 export type NewProcessingSession = z.input<typeof newSessionSchema>
 
 /** `listSessions`: newest first, optionally of one status; searchable. */
 export const sessionList = defineList({
-  table: archiveTables.processing_state,
   order: { sortColumn: 'created_at', direction: 'desc' },
   search: archiveSearch.processing_state,
-  filter: { status: filterOn.equal('status', sessions.shape.status) },
+  filter: { status: filterOn.equal('status', sessions.insert.shape.status) },
 })
 export type SessionFilter = FilterOf<typeof sessionList>
 
@@ -68,69 +71,65 @@ export const operationList = defineList({
 })
 
 /** What `saveScenes` accepts. */
-export const scenesSchema = sessions.pick({
-  scenes_data: true,
-  selected_scenes: true,
-  grouped_scenes: true,
-  ai_scene_grouping: true,
-})
+export const scenesSchema = inputOf(sessions, [
+  'scenes_data',
+  'selected_scenes',
+  'grouped_scenes',
+  'ai_scene_grouping',
+])
 export type Scenes = z.input<typeof scenesSchema>
 
 /** What `startOperation` accepts. */
-export const operationStartSchema = operations.pick({
-  operation_type: true,
-  operation_name: true,
-  input_file: true,
-  settings_used: true,
-})
+export const operationStartSchema = inputOf(operations, [
+  'operation_type',
+  'operation_name',
+  'input_file',
+  'settings_used',
+])
 export type OperationStart = z.input<typeof operationStartSchema>
 
 /** What `reportProgress` accepts: the progress (0 to 1) and the resource use. */
-export const progressSchema = operations
-  .pick(usage)
-  .extend({ progress: operations.shape.progress.unwrap() })
+export const progressSchema = inputOf(operations, [...usage, 'progress'], {
+  required: ['progress'],
+})
 export type Progress = z.input<typeof progressSchema>
 
 /** What `finishOperation` accepts: the outcome of an operation. */
-export const operationResultSchema = operations
-  .pick({
-    output_files: true,
-    file_sizes: true,
-    settings_used: true,
-    error_details: true,
-    warning_messages: true,
-    ...usage,
-  })
-  .extend({
-    status: operations.shape.status
-      .extract(['completed', 'failed', 'skipped'])
-      .default('completed'),
-    details,
-  })
+export const operationResultSchema = inputOf(operations, [
+  'output_files',
+  'file_sizes',
+  'settings_used',
+  'error_details',
+  'warning_messages',
+  ...usage,
+]).extend({
+  status: operations.insert.shape.status
+    .extract(['completed', 'failed', 'skipped'])
+    .default('completed'),
+  details,
+})
 export type OperationResult = z.input<typeof operationResultSchema>
 
 /** What `saveProgress` accepts (seed 003 `save_state`): one completed operation. */
-export const saveProgressSchema = operations
-  .pick({
-    operation_type: true,
-    operation_name: true,
-    input_file: true,
-    output_files: true,
-    file_sizes: true,
-    settings_used: true,
-    warning_messages: true,
-    ...usage,
-  })
-  .extend({ completed_operations: sessions.shape.completed_operations, details })
+export const saveProgressSchema = inputOf(operations, [
+  'operation_type',
+  'operation_name',
+  'input_file',
+  'output_files',
+  'file_sizes',
+  'settings_used',
+  'warning_messages',
+  ...usage,
+]).extend({ completed_operations: sessions.insert.shape.completed_operations, details })
 export type SaveProgress = z.input<typeof saveProgressSchema>
 
 /** What `createPreset` accepts: the preset and its settings, not its bookkeeping. */
-export const newPresetSchema = presets.omit({
-  created_at: true,
-  modified_at: true,
-  last_used_at: true,
-  usage_count: true,
-})
+export const newPresetSchema = inputWithout(presets, [
+  'created_at',
+  'modified_at',
+  'last_used_at',
+  'usage_count',
+])
 export type NewPreset = z.input<typeof newPresetSchema>
 
 /** What `updatePreset` accepts: any column of the preset but its id and bookkeeping. */
@@ -138,12 +137,12 @@ export const presetPatchSchema = newPresetSchema.omit({ preset_id: true }).parti
 export type PresetPatch = z.input<typeof presetPatchSchema>
 
 /** What `registerFile` accepts; the session comes from the path, verification from the disk. */
-export const newFileSchema = files.omit({
-  session_id: true,
-  file_exists: true,
-  verified: true,
-  created_at: true,
-})
+export const newFileSchema = inputWithout(files, [
+  'session_id',
+  'file_exists',
+  'verified',
+  'created_at',
+])
 export type NewFile = z.input<typeof newFileSchema>
 
 /** `listFiles`: a session's files in registration order, by category or type. */
@@ -151,23 +150,23 @@ export const fileList = defineList({
   table: archiveTables.file_registry,
   order: { sortColumn: 'id', direction: 'asc' },
   filter: {
-    file_category: filterOn.equal('file_category', files.shape.file_category),
-    file_type: filterOn.equal('file_type', files.shape.file_type),
+    file_category: filterOn.equal('file_category', files.insert.shape.file_category),
+    file_type: filterOn.equal('file_type', files.insert.shape.file_type),
   },
 })
 export type FileFilter = FilterOf<typeof fileList>
 
 /** What `recordProjectHistory` accepts; project fields default to the session's. */
-export const newHistorySchema = histories
+export const newHistorySchema = histories.insert
   .partial()
-  .extend({ session_id: histories.shape.session_id })
+  .extend({ session_id: histories.insert.shape.session_id })
 export type NewHistory = z.input<typeof newHistorySchema>
 
 /** `listProjectHistory`: newest first, optionally of one artwork. */
 export const historyList = defineList({
   table: archiveTables.project_history,
   order: { sortColumn: 'id', direction: 'desc' },
-  filter: { artwork_name: filterOn.equal('artwork_name', histories.shape.artwork_name) },
+  filter: { artwork_name: filterOn.equal('artwork_name', histories.insert.shape.artwork_name) },
 })
 export type HistoryFilter = FilterOf<typeof historyList>
 
@@ -178,13 +177,15 @@ export const archivedHistoryList = defineList({
 })
 
 /** What `defineSetting` accepts: the key, its type and first value. */
-export const newSettingSchema = settings
-  .pick({ key: true, category: true, description: true })
-  .extend({ value_type: settings.shape.value_type.unwrap(), value: z.unknown() })
+export const newSettingSchema = inputOf(
+  settings,
+  ['key', 'category', 'description', 'value_type'],
+  { required: ['value_type'] },
+).extend({ value: z.unknown() })
 export type NewSetting = z.input<typeof newSettingSchema>
 
 /** What `listSettings` filters by. */
-export const settingFilterSchema = settings.pick({ category: true })
+export const settingFilterSchema = inputOf(settings, ['category'])
 export type SettingFilter = z.input<typeof settingFilterSchema>
 
 /** An age limit of the maintenance tasks, in days (up to a century). */

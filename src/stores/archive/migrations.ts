@@ -2,10 +2,8 @@ import {
   initialSchema,
   type Migration,
   type SqlDialect,
-  searchIndexOf,
   widenIntegers,
-  searchMigration,
-  storedSearchMigration,
+  searchMigrations,
 } from '../../core/index.js'
 
 /** Session statuses (seed 003: "initialized, processing, paused, completed, failed"). */
@@ -359,27 +357,18 @@ const sessionIndexes: Migration = {
   ],
 }
 
-const sessionSearchIndex = searchIndexOf('processing_state', [
-  'artwork_name',
-  'master_path',
-  'rd_folder_path',
-  'output_path',
-])
-
 /** Full-text search of sessions by artwork name and the paths of their master and outputs. */
-const sessionSearch = searchMigration(
-  5,
-  'full-text search of processing sessions',
-  sessionSearchIndex,
-)
+const sessionSearch = searchMigrations('processing sessions', {
+  processing_state: ['artwork_name', 'master_path', 'rd_folder_path', 'output_path'],
+})
 
 export const migrations: readonly Migration[] = [
   initial,
   aiSceneGrouping,
   sessionIndexes,
   widenIntegers(4, ['file_registry.file_size_bytes']),
-  sessionSearch,
-  storedSearchMigration(6, 'stored search vector of processing sessions', sessionSearchIndex),
+  sessionSearch.index(5),
+  sessionSearch.stored(6),
 ]
 
 /** The value `db_version` holds at each schema version. */

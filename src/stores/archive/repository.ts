@@ -377,12 +377,7 @@ LIMIT 1`,
     const { completed_operations_verified, last_operation_time, ...session } =
       resumableSessionRow.codec.decode(row)
     const log = operations.codec.decodeAll(
-      await this.k
-        .selectFrom('operation_log')
-        .selectAll()
-        .where('session_id', '=', session.session_id)
-        .orderBy('sequence_number')
-        .execute(),
+      await this.rowsWhere('operation_log', 'session_id', session.session_id, ['sequence_number']),
     )
     const completed = log.filter((e) => e.status === 'completed')
     const done = new Set(completed.map((e) => e.operation_name))

@@ -30,11 +30,6 @@ import { MAX_SHOTS } from './migrations.js'
 import type { ImageGenRepository } from './repository.js'
 import { generationJobWithReferences, tables } from './tables.js'
 
-const userSchema = tables.users.row
-const sessionSchema = tables.sessions.row
-const referenceImageSchema = tables.reference_images.row
-const generationJobSchema = tables.generation_jobs.row
-const generatedImageSchema = tables.generated_images.row
 const generationJobWithReferencesSchema = generationJobWithReferences.row
 
 /** File bytes in a JSON body: standard base64 (with padding) of at most MAX_IMAGE_BYTES bytes. */
@@ -148,7 +143,7 @@ const jobRoutes = (
     access,
     params,
     body: generatedPromptSchema,
-    response: generationJobSchema,
+    response: tables.generation_jobs.row,
     handler: ({ repo, actor, params: p, body }) =>
       repo.recordGeneratedPrompt(ownerOf(actor, p), p.id, body.generated_prompt),
   }),
@@ -159,7 +154,7 @@ const jobRoutes = (
     access,
     params,
     body: generatedImagesBody,
-    response: z.array(generatedImageSchema),
+    response: z.array(tables.generated_images.row),
     status: 201,
     handler: ({ repo, actor, params: p, body }) =>
       renamingFileField(() =>
@@ -180,7 +175,7 @@ const jobRoutes = (
     access,
     params,
     body: completionSchema.optional(),
-    response: generationJobSchema,
+    response: tables.generation_jobs.row,
     handler: ({ repo, actor, params: p, body }) =>
       repo.completeJob(ownerOf(actor, p), p.id, body ?? {}),
   }),
@@ -191,7 +186,7 @@ const jobRoutes = (
     access,
     params,
     body: failureSchema,
-    response: generationJobSchema,
+    response: tables.generation_jobs.row,
     handler: ({ repo, actor, params: p, body }) =>
       repo.failJob(ownerOf(actor, p), p.id, body.error_message),
   }),
@@ -208,7 +203,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     '/users',
     'Create a user (admin; 409 if the email is taken)',
     newUserSchema,
-    userSchema,
+    tables.users.row,
     (repo, body) => repo.createUser(body),
   ),
   route.list({
@@ -217,13 +212,13 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     list: userList,
     handler: ({ repo }, _filter, page) => repo.listUsers(page),
   }),
-  route.get('/users/:id', 'Get a user (admin)', userSchema, (repo, id) => repo.getUser(id)),
+  route.get('/users/:id', 'Get a user (admin)', tables.users.row, (repo, id) => repo.getUser(id)),
   route({
     method: 'GET',
     path: '/users/by-email/:email',
     summary: 'Find a user by email (admin)',
     params: z.object({ email: newUserSchema.shape.email }),
-    response: userSchema,
+    response: tables.users.row,
     handler: ({ repo, params }) => repo.getUserByEmail(params.email),
   }),
   route.remove(
@@ -236,7 +231,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     path: '/me',
     summary: 'The acting user',
     access: 'user',
-    response: userSchema,
+    response: tables.users.row,
     handler: ({ repo, actor }) => repo.getUser(userOf(actor)),
   }),
   route.list({
@@ -252,7 +247,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     summary: 'Open a session (title default "New Session")',
     access: 'user',
     body: newSessionSchema.optional(),
-    response: sessionSchema,
+    response: tables.sessions.row,
     status: 201,
     handler: ({ repo, actor, body }) => repo.createSession(userOf(actor), body ?? {}),
   }),
@@ -262,7 +257,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     summary: 'Get one of the user’s sessions',
     access: 'user',
     params: idParams,
-    response: sessionSchema,
+    response: tables.sessions.row,
     handler: ({ repo, actor, params }) => repo.getSession(userOf(actor), params.id),
   }),
   route({
@@ -272,7 +267,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     access: 'user',
     params: idParams,
     body: titleSchema,
-    response: sessionSchema,
+    response: tables.sessions.row,
     handler: ({ repo, actor, params, body }) =>
       repo.renameSession(userOf(actor), params.id, body.title),
   }),
@@ -291,7 +286,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     summary: 'Seed: the generated images of a session in generation order',
     access: 'user',
     params: idParams,
-    response: z.array(generatedImageSchema),
+    response: z.array(tables.generated_images.row),
     handler: ({ repo, actor, params }) => repo.listSessionImages(userOf(actor), params.id),
   }),
   route.list({
@@ -307,7 +302,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     summary: 'Upload a reference image (base64 in JSON); size and type are read from the image',
     access: 'user',
     body: referenceUploadBody,
-    response: referenceImageSchema,
+    response: tables.reference_images.row,
     status: 201,
     handler: ({ repo, actor, body }) =>
       renamingFileField(() =>
@@ -324,7 +319,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     summary: 'Get one of the user’s reference images',
     access: 'user',
     params: idParams,
-    response: referenceImageSchema,
+    response: tables.reference_images.row,
     handler: ({ repo, actor, params }) => repo.getReferenceImage(userOf(actor), params.id),
   }),
   urlRoute('/reference-images/:id/url', 'reference image', (repo, ...args) =>
@@ -353,7 +348,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     summary: 'Request a generation: the job as pending, in a given or new session, with references',
     access: 'user',
     body: newJobSchema,
-    response: generationJobSchema,
+    response: tables.generation_jobs.row,
     status: 201,
     handler: ({ repo, actor, body }) => repo.createGenerationJob(userOf(actor), body),
   }),
@@ -381,7 +376,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     summary: 'Move one of the user’s pending jobs to processing (409 otherwise)',
     access: 'user',
     params: idParams,
-    response: generationJobSchema,
+    response: tables.generation_jobs.row,
     handler: ({ repo, actor, params }) => repo.startJob(userOf(actor), params.id),
   }),
   ...jobRoutes('/jobs', idParams, (actor) => userOf(actor), 'user', 'the user’s own'),
@@ -399,7 +394,7 @@ export const imageGenApi: ApiRoute<ImageGenRepository>[] = (<ApiRoute<ImageGenRe
     summary: 'Get one of the user’s generated images',
     access: 'user',
     params: idParams,
-    response: generatedImageSchema,
+    response: tables.generated_images.row,
     handler: ({ repo, actor, params }) => repo.getGeneratedImage(userOf(actor), params.id),
   }),
   urlRoute('/images/:id/url', 'generated image', (repo, ...args) =>

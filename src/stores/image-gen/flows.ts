@@ -135,14 +135,7 @@ export async function ownedRow<Cs extends Columns, T extends OwnedTable>(
   userId: number,
   id: number,
 ): Promise<RowOf<Cs>> {
-  const name: OwnedTable = table.name
-  const k: Kysely<ImageGenTables> = executor
-  const row = await k
-    .selectFrom(name)
-    .selectAll()
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
+  const row = await owned(executor, table.name, userId, id).selectAll().executeTakeFirst()
   if (!row) throw new NotFoundError(`${noun} ${id} does not exist`)
   return table.codec.decode(row)
 }
@@ -153,13 +146,25 @@ export async function assertOwnedSession(
   userId: number,
   id: number,
 ): Promise<void> {
-  const row = await executor
-    .selectFrom('sessions')
-    .select('id')
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
+  const row = await owned(executor, 'sessions', userId, id).select('id').executeTakeFirst()
   if (!row) throw new NotFoundError(`session ${id} does not exist`)
+}
+
+/**
+ * owned selects from `table` the row `id` (or the rows of the ids `id`) that belong to
+ * `userId`; the caller picks the columns.
+ */
+function owned(
+  executor: Executor<ImageGenTables>,
+  table: OwnedTable,
+  userId: number,
+  id: number | readonly number[],
+) {
+  const k: Kysely<ImageGenTables> = executor
+  return k
+    .selectFrom(table)
+    .where('id', typeof id === 'number' ? '=' : 'in', id)
+    .where('user_id', '=', userId)
 }
 
 /**
@@ -384,12 +389,7 @@ export async function createGenerationJob(
       await assertOwnedSession(trx, uid, sessionId)
     }
     if (refIds.length > 0) {
-      const found = await trx
-        .selectFrom('reference_images')
-        .select('id')
-        .where('id', 'in', refIds)
-        .where('user_id', '=', uid)
-        .execute()
+      const found = await owned(trx, 'reference_images', uid, refIds).select('id').execute()
       const ownIds = new Set(found.map((r) => r.id))
       const missing = refIds.find((r) => !ownIds.has(r))
       if (missing !== undefined) {

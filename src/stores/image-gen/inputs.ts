@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { defineList, filterOn, type FilterOf } from '../../core/index.js'
+import { defineList, filterOn, inputOf, type FilterOf } from '../../core/index.js'
 import { MAX_SHOTS } from './migrations.js'
 import { imageGenSearch, tables } from './tables.js'
 
@@ -21,14 +21,13 @@ const bytes = z
   .refine((b) => b.byteLength <= MAX_IMAGE_BYTES, `is larger than ${MAX_IMAGE_BYTES} bytes`)
 
 const { users, sessions, reference_images, generation_jobs, generated_images } = tables
-const jobs = generation_jobs.insert
 
 /** What `createUser` accepts: the email (trimmed, lower-cased) and an optional display name. */
-export const newUserSchema = users.insert.pick({ email: true, display_name: true })
+export const newUserSchema = inputOf(users, ['email', 'display_name'])
 export type NewUser = z.input<typeof newUserSchema>
 
 /** What `createSession` accepts: an optional title (default "New Session"). */
-export const newSessionSchema = sessions.insert.pick({ title: true })
+export const newSessionSchema = inputOf(sessions, ['title'])
 export type NewSession = z.input<typeof newSessionSchema>
 
 /** What `renameSession` accepts. */
@@ -38,7 +37,7 @@ export const titleSchema = z.strictObject({ title: sessions.columns.title.input 
 export const referenceUploadSchema = z.strictObject({
   /** The image bytes; width, height and MIME type are read from them. */
   file: bytes,
-  ...reference_images.insert.pick({ file_name: true, session_id: true }).shape,
+  ...inputOf(reference_images, ['file_name', 'session_id']).shape,
 })
 export type ReferenceUpload = z.input<typeof referenceUploadSchema>
 
@@ -48,20 +47,20 @@ export const newJobSchema = z.strictObject({
   session_id: idSchema.optional(),
   /** The title of the new session when no `session_id` is given (default "New Session"). */
   session_title: newSessionSchema.shape.title,
-  ...jobs.pick({
-    prompt: true,
-    shot_type: true,
-    camera_angle: true,
-    style: true,
-    location: true,
-    lighting: true,
-    weather: true,
-    is_custom_enabled: true,
-    aspect_ratio: true,
-    number_of_shots: true,
-    model_used: true,
-    generation_method: true,
-  }).shape,
+  ...inputOf(generation_jobs, [
+    'prompt',
+    'shot_type',
+    'camera_angle',
+    'style',
+    'location',
+    'lighting',
+    'weather',
+    'is_custom_enabled',
+    'aspect_ratio',
+    'number_of_shots',
+    'model_used',
+    'generation_method',
+  ]).shape,
   /** Reference images of the same user to link to the job. */
   reference_image_ids: z.array(idSchema).max(50).optional(),
 })
@@ -71,7 +70,7 @@ export type NewGenerationJob = z.input<typeof newJobSchema>
 export const generatedImageInputSchema = z.strictObject({
   /** The image bytes; stored as JPEG (converted when they are another format). */
   file: bytes,
-  ...generated_images.insert.pick({ prompt_used: true, thumbnail_url: true }).shape,
+  ...inputOf(generated_images, ['prompt_used', 'thumbnail_url']).shape,
   /** Default: the next free index of the job. */
   generation_index: generated_images.columns.generation_index.input.optional(),
 })
@@ -90,7 +89,7 @@ export const generatedBatchSchema = z.strictObject({
 })
 
 /** What `completeJob` records: the model and method used, when known. */
-export const completionSchema = jobs.pick({ model_used: true, generation_method: true })
+export const completionSchema = inputOf(generation_jobs, ['model_used', 'generation_method'])
 export type JobCompletion = z.input<typeof completionSchema>
 
 /** `listUsers`: every user in id order (for admins). */
@@ -110,16 +109,14 @@ export const referenceImageList = defineList({
 
 /** `listJobs`: a user's jobs, newest first, optionally of one status; searchable. */
 export const jobList = defineList({
-  table: generation_jobs,
   order: { sortColumn: 'created_at', direction: 'desc' },
   search: imageGenSearch.generation_jobs,
-  filter: { status: filterOn.equal('status', jobs.shape.status) },
+  filter: { status: filterOn.equal('status', generation_jobs.insert.shape.status) },
 })
 export type JobFilter = FilterOf<typeof jobList>
 
 /** `listGeneratedImages`: a user's generated images, newest first; searchable. */
 export const generatedImageList = defineList({
-  table: generated_images,
   order: { sortColumn: 'created_at', direction: 'desc' },
   search: imageGenSearch.generated_images,
 })

@@ -8,15 +8,13 @@ import {
   type Completion,
   type JobPipeline,
   type JobTable,
+  STATUS_ENDS,
 } from '../../core/index.js'
 import { bucketPath, generatedKey, keyFromBucketPath, type BlobStore } from '../../storage/index.js'
 import { asJpeg, readImage, sessionImagesTurn, storedUrl } from './flows.js'
 import { MAX_IMAGE_BYTES } from './inputs.js'
 import type { ImageGenRepository } from './repository.js'
 import { tables, type GenerationJob, type ImageGenTables } from './tables.js'
-
-/** The most characters of an error kept in `error_message`. */
-const MAX_ERROR = 10_000
 
 /**
  * generation_jobs as the job runtime sees it (seed 001's statuses unchanged): queued is
@@ -27,13 +25,12 @@ export const generationJobTable: JobTable = {
   table: 'generation_jobs',
   queued: "status = 'pending' AND lease_owner IS NULL",
   active: "status IN ('pending', 'processing')",
-  done: "status = 'completed'",
-  failed: "status = 'failed'",
+  ...STATUS_ENDS,
   claimSet: (now) => ({ status: 'processing', started_at: now }),
   releaseSet: () => ({ status: 'pending' }),
   failSet: (error, now) => ({
     status: 'failed',
-    error_message: error.slice(0, MAX_ERROR),
+    error_message: error,
     completed_at: now,
   }),
   resetSet: () => ({ status: 'pending', error_message: null, completed_at: null }),

@@ -5,10 +5,8 @@ import {
   valueList,
   type Migration,
   type SqlDialect,
-  searchIndexOf,
   widenIntegers,
-  searchMigration,
-  storedSearchMigration,
+  searchMigrations,
 } from '../../core/index.js'
 
 /** Generation job statuses (seed 001). */
@@ -65,6 +63,18 @@ export const GENERATION_METHODS = [
   'imagen',
   'custom',
 ] as const
+
+/**
+ * The generation_jobs columns whose values the prompt panel suggests, each with its list, in
+ * the order migration 1 checked them.
+ */
+export const SUGGESTED_VALUES = {
+  shot_type: SHOT_TYPES,
+  camera_angle: CAMERA_ANGLES,
+  style: STYLES,
+  aspect_ratio: ASPECT_RATIOS,
+  generation_method: GENERATION_METHODS,
+} as const
 
 /** The most images one job may ask for (seed: number_of_shots 1-10). */
 export const MAX_SHOTS = 10
@@ -233,16 +243,11 @@ const jobRuntime = jobRuntimeMigration(2, 'generation_jobs', ts, [
   'CREATE INDEX idx_generation_jobs_leases ON generation_jobs(lease_expires_at) WHERE lease_owner IS NOT NULL',
 ])
 
-const jobSearchIndex = searchIndexOf('generation_jobs', ['prompt', 'generated_prompt'])
-const imageSearchIndex = searchIndexOf('generated_images', ['prompt_used', 'file_name'])
-
 /** Full-text search over jobs' prompts and generated images' prompts and file names. */
-const search = searchMigration(
-  3,
-  'full-text search of generation jobs and generated images',
-  jobSearchIndex,
-  imageSearchIndex,
-)
+const search = searchMigrations('generation jobs and generated images', {
+  generation_jobs: ['prompt', 'generated_prompt'],
+  generated_images: ['prompt_used', 'file_name'],
+})
 
 /**
  * The seed gives these lists as examples ("Enum values from UI", "e.g.", "etc."), so their
@@ -257,15 +262,7 @@ const openValueLists = dropChecks(
     table: 'generation_jobs',
     key: 'id',
     // Each as migration 1 wrote it: `check_generation_jobs_<column>`, `<column> IN (…)`.
-    checks: (
-      [
-        ['shot_type', SHOT_TYPES],
-        ['camera_angle', CAMERA_ANGLES],
-        ['style', STYLES],
-        ['aspect_ratio', ASPECT_RATIOS],
-        ['generation_method', GENERATION_METHODS],
-      ] as const
-    ).map(([column, values]) => ({
+    checks: Object.entries(SUGGESTED_VALUES).map(([column, values]) => ({
       name: `check_generation_jobs_${column}`,
       column,
       condition: `${column} IN (${valueList(values)})`,
@@ -288,15 +285,10 @@ const optionalReferenceMimeType = dropChecks(7, 'reference images: mime_type opt
 export const migrations: readonly Migration[] = [
   initial,
   jobRuntime,
-  search,
+  search.index(3),
   widenIntegers(4),
   openValueLists,
-  storedSearchMigration(
-    6,
-    'stored search vectors of generation jobs and generated images',
-    jobSearchIndex,
-    imageSearchIndex,
-  ),
+  search.stored(6),
   optionalReferenceMimeType,
 ]
 

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   col,
+  timestamps,
   defineRow,
   defineTables,
   jobColumns,
@@ -10,15 +11,7 @@ import {
   type TablesOf,
 } from '../../core/index.js'
 import { hasControlCharacter } from '../../storage/index.js'
-import {
-  ASPECT_RATIOS,
-  CAMERA_ANGLES,
-  GENERATION_METHODS,
-  JOB_STATUSES,
-  MAX_SHOTS,
-  SHOT_TYPES,
-  STYLES,
-} from './migrations.js'
+import { JOB_STATUSES, MAX_SHOTS, SUGGESTED_VALUES } from './migrations.js'
 
 /** Text a user writes: trimmed, 1 to `max` characters, no control characters. */
 const text = (max: number) => (s: z.ZodString) =>
@@ -37,7 +30,7 @@ const suggested = (values: readonly string[]) =>
 
 /** An aspect ratio as `W:H` in whole numbers (the seed's "16:9", "1:1", "9:16"). */
 const aspectRatio = () =>
-  suggested(ASPECT_RATIOS).check((s) =>
+  suggested(SUGGESTED_VALUES.aspect_ratio).check((s) =>
     s.regex(/^[1-9]\d{0,3}:[1-9]\d{0,3}$/, 'must be an aspect ratio W:H in whole numbers, as 16:9'),
   )
 
@@ -60,8 +53,7 @@ export const tables = defineTables({
     /** The URL of the session's first generated image (kept by triggers), or null. */
     thumbnail_url: col.text().nullable(),
     generated_count: col.counter(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...timestamps,
   },
   reference_images: {
     id: col.id(),
@@ -85,9 +77,9 @@ export const tables = defineTables({
     session_id: col.reference().nullable(),
     prompt: col.text().check(text(10_000)),
     generated_prompt: col.text().nullable().check(text(10_000)),
-    shot_type: suggested(SHOT_TYPES).nullable(),
-    camera_angle: suggested(CAMERA_ANGLES).nullable(),
-    style: suggested(STYLES).nullable(),
+    shot_type: suggested(SUGGESTED_VALUES.shot_type).nullable(),
+    camera_angle: suggested(SUGGESTED_VALUES.camera_angle).nullable(),
+    style: suggested(SUGGESTED_VALUES.style).nullable(),
     location: col.text().nullable().check(text(500)),
     lighting: col.text().nullable().check(text(500)),
     weather: col.text().nullable().check(text(500)),
@@ -100,11 +92,10 @@ export const tables = defineTables({
     model_used: col.text().nullable().check(text(200)),
     status: col.enum(JOB_STATUSES).defaulted(),
     error_message: col.text().nullable().check(text(10_000)),
-    generation_method: suggested(GENERATION_METHODS).nullable(),
+    generation_method: suggested(SUGGESTED_VALUES.generation_method).nullable(),
     started_at: col.timestamp().nullable(),
     completed_at: col.timestamp().nullable(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...timestamps,
     /** The job runtime's lease, attempts, retry time, cancellation, progress and provider. */
     ...jobColumns,
   },

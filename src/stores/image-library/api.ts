@@ -21,9 +21,6 @@ import {
 } from './inputs.js'
 import { collectionImage, emotionCoverage, imageLibraryTables as tables } from './tables.js'
 
-export const libraryImageSchema = tables.image_library.row
-export const imageUsageSchema = tables.image_usage.row
-export const imageCollectionSchema = tables.image_collections.row
 export const collectionImageSchema = collectionImage.row
 
 const images = tables.image_library.columns
@@ -53,15 +50,17 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     path: '/images/by-path/:file_path',
     summary: 'Get the image stored at a file path (URL-encoded)',
     params: z.object({ file_path: z.string().min(1) }),
-    response: libraryImageSchema,
+    response: tables.image_library.row,
     handler: ({ repo, params }) => repo.getImageByPath(params.file_path),
   }),
-  route.get('/images/:id', 'Get one image', libraryImageSchema, (repo, id) => repo.getImage(id)),
+  route.get('/images/:id', 'Get one image', tables.image_library.row, (repo, id) =>
+    repo.getImage(id),
+  ),
   route.create(
     '/images',
     'Add an image with its properties (409 for a known file_path)',
     newLibraryImageSchema,
-    libraryImageSchema,
+    tables.image_library.row,
     (repo, body) => repo.addImage(body),
   ),
   route.batch(
@@ -81,7 +80,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     summary: "An image's uses in video scenes, latest recorded first, by keyset page",
     params: idParams,
     query: pageQuery,
-    response: pageOf(imageUsageSchema),
+    response: pageOf(tables.image_usage.row),
     handler: async ({ repo, params, query }) =>
       ofExisting(await repo.listUsageOfImage(params.id, query), () => repo.getImage(params.id)),
   }),
@@ -92,7 +91,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
       'Record that an image was shown in a scene of a video (the trigger counts it and sets last_used_at)',
     params: idParams,
     body: newUsageSchema.omit({ image_id: true }),
-    response: imageUsageSchema,
+    response: tables.image_usage.row,
     status: 201,
     handler: ({ repo, params, body }) =>
       repo
@@ -105,7 +104,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     summary: 'The least-used images of a character and emotion, longest unused first among equals',
     params: z.object({ character: images.character.input, emotion: images.emotion.input }),
     query: limitQuery(5).extend({ min_quality: minQualityQuery.optional() }),
-    response: z.array(libraryImageSchema),
+    response: z.array(tables.image_library.row),
     handler: ({ repo, params, query }) =>
       repo.listLeastUsed(params.character, params.emotion, query),
   }),
@@ -114,7 +113,7 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     path: '/videos/:video_id/usage',
     summary: 'The images a video used, by scene',
     params: z.object({ video_id: tables.image_usage.columns.video_id.input }),
-    response: z.array(imageUsageSchema),
+    response: z.array(tables.image_usage.row),
     handler: ({ repo, params }) => repo.listUsageForVideo(params.video_id),
   }),
   route({
@@ -128,17 +127,17 @@ export const imageLibraryApi: ApiRoute<ImageLibraryRepository>[] = [
     method: 'GET',
     path: '/collections',
     summary: 'List every collection by name',
-    response: z.array(imageCollectionSchema),
+    response: z.array(tables.image_collections.row),
     handler: ({ repo }) => repo.listCollections(),
   }),
   route.create(
     '/collections',
     'Create an empty collection, optionally of one character (409 for a taken name)',
     newCollectionSchema,
-    imageCollectionSchema,
+    tables.image_collections.row,
     (repo, body) => repo.createCollection(body),
   ),
-  route.get('/collections/:id', 'Get one collection', imageCollectionSchema, (repo, id) =>
+  route.get('/collections/:id', 'Get one collection', tables.image_collections.row, (repo, id) =>
     repo.getCollection(id),
   ),
   route.remove(

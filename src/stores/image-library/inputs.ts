@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { defineList, filterOn, pageLimit, type FilterOf } from '../../core/index.js'
+import {
+  defineList,
+  filterOn,
+  inputOf,
+  inputWithout,
+  pageLimit,
+  type FilterOf,
+} from '../../core/index.js'
 import { imageLibrarySearch, imageLibraryTables as tables } from './tables.js'
 
 // What the image-library repository accepts, derived from the table declarations: the HTTP API
@@ -12,11 +19,11 @@ const { columns } = images
  * What `addImage` accepts: `character`, `emotion` and `file_path` required. The columns the
  * update_image_usage_stats trigger keeps, and created_at, are not written.
  */
-export const newLibraryImageSchema = images.insert.omit({
-  usage_count: true,
-  created_at: true,
-  last_used_at: true,
-})
+export const newLibraryImageSchema = inputWithout(images, [
+  'usage_count',
+  'created_at',
+  'last_used_at',
+])
 export type NewLibraryImage = z.input<typeof newLibraryImageSchema>
 
 /** What `recordUsage` accepts. */
@@ -24,7 +31,7 @@ export const newUsageSchema = tables.image_usage.insert
 export type NewUsage = z.input<typeof newUsageSchema>
 
 /** What `createCollection` accepts. */
-export const newCollectionSchema = tables.image_collections.insert.omit({ created_at: true })
+export const newCollectionSchema = inputWithout(tables.image_collections, ['created_at'])
 export type NewCollection = z.input<typeof newCollectionSchema>
 
 /** A minimum quality_score, 0.0 to 1.0 (a query string's text read as a number). */
@@ -36,7 +43,6 @@ export const minQualityQuery = z.coerce.number().min(0).max(1)
  * quality; searchable.
  */
 export const libraryImageList = defineList({
-  table: images,
   order: { sortColumn: 'id', direction: 'asc' },
   search: imageLibrarySearch.image_library,
   filter: {
@@ -57,8 +63,5 @@ export const leastUsedSchema = z.strictObject({
 export type LeastUsedOptions = z.input<typeof leastUsedSchema>
 
 /** An image put in a collection: `addToCollection`'s image and place (default: last). */
-export const collectionEntrySchema = tables.collection_images.insert.pick({
-  image_id: true,
-  sort_order: true,
-})
+export const collectionEntrySchema = inputOf(tables.collection_images, ['image_id', 'sort_order'])
 export type CollectionEntry = z.input<typeof collectionEntrySchema>

@@ -2,14 +2,12 @@ import {
   initialSchema,
   valueList,
   type Migration,
-  searchIndexOf,
   type SummarySpec,
   total,
   widenIntegers,
   summaryMigration,
   summaryStatementTriggersMigration,
-  searchMigration,
-  storedSearchMigration,
+  searchMigrations,
 } from '../../core/index.js'
 
 /** The characters of the seed's project (seed 002: "constrained via CHECK"). */
@@ -89,20 +87,10 @@ const initial = initialSchema('initial schema (seed 002, image_library.db)', (d)
   'CREATE INDEX idx_collection_images_image_id ON collection_images(image_id)',
 ])
 
-const librarySearchIndex = searchIndexOf('image_library', [
-  'generation_prompt',
-  'tags',
-  'character',
-  'emotion',
-  'pose',
-])
-
 /** Full-text search over prompts, tags, characters, emotions and poses (docs/search.md). */
-const librarySearch = searchMigration(
-  2,
-  'full-text search of the image library',
-  librarySearchIndex,
-)
+const librarySearch = searchMigrations('the image library', {
+  image_library: ['generation_prompt', 'tags', 'character', 'emotion', 'pose'],
+})
 
 /**
  * Per character and emotion: how many images and their uses, kept by triggers
@@ -127,10 +115,10 @@ const emotionTotalsMigration = summaryMigration(
 
 export const migrations: readonly Migration[] = [
   initial,
-  librarySearch,
+  librarySearch.index(2),
   emotionTotalsMigration,
   widenIntegers(4),
-  storedSearchMigration(5, 'stored search vector of the image library', librarySearchIndex),
+  librarySearch.stored(5),
   summaryStatementTriggersMigration(6, 'image totals kept once per statement', emotionTotals),
 ]
 

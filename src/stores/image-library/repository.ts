@@ -164,13 +164,7 @@ ORDER BY character, emotion`,
 
   /** listUsageForVideo returns the images a video used, by scene. */
   async listUsageForVideo(videoId: string): Promise<ImageUsage[]> {
-    const rows = await this.k
-      .selectFrom('image_usage')
-      .selectAll()
-      .where('video_id', '=', videoId)
-      .orderBy('scene_number')
-      .orderBy('id')
-      .execute()
+    const rows = await this.rowsWhere('image_usage', 'video_id', videoId, ['scene_number', 'id'])
     return usages.codec.decodeAll(rows)
   }
 

@@ -17,10 +17,8 @@ import {
   type VideoPatch,
 } from './inputs.js'
 import type { MetricsRepository } from './repository.js'
-import { latestVideoMetrics, metricsTables, platformSummary } from './tables.js'
+import { latestVideoMetrics, metricsTables as tables, platformSummary } from './tables.js'
 
-export const videoMetricsSchema = metricsTables.video_metrics.row
-export const videoMetadataSchema = metricsTables.video_metadata.row
 /** One row of the view latest_video_metrics. */
 export const latestVideoMetricsSchema = latestVideoMetrics.row
 
@@ -54,7 +52,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     summary:
       'Record a metrics snapshot of a video on a platform (engagement rate computed from the counts; 409 for a repeated timestamp)',
     body: newSnapshotSchema,
-    response: videoMetricsSchema,
+    response: tables.video_metrics.row,
     status: 201,
     handler: ({ repo, body }) => repo.recordSnapshot(body),
   }),
@@ -76,7 +74,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     '/videos',
     "Add a video's metadata (a draft unless told; 409 for a known video_id)",
     newVideoSchema,
-    videoMetadataSchema,
+    tables.video_metadata.row,
     (repo, body) => repo.addVideo(body),
   ),
   route({
@@ -84,7 +82,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     path: '/videos/:video_id',
     summary: "Get a video's metadata",
     params: videoParams,
-    response: videoMetadataSchema,
+    response: tables.video_metadata.row,
     handler: ({ repo, params }) => repo.getVideo(params.video_id),
   }),
   route({
@@ -93,7 +91,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     summary: "Change a video's descriptive columns (status moves through /status)",
     params: videoParams,
     body: videoPatchSchema,
-    response: videoMetadataSchema,
+    response: tables.video_metadata.row,
     handler: ({ repo, params, body }) => repo.updateVideo(params.video_id, body),
   }),
   route({
@@ -102,7 +100,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
     summary: "Upsert a video's metadata: change the given columns, creating the video as a draft",
     params: videoParams,
     body: videoPatchSchema,
-    response: videoMetadataSchema,
+    response: tables.video_metadata.row,
     handler: ({ repo, params, body }) => upsertVideo(repo, params.video_id, body),
   }),
   route({
@@ -115,7 +113,7 @@ export const metricsApi: ApiRoute<MetricsRepository>[] = [
       status: videoLifecycleStatusSchema,
       posted_at: z.string().min(1).optional(),
     }),
-    response: videoMetadataSchema,
+    response: tables.video_metadata.row,
     handler: ({ repo, params, body }) =>
       repo.setVideoStatus(params.video_id, body.status, body.posted_at),
   }),

@@ -2,10 +2,8 @@ import {
   initialSchema,
   valueList,
   type Migration,
-  searchIndexOf,
   widenIntegers,
-  searchMigration,
-  storedSearchMigration,
+  searchMigrations,
 } from '../../core/index.js'
 
 /** Video statuses in lifecycle order (seed 002: 'draft', 'rendered', 'posted', 'archived'). */
@@ -212,17 +210,17 @@ LEFT JOIN video_metadata md ON md.video_id = k.video_id`,
   ],
 }
 
-const videoSearchIndex = searchIndexOf('video_metadata', ['title', 'description', 'topic'])
-
 /** Full-text search of videos by what a person remembers of them (docs/search.md). */
-const videoSearch = searchMigration(4, 'full-text search of video metadata', videoSearchIndex)
+const videoSearch = searchMigrations('video metadata', {
+  video_metadata: ['title', 'description', 'topic'],
+})
 
 export const migrations: readonly Migration[] = [
   initial,
   latestTable,
   widenIntegers(3),
-  videoSearch,
-  storedSearchMigration(5, 'stored search vector of video metadata', videoSearchIndex),
+  videoSearch.index(4),
+  videoSearch.stored(5),
 ]
 
 /** Named CHECK constraints and the column each guards, for errors that name the column. */

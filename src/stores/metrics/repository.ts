@@ -122,12 +122,7 @@ export class MetricsRepository extends StoreRepository<MetricsTables> {
 
   /** getLatestMetrics returns a video's latest snapshot on each platform, by platform name. */
   async getLatestMetrics(videoId: string): Promise<LatestVideoMetrics[]> {
-    const rows = await this.k
-      .selectFrom('latest_video_metrics')
-      .selectAll()
-      .where('video_id', '=', videoId)
-      .orderBy('platform')
-      .execute()
+    const rows = await this.rowsWhere('latest_video_metrics', 'video_id', videoId, ['platform'])
     return latestVideoMetrics.codec.decodeAll(rows)
   }
 

@@ -8,10 +8,7 @@ import {
   topicList,
 } from './inputs.js'
 import type { TrendsRepository } from './repository.js'
-import { topicsBySource, trendsTables, unusedTopic } from './tables.js'
-
-export const trendingTopicSchema = trendsTables.trending_topics.row
-export const searchRecordSchema = trendsTables.search_history.row
+import { topicsBySource, trendsTables as tables, unusedTopic } from './tables.js'
 
 const route = routesFor<TrendsRepository>()
 
@@ -23,12 +20,14 @@ export const trendsApi: ApiRoute<TrendsRepository>[] = [
     list: topicList,
     handler: ({ repo }, filter, page, options) => repo.listTopics(filter, page, options),
   }),
-  route.get('/topics/:id', 'Get one topic', trendingTopicSchema, (repo, id) => repo.getTopic(id)),
+  route.get('/topics/:id', 'Get one topic', tables.trending_topics.row, (repo, id) =>
+    repo.getTopic(id),
+  ),
   route.create(
     '/topics',
     'Record one trending topic (unused)',
     newTopicSchema,
-    trendingTopicSchema,
+    tables.trending_topics.row,
     (repo, body) => repo.recordTopic(body),
   ),
   route({
@@ -51,7 +50,7 @@ export const trendsApi: ApiRoute<TrendsRepository>[] = [
     summary:
       'Take the most relevant unused recent topics and mark them used, atomically: two callers never get the same topic',
     body: takeOptionsSchema.optional(),
-    response: z.array(trendingTopicSchema),
+    response: z.array(tables.trending_topics.row),
     handler: ({ repo, body }) => repo.takeTopics(body ?? {}),
   }),
   route({
@@ -60,7 +59,7 @@ export const trendsApi: ApiRoute<TrendsRepository>[] = [
     summary: 'Mark a topic used (or unused again with {"used": false})',
     params: idParams,
     body: z.strictObject({ used: z.boolean().optional() }).optional(),
-    response: trendingTopicSchema,
+    response: tables.trending_topics.row,
     handler: ({ repo, params, body }) => repo.markTopicUsed(params.id, body?.used ?? true),
   }),
   route({
@@ -88,7 +87,7 @@ export const trendsApi: ApiRoute<TrendsRepository>[] = [
     '/searches',
     'Record a search made to find trends',
     newSearchSchema,
-    searchRecordSchema,
+    tables.search_history.row,
     (repo, body) => repo.recordSearch(body),
   ),
 ]

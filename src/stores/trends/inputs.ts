@@ -1,22 +1,22 @@
 import type { ExpressionBuilder } from 'kysely'
 import { z } from 'zod'
-import { defineList, filterOn, pageLimit, type FilterOf } from '../../core/index.js'
+import { defineList, filterOn, inputOf, pageLimit, type FilterOf } from '../../core/index.js'
 import { trendsSearch, trendsTables, type TrendsTables } from './tables.js'
 
 // What the trends repository accepts, derived from the table declarations: the HTTP API
 // validates bodies with the same schemas.
 
-const topics = trendsTables.trending_topics.insert
+const topics = trendsTables.trending_topics
 
 /** What `recordTopic` accepts: `topic` and `source` required, relevance 0.0–1.0. */
-export const newTopicSchema = topics.pick({
-  topic: true,
-  source: true,
-  relevance_score: true,
-  category: true,
-  metadata: true,
-  timestamp: true,
-})
+export const newTopicSchema = inputOf(topics, [
+  'topic',
+  'source',
+  'relevance_score',
+  'category',
+  'metadata',
+  'timestamp',
+])
 export type NewTopic = z.input<typeof newTopicSchema>
 
 /** What `recordSearch` accepts: every column of `search_history`, `query` required. */
@@ -32,7 +32,6 @@ const filterValue = value.optional()
  * false: only unused ones); searchable.
  */
 export const topicList = defineList({
-  table: trendsTables.trending_topics,
   order: { sortColumn: 'timestamp', direction: 'desc' },
   search: trendsSearch.trending_topics,
   filter: {

@@ -1,14 +1,12 @@
 import {
   initialSchema,
   type Migration,
-  searchIndexOf,
   type SummarySpec,
   total,
   widenIntegers,
   summaryMigration,
   summaryStatementTriggersMigration,
-  searchMigration,
-  storedSearchMigration,
+  searchMigrations,
 } from '../../core/index.js'
 
 /** Seed 002's trends.db: trending_topics and search_history, five indexes, one trigger. */
@@ -57,10 +55,10 @@ const initial = initialSchema('initial schema (seed 002, trends.db)', (d) => [
   'CREATE INDEX idx_search_history_query ON search_history(query, timestamp DESC, id DESC)',
 ])
 
-const topicSearchIndex = searchIndexOf('trending_topics', ['topic', 'category'])
-
 /** Full-text search over topics and their categories (docs/search.md). */
-const topicSearch = searchMigration(2, 'full-text search of trending topics', topicSearchIndex)
+const topicSearch = searchMigrations('trending topics', {
+  trending_topics: ['topic', 'category'],
+})
 
 /**
  * Per source: how many topics and how many of them unused, kept by triggers
@@ -80,10 +78,10 @@ const sourceTotals = summaryMigration(3, 'topic totals per source', topicSourceT
 
 export const migrations: readonly Migration[] = [
   initial,
-  topicSearch,
+  topicSearch.index(2),
   sourceTotals,
   widenIntegers(4),
-  storedSearchMigration(5, 'stored search vector of trending topics', topicSearchIndex),
+  topicSearch.stored(5),
   summaryStatementTriggersMigration(6, 'topic totals kept once per statement', topicSourceTotals),
 ]
 

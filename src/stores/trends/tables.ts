@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   col,
+  timestamps,
   defineRow,
   defineTables,
   summaryColumns,
@@ -23,21 +24,14 @@ export const trendsTables = defineTables({
       .integer()
       .defaulted()
       .constrained(() => z.union([z.literal(0), z.literal(1)]).describe('0 = unused, 1 = used')),
-    category: col
-      .text()
-      .nullable()
-      .check((s) => s.min(1)),
+    category: col.given(),
     metadata: col.object().nullable(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...timestamps,
   },
   search_history: {
     id: col.id(),
     query: col.name(),
-    source: col
-      .text()
-      .nullable()
-      .check((s) => s.min(1)),
+    source: col.given(),
     result_count: col.counter(),
     timestamp: col.timestamp().defaulted(),
   },

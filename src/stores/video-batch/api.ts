@@ -32,21 +32,17 @@ import {
   legacyPromptRow,
   originalImageRow,
   uploadedImageRow,
-  videoBatchTables,
+  videoBatchTables as tables,
   videoStatisticsRow,
 } from './tables.js'
-
-const imageSchema = videoBatchTables.images.row
-const promptSetSchema = videoBatchTables.prompts.row
-const videoSchema = videoBatchTables.videos.row
 
 /** A whole number the route reports as at least `min`: a count, a lineage depth. */
 const atLeast = (min: number) => z.number().int().min(min)
 
-const lineageEntrySchema = imageSchema.extend({ depth: atLeast(1) })
+const lineageEntrySchema = tables.images.row.extend({ depth: atLeast(1) })
 
 const imageLineageSchema = z.strictObject({
-  image: imageSchema,
+  image: tables.images.row,
   ancestors: z.array(lineageEntrySchema).describe('parent first, up to the original'),
   descendants: z.array(lineageEntrySchema).describe('children first'),
 })
@@ -77,20 +73,20 @@ const imageRoutes = [
     list: videoBatchImageList,
     handler: ({ repo }, filter, page, options) => repo.listImages(filter, page, options),
   }),
-  route.get('/images/:id', 'Get one image', imageSchema, (repo, id) => repo.getImage(id)),
+  route.get('/images/:id', 'Get one image', tables.images.row, (repo, id) => repo.getImage(id)),
   route({
     method: 'GET',
     path: '/images/by-filename/:filename',
     summary: 'Images whose original or uploaded file name is :filename (an empty list if none)',
     params: z.object({ filename: z.string().min(1) }),
-    response: z.array(imageSchema),
+    response: z.array(tables.images.row),
     handler: ({ repo, params }) => repo.findImagesByFilename(params.filename),
   }),
   route.create(
     '/images',
     'Register an image about to be uploaded (pending)',
     newUploadSchema,
-    imageSchema,
+    tables.images.row,
     (repo, body) => repo.registerUpload(body),
   ),
   route({
@@ -99,7 +95,7 @@ const imageRoutes = [
     summary: 'Mark a pending upload success, with its URLs and timing (409 if not pending)',
     params: idParams,
     body: uploadResultSchema.optional(),
-    response: imageSchema,
+    response: tables.images.row,
     handler: ({ repo, params, body }) => repo.completeUpload(params.id, body ?? {}),
   }),
   route({
@@ -108,7 +104,7 @@ const imageRoutes = [
     summary: 'Mark a pending upload failed, with its error and timing (409 if not pending)',
     params: idParams,
     body: uploadFailureSchema,
-    response: imageSchema,
+    response: tables.images.row,
     handler: ({ repo, params, body }) => repo.failUpload(params.id, body),
   }),
   route({
@@ -116,7 +112,7 @@ const imageRoutes = [
     path: '/images/:id/retry',
     summary: 'Put a failed upload back to pending, clearing its error (409 if not failed)',
     params: idParams,
-    response: imageSchema,
+    response: tables.images.row,
     handler: ({ repo, params }) => repo.retryUpload(params.id),
   }),
   route({
@@ -125,7 +121,7 @@ const imageRoutes = [
     summary: 'Register an image generated from image :id (pending, origin_image_id = :id)',
     params: idParams,
     body: newUploadSchema.omit({ origin_image_id: true }),
-    response: imageSchema,
+    response: tables.images.row,
     status: 201,
     handler: ({ repo, params, body }) => repo.deriveImage(params.id, body),
   }),
@@ -140,7 +136,7 @@ const imageRoutes = [
     path: '/images/:id/prompts',
     summary: "An image's prompt sets, oldest first",
     params: idParams,
-    response: z.array(promptSetSchema),
+    response: z.array(tables.prompts.row),
     handler: async ({ repo, params }) =>
       ofExisting(await repo.listPromptSetsForImage(params.id), () => repo.getImage(params.id)),
   }),
@@ -148,20 +144,20 @@ const imageRoutes = [
     method: 'POST',
     path: '/images/legacy-placeholder',
     summary: 'Get the legacy placeholder image, creating it when first needed (idempotent)',
-    response: imageSchema,
+    response: tables.images.row,
     handler: ({ repo }) => repo.getLegacyPlaceholder(),
   }),
 ]
 
 const promptRoutes = [
-  route.get('/prompts/:id', 'Get one prompt set', promptSetSchema, (repo, id) =>
+  route.get('/prompts/:id', 'Get one prompt set', tables.prompts.row, (repo, id) =>
     repo.getPromptSet(id),
   ),
   route.create(
     '/prompts',
     'Record the prompt set written for an image (400 naming image_id if no such image)',
     newPromptSetSchema,
-    promptSetSchema,
+    tables.prompts.row,
     (repo, body) => repo.addPromptSet(body),
   ),
   route({
@@ -169,7 +165,7 @@ const promptRoutes = [
     path: '/prompts/legacy',
     summary: 'Record a prompt set without a reference image (it points at the legacy placeholder)',
     body: newPromptSetSchema.omit({ image_id: true }),
-    response: promptSetSchema,
+    response: tables.prompts.row,
     status: 201,
     handler: ({ repo, body }) => repo.addLegacyPromptSet(body),
   }),
@@ -179,7 +175,7 @@ const promptRoutes = [
     summary: 'Change prompt columns of a prompt set',
     params: idParams,
     body: promptPatchSchema,
-    response: promptSetSchema,
+    response: tables.prompts.row,
     handler: ({ repo, params, body }) => repo.updatePromptSet(params.id, body),
   }),
 ]
@@ -191,13 +187,13 @@ const videoRoutes = [
     list: videoBatchVideoList,
     handler: ({ repo }, filter, page) => repo.listVideos(filter, page),
   }),
-  route.get('/videos/:id', 'Get one video', videoSchema, (repo, id) => repo.getVideo(id)),
+  route.get('/videos/:id', 'Get one video', tables.videos.row, (repo, id) => repo.getVideo(id)),
   route({
     method: 'POST',
     path: '/videos',
     summary: 'Queue a video for a prompt set (pending; 400 naming prompt_id if no such set)',
     body: queueVideoSchema,
-    response: videoSchema,
+    response: tables.videos.row,
     status: 201,
     handler: async ({ repo, body }) => {
       await referenced('prompt_id', () => repo.getPromptSet(body.prompt_id))
@@ -211,7 +207,7 @@ const videoRoutes = [
       'Worker: atomically claim the oldest unclaimed pending video: {"video": …}, {"video": null} when the queue is empty',
     body: z.strictObject({ worker: z.string().min(1).max(200) }),
     // Nothing to claim is an answer, not an error: the same on every claim route (docs/api.md).
-    response: z.object({ video: videoSchema.nullable() }),
+    response: z.object({ video: tables.videos.row.nullable() }),
     handler: async ({ repo, body }) => ({
       video: (await repo.claimNextVideo(body.worker)) ?? null,
     }),
@@ -222,7 +218,7 @@ const videoRoutes = [
     summary: 'Mark a pending video completed with its file, size, timing (409 if not pending)',
     params: idParams,
     body: videoResultSchema,
-    response: videoSchema,
+    response: tables.videos.row,
     handler: ({ repo, params, body }) => repo.completeVideo(params.id, body),
   }),
   route({
@@ -231,7 +227,7 @@ const videoRoutes = [
     summary: 'Mark a pending video failed with its error and timing (409 if not pending)',
     params: idParams,
     body: videoFailureSchema,
-    response: videoSchema,
+    response: tables.videos.row,
     handler: ({ repo, params, body }) => repo.failVideo(params.id, body),
   }),
   route({
@@ -239,7 +235,7 @@ const videoRoutes = [
     path: '/videos/:id/release',
     summary: 'Return a claimed, still pending video to the queue (409 if not pending)',
     params: idParams,
-    response: videoSchema,
+    response: tables.videos.row,
     handler: ({ repo, params }) => repo.releaseVideo(params.id),
   }),
   route({

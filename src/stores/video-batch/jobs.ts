@@ -1,12 +1,15 @@
-import { NotFoundError, parseInput, type JobPipeline, type JobTable } from '../../core/index.js'
+import {
+  NotFoundError,
+  parseInput,
+  STATUS_ENDS,
+  type JobPipeline,
+  type JobTable,
+} from '../../core/index.js'
 import { videoResultSchema } from './inputs.js'
 import type { VideoBatchRepository } from './repository.js'
 import { videoBatchTables } from './tables.js'
 
 const { videos } = videoBatchTables
-
-/** The most characters of an error kept in `error_message`. */
-const MAX_ERROR = 10_000
 
 /**
  * The videos table as the job runtime sees it (seed 000's statuses unchanged): a queued video
@@ -18,11 +21,10 @@ export const videoJobTable: JobTable = {
   table: 'videos',
   queued: "status = 'pending' AND claimed_at IS NULL",
   active: "status = 'pending'",
-  done: "status = 'completed'",
-  failed: "status = 'failed'",
+  ...STATUS_ENDS,
   claimSet: (now, worker) => ({ claimed_at: now, claimed_by: worker }),
   releaseSet: () => ({ claimed_at: null, claimed_by: null }),
-  failSet: (error) => ({ status: 'failed', error_message: error.slice(0, MAX_ERROR) }),
+  failSet: (error) => ({ status: 'failed', error_message: error }),
   resetSet: () => ({ status: 'pending', error_message: null, claimed_at: null, claimed_by: null }),
   maxAttempts: 3,
 }

@@ -3,15 +3,13 @@ import {
   initialSchema,
   valueList,
   type Migration,
-  searchIndexOf,
   type SummarySpec,
   total,
   widenIntegers,
   summaryMigration,
   summaryShardsMigration,
   summaryStatementTriggersMigration,
-  searchMigration,
-  storedSearchMigration,
+  searchMigrations,
 } from '../../core/index.js'
 
 /** Image statuses (seed 000: "Status Values" of images). */
@@ -162,20 +160,11 @@ export const PROMPT_COLUMNS = [
   'creative_video_prompt_3',
 ] as const
 
-const imageSearchIndex = searchIndexOf('images', [
-  'descriptive_name',
-  'original_filename',
-  'uploaded_filename',
-])
-const promptSearchIndex = searchIndexOf('prompts', PROMPT_COLUMNS)
-
 /** Full-text search over images' names and every prompt variation (docs/search.md). */
-const search = searchMigration(
-  4,
-  'full-text search of images and prompt sets',
-  imageSearchIndex,
-  promptSearchIndex,
-)
+const search = searchMigrations('images and prompt sets', {
+  images: ['descriptive_name', 'original_filename', 'uploaded_filename'],
+  prompts: PROMPT_COLUMNS,
+})
 
 /**
  * Per video status: how many videos, and the sums and counts behind the mean generation time and
@@ -216,7 +205,7 @@ export const migrations: readonly Migration[] = [
   initial,
   workflow,
   jobRuntime,
-  search,
+  search.index(4),
   statusTotals,
   widenIntegers(6, [
     'images.file_size_bytes',
@@ -224,12 +213,7 @@ export const migrations: readonly Migration[] = [
     'videos.file_size_bytes',
   ]),
   shardedStatusTotals,
-  storedSearchMigration(
-    8,
-    'stored search vectors of images and prompt sets',
-    imageSearchIndex,
-    promptSearchIndex,
-  ),
+  search.stored(8),
   summaryStatementTriggersMigration(9, 'video totals kept once per statement', {
     ...videoStatusTotals,
     shards: VIDEO_STATUS_SHARDS,

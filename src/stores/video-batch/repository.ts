@@ -212,13 +212,7 @@ export class VideoBatchRepository extends VideoBatchQueries {
 
   /** listPromptSetsForImage returns an image's prompt sets, oldest first. */
   async listPromptSetsForImage(imageId: number): Promise<PromptSet[]> {
-    const rows = await this.k
-      .selectFrom('prompts')
-      .selectAll()
-      .where('image_id', '=', imageId)
-      .orderBy('id')
-      .execute()
-    return prompts.codec.decodeAll(rows)
+    return prompts.codec.decodeAll(await this.rowsWhere('prompts', 'image_id', imageId, ['id']))
   }
 
   // ── videos ──────────────────────────────────────────────────────────────

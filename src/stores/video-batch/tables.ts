@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import {
   col,
+  timestamps,
+  sameColumns,
   defineRow,
   pickColumns,
   defineTables,
@@ -21,19 +23,17 @@ function statusOf<const T extends readonly [string, ...string[]]>(values: T) {
   })
 }
 
-/** A status column: one of `values` (the seed's CHECK), 'pending' by default. */
-const statusColumn = <const T extends readonly [string, ...string[]]>(values: T) =>
-  col
+/**
+ * Where an image's upload or a video's generation stands (seed 000): its status, one of
+ * `values` (the seed's CHECK), 'pending' by default, and the error of a failed one.
+ */
+const outcome = <const T extends readonly [string, ...string[]]>(values: T) => ({
+  status: col
     .enum(values)
     .defaulted()
-    .check(() => statusOf(values))
-
-/** Text a step sets (a file name, an error): written non-empty, NULL until then. */
-const given = () =>
-  col
-    .text()
-    .nullable()
-    .check((s) => s.min(1))
+    .check(() => statusOf(values)),
+  error_message: col.given(),
+})
 
 /**
  * The video-batch store's tables (seed 000 and genmedia's additions), each column once, as the
@@ -52,25 +52,17 @@ export const videoBatchTables = defineTables({
     uploaded_path: col.text().nullable(),
     downloaded_size_bytes: col.count(),
     processing_time_seconds: col.measure(),
-    status: statusColumn(IMAGE_STATUSES),
-    error_message: given(),
+    ...outcome(IMAGE_STATUSES),
     descriptive_name: col.key().nullable(),
     processed_path: col.text().nullable(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...timestamps,
     origin_image_id: col.reference().nullable(),
   },
   prompts: {
     id: col.id(),
     image_id: col.reference(),
-    image_prompt: col.text().nullable(),
-    video_prompt: col.text().nullable(),
-    refined_video_prompt: col.text().nullable(),
-    creative_video_prompt_1: col.text().nullable(),
-    creative_video_prompt_2: col.text().nullable(),
-    creative_video_prompt_3: col.text().nullable(),
-    created_at: col.timestamp().defaulted(),
-    updated_at: col.timestamp().defaulted(),
+    ...sameColumns(PROMPT_COLUMNS, col.text().nullable()),
+    ...timestamps,
     /** The prompt JSON file it was imported from (genmedia's import identity), or null. */
     source_file: col.key().nullable(),
   },
@@ -78,7 +70,7 @@ export const videoBatchTables = defineTables({
     id: col.id(),
     image_id: col.reference(),
     prompt_id: col.reference().nullable(),
-    video_filename: given(),
+    video_filename: col.given(),
     video_path: col.text().nullable(),
     prompt_used: col.text().nullable(),
     // 'base' by default; genmedia never writes it NULL.
@@ -90,8 +82,7 @@ export const videoBatchTables = defineTables({
     generation_service: col.text().nullable(),
     generation_time_seconds: col.measure(),
     file_size_bytes: col.count(),
-    status: statusColumn(VIDEO_STATUSES),
-    error_message: given(),
+    ...outcome(VIDEO_STATUSES),
     created_at: col.timestamp().defaulted(),
     // Written as an object or left NULL; inputs give an object (merged into the stored one).
     metadata: col.object().nullable({ inWrites: false }),

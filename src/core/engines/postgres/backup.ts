@@ -10,7 +10,7 @@ import type { BackupManifest } from '../../backup/manifest.js'
 import { ConfigError, GenmediaError } from '../../errors.js'
 import { MIGRATION_TABLE } from '../../migrator.js'
 import { tableNamesOf } from '../../store.js'
-import { quoteIdentifier, schemaOf } from './connection.js'
+import { quoteIdentifier, schemaOf, settleTransaction } from './connection.js'
 import { parsePostgresLocation } from './location.js'
 import {
   listPostgresRestoreLeftovers,
@@ -105,7 +105,7 @@ export const postgresBackupEngine: BackupEngine = {
     // Fail before holding a snapshot when the tool is missing.
     await runTool('pg_dump', ['--version'])
     const client = await db.pgPool!.connect()
-    try {
+    return settleTransaction(client, async () => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
       const { rows } = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')
       const snapshot = {
@@ -131,14 +131,8 @@ export const postgresBackupEngine: BackupEngine = {
         `--dbname=${pgLocation.connectionString}`,
       ])
       onProgress?.({ phase: 'dump', done: 1, total: 1 })
-      await client.query('COMMIT')
       return snapshot
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    } finally {
-      client.release()
-    }
+    })
   },
 
   async verifyFile(path: string, manifest: BackupManifest): Promise<string[]> {

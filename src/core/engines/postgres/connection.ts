@@ -108,6 +108,28 @@ export async function withPostgresPool<T>(
   }
 }
 
+/**
+ * settleTransaction runs `fn`, which begins a transaction on `client` (or finds one begun), and
+ * ends it: with `end` (COMMIT, or ROLLBACK for one that only reads) when `fn` returns, with
+ * ROLLBACK when it throws. The connection goes back to its pool either way.
+ */
+export async function settleTransaction<T>(
+  client: pg.PoolClient,
+  fn: () => Promise<T>,
+  end: 'COMMIT' | 'ROLLBACK' = 'COMMIT',
+): Promise<T> {
+  try {
+    const result = await fn()
+    await client.query(end)
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
 /** A pool whose connections work inside the store's schema and in UTC (`sessionPool`). */
 export interface SessionPool {
   connect(): Promise<pg.PoolClient>

@@ -11,6 +11,7 @@ import {
   quoteIdentifier,
   schemaExists,
   schemaOf,
+  settleTransaction,
   withPostgresPool,
 } from './connection.js'
 import { parsePostgresLocation, type PostgresLocation } from './location.js'
@@ -162,7 +163,8 @@ export async function restorePostgres(
     }
     onProgress?.({ phase: 'swap', done: 3, total: 4 })
     const client = await pool.connect()
-    try {
+    const restored = restoring
+    await settleTransaction(client, async () => {
       await client.query('BEGIN')
       if (restorePoint) {
         await client.query(
@@ -170,16 +172,10 @@ export async function restorePostgres(
         )
       }
       await client.query(
-        `ALTER SCHEMA ${quoteIdentifier(restoring)} RENAME TO ${quoteIdentifier(target)}`,
+        `ALTER SCHEMA ${quoteIdentifier(restored)} RENAME TO ${quoteIdentifier(target)}`,
       )
-      await client.query('COMMIT')
-      restoring = undefined
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    } finally {
-      client.release()
-    }
+    })
+    restoring = undefined
     const prunedRestorePoints = await pruneRestorePoints(pool, target, request.keepRestorePoints)
     onProgress?.({ phase: 'done', done: 4, total: 4 })
     return { schemaVersion, rowCounts, restorePoint, prunedRestorePoints }

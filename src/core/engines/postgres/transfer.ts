@@ -11,6 +11,7 @@ import type {
 } from '../../transfer/engine.js'
 import { QueryRefusedError, QueryTimeoutError } from '../../transfer/errors.js'
 import type { LineFragment } from '../../transfer/lines.js'
+import { settleTransaction } from './connection.js'
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 
@@ -83,16 +84,7 @@ async function inSession<T>(
   fn: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await session(db, begin)
-  try {
-    const result = await fn(client)
-    await client.query(end)
-    return result
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release()
-  }
+  return settleTransaction(client, () => fn(client), end)
 }
 
 async function sequenceOf(
