@@ -69,8 +69,10 @@ describe.each(ENGINES)('archive crash and resume on $name', (engine) => {
     for (let run = 0; run < MAX_RUNS; run++) {
       const last = run === MAX_RUNS - 1
       // Each run prints `resume N` and then up to three lines per operation; kill somewhere in
-      // the first part of that, so that several runs are needed and each resumes the last.
-      const killAfter = last ? undefined : 2 + Math.floor(Math.random() * 10)
+      // the first part of that, so that several runs are needed and each resumes the last. At
+      // most 8 lines is at most 3 operations a run: the first four runs cannot finish the 12,
+      // so at least 3 are killed (with 11 lines, three runs could finish and the count missed).
+      const killAfter = last ? undefined : 2 + Math.floor(Math.random() * 7)
       const result = await runWorker(location, sessionId, killAfter)
       expect(result.stderr).toBe('')
       for (const line of result.lines) {
