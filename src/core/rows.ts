@@ -119,10 +119,6 @@ export function tableRows<
   const checkKey = (key: KeyOf<DB, T, K>): void => {
     if (keyInput) parseInput(keyInput, key, column)
   }
-  const decodeFound = (key: KeyOf<DB, T, K>, raw: Record<string, unknown> | undefined): Row => {
-    if (!raw) throw missing(key)
-    return codec.decode(raw)
-  }
   const found = (key: KeyOf<DB, T, K>, row: Row | undefined): Row => {
     if (!row) throw missing(key)
     return row
@@ -158,7 +154,7 @@ export function tableRows<
         const row = await run(executor, (k) =>
           k.selectFrom(name).selectAll().where(column, '=', key).executeTakeFirst(),
         )
-        return decodeFound(key, row)
+        return found(key, row && codec.decode(row))
       }
       return await byKey.takeFirst([key], (row) => found(key, row))
     },
@@ -176,7 +172,7 @@ export function tableRows<
             .executeTakeFirst(),
         values,
       )
-      return decodeFound(key, row)
+      return found(key, row && codec.decode(row))
     },
     async updateWhere(key, where, values, executor) {
       checkKey(key)

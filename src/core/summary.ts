@@ -250,15 +250,13 @@ function statementTriggers(
   spec: SummarySpec,
   statementTrigger: NonNullable<SqlDialect['statementTrigger']>,
 ): string[] {
-  const groups = Object.keys(spec.groups)
-  const totals = Object.keys(spec.totals)
+  const { groups, totals, groupOf, valueOf } = summaryParts(d, spec)
   const shard = spec.shards === undefined ? [] : ['shard']
   // The group and share of each row of a transition table, named as the summary's columns.
   const shares = (rows: 'new_rows' | 'old_rows') =>
-    `SELECT ${[
-      ...groups.map((g) => `${over(spec.groups[g]!, 'r')} AS ${g}`),
-      ...totals.map((t) => `${over(spec.totals[t]!.value, 'r')} AS ${t}`),
-    ].join(', ')} FROM ${rows} r`
+    `SELECT ${[...groupOf('r'), ...valueOf('r')]
+      .map((expression, i) => `${expression} AS ${[...groups, ...totals][i]}`)
+      .join(', ')} FROM ${rows} r`
   const negated = totals.map((t) => `-${t} AS ${t}`)
   const add = (changes: string) =>
     `INSERT INTO ${spec.table} (${[...groups, ...shard, ...totals].join(', ')}) SELECT ${[

@@ -187,6 +187,29 @@ interface CachedStatement {
   iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown>
 }
 
+/**
+ * rawRows switches `statement` (one that reads) to rows as arrays of values and returns what
+ * makes a row of such an array with `make(columns)`, made once for the statement's columns. The
+ * columns are read again when a row's width changes: SQLite prepares a statement again after a
+ * schema change, and `SELECT *` then has the table's new columns.
+ */
+export function rawRows<Row>(
+  statement: BetterSqlite3.Statement,
+  make: (columns: readonly string[]) => (values: readonly unknown[]) => Row,
+): (values: unknown) => Row {
+  statement.raw(true)
+  let width = -1
+  let build: ((values: readonly unknown[]) => Row) | undefined
+  return (values) => {
+    const row = values as unknown[]
+    if (!build || row.length !== width) {
+      build = make(statement.columns().map((c) => c.name))
+      width = row.length
+    }
+    return build(row)
+  }
+}
+
 function cachedStatement(statement: BetterSqlite3.Statement): CachedStatement {
   const run = (parameters: ReadonlyArray<unknown>) => statement.run(convertParameters(parameters))
   if (!statement.reader) {
@@ -195,19 +218,7 @@ function cachedStatement(statement: BetterSqlite3.Statement): CachedStatement {
     }
     return { reader: false, all: refuse, run, iterate: refuse }
   }
-  statement.raw(true)
-  let width = -1
-  let build: (values: readonly unknown[]) => Record<string, unknown> = () => ({})
-  // The columns are read again when a row's width changes: SQLite prepares a statement again
-  // after a schema change, and `SELECT *` then has the table's new columns.
-  const toRow = (values: unknown): Record<string, unknown> => {
-    const row = values as unknown[]
-    if (row.length !== width) {
-      build = rowBuilder(statement.columns().map((c) => c.name))
-      width = row.length
-    }
-    return build(row)
-  }
+  const toRow = rawRows(statement, rowBuilder)
   return {
     reader: true,
     all: (parameters) => statement.all(convertParameters(parameters)).map(toRow),

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { CompiledQuery } from 'kysely'
 import type { Database } from '../../database.js'
 import type { PreparedQuery, RowDecoding } from '../../prepared.js'
-import { convertParameters, isBusy } from './connection.js'
+import { convertParameters, isBusy, rawRows } from './connection.js'
 import { hasNul } from '../../validate.js'
 
 /**
@@ -26,28 +26,16 @@ export function prepareDirect<Row>(
   const handle = db.sqliteHandle
 
   let reads = false
-  let columns: readonly string[] = []
-  let decodeValues: ((values: readonly unknown[]) => Row) | undefined
+  let decode: ((values: unknown) => Row) | undefined
   const direct = (): BetterSqlite3.Statement | undefined => {
     if (!handle || handle.inTransaction || db.capturing) return undefined
     if (!statement) {
       statement = handle.prepare(compile().sql)
       reads = statement.reader
-      if (reads && decoding) statement.raw(true)
+      if (reads && decoding) decode = rawRows(statement, (columns) => decoding.decoderFor(columns))
     }
     return reads ? statement : undefined
   }
-  // The statement's columns are read again when a row's width changes: SQLite prepares a
-  // statement again after a migration, and `SELECT *` then has the table's new columns.
-  const decode = (values: unknown): Row => {
-    const row = values as unknown[]
-    if (!decodeValues || row.length !== columns.length) {
-      columns = statement!.columns().map((c) => c.name)
-      decodeValues = decoding!.decoderFor(columns)
-    }
-    return decodeValues(row)
-  }
-
   // Numbers and strings bind as they are: the hot reads (a get by id) skip the copy.
   const bind = (parameters: readonly unknown[]): readonly unknown[] =>
     parameters.every(bindsAsIs) ? parameters : convertParameters(parameters)
@@ -61,7 +49,7 @@ export function prepareDirect<Row>(
       if (!stmt) return viaKysely(parameters)
       try {
         const rows = stmt.all(bind(parameters))
-        return decoding ? rows.map(decode) : (rows as Row[])
+        return decode ? rows.map(decode) : (rows as Row[])
       } catch (error) {
         // SQLITE_BUSY and the like: the Kysely path retries them.
         if (isBusy(error)) return viaKysely(parameters)
@@ -82,7 +70,7 @@ export function prepareDirect<Row>(
         throw db.translateError(error)
       }
       if (row === undefined) return map(undefined)
-      return map(decoding ? decode(row) : (row as Row))
+      return map(decode ? decode(row) : (row as Row))
     },
   }
 }
