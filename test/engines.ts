@@ -110,7 +110,8 @@ export function useEngine(engine: TestEngine): EngineContext {
   afterAll(async () => {
     if (storageUrlBefore === undefined) delete process.env.GENMEDIA_STORAGE_URL
     else process.env.GENMEDIA_STORAGE_URL = storageUrlBefore
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined)
+    // Emptied as they run: the runner keeps this hook, and so its closure, after the file.
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined)
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
