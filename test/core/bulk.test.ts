@@ -131,6 +131,33 @@ describe.each(ENGINES)('insertMany on $name', (engine) => {
     expect((await repo.listImages()).items).toEqual([])
   })
 
+  it.runIf(engine.name === 'postgres')(
+    'prepares its multi-row INSERT once per connection on PostgreSQL',
+    async () => {
+      store = await openStore(aiArtistStore, { location: ctx.freshLocation('bulk'), poolSize: 1 })
+      const { db } = store
+      // On PGlite every connection shares one session, so count what these inserts add.
+      const preparedInserts = async () =>
+        Number(
+          (
+            await db.query<{ n: string | number }>(
+              `SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO "generated_images"%'`,
+            )
+          )[0]!.n,
+        )
+      const before = await preparedInserts()
+      expect(await insertMany(db, 'generated_images', COLUMNS, rows(1_200))).toBe(1_200)
+      expect(await insertMany(db, 'generated_images', COLUMNS, rows(600, 1_200))).toBe(600)
+      // The one connection holds one prepared INSERT of 500 rows, used by both calls; the
+      // shorter last statements are not kept.
+      expect((await preparedInserts()) - before).toBe(1)
+      const [count] = await db.query<{ n: string | number }>(
+        'SELECT count(*) AS n FROM generated_images',
+      )
+      expect(Number(count!.n)).toBe(1_800)
+    },
+  )
+
   it('sends its statements where captureQueries records them', async () => {
     const { db } = await open()
     const { queries } = await db.captureQueries(() =>
@@ -196,6 +223,20 @@ describe.each(ENGINES)('insertMany on $name', (engine) => {
     await expect(insertEach(db, images, late, each(new Date()))).rejects.toMatchObject({
       field: 'created_at',
     })
+    expect((await repo.listImages()).items).toEqual([])
+  })
+
+  it('insertEach reports the first failure in input order when a later input is also refused', async () => {
+    const { db, repo } = await open()
+    // Input 1 repeats input 0's file name (a conflict in the first statement); input 598, in a
+    // later statement, is refused by validation while the first may still be running.
+    const inputs: Input[] = Array.from({ length: 600 }, (_, i) => ({
+      filename: `c${i === 1 ? 0 : i}.png`,
+      prompt: i === 598 ? '' : `p${i}`,
+    }))
+    await expect(insertEach(db, images, inputs, each(new Date()))).rejects.toBeInstanceOf(
+      ConflictError,
+    )
     expect((await repo.listImages()).items).toEqual([])
   })
 })

@@ -123,6 +123,12 @@ export interface Engine<L extends Location = Location> {
   /** Converts a value as the driver binds it on the direct paths (identity where there is none). */
   bindValue(value: unknown): unknown
   /**
+   * reuseStatement marks a SQL text that returns no rows as one run many times (a bulk insert's
+   * full multi-row INSERT): the engine may prepare it once per connection. Absent where every
+   * statement is prepared per run (SQLite's driver caches its statements itself).
+   */
+  reuseStatement?(text: string): void
+  /**
    * insertDirect inserts `count` rows straight through the driver, one run of the single-row
    * INSERT `sql()` per row, and returns `count`; or returns undefined when it cannot here (the
    * caller then uses multi-row INSERTs). With `returned`, `sql()` ends in RETURNING and each

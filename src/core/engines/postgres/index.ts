@@ -3,7 +3,13 @@ import { postgresAdoption } from './adopt.js'
 import { postgresTransfer } from './transfer.js'
 import { postgresBackupEngine } from './backup.js'
 import { postgresChecks } from './checks.js'
-import { connectPostgres, dropPostgres, isMissingTable, postgresExists } from './connection.js'
+import {
+  connectPostgres,
+  dropPostgres,
+  isMissingTable,
+  postgresExists,
+  reuseStatement,
+} from './connection.js'
 import { postgresDialect } from './dialect.js'
 import { postgresDoctor } from './doctor.js'
 import { prepareNamed } from './prepared.js'
@@ -20,7 +26,8 @@ export type { PostgresLocation } from './location.js'
 /**
  * postgresEngine: a store is one schema on a PostgreSQL server, reached through a `pg` pool
  * whose sessions work inside that schema and in UTC. Every statement goes through Kysely but
- * the prepared queries' (`prepareQuery`): named prepared statements on the pool's connections.
+ * the prepared queries' (`prepareQuery`): named prepared statements on the pool's connections,
+ * as are the bulk inserts' multi-row INSERTs (`reuseStatement`).
  */
 export const postgresEngine: Engine<PostgresLocation> = {
   name: 'postgres',
@@ -36,6 +43,7 @@ export const postgresEngine: Engine<PostgresLocation> = {
   isMissingTable,
   bindValue: (value) => value,
   prepareQuery: prepareNamed,
+  reuseStatement,
   introspect: introspectPostgres,
   doctor: postgresDoctor,
   transfer: postgresTransfer,

@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { CompiledQuery } from 'kysely'
 import type pg from 'pg'
 import type { Database } from '../../database.js'
 import { preparedOf, type PreparedQuery, type RowDecoding } from '../../prepared.js'
-import { sessionOf } from './connection.js'
+import { connectionTag, sessionOf } from './connection.js'
 
 /** PostgreSQL's feature_not_supported, which a cached plan raises when its result type changed. */
 const STALE_PLAN = '0A000'
@@ -68,22 +68,6 @@ export function prepareNamed<Row>(
   }
 
   return preparedOf(compile, run)
-}
-
-const connectionTags = new WeakMap<pg.PoolClient, string>()
-const processTag = randomBytes(4).toString('hex')
-let connections = 0
-
-/**
- * connectionTag names a pool connection once, unique to this process and connection: a
- * statement's name carries it, so that two connections served by one server session (PGlite
- * runs every connection, of every process, in one) never prepare the same name twice, which
- * PostgreSQL refuses ("prepared statement … already exists").
- */
-function connectionTag(client: pg.PoolClient): string {
-  let tag = connectionTags.get(client)
-  if (tag === undefined) connectionTags.set(client, (tag = `${processTag}_${++connections}`))
-  return tag
 }
 
 function sameNames(fields: readonly pg.FieldDef[], names: readonly string[]): boolean {
