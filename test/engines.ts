@@ -16,11 +16,18 @@ export interface TestEngine {
   name: 'sqlite' | 'postgres'
   /** Whether several connections really run concurrently (false on PGlite, which queues them). */
   concurrent: boolean
+  /**
+   * Whether a statement is stopped at its time limit (false on PGlite: its WebAssembly build
+   * has no timer to enforce statement_timeout, and a statement runs to its end, blocking the
+   * test process, while a runaway one never ends).
+   */
+  stopsStatements: boolean
 }
 
+const server = Boolean(process.env.GENMEDIA_TEST_PG_URL)
 export const ENGINES: TestEngine[] = [
-  { name: 'sqlite' as const, concurrent: true },
-  { name: 'postgres' as const, concurrent: Boolean(process.env.GENMEDIA_TEST_PG_URL) },
+  { name: 'sqlite' as const, concurrent: true, stopsStatements: true },
+  { name: 'postgres' as const, concurrent: server, stopsStatements: server },
 ].filter(
   (e) =>
     !process.env.GENMEDIA_TEST_ENGINES ||

@@ -274,7 +274,7 @@ describe.each(ENGINES)('backup and restore on $name', (engine) => {
 })
 
 describe('the SQLite check of a fresh copy (pagesOnly)', () => {
-  const ctx = useEngine({ name: 'sqlite', concurrent: true })
+  const ctx = useEngine({ name: 'sqlite', concurrent: true, stopsStatements: true })
 
   /** A verified pages-only backup of a seeded store, and a scratch copy of its file. */
   async function backupCopy(): Promise<{ manifest: BackupManifest; copy: string }> {

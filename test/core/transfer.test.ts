@@ -260,7 +260,7 @@ describe.each(ENGINES)('copy and export through $name', (engine) => {
       },
     )
 
-    it('answers a question and stops a runaway query at its time limit', async () => {
+    it('answers a question', async () => {
       const store = await openStore(aiArtistStore, { location, readOnly: true })
       try {
         let columns: string[] = []
@@ -272,6 +272,14 @@ describe.each(ENGINES)('copy and export through $name', (engine) => {
         )
         expect(columns).toEqual(['model_id', 'n'])
         expect(rows.length).toBeGreaterThan(1)
+      } finally {
+        await store.close()
+      }
+    })
+
+    it.runIf(engine.stopsStatements)('stops a runaway query at its time limit', async () => {
+      const store = await openStore(aiArtistStore, { location, readOnly: true })
+      try {
         await expect(
           runSql(
             store.db,

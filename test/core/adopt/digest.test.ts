@@ -142,7 +142,7 @@ describe.each(ENGINES)('the row digest of a table on $name', (engine) => {
 })
 
 describe.runIf(ENGINES.some((e) => e.name === 'sqlite'))('sameRows on SQLite', () => {
-  const ctx = useEngine({ name: 'sqlite', concurrent: true })
+  const ctx = useEngine({ name: 'sqlite', concurrent: true, stopsStatements: true })
   const open: Database[] = []
   afterEach(async () => {
     for (const db of open.splice(0)) await db.close()
