@@ -158,6 +158,8 @@ const MAX_NAMED_TEXTS = 1_000
  * parsed and planned once there and then only bound and run. A 500-row INSERT of ai-artist
  * images was parsed and planned anew for every 500 rows: 15 % of the server's time for them.
  * Only for statements that return no rows, whose plan cannot go stale with the result's shape.
+ * A connection keeps such a statement until it closes: about 2 MB of the server's memory for
+ * ai-artist's 500-row INSERT (`pg_backend_memory_contexts`).
  */
 export function reuseStatement(text: string): void {
   if (namedTexts.has(text) || namedTexts.size >= MAX_NAMED_TEXTS) return
