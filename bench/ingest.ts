@@ -246,21 +246,20 @@ export async function ingestPostgres(ctx: BenchContext): Promise<Record<string, 
  * writing falls into whichever round comes next, always the same contender's in interleaved
  * rounds.
  */
-async function checkpoint(ctx: BenchContext): Promise<void> {
-  const client = new pg.Client({ connectionString: ctx.pgUrl })
-  await client.connect()
-  try {
-    await client.query('CHECKPOINT')
-  } finally {
-    await client.end()
-  }
+function checkpoint(ctx: BenchContext): Promise<void> {
+  return runOnce(ctx, 'CHECKPOINT')
 }
 
-export async function dropSchema(ctx: BenchContext, schema: string): Promise<void> {
+export function dropSchema(ctx: BenchContext, schema: string): Promise<void> {
+  return runOnce(ctx, `DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+}
+
+/** runOnce runs one statement on a connection of its own to the bench database. */
+async function runOnce(ctx: BenchContext, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: ctx.pgUrl })
   await client.connect()
   try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    await client.query(sql)
   } finally {
     await client.end()
   }

@@ -163,11 +163,30 @@ const MAX_NAMED_TEXTS = 1_000
  */
 export function reuseStatement(text: string): void {
   if (namedTexts.has(text) || namedTexts.size >= MAX_NAMED_TEXTS) return
-  namedTexts.set(text, `genmedia_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`)
+  namedTexts.set(text, statementName(text))
 }
 
-/** The client Kysely's driver uses: pg's, with the texts `reuseStatement` marked sent by name. */
-function kyselyClient(client: pg.PoolClient) {
+/** statementName is the name a statement's text is prepared under (before the connection's tag). */
+export function statementName(text: string): string {
+  return `genmedia_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
+}
+
+type KyselyClient = Pick<pg.PoolClient, 'release'> & {
+  query(config: unknown, values?: unknown[]): unknown
+}
+const kyselyClients = new WeakMap<pg.PoolClient, KyselyClient>()
+
+/**
+ * The client Kysely's driver uses: pg's, with the texts `reuseStatement` marked sent by name.
+ * One per connection, so that Kysely, which keys its connection objects by client, reuses its own.
+ */
+function kyselyClient(client: pg.PoolClient): KyselyClient {
+  let wrapped = kyselyClients.get(client)
+  if (wrapped === undefined) kyselyClients.set(client, (wrapped = wrapClient(client)))
+  return wrapped
+}
+
+function wrapClient(client: pg.PoolClient): KyselyClient {
   return {
     query(config: unknown, values?: unknown[]): unknown {
       const name = typeof config === 'string' ? namedTexts.get(config) : undefined

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto'
 import type { CompiledQuery } from 'kysely'
 import type pg from 'pg'
 import type { Database } from '../../database.js'
 import { preparedOf, type PreparedQuery, type RowDecoding } from '../../prepared.js'
-import { connectionTag, sessionOf } from './connection.js'
+import { connectionTag, sessionOf, statementName } from './connection.js'
 
 /** PostgreSQL's feature_not_supported, which a cached plan raises when its result type changed. */
 const STALE_PLAN = '0A000'
@@ -41,7 +40,7 @@ export function prepareNamed<Row>(
   const run = async (parameters: readonly unknown[]): Promise<Row[]> => {
     if (db.capturing) return viaKysely(parameters)
     const text = compile().sql
-    name ??= `genmedia_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
+    name ??= statementName(text)
     const client = await session.connect()
     try {
       const values = parameters as unknown[]
