@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import pg from 'pg'
 
 /**
@@ -56,6 +56,13 @@ export interface EngineContext {
   readonly databaseUrl: string | undefined
 }
 
+let template: Blob | undefined
+/** The data folder of a new PGlite (made once for the run, test/global-setup.ts), read once. */
+function pgliteTemplate(): Blob {
+  template ??= new Blob([readFileSync(inject('pgliteTemplate'))])
+  return template
+}
+
 let counter = 0
 /**
  * A name part no other location of this run has: the process, a count, and random bytes against
@@ -94,7 +101,12 @@ export function useEngine(engine: TestEngine): EngineContext {
     }
     const { PGlite } = await import('@electric-sql/pglite')
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
-    const db = await PGlite.create()
+    // The data folder initdb made once for the run; shared buffers of 16 MB, not 128: PGlite
+    // clears them at every start (half its start), and a test's data fits in far less.
+    const db = await PGlite.create({
+      loadDataDir: pgliteTemplate(),
+      postgresqlconf: ['shared_buffers = 16MB'],
+    })
     // Port 0: the system picks a free port, which getServerConn() then reports.
     const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 16 })
     await server.start()

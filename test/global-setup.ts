@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -8,6 +8,11 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The path of the `genmedia` CLI bundled once for the run (see setup below). */
     genmediaCli: string
+    /**
+     * A PGlite data folder made once for the run (a tar file), or '' where the tests use a
+     * PostgreSQL server: each in-process server starts from it instead of running initdb.
+     */
+    pgliteTemplate: string
   }
 }
 
@@ -42,5 +47,26 @@ export default async function setup(project: TestProject): Promise<() => void> {
     logLevel: 'error',
   })
   project.provide('genmediaCli', join(dir, 'main.mjs'))
+  project.provide('pgliteTemplate', await pgliteTemplate(dir))
   return () => rmSync(dir, { recursive: true, force: true })
+}
+
+/**
+ * Without a PostgreSQL server (GENMEDIA_TEST_PG_URL unset) the tests serve PGlite in-process, a
+ * new one for each test file and for stores that must not share a session: a hundred and more
+ * in a run. PGlite runs initdb each time it starts on an empty folder, most of its start; the
+ * folder initdb makes is made here once, and each server loads it.
+ */
+async function pgliteTemplate(dir: string): Promise<string> {
+  if (process.env.GENMEDIA_TEST_PG_URL) return ''
+  const { PGlite } = await import('@electric-sql/pglite')
+  const db = await PGlite.create()
+  try {
+    const file = join(dir, 'pglite-template.tar')
+    const dump = await db.dumpDataDir('none')
+    writeFileSync(file, Buffer.from(await dump.arrayBuffer()))
+    return file
+  } finally {
+    await db.close()
+  }
 }
