@@ -8,7 +8,7 @@ import { aiArtistStore } from '../src/stores/ai-artist/index.js'
 import type { NewImage } from '../src/stores/ai-artist/index.js'
 import { newImageSchema } from '../src/stores/ai-artist/inputs.js'
 import { imageQualityTotals } from '../src/stores/ai-artist/migrations.js'
-import { pgLocation, type BenchContext } from './lib/context.js'
+import { pgLocation, removeSqliteFile, settleDisk, type BenchContext } from './lib/context.js'
 import {
   benchImages,
   drizzleImages,
@@ -30,22 +30,36 @@ import {
 
 let fileCounter = 0
 
-/** freshStoreFile migrates a new ai-artist SQLite file (the seed's indexes included). */
-async function freshStoreFile(ctx: BenchContext): Promise<string> {
+/**
+ * withFreshStoreFile migrates a new ai-artist SQLite file (the seed's indexes included), lets
+ * the disk settle, runs `fn` on it and removes it: a round writes hundreds of MB, and neither
+ * its file nor its write-back is left to the rounds after it.
+ */
+async function withFreshStoreFile<T>(
+  ctx: BenchContext,
+  fn: (file: string) => Promise<T>,
+): Promise<T> {
   const file = join(ctx.workDir, `ingest_${++fileCounter}.db`)
-  const store = await openStore(aiArtistStore, { location: file })
-  await store.close()
-  return file
+  try {
+    const store = await openStore(aiArtistStore, { location: file })
+    await store.close()
+    settleDisk()
+    return await fn(file)
+  } finally {
+    removeSqliteFile(file)
+  }
 }
 
 async function genmediaSqlite(ctx: BenchContext, images: NewImage[]): Promise<number> {
-  const store = await openStore(aiArtistStore, { location: await freshStoreFile(ctx) })
-  try {
-    const s = await seconds(() => store.repo.addImages(images))
-    return images.length / s
-  } finally {
-    await store.close()
-  }
+  return withFreshStoreFile(ctx, async (file) => {
+    const store = await openStore(aiArtistStore, { location: file })
+    try {
+      const s = await seconds(() => store.repo.addImages(images))
+      return images.length / s
+    } finally {
+      await store.close()
+    }
+  })
 }
 
 /**
@@ -58,48 +72,52 @@ async function rawSqlite(
   validate = false,
   withoutSummary = false,
 ): Promise<number> {
-  const db = openSqliteFile(await freshStoreFile(ctx))
-  try {
-    if (withoutSummary) {
-      for (const statement of dropSummaryTable(sqliteDialect, imageQualityTotals))
-        db.exec(statement)
+  return withFreshStoreFile(ctx, async (file) => {
+    const db = openSqliteFile(file)
+    try {
+      if (withoutSummary) {
+        for (const statement of dropSummaryTable(sqliteDialect, imageQualityTotals))
+          db.exec(statement)
+      }
+      const columns = INGEST_COLUMNS.join(', ')
+      const insert = db.prepare(
+        `INSERT INTO generated_images (${columns}) VALUES (${INGEST_COLUMNS.map(() => '?').join(', ')})`,
+      )
+      const s = await seconds(() =>
+        db.transaction(() => {
+          for (const image of images) {
+            // The same zod validation genmedia's addImages runs on every input.
+            if (validate) parseInput(newImageSchema, image)
+            insert.run(rawValues(image))
+          }
+        })(),
+      )
+      return images.length / s
+    } finally {
+      db.close()
     }
-    const columns = INGEST_COLUMNS.join(', ')
-    const insert = db.prepare(
-      `INSERT INTO generated_images (${columns}) VALUES (${INGEST_COLUMNS.map(() => '?').join(', ')})`,
-    )
-    const s = await seconds(() =>
-      db.transaction(() => {
-        for (const image of images) {
-          // The same zod validation genmedia's addImages runs on every input.
-          if (validate) parseInput(newImageSchema, image)
-          insert.run(rawValues(image))
-        }
-      })(),
-    )
-    return images.length / s
-  } finally {
-    db.close()
-  }
+  })
 }
 
 async function drizzleSqlite(ctx: BenchContext, images: NewImage[]): Promise<number> {
-  const handle = openSqliteFile(await freshStoreFile(ctx))
-  try {
-    const db = drizzle({ client: handle })
-    const s = await seconds(() =>
-      db.transaction((tx) => {
-        for (let i = 0; i < images.length; i += 500) {
-          tx.insert(drizzleImages)
-            .values(images.slice(i, i + 500).map(drizzleValues))
-            .run()
-        }
-      }),
-    )
-    return images.length / s
-  } finally {
-    handle.close()
-  }
+  return withFreshStoreFile(ctx, async (file) => {
+    const handle = openSqliteFile(file)
+    try {
+      const db = drizzle({ client: handle })
+      const s = await seconds(() =>
+        db.transaction((tx) => {
+          for (let i = 0; i < images.length; i += 500) {
+            tx.insert(drizzleImages)
+              .values(images.slice(i, i + 500).map(drizzleValues))
+              .run()
+          }
+        }),
+      )
+      return images.length / s
+    } finally {
+      handle.close()
+    }
+  })
 }
 
 /** Figure 1: bulk insert of ai-artist images, genmedia against raw better-sqlite3 and drizzle. */
@@ -112,7 +130,9 @@ export async function ingestFigure(ctx: BenchContext): Promise<Figure> {
       `transaction: genmedia's \`addImages\` (zod validation and encoding of each input, one ` +
       `prepared single-row INSERT run per row), raw better-sqlite3 (one prepared single-row INSERT; and the same with ` +
       `genmedia's validation of each input, parseInput), drizzle-orm ` +
-      `(500-row \`insert().values()\`). ${ctx.sizes.ratioRounds} interleaved rounds (each ` +
+      `(500-row \`insert().values()\`). Each run on a file of its own, removed after it, and ` +
+      `timed only once the system has written out what earlier runs left (\`sync\`). ` +
+      `${ctx.sizes.ratioRounds} interleaved rounds (each ` +
       `contender once per round): the median rate, and each ratio taken within a round, its ` +
       `median and its worst round; the goals hold for the worst.`,
   )

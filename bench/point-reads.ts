@@ -6,7 +6,7 @@ import { openStore, Random } from '../src/core/index.js'
 import { aiArtistTables } from '../src/stores/ai-artist/tables.js'
 import { openSqliteFile } from '../src/core/engines/sqlite/connection.js'
 import { aiArtistStore } from '../src/stores/ai-artist/index.js'
-import { pgLocation, type BenchContext } from './lib/context.js'
+import { pgLocation, settleDisk, type BenchContext } from './lib/context.js'
 import { benchImages, drizzleImages } from './lib/images.js'
 import { newFigure, type Figure } from './lib/report.js'
 import {
@@ -47,6 +47,7 @@ export async function pointReadsFigure(ctx: BenchContext): Promise<Figure> {
   const seed = await openStore(aiArtistStore, { location: file })
   await seed.repo.addImages(benchImages(rows, 'read'))
   await seed.close()
+  settleDisk()
   const ids = readIds(n, rows)
 
   const handle = openSqliteFile(file)

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -114,4 +115,19 @@ export function createWorkDir(): string {
 
 export function removeWorkDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
+}
+
+/**
+ * settleDisk has the system write out every file's pending pages (`sync`) before a timed
+ * section. A SQLite round's checkpoint syncs its file, and the kernel's write-back of what
+ * earlier rounds (or the set-up) left unwritten would otherwise fall into whichever round runs
+ * next, on this machine's virtual disk slowing it by up to a third.
+ */
+export function settleDisk(): void {
+  execFileSync('sync')
+}
+
+/** removeSqliteFile removes a SQLite file with its WAL and shared-memory files. */
+export function removeSqliteFile(file: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
 }
