@@ -2,13 +2,14 @@ import { join } from 'node:path'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import pg from 'pg'
 import { dropSummaryTable, openStore, parseInput, sqliteDialect } from '../src/core/index.js'
-import { openSqliteFile } from '../src/core/engines/sqlite/connection.js'
+import { dropSqlite, openSqliteFile } from '../src/core/engines/sqlite/connection.js'
+import { parseSqliteLocation } from '../src/core/engines/sqlite/location.js'
 import { engineFor } from '../src/core/engines/index.js'
 import { aiArtistStore } from '../src/stores/ai-artist/index.js'
 import type { NewImage } from '../src/stores/ai-artist/index.js'
 import { newImageSchema } from '../src/stores/ai-artist/inputs.js'
 import { imageQualityTotals } from '../src/stores/ai-artist/migrations.js'
-import { pgLocation, removeSqliteFile, settleDisk, type BenchContext } from './lib/context.js'
+import { pgLocation, settleDisk, type BenchContext } from './lib/context.js'
 import {
   benchImages,
   drizzleImages,
@@ -46,7 +47,7 @@ async function withFreshStoreFile<T>(
     settleDisk()
     return await fn(file)
   } finally {
-    removeSqliteFile(file)
+    await dropSqlite(parseSqliteLocation(file))
   }
 }
 

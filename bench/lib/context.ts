@@ -126,8 +126,3 @@ export function removeWorkDir(dir: string): void {
 export function settleDisk(): void {
   execFileSync('sync')
 }
-
-/** removeSqliteFile removes a SQLite file with its WAL and shared-memory files. */
-export function removeSqliteFile(file: string): void {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
-}
