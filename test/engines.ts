@@ -24,9 +24,12 @@ export interface TestEngine {
   stopsStatements: boolean
 }
 
+/** SQLite, for the suites that test something only SQLite has. */
+export const SQLITE: TestEngine = { name: 'sqlite', concurrent: true, stopsStatements: true }
+
 const server = Boolean(process.env.GENMEDIA_TEST_PG_URL)
 export const ENGINES: TestEngine[] = [
-  { name: 'sqlite' as const, concurrent: true, stopsStatements: true },
+  SQLITE,
   { name: 'postgres' as const, concurrent: server, stopsStatements: server },
 ].filter(
   (e) =>

@@ -36,7 +36,7 @@ import {
   tableNamesOf,
 } from '../../src/core/index.js'
 import { aiArtistStore } from '../../src/stores/ai-artist/index.js'
-import { ENGINES, useEngine } from '../engines.js'
+import { ENGINES, SQLITE, useEngine } from '../engines.js'
 import {
   failingAiArtist,
   flipBytes,
@@ -274,7 +274,7 @@ describe.each(ENGINES)('backup and restore on $name', (engine) => {
 })
 
 describe('the SQLite check of a fresh copy (pagesOnly)', () => {
-  const ctx = useEngine({ name: 'sqlite', concurrent: true, stopsStatements: true })
+  const ctx = useEngine(SQLITE)
 
   /** A verified pages-only backup of a seeded store, and a scratch copy of its file. */
   async function backupCopy(): Promise<{ manifest: BackupManifest; copy: string }> {

@@ -3,7 +3,7 @@ import { RowDigester, addDigests } from '../../../src/core/adopt/digest.js'
 import type { RowDigest } from '../../../src/core/adopt/engine.js'
 import { Database } from '../../../src/core/database.js'
 import { sqliteAdoption } from '../../../src/core/engines/sqlite/adopt.js'
-import { ENGINES, useEngine } from '../../engines.js'
+import { ENGINES, SQLITE, useEngine } from '../../engines.js'
 
 function digestOf(rows: readonly (readonly unknown[])[]): RowDigest {
   const digester = new RowDigester()
@@ -142,7 +142,7 @@ describe.each(ENGINES)('the row digest of a table on $name', (engine) => {
 })
 
 describe.runIf(ENGINES.some((e) => e.name === 'sqlite'))('sameRows on SQLite', () => {
-  const ctx = useEngine({ name: 'sqlite', concurrent: true, stopsStatements: true })
+  const ctx = useEngine(SQLITE)
   const open: Database[] = []
   afterEach(async () => {
     for (const db of open.splice(0)) await db.close()
