@@ -24,22 +24,45 @@ export const noNul = [
   { message: 'must not contain NUL (\\u0000)' },
 ] as const
 
+const NUL_PROBLEM = 'must not contain NUL (\\u0000)'
+
 /**
  * jsonProblem returns why a JSON value cannot be stored (nested deeper than LIMITS.jsonDepth,
  * NUL in a string or key), or undefined. It walks the value without recursion, so a value
- * nested thousands of levels deep is refused instead of overflowing the stack.
+ * nested thousands of levels deep is refused instead of overflowing the stack; strings are
+ * checked where they are met and only objects and arrays wait on the stack (every input's JSON
+ * columns pass through here, most of them flat).
  */
 export function jsonProblem(value: unknown): string | undefined {
-  const stack: [unknown, number][] = [[value, 0]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (typeof v === 'string') {
-      if (hasNul(v)) return 'must not contain NUL (\\u0000)'
-    } else if (v !== null && typeof v === 'object') {
-      if (depth >= LIMITS.jsonDepth) return `nests deeper than ${LIMITS.jsonDepth} levels`
-      for (const [key, item] of Object.entries(v)) {
-        if (hasNul(key)) return 'must not contain NUL (\\u0000)'
-        stack.push([item, depth + 1])
+  if (typeof value === 'string') return hasNul(value) ? NUL_PROBLEM : undefined
+  if (value === null || typeof value !== 'object') return undefined
+  const objects: object[] = [value]
+  const depths: number[] = [0]
+  while (objects.length > 0) {
+    const v = objects.pop()!
+    const depth = depths.pop()!
+    if (depth >= LIMITS.jsonDepth) return `nests deeper than ${LIMITS.jsonDepth} levels`
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i]
+        if (typeof item === 'string') {
+          if (hasNul(item)) return NUL_PROBLEM
+        } else if (item !== null && typeof item === 'object') {
+          objects.push(item)
+          depths.push(depth + 1)
+        }
+      }
+      continue
+    }
+    for (const key in v) {
+      if (!Object.hasOwn(v, key)) continue
+      if (hasNul(key)) return NUL_PROBLEM
+      const item: unknown = (v as Record<string, unknown>)[key]
+      if (typeof item === 'string') {
+        if (hasNul(item)) return NUL_PROBLEM
+      } else if (item !== null && typeof item === 'object') {
+        objects.push(item)
+        depths.push(depth + 1)
       }
     }
   }
