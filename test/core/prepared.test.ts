@@ -6,6 +6,7 @@ import { ENGINES, useEngine } from '../engines.js'
 describe.each(ENGINES)('prepareQuery on $name', (engine) => {
   const ctx = useEngine(engine)
   let store: OpenStore<AiArtistRepository> | undefined
+  let location = ''
 
   afterEach(async () => {
     await store?.close()
@@ -13,7 +14,8 @@ describe.each(ENGINES)('prepareQuery on $name', (engine) => {
   })
 
   const open = async () => {
-    store = await openStore(aiArtistStore, { location: ctx.freshLocation('prepared') })
+    location = ctx.freshLocation('prepared')
+    store = await openStore(aiArtistStore, { location })
     await store.repo.addImages([
       { filename: 'a.png', prompt: 'a', model_id: 'm', status: 'curated' },
       { filename: 'b.png', prompt: 'b', model_id: 'm' },
@@ -21,6 +23,9 @@ describe.each(ENGINES)('prepareQuery on $name', (engine) => {
     ])
     return store
   }
+
+  const imageIds = async (repo: AiArtistRepository) =>
+    Promise.all(['a.png', 'b.png', 'c.png'].map(async (f) => (await repo.getImageByFilename(f)).id))
 
   it('runs one compiled shape with new parameters each time', async () => {
     const { db } = await open()
@@ -105,5 +110,44 @@ describe.each(ENGINES)('prepareQuery on $name', (engine) => {
     expect(row).toEqual({ filename: 'c.png', prompt: 'second', model_id: 'renamed' })
     Object.assign(values, { filename: 'none.png' })
     expect(await rename.takeFirst(valueOf)).toBeUndefined()
+  })
+
+  it('reads the same rows on every connection, run after run, as a newly opened store does', async () => {
+    const { repo } = await open()
+    const ids = await imageIds(repo)
+    // Side by side, so that several of the pool's connections prepare and then rerun the read.
+    const rounds = await Promise.all(
+      Array.from({ length: 6 }, () => Promise.all(ids.map((id) => repo.getImage(id)))),
+    )
+    const fresh = await openStore(aiArtistStore, { location })
+    try {
+      const expected = await Promise.all(ids.map((id) => fresh.repo.getImage(id)))
+      for (const round of rounds) expect(round).toEqual(expected)
+    } finally {
+      await fresh.close()
+    }
+  })
+
+  it('reads the new columns after the table changes under a prepared read', async () => {
+    const { db, repo } = await open()
+    const ids = await imageIds(repo)
+    const before = await Promise.all([...ids, ...ids].map((id) => repo.getImage(id)))
+    expect(before[0]).not.toHaveProperty('note')
+    const readsAsFreshStore = async () => {
+      const fresh = await openStore(aiArtistStore, { location })
+      try {
+        for (let i = 0; i < 3; i++) {
+          const rows = await Promise.all(ids.map((id) => repo.getImage(id)))
+          expect(rows).toEqual(await Promise.all(ids.map((id) => fresh.repo.getImage(id))))
+        }
+        return (await repo.getImage(ids[0]!)) as unknown as Record<string, unknown>
+      } finally {
+        await fresh.close()
+      }
+    }
+    await db.query("ALTER TABLE generated_images ADD COLUMN note TEXT DEFAULT 'hello'")
+    expect(await readsAsFreshStore()).toMatchObject({ note: 'hello', filename: 'a.png' })
+    await db.query('ALTER TABLE generated_images DROP COLUMN note')
+    expect(await readsAsFreshStore()).not.toHaveProperty('note')
   })
 })

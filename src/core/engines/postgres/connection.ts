@@ -45,7 +45,7 @@ function timestampToIso(v: string): string | Date {
  * more than SQLite's do (JSON leaves it out). pg asks for a parser per field of every result:
  * each is made once, here.
  */
-const TYPES = {
+export const TYPES = {
   getTypeParser(oid: number, format?: string): (value: string) => unknown {
     switch (oid) {
       case OID.INT8:

@@ -2,7 +2,8 @@ import type { CompiledQuery } from 'kysely'
 import type pg from 'pg'
 import type { Database } from '../../database.js'
 import { preparedOf, type PreparedQuery, type RowDecoding } from '../../prepared.js'
-import { connectionTag, sessionOf, statementName } from './connection.js'
+import { connectionTag, sessionOf, statementName, TYPES } from './connection.js'
+import { knownColumnsOf, queryKnownRows, type KnownColumns } from './known-rows.js'
 
 /** PostgreSQL's feature_not_supported, which a cached plan raises when its result type changed. */
 const STALE_PLAN = '0A000'
@@ -15,7 +16,8 @@ const STALE_PLAN = '0A000'
  * Kysely's log sees the statement) it runs through `viaKysely`. A statement whose cached plan
  * went stale (a migration changed its table's columns) is prepared again under a new name.
  * Given `decoding`, rows are read as arrays of values and decoded by `decoding.decoderFor` the
- * statement's columns, in one step.
+ * statement's columns, in one step; once the columns are known, runs on a connection that has
+ * parsed the statement skip PostgreSQL's description of them (known-rows.ts).
  */
 export function prepareNamed<Row>(
   db: Database,
@@ -27,14 +29,14 @@ export function prepareNamed<Row>(
   if (!session) return undefined
   let name: string | undefined
   let generation = 0
-  let columns: readonly string[] = []
+  // The result's columns as the last described run gave them, with their parsers and decoder.
+  let known: KnownColumns | undefined
   let decodeValues: ((values: readonly unknown[]) => Row) | undefined
-  const decodeAll = (fields: readonly pg.FieldDef[], rows: unknown[][]): Row[] => {
-    if (!decodeValues || !sameNames(fields, columns)) {
-      columns = fields.map((f) => f.name)
-      decodeValues = decoding!.decoderFor(columns)
-    }
-    return rows.map(decodeValues)
+  const learn = (fields: readonly pg.FieldDef[]) => {
+    const sameColumns = known !== undefined && sameNames(fields, known.names)
+    // Parsers from every description: a column's type may change under the same name.
+    known = knownColumnsOf(fields, TYPES)
+    if (!sameColumns) decodeValues = decoding!.decoderFor(known.names)
   }
 
   const run = async (parameters: readonly unknown[]): Promise<Row[]> => {
@@ -48,13 +50,24 @@ export function prepareNamed<Row>(
       if (!decoding) {
         return (await client.query<Row & pg.QueryResultRow>({ name: statement, text, values })).rows
       }
-      const result = await client.query<unknown[]>({
-        name: statement,
-        text,
-        values,
-        rowMode: 'array',
-      })
-      return decodeAll(result.fields, result.rows)
+      if (!known) {
+        const result = await client.query<unknown[]>({
+          name: statement,
+          text,
+          values,
+          rowMode: 'array',
+        })
+        learn(result.fields)
+        return result.rows.map(decodeValues!)
+      }
+      // Known columns: run without PostgreSQL describing them again (known-rows.ts).
+      const { rows, fields } = await queryKnownRows(
+        client,
+        { name: statement, text, values },
+        known,
+      )
+      if (fields) learn(fields)
+      return rows.map(decodeValues!)
     } catch (error) {
       if ((error as { code?: string }).code === STALE_PLAN) {
         generation++
