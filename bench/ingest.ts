@@ -4,7 +4,6 @@ import pg from 'pg'
 import { dropSummaryTable, openStore, parseInput, sqliteDialect } from '../src/core/index.js'
 import { dropSqlite, openSqliteFile } from '../src/core/engines/sqlite/connection.js'
 import { parseSqliteLocation } from '../src/core/engines/sqlite/location.js'
-import { engineFor } from '../src/core/engines/index.js'
 import { aiArtistStore } from '../src/stores/ai-artist/index.js'
 import type { NewImage } from '../src/stores/ai-artist/index.js'
 import { newImageSchema } from '../src/stores/ai-artist/inputs.js'
@@ -19,15 +18,7 @@ import {
   sqliteText,
 } from './lib/images.js'
 import { newFigure, type Figure } from './lib/report.js'
-import {
-  formatNumber,
-  formatRatio,
-  interleavedRounds,
-  median,
-  progress,
-  ratioSpread,
-  seconds,
-} from './lib/stats.js'
+import { formatNumber, formatRatio, median, progress, ratioSpread, takeTurns } from './lib/stats.js'
 
 let fileCounter = 0
 
@@ -47,10 +38,7 @@ type IngestContender = readonly [name: string, open: (file: string) => Promise<I
  * ingestRound runs one round of figure 1: every contender writes all of `images` into a new
  * store file of its own (the seed's indexes included), in batches of INGEST_BATCH rows, each
  * batch a transaction, the contenders taking turns batch by batch (the order rotated at every
- * batch). A contender's rate is its rows over the time spent in its own batches. Taking turns
- * every half second puts the machine's drift on every contender alike: on this virtual
- * machine the same insert run twice, a few seconds apart, can differ by a quarter, so whole
- * runs one after another gave ratios that moved with whichever run the host slowed.
+ * batch: takeTurns). A contender's rate is its rows over the time spent in its own batches.
  */
 async function ingestRound(
   ctx: BenchContext,
@@ -65,17 +53,14 @@ async function ingestRound(
       await store.close()
     }
     for (let i = 0; i < contenders.length; i++) runs.push(await contenders[i]![1](files[i]!))
+    const batches = Array.from({ length: Math.ceil(images.length / INGEST_BATCH) }, (_, b) =>
+      images.slice(b * INGEST_BATCH, (b + 1) * INGEST_BATCH),
+    )
     settleDisk()
-    const spent = contenders.map(() => 0)
-    for (let b = 0, offset = 0; offset < images.length; b++, offset += INGEST_BATCH) {
-      const rows = images.slice(offset, offset + INGEST_BATCH)
-      for (let k = 0; k < runs.length; k++) {
-        const i = (k + b) % runs.length
-        const start = performance.now()
-        await runs[i]!.batch(rows)
-        spent[i]! += performance.now() - start
-      }
-    }
+    const spent = await takeTurns(
+      batches.length,
+      runs.map((run) => (b: number) => run.batch(batches[b]!)),
+    )
     return Object.fromEntries(
       contenders.map(([name], i) => [name, images.length / (spent[i]! / 1000)]),
     )
@@ -219,44 +204,41 @@ export async function ingestFigure(ctx: BenchContext): Promise<Figure> {
 }
 
 /**
- * PostgreSQL ingest (figure 7): genmedia's addImages against node-postgres 500-row INSERTs, in
- * interleaved rounds; rows/s of each round.
+ * PostgreSQL ingest (figure 7): genmedia's addImages against node-postgres 500-row INSERTs, each
+ * in a schema of its own, in batches of INGEST_BATCH rows (one transaction each) that the two
+ * take turns at (takeTurns); rows/s of each round.
  */
 export async function ingestPostgres(ctx: BenchContext): Promise<Record<string, number[]>> {
   const n = ctx.sizes.pgIngestRows
   const images = benchImages(n)
-  const genmedia = async () => {
-    const location = pgLocation(ctx, `bench_ingest_${++fileCounter}`)
-    const store = await openStore(aiArtistStore, { location })
-    try {
-      await checkpoint(ctx)
-      return n / (await seconds(() => store.repo.addImages(images)))
-    } finally {
-      await store.close()
-      await dropSchema(ctx, engineFor(location).location.schema!)
-    }
-  }
-  const raw = async () => {
-    const schema = `bench_ingest_${++fileCounter}`
-    const store = await openStore(aiArtistStore, { location: pgLocation(ctx, schema) })
-    await store.close()
+  const batches = Array.from({ length: Math.ceil(n / INGEST_BATCH) }, (_, b) =>
+    images.slice(b * INGEST_BATCH, (b + 1) * INGEST_BATCH),
+  )
+  const columns = INGEST_COLUMNS.length
+  const text = (count: number) =>
+    `INSERT INTO generated_images (${INGEST_COLUMNS.join(', ')}) VALUES ` +
+    Array.from(
+      { length: count },
+      (_, r) => `(${INGEST_COLUMNS.map((_c, c) => `$${r * columns + c + 1}`).join(', ')})`,
+    ).join(', ')
+  const full = text(500)
+  const results: Record<string, number[]> = { raw: [], genmedia: [] }
+  const rounds = ctx.sizes.ratioRounds
+  for (let round = 0; round < rounds; round++) {
+    progress(`ingest on PostgreSQL: round ${round + 1} of ${rounds}`)
+    const rawSchema = `bench_ingest_${++fileCounter}`
+    const genmediaSchema = `bench_ingest_${++fileCounter}`
+    const made = await openStore(aiArtistStore, { location: pgLocation(ctx, rawSchema) })
+    await made.close()
+    const store = await openStore(aiArtistStore, { location: pgLocation(ctx, genmediaSchema) })
     const client = new pg.Client({ connectionString: ctx.pgUrl })
-    await client.connect()
     try {
-      await client.query(`SET search_path TO ${schema}; SET TIME ZONE 'UTC'`)
-      const columns = INGEST_COLUMNS.length
-      const text = (count: number) =>
-        `INSERT INTO generated_images (${INGEST_COLUMNS.join(', ')}) VALUES ` +
-        Array.from(
-          { length: count },
-          (_, r) => `(${INGEST_COLUMNS.map((_c, c) => `$${r * columns + c + 1}`).join(', ')})`,
-        ).join(', ')
-      const full = text(500)
-      await checkpoint(ctx)
-      const s = await seconds(async () => {
+      await client.connect()
+      await client.query(`SET search_path TO ${rawSchema}; SET TIME ZONE 'UTC'`)
+      const raw = async (batch: readonly NewImage[]) => {
         await client.query('BEGIN')
-        for (let i = 0; i < n; i += 500) {
-          const chunk = images.slice(i, i + 500)
+        for (let i = 0; i < batch.length; i += 500) {
+          const chunk = batch.slice(i, i + 500)
           const values = chunk.flatMap((image) => {
             const row = rawValues(image)
             row[11] = Boolean(image.is_featured)
@@ -266,22 +248,22 @@ export async function ingestPostgres(ctx: BenchContext): Promise<Record<string, 
           await client.query(chunk.length === 500 ? full : text(chunk.length), values)
         }
         await client.query('COMMIT')
-      })
-      return n / s
+      }
+      await checkpoint(ctx)
+      const [rawMs, genmediaMs] = await takeTurns(batches.length, [
+        (b) => raw(batches[b]!),
+        (b) => store.repo.addImages(batches[b]!),
+      ])
+      results.raw!.push(n / (rawMs! / 1000))
+      results.genmedia!.push(n / (genmediaMs! / 1000))
     } finally {
-      await client.end()
-      await dropSchema(ctx, schema)
+      await client.end().catch(() => undefined)
+      await store.close()
+      await dropSchema(ctx, rawSchema)
+      await dropSchema(ctx, genmediaSchema)
     }
   }
-  const rounds = ctx.sizes.ratioRounds
-  return interleavedRounds(
-    rounds,
-    [
-      ['raw', raw],
-      ['genmedia', genmedia],
-    ],
-    (round) => progress(`ingest on PostgreSQL: round ${round + 1} of ${rounds}`),
-  )
+  return results
 }
 
 /**

@@ -12,15 +12,34 @@ import { newFigure, type Figure } from './lib/report.js'
 import {
   formatNumber,
   formatRatio,
-  interleavedRounds,
   median,
   progress,
   ratioSpread,
-  seconds,
+  slicedRounds,
+  takeTurns,
 } from './lib/stats.js'
 import { dropSchema } from './ingest.js'
 
 const TABLE_ROWS = 100_000
+
+/**
+ * The slices a round's reads are cut into: the contenders take turns slice by slice
+ * (takeTurns, bench/lib/stats.ts), so that the host's drift falls on all of them alike.
+ */
+const SLICES = 20
+
+/** sliced cuts `ids` into SLICES slices of (nearly) equal length. */
+function sliced(ids: readonly number[]): number[][] {
+  const size = Math.ceil(ids.length / SLICES)
+  return Array.from({ length: SLICES }, (_, i) => ids.slice(i * size, (i + 1) * size))
+}
+
+/** perRead turns each round's milliseconds into µs per read of `n` reads. */
+function perRead(results: Record<string, number[]>, n: number): Record<string, number[]> {
+  return Object.fromEntries(
+    Object.entries(results).map(([name, ms]) => [name, ms.map((m) => (m / n) * 1000)]),
+  )
+}
 
 /** readIds is the same random sequence of existing ids for every contender. */
 function readIds(count: number, max: number): number[] {
@@ -39,9 +58,11 @@ export async function pointReadsFigure(ctx: BenchContext): Promise<Figure> {
       `genmedia's \`getImage\` (awaited, row decoded: JSON parsed, timestamps ISO-8601), raw ` +
       `better-sqlite3 \`stmt.get(id)\` on one prepared statement (also with genmedia's codec ` +
       `decoding each row, and that inside an awaited async function), drizzle-orm prepared ` +
-      `\`select … where id = placeholder\`. Time per read; ${ctx.sizes.ratioRounds} interleaved ` +
-      `rounds (each contender once per round): the median time, and each ratio taken within a ` +
-      `round, its median and its worst round; the goals hold for the worst.`,
+      `\`select … where id = placeholder\`. Time per read; ${ctx.sizes.ratioRounds} rounds, in ` +
+      `each of which the contenders take turns over ${SLICES} slices of the reads (the order ` +
+      `rotated every slice), so that the machine's drift falls on every contender alike: the ` +
+      `median time, and each ratio taken within a round, its median and its worst round; the ` +
+      `goals hold for the worst.`,
   )
   const file = join(ctx.workDir, 'point_reads.db')
   const seed = await openStore(aiArtistStore, { location: file })
@@ -64,48 +85,53 @@ export async function pointReadsFigure(ctx: BenchContext): Promise<Figure> {
       .from(drizzleImages)
       .where(eq(drizzleImages.id, sql.placeholder('id')))
       .prepare()
-    const runs: [string, () => Promise<unknown>][] = [
+    const slices = sliced(ids)
+    const runs: [string, (slice: number) => unknown][] = [
       [
         'raw better-sqlite3',
-        async () => {
-          for (const id of ids) stmt.get(id)
+        (slice) => {
+          for (const id of slices[slice]!) stmt.get(id)
         },
       ],
       [
         'raw better-sqlite3 + row decoding',
-        async () => {
-          for (const id of ids) decode(stmt.get(id) as Record<string, unknown>)
+        (slice) => {
+          for (const id of slices[slice]!) decode(stmt.get(id) as Record<string, unknown>)
         },
       ],
       [
         'raw better-sqlite3 + row decoding, awaited',
-        async () => {
+        async (slice) => {
           // What an asynchronous API costs by itself: one async call and await per read.
           const read = async (id: number) => decode(stmt.get(id) as Record<string, unknown>)
-          for (const id of ids) await read(id)
+          for (const id of slices[slice]!) await read(id)
         },
       ],
       [
         'genmedia',
-        async () => {
-          for (const id of ids) await store.repo.getImage(id)
+        async (slice) => {
+          for (const id of slices[slice]!) await store.repo.getImage(id)
         },
       ],
       [
         'drizzle-orm prepared',
-        async () => {
-          for (const id of ids) prepared.get({ id })
+        (slice) => {
+          for (const id of slices[slice]!) prepared.get({ id })
         },
       ],
     ]
-    for (const [, run] of runs) await run() // warm-up: caches, JIT
+    // Warm-up: caches, JIT.
+    await takeTurns(
+      SLICES,
+      runs.map(([, run]) => run),
+    )
     Object.assign(
       results,
-      await interleavedRounds(
-        rounds,
-        runs.map(([name, run]) => [name, async () => ((await seconds(run)) / n) * 1e6] as const),
-        (round) =>
+      perRead(
+        await slicedRounds(rounds, SLICES, runs, (round) =>
           progress(`point reads: round ${round + 1} of ${rounds}, ${formatNumber(n)} each`),
+        ),
+        n,
       ),
     )
   } finally {
@@ -172,11 +198,12 @@ export async function pointReadsPostgres(ctx: BenchContext): Promise<Record<stri
     await client.connect()
     await client.query(`SET search_path TO ${schema}`)
     const ids = readIds(n, rows)
-    const runs: [string, () => Promise<unknown>][] = [
+    const slices = sliced(ids)
+    const runs: [string, (slice: number) => Promise<unknown>][] = [
       [
         'raw node-postgres (named prepared)',
-        async () => {
-          for (const id of ids) {
+        async (slice) => {
+          for (const id of slices[slice]!) {
             await client.query({
               name: 'image_by_id',
               text: 'SELECT * FROM generated_images WHERE id = $1',
@@ -187,19 +214,24 @@ export async function pointReadsPostgres(ctx: BenchContext): Promise<Record<stri
       ],
       [
         'genmedia',
-        async () => {
-          for (const id of ids) await store.repo.getImage(id)
+        async (slice) => {
+          for (const id of slices[slice]!) await store.repo.getImage(id)
         },
       ],
     ]
-    for (const [, run] of runs) await run() // warm-up: statements prepared, JIT
+    // Warm-up: statements prepared, JIT.
+    await takeTurns(
+      SLICES,
+      runs.map(([, run]) => run),
+    )
     const rounds = ctx.sizes.ratioRounds
     Object.assign(
       results,
-      await interleavedRounds(
-        rounds,
-        runs.map(([name, run]) => [name, async () => ((await seconds(run)) / n) * 1e6] as const),
-        (round) => progress(`point reads on PostgreSQL: round ${round + 1} of ${rounds}`),
+      perRead(
+        await slicedRounds(rounds, SLICES, runs, (round) =>
+          progress(`point reads on PostgreSQL: round ${round + 1} of ${rounds}`),
+        ),
+        n,
       ),
     )
   } finally {

@@ -24,8 +24,10 @@ export async function postgresFigure(
       `node-postgres sending the same 500-row INSERT text in one transaction. Point reads: ` +
       `${formatNumber(ctx.sizes.pgPointReads)} gets by id, against a node-postgres named ` +
       `prepared statement. Claims: ${formatNumber(ctx.sizes.claimJobsPostgres)} jobs ` +
-      `(\`FOR UPDATE SKIP LOCKED\`). Ingest and point reads: ${ctx.sizes.ratioRounds} interleaved ` +
-      `rounds, ratios taken within a round (median and worst); the rest medians of ` +
+      `(\`FOR UPDATE SKIP LOCKED\`). Ingest and point reads: ${ctx.sizes.ratioRounds} rounds, in ` +
+      `each of which genmedia and the raw contender take turns over batches of the rows (10,000 ` +
+      `a transaction) and slices of the reads (20), so that the machine's drift falls on both ` +
+      `alike; ratios taken within a round (median and worst); the rest medians of ` +
       `${ctx.sizes.repeats} runs.`,
   )
   const ingest = await ingestPostgres(ctx)

@@ -49,6 +49,54 @@ export async function interleavedRounds<T = number>(
   return Object.fromEntries(results)
 }
 
+/**
+ * takeTurns runs every contender over the same `slices` slices of its work, the contenders
+ * taking turns slice by slice (the order rotated at every slice), and returns the milliseconds
+ * each one spent in its own slices. On this virtual machine the host runs the same code up to a
+ * quarter faster or slower from one run to the next, a few seconds apart: whole runs one after
+ * another compared runs the host had slowed with runs it had not, where slices a fraction of a
+ * second apart put any drift on every contender alike.
+ */
+export async function takeTurns(
+  slices: number,
+  contenders: readonly ((slice: number) => unknown)[],
+): Promise<number[]> {
+  const spent = contenders.map(() => 0)
+  for (let slice = 0; slice < slices; slice++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const i = (k + slice) % contenders.length
+      const start = performance.now()
+      await contenders[i]!(slice)
+      spent[i]! += performance.now() - start
+    }
+  }
+  return spent
+}
+
+/**
+ * slicedRounds is interleavedRounds with contenders that take turns slice by slice (takeTurns)
+ * within each round: each one's milliseconds per round.
+ */
+export async function slicedRounds(
+  rounds: number,
+  slices: number,
+  contenders: readonly (readonly [name: string, run: (slice: number) => unknown])[],
+  onRound?: (round: number) => void,
+): Promise<Record<string, number[]>> {
+  const results: Record<string, number[]> = Object.fromEntries(
+    contenders.map(([name]) => [name, []]),
+  )
+  for (let round = 0; round < rounds; round++) {
+    onRound?.(round)
+    const spent = await takeTurns(
+      slices,
+      contenders.map(([, run]) => run),
+    )
+    contenders.forEach(([name], i) => results[name]!.push(spent[i]!))
+  }
+  return results
+}
+
 /** interleavedMedians is interleavedRounds reduced to each contender's median. */
 export async function interleavedMedians(
   times: number,
