@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { createRequire } from 'node:module'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { openStore, prepareMarked, prepareQuery, type OpenStore } from '../../src/core/index.js'
 import { aiArtistStore, type AiArtistRepository } from '../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../engines.js'
@@ -150,4 +151,24 @@ describe.each(ENGINES)('prepareQuery on $name', (engine) => {
     await db.query('ALTER TABLE generated_images DROP COLUMN note')
     expect(await readsAsFreshStore()).not.toHaveProperty('note')
   })
+
+  it.runIf(engine.name === 'postgres')(
+    'asks PostgreSQL to describe a read only on its first run on a connection',
+    async () => {
+      const { repo } = await open()
+      const [id] = await imageIds(repo)
+      await repo.getImage(id!)
+      // pg reads every RowDescription into a Result's fields (pg/lib/result.js).
+      const Result = createRequire(import.meta.url)('pg/lib/result.js') as {
+        prototype: { addFields(fields: unknown[]): void }
+      }
+      const described = vi.spyOn(Result.prototype, 'addFields')
+      try {
+        for (let i = 0; i < 5; i++) expect((await repo.getImage(id!)).filename).toBe('a.png')
+        expect(described).not.toHaveBeenCalled()
+      } finally {
+        described.mockRestore()
+      }
+    },
+  )
 })

@@ -1,5 +1,4 @@
 import pg from 'pg'
-import pgUtils from 'pg/lib/utils.js'
 
 /** A statement's result columns as one run's RowDescription gave them, and their parsers. */
 export interface KnownColumns {
@@ -20,23 +19,15 @@ export function knownColumnsOf(
 
 /** The parts of pg's Query (not in its type declarations) that KnownRowsQuery builds on. */
 interface QueryInternals {
-  name?: string
-  portal: string
-  values?: unknown[]
-  binary?: boolean
   _result: { rows: unknown[]; fields: pg.FieldDef[] }
   _canceledDueToError: unknown
   hasBeenParsed(connection: ProtocolConnection): boolean
   prepare(connection: ProtocolConnection): void
   handleDataRow(message: { fields: (string | null)[] }): void
-  handleError(error: unknown, connection: ProtocolConnection): void
 }
 
 interface ProtocolConnection {
-  bind(message: object): void
-  execute(message: object): void
-  close(message: object): void
-  sync(): void
+  describe(message: object): void
 }
 
 type Callback = (error: Error | null, result: { rows: unknown[][]; fields: pg.FieldDef[] }) => void
@@ -78,23 +69,15 @@ class KnownRowsQuery extends Query {
   override prepare(connection: ProtocolConnection): void {
     if (!this.hasBeenParsed(connection)) return super.prepare(connection)
     this.#skipped = true
-    // As pg's Query.prepare, without the Describe.
+    // pg's own Bind, Execute and Sync (and its handling of a value it cannot bind), without the
+    // Describe it sends before Execute.
+    const describe = connection.describe
+    connection.describe = () => undefined
     try {
-      connection.bind({
-        portal: this.portal,
-        statement: this.name,
-        values: this.values,
-        binary: this.binary,
-        valueMapper: pgUtils.prepareValue,
-      })
-    } catch (error) {
-      connection.close({ type: 'S', name: this.name })
-      connection.sync()
-      this.handleError(error, connection)
-      return
+      super.prepare(connection)
+    } finally {
+      connection.describe = describe
     }
-    connection.execute({ portal: this.portal })
-    connection.sync()
   }
 
   override handleDataRow(message: { fields: (string | null)[] }): void {
