@@ -18,13 +18,10 @@ export function hasNul(text: string): boolean {
   return text.includes('\u0000')
 }
 
-/** What refuses text with NUL, for a zod string. */
-export const noNul = [
-  compilable((s: string) => !hasNul(s)),
-  { message: 'must not contain NUL (\\u0000)' },
-] as const
-
 const NUL_PROBLEM = 'must not contain NUL (\\u0000)'
+
+/** What refuses text with NUL, for a zod string. */
+export const noNul = [compilable((s: string) => !hasNul(s)), { message: NUL_PROBLEM }] as const
 
 /**
  * jsonProblem returns why a JSON value cannot be stored (nested deeper than LIMITS.jsonDepth,
@@ -44,29 +41,28 @@ export function jsonProblem(value: unknown): string | undefined {
     if (depth >= LIMITS.jsonDepth) return `nests deeper than ${LIMITS.jsonDepth} levels`
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
-        const item: unknown = v[i]
-        if (typeof item === 'string') {
-          if (hasNul(item)) return NUL_PROBLEM
-        } else if (item !== null && typeof item === 'object') {
-          objects.push(item)
-          depths.push(depth + 1)
-        }
+        if (hasNulOrStack(v[i], depth + 1, objects, depths)) return NUL_PROBLEM
       }
       continue
     }
     for (const key in v) {
       if (!Object.hasOwn(v, key)) continue
       if (hasNul(key)) return NUL_PROBLEM
-      const item: unknown = (v as Record<string, unknown>)[key]
-      if (typeof item === 'string') {
-        if (hasNul(item)) return NUL_PROBLEM
-      } else if (item !== null && typeof item === 'object') {
-        objects.push(item)
-        depths.push(depth + 1)
-      }
+      const item = (v as Record<string, unknown>)[key]
+      if (hasNulOrStack(item, depth + 1, objects, depths)) return NUL_PROBLEM
     }
   }
   return undefined
+}
+
+/** jsonProblem's step for an item it meets: a string is checked, an object or array stacked. */
+function hasNulOrStack(item: unknown, depth: number, objects: object[], depths: number[]): boolean {
+  if (typeof item === 'string') return hasNul(item)
+  if (item !== null && typeof item === 'object') {
+    objects.push(item)
+    depths.push(depth)
+  }
+  return false
 }
 
 const isStorableJson = compilable((value: unknown) => jsonProblem(value) === undefined)
