@@ -18,12 +18,20 @@ import {
   sqliteText,
 } from './lib/images.js'
 import { newFigure, type Figure } from './lib/report.js'
-import { formatNumber, formatRatio, median, progress, ratioSpread, takeTurns } from './lib/stats.js'
+import {
+  chunks,
+  formatNumber,
+  formatRatio,
+  median,
+  progress,
+  ratioSpread,
+  takeTurns,
+} from './lib/stats.js'
 
 let fileCounter = 0
 
 /** INGEST_BATCH is the rows of one batch: one transaction, one `addImages` call. */
-const INGEST_BATCH = 10_000
+export const INGEST_BATCH = 10_000
 
 /** One contender of figure 1, open on a store file of its own. */
 interface IngestRun {
@@ -53,9 +61,7 @@ async function ingestRound(
       await store.close()
     }
     for (let i = 0; i < contenders.length; i++) runs.push(await contenders[i]![1](files[i]!))
-    const batches = Array.from({ length: Math.ceil(images.length / INGEST_BATCH) }, (_, b) =>
-      images.slice(b * INGEST_BATCH, (b + 1) * INGEST_BATCH),
-    )
+    const batches = chunks(images, INGEST_BATCH)
     settleDisk()
     const spent = await takeTurns(
       batches.length,
@@ -211,9 +217,7 @@ export async function ingestFigure(ctx: BenchContext): Promise<Figure> {
 export async function ingestPostgres(ctx: BenchContext): Promise<Record<string, number[]>> {
   const n = ctx.sizes.pgIngestRows
   const images = benchImages(n)
-  const batches = Array.from({ length: Math.ceil(n / INGEST_BATCH) }, (_, b) =>
-    images.slice(b * INGEST_BATCH, (b + 1) * INGEST_BATCH),
-  )
+  const batches = chunks(images, INGEST_BATCH)
   const columns = INGEST_COLUMNS.length
   const text = (count: number) =>
     `INSERT INTO generated_images (${INGEST_COLUMNS.join(', ')}) VALUES ` +

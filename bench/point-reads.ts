@@ -10,6 +10,7 @@ import { pgLocation, settleDisk, type BenchContext } from './lib/context.js'
 import { benchImages, drizzleImages } from './lib/images.js'
 import { newFigure, type Figure } from './lib/report.js'
 import {
+  chunks,
   formatNumber,
   formatRatio,
   median,
@@ -26,12 +27,11 @@ const TABLE_ROWS = 100_000
  * The slices a round's reads are cut into: the contenders take turns slice by slice
  * (takeTurns, bench/lib/stats.ts), so that the host's drift falls on all of them alike.
  */
-const SLICES = 20
+export const SLICES = 20
 
-/** sliced cuts `ids` into SLICES slices of (nearly) equal length. */
+/** sliced cuts `ids` into SLICES slices of (nearly) equal length (fewer if there are fewer ids). */
 function sliced(ids: readonly number[]): number[][] {
-  const size = Math.ceil(ids.length / SLICES)
-  return Array.from({ length: SLICES }, (_, i) => ids.slice(i * size, (i + 1) * size))
+  return chunks(ids, Math.ceil(ids.length / SLICES))
 }
 
 /** perRead turns each round's milliseconds into µs per read of `n` reads. */
@@ -122,13 +122,13 @@ export async function pointReadsFigure(ctx: BenchContext): Promise<Figure> {
     ]
     // Warm-up: caches, JIT.
     await takeTurns(
-      SLICES,
+      slices.length,
       runs.map(([, run]) => run),
     )
     Object.assign(
       results,
       perRead(
-        await slicedRounds(rounds, SLICES, runs, (round) =>
+        await slicedRounds(rounds, slices.length, runs, (round) =>
           progress(`point reads: round ${round + 1} of ${rounds}, ${formatNumber(n)} each`),
         ),
         n,
@@ -221,14 +221,14 @@ export async function pointReadsPostgres(ctx: BenchContext): Promise<Record<stri
     ]
     // Warm-up: statements prepared, JIT.
     await takeTurns(
-      SLICES,
+      slices.length,
       runs.map(([, run]) => run),
     )
     const rounds = ctx.sizes.ratioRounds
     Object.assign(
       results,
       perRead(
-        await slicedRounds(rounds, SLICES, runs, (round) =>
+        await slicedRounds(rounds, slices.length, runs, (round) =>
           progress(`point reads on PostgreSQL: round ${round + 1} of ${rounds}`),
         ),
         n,

@@ -1,8 +1,8 @@
 import type { BenchContext } from './lib/context.js'
 import { newFigure, type Figure } from './lib/report.js'
 import { formatNumber, formatRatio, median, ratioSpread } from './lib/stats.js'
-import { ingestPostgres } from './ingest.js'
-import { pointReadsPostgres } from './point-reads.js'
+import { INGEST_BATCH, ingestPostgres } from './ingest.js'
+import { pointReadsPostgres, SLICES } from './point-reads.js'
 import {
   measureNamedQueries,
   missedQueries,
@@ -21,13 +21,14 @@ export async function postgresFigure(
     `Figures 1–4 on the PostgreSQL server, database \`genmedia_bench\`, a schema per store ` +
       `(scale data copied from the same cached SQLite files, then ANALYZEd). Ingest: ` +
       `${formatNumber(ctx.sizes.pgIngestRows)} images, genmedia's \`addImages\` against ` +
-      `node-postgres sending the same 500-row INSERT text in one transaction. Point reads: ` +
+      `node-postgres sending the same 500-row INSERT text. Point reads: ` +
       `${formatNumber(ctx.sizes.pgPointReads)} gets by id, against a node-postgres named ` +
       `prepared statement. Claims: ${formatNumber(ctx.sizes.claimJobsPostgres)} jobs ` +
-      `(\`FOR UPDATE SKIP LOCKED\`). Ingest and point reads: ${ctx.sizes.ratioRounds} rounds, in ` +
-      `each of which genmedia and the raw contender take turns over batches of the rows (10,000 ` +
-      `a transaction) and slices of the reads (20), so that the machine's drift falls on both ` +
-      `alike; ratios taken within a round (median and worst); the rest medians of ` +
+      `(\`FOR UPDATE SKIP LOCKED\`). Ingest and point reads: ${ctx.sizes.ratioRounds} rounds, ` +
+      `in each of which genmedia and the raw contender take turns over batches of the rows ` +
+      `(${formatNumber(INGEST_BATCH)}, each a transaction) and slices of the reads (${SLICES}), ` +
+      `so that the machine's drift falls on both alike; ratios taken within a round (median and ` +
+      `worst); the rest medians of ` +
       `${ctx.sizes.repeats} runs.`,
   )
   const ingest = await ingestPostgres(ctx)

@@ -49,6 +49,13 @@ export async function interleavedRounds<T = number>(
   return Object.fromEntries(results)
 }
 
+/** chunks cuts `items` into consecutive slices of `size` (the last one shorter). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  )
+}
+
 /**
  * takeTurns runs every contender over the same `slices` slices of its work, the contenders
  * taking turns slice by slice (the order rotated at every slice), and returns the milliseconds
@@ -95,16 +102,6 @@ export async function slicedRounds(
     contenders.forEach(([name], i) => results[name]!.push(spent[i]!))
   }
   return results
-}
-
-/** interleavedMedians is interleavedRounds reduced to each contender's median. */
-export async function interleavedMedians(
-  times: number,
-  contenders: readonly (readonly [name: string, run: () => Promise<number>])[],
-  onRound?: (round: number) => void,
-): Promise<Record<string, number>> {
-  const rounds = await interleavedRounds(times, contenders, onRound)
-  return Object.fromEntries(Object.entries(rounds).map(([name, values]) => [name, median(values)]))
 }
 
 /** A ratio measured in every round: its median and its worst round. */
