@@ -201,6 +201,44 @@ describe.each(ENGINES)('copy and export through $name', (engine) => {
     expect(csv.split('\r\n')).toHaveLength(3)
   })
 
+  it('exports a --where that bounds the key page after page, each page read from where the last ended', async () => {
+    // On SQLite, a function in the condition counts the rows the pages visit: a store in memory,
+    // whose snapshot is read on the store's own handle, where the function is registered.
+    const inMemory = engine.name === 'sqlite'
+    const store = await openStore(aiArtistStore, {
+      location: inMemory ? ':memory:' : await ctx.isolatedLocation('pages'),
+    })
+    try {
+      const rows = 2500
+      await store.repo.addImages(
+        Array.from({ length: rows }, (_, i) => ({
+          filename: `img_${i}.png`,
+          prompt: `prompt ${i}`,
+          model_id: 'sdxl-1.0',
+        })),
+      )
+      let visited = 0
+      store.db.sqliteHandle?.function('visited', () => ++visited)
+      const out = new Collect()
+      await exportTables(store.db, aiArtistStore, {
+        format: 'ndjson',
+        tables: ['generated_images'],
+        where: inMemory ? 'id > 0 AND visited() > 0' : 'id > 0',
+        open: () => out,
+      })
+      const ids = out.text
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: number }).id)
+      expect(ids).toEqual(Array.from({ length: rows }, (_, i) => i + 1))
+      // Each row once: a page that scanned from the first row again would visit 1,000 + 2,000 +
+      // 2,500 + 2,500 (the empty page after the last).
+      if (inMemory) expect(visited).toBe(rows)
+    } finally {
+      await store.close()
+    }
+  })
+
   describe('genmedia sql', () => {
     let location = ''
     beforeAll(async () => {

@@ -89,7 +89,7 @@ export async function exportTables(
               // Text that is not UTF-8 (written by another program) is read as JavaScript reads
               // it (each bad sequence a U+FFFD): the page again, decoded by the codec.
               const range = keyRange(plan, after, String(key))
-              chunk = await codecLines(reader, plan, where ? `(${where}) AND ${range}` : range)
+              chunk = await codecLines(reader, plan, where ? `${range} AND (${where})` : range)
             }
             rows += Number(count)
             after = String(key)
@@ -122,7 +122,10 @@ export async function exportTables(
   })
 }
 
-/** The rows of a page: key after `after` (none: from the first) up to `last`, both integers. */
+/**
+ * The rows of a page: key after `after` (none: from the first) up to `last`, both integers; put
+ * ahead of a `--where`, so that SQLite seeks to this bound, not to one of the user's (pageSql).
+ */
 function keyRange(plan: TransferPlan, after: string | undefined, last: string): string {
   const key = `"${plan.key[0]!.replace(/"/g, '""')}"`
   return `${after === undefined ? '' : `${key} > ${after} AND `}${key} <= ${last}`

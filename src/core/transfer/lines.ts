@@ -190,9 +190,12 @@ export class LineQuery {
     if (!this.total || !key || (kind !== 'id' && kind !== 'integer')) return undefined
     if (options.after !== undefined && !/^-?[0-9]+$/.test(options.after)) return undefined
     const k = quote(key)
+    // The page's own bound first: SQLite seeks to the first lower bound on the key it finds in
+    // the condition, and a `--where id > 0` ahead of it made every page scan the table from its
+    // first row on (a million-row export: 160 s instead of 10).
     const conditions = [
-      options.where,
       options.after === undefined ? undefined : `${k} > ${options.after}`,
+      options.where,
     ]
       .filter(Boolean)
       .map((c) => `(${c})`)
