@@ -172,8 +172,7 @@ export class Database<DB = any> {
 
   /**
    * analyze refreshes the planner's statistics (ANALYZE, on both engines). Run it after bulk
-   * loads: without statistics SQLite picks the wrong index for the seeds' own queries
-   * (shared/BASELINES.md).
+   * loads: without statistics SQLite picks the wrong index for the seeds' own queries.
    */
   async analyze(): Promise<void> {
     await this.query('ANALYZE')
@@ -196,7 +195,7 @@ export class Database<DB = any> {
 
   /**
    * close releases the database. On SQLite it first runs `PRAGMA optimize`, which keeps the
-   * planner's statistics fresh (shared/BASELINES.md). Idempotent.
+   * planner's statistics fresh. Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return

@@ -4,7 +4,7 @@ import type { Database } from './database.js'
 /**
  * PreparedQuery is a query shape built and compiled once and run many times with new
  * parameters: the hot reads of a repository (a get by id) pay neither Kysely's query building
- * nor its compiling per call (shared/BASELINES.md: that costs three times a raw read).
+ * nor its compiling per call (that costs three times a raw read).
  */
 export interface PreparedQuery<Row> {
   /** The SQL text the query sends. */

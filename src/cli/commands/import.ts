@@ -71,7 +71,7 @@ async function importVideoBatchCommand(options: VideoBatchImportOptions): Promis
         : undefined,
     })
     if (current) bar?.stop()
-    // Keep the planner's statistics fresh after a bulk load (shared/BASELINES.md).
+    // Keep the planner's statistics fresh after a bulk load (Database.analyze says why).
     if (!options.dryRun) await store.db.analyze()
     print(report, options)
     return report.issues.length > 0 ? 1 : 0

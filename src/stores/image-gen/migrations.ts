@@ -169,7 +169,7 @@ const initial = initialSchema('initial schema (seed 001)', (d) => [
   'CREATE INDEX idx_generation_jobs_user_created ON generation_jobs(user_id, created_at DESC, id DESC)',
   'CREATE INDEX idx_generation_jobs_user_status_created ON generation_jobs(user_id, status, created_at DESC, id DESC)',
   // Claiming: (status, id) serves SQLite; the partial index keeps serving PostgreSQL after
-  // ANALYZE, where the planner abandons (status, id) for the primary key (BASELINES.md).
+  // ANALYZE, where the planner abandons (status, id) for the primary key.
   'CREATE INDEX idx_generation_jobs_status_id ON generation_jobs(status, id)',
   "CREATE INDEX idx_generation_jobs_pending ON generation_jobs(id) WHERE status = 'pending'",
   ...d.touchTrigger('update_generation_jobs_updated_at', 'generation_jobs'),

@@ -102,7 +102,7 @@ const workflow: Migration = {
     'ALTER TABLE videos ADD COLUMN source_key TEXT',
     'ALTER TABLE prompts ADD COLUMN source_file TEXT',
     // The claim query names these literals, so the partial index serves it on both engines
-    // (shared/BASELINES.md: on PostgreSQL a partial index keeps claims fast after ANALYZE).
+    // (on PostgreSQL a partial index keeps claims fast after ANALYZE).
     "CREATE INDEX idx_videos_claimable ON videos(id) WHERE status = 'pending' AND claimed_at IS NULL",
     "CREATE INDEX idx_videos_claimed ON videos(claimed_at) WHERE status = 'pending' AND claimed_at IS NOT NULL",
     'CREATE UNIQUE INDEX idx_videos_source_key ON videos(source_key)',

@@ -147,7 +147,7 @@ export function convertParameters(parameters: ReadonlyArray<unknown>): unknown[]
 /**
  * CachingDatabase is what Kysely's SQLite driver sees: a better-sqlite3 database whose
  * `prepare` returns a cached statement for SQL it has seen before (Kysely prepares on every
- * execution, which costs three times a raw read: shared/BASELINES.md). A statement that reads
+ * execution, which costs three times a raw read). A statement that reads
  * reads its rows as arrays of values, made into objects by a rowBuilder for its columns:
  * better-sqlite3 setting each column on a new object cost about 2 µs a row of twenty columns,
  * a third of reading a list page.
@@ -329,7 +329,7 @@ export async function connectSqlite(
     schema: undefined,
     sqliteHandle: handle,
     beforeClose() {
-      // PRAGMA optimize keeps the planner's statistics fresh (shared/BASELINES.md).
+      // PRAGMA optimize keeps the planner's statistics fresh.
       if (!handle.open || handle.readonly) return
       try {
         handle.pragma('optimize')
