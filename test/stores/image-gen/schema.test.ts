@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { inspectSchema, ValidationError } from '../../../src/core/index.js'
+import { inspectSchema, ValidationError, type CapturedQuery } from '../../../src/core/index.js'
 import { ENGINES, useEngine } from '../../engines.js'
 import { countRows, tinyImage, useImageGen, userWithSession } from './helpers.js'
 
@@ -275,6 +275,18 @@ describe.each(ENGINES)('image-gen schema on $name', (engine) => {
       expect(error).toBeInstanceOf(ValidationError)
       expect((error as ValidationError).field).toBe(field)
     }
+  })
+
+  it("reads a user's image list in order from an index, not by sorting all the user's images", async () => {
+    if (engine.name !== 'sqlite') return
+    const { store, repo } = await open()
+    const { user } = await userWithSession(repo, 'list@example.com')
+    const { queries } = await store.db.captureQueries(() => repo.listGeneratedImages(user.id))
+    const [{ sql: text, parameters }] = queries as [CapturedQuery]
+    const plan = await store.db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${text}`, parameters)
+    const details = plan.map((p) => p.detail).join('\n')
+    expect(details).toMatch(/INDEX idx_generated_images_user_created/)
+    expect(details).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/)
   })
 
   it('runs the seed queries as named methods with the same results', async () => {
