@@ -161,26 +161,49 @@ async function prepareScaleData(ctx: BenchContext): Promise<void> {
   progress('scale data ready')
 }
 
+const USAGE = `usage: npm run bench -- [--quick] [--only 1,3 [--write]] [--no-pg] [--prepare]
+
+  (nothing)    every figure at full size; writes docs/benchmarks.md
+  --quick      small sizes, under two minutes; writes bench/.cache/benchmarks-quick.md
+  --only IDS   these figures only (comma-separated), printed
+  --write      with --only: replace those figures' sections of docs/benchmarks.md
+  --no-pg      skip PostgreSQL (GENMEDIA_BENCH_PG_URL, default ${DEFAULT_PG_URL})
+  --prepare    build the scale data only
+`
+
+/** Thrown for a command line the bench does not take: printed with the usage, exit 2. */
+class UsageError extends Error {}
+
 /** main runs the figures asked for; it returns the figures that failed. */
 async function main(): Promise<string[]> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      'no-pg': { type: 'boolean', default: false },
-      write: { type: 'boolean', default: false },
-      prepare: { type: 'boolean', default: false },
-    },
-  })
+  let values
+  try {
+    ;({ values } = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        'no-pg': { type: 'boolean', default: false },
+        write: { type: 'boolean', default: false },
+        prepare: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }))
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  if (values.help) {
+    process.stdout.write(USAGE)
+    return []
+  }
   const quick = values.quick ?? false
   const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined
   const wanted = (id: string) => !only || only.has(id)
   if (values.write && (!only || quick)) {
-    throw new Error('--write goes with --only (a full run always writes docs/benchmarks.md)')
+    throw new UsageError('--write goes with --only (a full run always writes docs/benchmarks.md)')
   }
   const appendixFigure = [...(only ?? [])].find((id) => APPENDIX_FIGURES.has(id))
   if (values.write && appendixFigure) {
-    throw new Error(
+    throw new UsageError(
       `--write: figure ${appendixFigure} feeds the query plans appendix; re-measure it with a full run`,
     )
   }
@@ -301,6 +324,10 @@ main().then(
     process.exit(1)
   },
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`bench: ${error.message}\n\n${USAGE}`)
+      process.exit(2)
+    }
     process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
     process.exit(1)
   },
