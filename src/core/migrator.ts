@@ -23,6 +23,27 @@ export interface Migration {
   dropsChecks?: CheckChange
 }
 
+/** The statement that drops the index a `CREATE [UNIQUE] INDEX name ON …` statement makes. */
+export function dropIndexOf(createIndex: string): string {
+  const name = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\w+)/i.exec(createIndex)?.[1]
+  if (!name) throw new Error(`not a CREATE INDEX statement: ${createIndex}`)
+  return `DROP INDEX ${name}`
+}
+
+/** indexesMigration creates `indexes` (their CREATE INDEX statements) and drops them going down. */
+export function indexesMigration(
+  version: number,
+  name: string,
+  indexes: readonly string[],
+): Migration {
+  return {
+    version,
+    name,
+    up: () => [...indexes],
+    down: () => indexes.map(dropIndexOf).reverse(),
+  }
+}
+
 export const MIGRATION_TABLE = 'genmedia_migrations'
 
 export type MigrationState = 'applied' | 'pending' | 'modified' | 'unknown'

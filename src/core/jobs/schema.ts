@@ -1,5 +1,5 @@
 import type { SqlDialect } from '../dialect.js'
-import type { Migration } from '../migrator.js'
+import { dropIndexOf, type Migration } from '../migrator.js'
 import { valueList } from '../checks.js'
 import { col } from '../table.js'
 
@@ -123,7 +123,7 @@ export function jobRuntimeMigration(
     down: () => [
       'DROP TABLE IF EXISTS job_limits',
       'DROP TABLE IF EXISTS job_attempts',
-      ...indexes.map((index) => `DROP INDEX ${/^CREATE INDEX (\w+)/.exec(index)![1]!}`).reverse(),
+      ...indexes.map(dropIndexOf).reverse(),
       ...JOB_COLUMN_NAMES.map(
         (column) => `ALTER TABLE ${jobTable} DROP COLUMN ${column}`,
       ).reverse(),

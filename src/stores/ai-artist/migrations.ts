@@ -1,4 +1,5 @@
 import {
+  indexesMigration,
   initialSchema,
   valueList,
   type Migration,
@@ -140,14 +141,9 @@ const qualityTotals = summaryMigration(
  * seed's `idx_featured` alone, each page sorted every featured image (a million images, 50,000 of
  * them featured: 200–350 ms a page); with this one a page is read in order from the index.
  */
-const featuredCreated: Migration = {
-  version: 8,
-  name: 'index featured images by time',
-  up: () => [
-    'CREATE INDEX idx_featured_created ON generated_images(is_featured, created_at DESC, id DESC)',
-  ],
-  down: () => ['DROP INDEX idx_featured_created'],
-}
+const featuredCreated = indexesMigration(8, 'index featured images by time', [
+  'CREATE INDEX idx_featured_created ON generated_images(is_featured, created_at DESC, id DESC)',
+])
 
 export const migrations: readonly Migration[] = [
   initial,
