@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import {
-  openStore,
-  seedStore,
-  type CapturedQuery,
-  type OpenStore,
-} from '../../../src/core/index.js'
+import { openStore, seedStore, type OpenStore } from '../../../src/core/index.js'
 import { aiArtistStore, type AiArtistRepository } from '../../../src/stores/ai-artist/index.js'
 import { ENGINES, useEngine } from '../../engines.js'
+import { planOfCall } from '../../plans.js'
 
 /**
  * Every SQL statement seed 004 shows, as its text. `postgres: false` marks statements that are
@@ -169,12 +165,9 @@ describe.each(ENGINES)('seed 004 statements run verbatim on $name', (engine) => 
 
   it('the featured list reads its pages in order from an index, not by sorting every featured image', async () => {
     if (engine.name !== 'sqlite') return
-    const { queries } = await store.db.captureQueries(() =>
+    const details = await planOfCall(store.db, () =>
       store.repo.listImages({ featured: true }, { limit: 10 }),
     )
-    const [{ sql: text, parameters }] = queries as [CapturedQuery]
-    const plan = await store.db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${text}`, parameters)
-    const details = plan.map((p) => p.detail).join('\n')
     expect(details).toMatch(/INDEX idx_featured_created/)
     expect(details).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/)
   })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { inspectSchema, ValidationError, type CapturedQuery } from '../../../src/core/index.js'
+import { inspectSchema, ValidationError } from '../../../src/core/index.js'
 import { ENGINES, useEngine } from '../../engines.js'
+import { planOfCall } from '../../plans.js'
 import { countRows, tinyImage, useImageGen, userWithSession } from './helpers.js'
 
 // Seed 001's "Key Fields", table by table (users: what the seed references without defining).
@@ -281,10 +282,7 @@ describe.each(ENGINES)('image-gen schema on $name', (engine) => {
     if (engine.name !== 'sqlite') return
     const { store, repo } = await open()
     const { user } = await userWithSession(repo, 'list@example.com')
-    const { queries } = await store.db.captureQueries(() => repo.listGeneratedImages(user.id))
-    const [{ sql: text, parameters }] = queries as [CapturedQuery]
-    const plan = await store.db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${text}`, parameters)
-    const details = plan.map((p) => p.detail).join('\n')
+    const details = await planOfCall(store.db, () => repo.listGeneratedImages(user.id))
     expect(details).toMatch(/INDEX idx_generated_images_user_created/)
     expect(details).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/)
   })

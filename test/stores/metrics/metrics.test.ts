@@ -5,7 +5,6 @@ import {
   NotFoundError,
   openStore,
   Random,
-  type Database,
   type OpenStore,
 } from '../../../src/index.js'
 import {
@@ -15,6 +14,7 @@ import {
   type NewSnapshot,
 } from '../../../src/stores/metrics/index.js'
 import { ENGINES, useEngine } from '../../engines.js'
+import { explain } from '../../plans.js'
 import { SEARCH_VECTOR } from '../../../src/core/search/define.js'
 
 /** The seed's columns: PostgreSQL's searchable tables also carry the stored search column (docs/search.md). */
@@ -22,16 +22,6 @@ const seedColumn = (c: { name: string }) => c.name !== SEARCH_VECTOR
 
 const T0 = Date.parse('2025-01-01T00:00:00Z')
 const at = (day: number) => new Date(T0 + day * 86_400_000)
-
-/** explain returns the engine's plan of `text` as lines of text. */
-async function explain(db: Database, text: string, parameters: unknown[]): Promise<string> {
-  const sqlite = db.dialect.name === 'sqlite'
-  const rows = await db.query<Record<string, string>>(
-    `${sqlite ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN'} ${text}`,
-    parameters,
-  )
-  return rows.map((r) => r.detail ?? r['QUERY PLAN']).join('\n')
-}
 
 describe.each(ENGINES)('metrics on $name', (engine) => {
   const ctx = useEngine(engine)
